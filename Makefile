@@ -1,0 +1,42 @@
+# The two set-up commands (README.md): `make run` and `make test`.
+# Both install what is missing (scripts/install-deps), configure and build.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+CTEST_JOBS ?= 2
+CMAKE_ARGS ?=
+
+.PHONY: all deps build build-asan test test-unit test-asan run clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja $(CMAKE_ARGS)
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD)
+
+$(ASAN_BUILD)/build.ninja:
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DOUTPOST_SANITIZE=ON -DOUTPOST_UNIT_ONLY=ON $(CMAKE_ARGS)
+
+# Unit tests (and the bounded fuzz runs) again under AddressSanitizer + UBSan.
+build-asan: deps $(ASAN_BUILD)/build.ninja
+	cmake --build $(ASAN_BUILD)
+
+test: build build-asan
+	@scripts/test-env-setup
+	@echo "== ctest: all tests ($(BUILD)) =="
+	cd $(BUILD) && ctest -j$(CTEST_JOBS) --output-on-failure
+	@echo "== ctest: unit tests under ASan+UBSan ($(ASAN_BUILD)) =="
+	cd $(ASAN_BUILD) && ctest -j$(CTEST_JOBS) --output-on-failure -L unit
+
+test-unit: build
+	cd $(BUILD) && ctest -j$(CTEST_JOBS) --output-on-failure -L unit
+
+run: build
+	@scripts/run
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

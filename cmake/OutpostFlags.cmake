@@ -1,0 +1,25 @@
+# Compiler flags shared by every target. Keep them identical across targets:
+# the precompiled headers are reused between targets only when the flags match.
+add_compile_options(-Wall -Wextra -Wno-missing-field-initializers)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  # Boost 1.74 + g++ 12 produce these inside Boost/fmt headers; not ours.
+  add_compile_options(-Wno-maybe-uninitialized)
+endif()
+
+# Asio and Beast are compiled once (src/asio/asio_impl.cpp), never inline in every file.
+add_compile_definitions(
+  BOOST_ASIO_SEPARATE_COMPILATION
+  BOOST_BEAST_SEPARATE_COMPILATION
+  BOOST_ASIO_NO_DEPRECATED
+  BOOST_ASIO_DISABLE_BOOST_COROUTINE
+  SPDLOG_FMT_EXTERNAL
+  SPDLOG_COMPILED_LIB)
+
+if(OUTPOST_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+if(OUTPOST_LIBFUZZER)
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()

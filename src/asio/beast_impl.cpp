@@ -1,0 +1,2 @@
+// The one translation unit that holds Boost.Beast's implementation.
+#include <boost/beast/src.hpp>

@@ -1,0 +1,42 @@
+// outpost: the command-line tool. Subcommands grow with the runtime (docs/CLI.md).
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cli/commands.h"
+
+namespace {
+
+void usage() {
+  std::cerr << "usage: outpost <command> [options]\n\n"
+               "commands:\n"
+               "  sas-token   sign a SAS token for a device, module or service policy\n"
+               "  version     print the version\n\n"
+               "run 'outpost <command> --help' for a command's options\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    usage();
+    return 2;
+  }
+  const std::string_view command = argv[1];
+  std::vector<std::string> args(argv + 2, argv + argc);
+  if (command == "sas-token") return outpost::cli::sas_token_command(args);
+  if (command == "version" || command == "--version") {
+    std::cout << "outpost " << OUTPOST_VERSION << "\n";
+    return 0;
+  }
+  if (command == "help" || command == "--help" || command == "-h") {
+    usage();
+    return 0;
+  }
+  std::cerr << "outpost: unknown command '" << command << "'\n";
+  usage();
+  return 2;
+}

@@ -1,0 +1,186 @@
+#include "outpost/core/config.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace outpost {
+namespace {
+
+std::string read_file_or_throw(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw ConfigError(fmt::format("{}: cannot open: {}", file, std::strerror(errno)));
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+std::string join_path(const std::string& prefix, std::string_view key) {
+  return prefix.empty() ? std::string(key) : fmt::format("{}.{}", prefix, key);
+}
+
+}  // namespace
+
+ConfigNode::ConfigNode(YAML::Node node, std::string file, std::string path)
+    : node_(std::move(node)), file_(std::move(file)), path_(std::move(path)) {}
+
+std::string ConfigNode::location() const {
+  const auto mark = node_.Mark();
+  std::string where = file_;
+  if (!mark.is_null()) where += fmt::format(":{}:{}", mark.line + 1, mark.column + 1);
+  return path_.empty() ? where : fmt::format("{}: {}", where, path_);
+}
+
+void ConfigNode::fail(std::string_view message) const {
+  throw ConfigError(fmt::format("{}: {}", location(), message));
+}
+
+bool ConfigNode::has(std::string_view key) const {
+  if (!node_.IsMap()) return false;
+  const auto child = node_[std::string(key)];
+  return child.IsDefined() && !child.IsNull();
+}
+
+ConfigNode ConfigNode::child(std::string_view key) const {
+  if (node_.IsDefined() && !node_.IsNull() && !node_.IsMap()) fail("expected a mapping");
+  // A missing key yields yaml-cpp's "zombie" node, which throws on most calls: swap in null.
+  YAML::Node child;
+  if (node_.IsMap()) {
+    const YAML::Node found = node_[std::string(key)];
+    if (found.IsDefined()) child = found;
+  }
+  return ConfigNode(child, file_, join_path(path_, key));
+}
+
+std::vector<ConfigNode> ConfigNode::items() const {
+  std::vector<ConfigNode> out;
+  if (!defined()) return out;
+  if (!node_.IsSequence()) fail("expected a list");
+  for (std::size_t i = 0; i < node_.size(); ++i)
+    out.emplace_back(node_[i], file_, fmt::format("{}[{}]", path_, i));
+  return out;
+}
+
+std::string ConfigNode::as_string() const {
+  if (!defined()) fail("is required");
+  if (!node_.IsScalar()) fail("expected a value, got a mapping or list");
+  return node_.Scalar();
+}
+
+std::int64_t ConfigNode::as_integer() const {
+  const auto text = as_string();
+  try {
+    std::size_t used = 0;
+    const auto value = std::stoll(text, &used, 0);
+    if (used != text.size()) throw std::invalid_argument(text);
+    return value;
+  } catch (const std::exception&) {
+    fail(fmt::format("expected an integer, got '{}'", text));
+  }
+}
+
+bool ConfigNode::as_bool() const {
+  const auto text = as_string();
+  if (text == "true" || text == "True" || text == "yes" || text == "on") return true;
+  if (text == "false" || text == "False" || text == "no" || text == "off") return false;
+  fail(fmt::format("expected true or false, got '{}'", text));
+}
+
+std::string ConfigNode::string(std::string_view key) const {
+  const auto c = child(key);
+  if (!c.defined()) fail(fmt::format("missing required key '{}'", key));
+  return c.as_string();
+}
+
+std::optional<std::string> ConfigNode::optional_string(std::string_view key) const {
+  const auto c = child(key);
+  if (!c.defined()) return std::nullopt;
+  return c.as_string();
+}
+
+std::string ConfigNode::string_or(std::string_view key, std::string fallback) const {
+  auto value = optional_string(key);
+  return value ? std::move(*value) : std::move(fallback);
+}
+
+std::int64_t ConfigNode::integer(std::string_view key) const {
+  const auto c = child(key);
+  if (!c.defined()) fail(fmt::format("missing required key '{}'", key));
+  return c.as_integer();
+}
+
+std::int64_t ConfigNode::integer_or(std::string_view key, std::int64_t fallback) const {
+  const auto c = child(key);
+  return c.defined() ? c.as_integer() : fallback;
+}
+
+bool ConfigNode::bool_or(std::string_view key, bool fallback) const {
+  const auto c = child(key);
+  return c.defined() ? c.as_bool() : fallback;
+}
+
+void ConfigNode::expect_only(std::initializer_list<std::string_view> allowed) const {
+  if (!node_.IsMap()) return;
+  for (const auto& item : node_) {
+    const auto key = item.first.as<std::string>();
+    bool known = false;
+    for (const auto a : allowed) known = known || a == key;
+    if (!known) {
+      std::string list;
+      for (const auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+      ConfigNode(item.first, file_, join_path(path_, key))
+          .fail(fmt::format("unknown key (expected one of: {})", list));
+    }
+  }
+}
+
+ConfigNode parse_yaml(std::string_view text, const std::string& file_name) {
+  try {
+    YAML::Node root = YAML::Load(std::string(text));
+    if (root.IsDefined() && !root.IsNull() && !root.IsMap())
+      throw ConfigError(fmt::format("{}: the top level must be a mapping of keys", file_name));
+    return ConfigNode(root, file_name, "");
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(fmt::format("{}:{}:{}: {}", file_name, e.mark.line + 1, e.mark.column + 1,
+                                  e.msg));
+  }
+}
+
+ConfigNode load_yaml_file(const std::string& file) { return parse_yaml(read_file_or_throw(file), file); }
+
+nlohmann::json parse_json_text(std::string_view text, const std::string& file_name) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    // nlohmann reports a byte offset; operators want a line and a column.
+    const std::size_t offset = std::min<std::size_t>(e.byte, text.size());
+    std::size_t line = 1, column = 1;
+    for (std::size_t i = 0; i + 1 < offset; ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        column = 1;
+      } else {
+        ++column;
+      }
+    }
+    std::string what = e.what();
+    if (const auto pos = what.find("] "); pos != std::string::npos) what = what.substr(pos + 2);
+    throw ConfigError(fmt::format("{}:{}:{}: {}", file_name, line, column, what));
+  }
+}
+
+nlohmann::json load_json_file(const std::string& file) {
+  return parse_json_text(read_file_or_throw(file), file);
+}
+
+std::optional<std::string> env_var(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') return std::nullopt;
+  return std::string(value);
+}
+
+}  // namespace outpost

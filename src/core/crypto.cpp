@@ -1,0 +1,84 @@
+#include "outpost/core/crypto.h"
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <memory>
+#include <stdexcept>
+
+namespace outpost {
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+  // EVP_MAC_fetch is costly; the fetched algorithm is shared (it is reference counted
+  // and thread-safe), each call gets its own context.
+  static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  if (mac == nullptr) throw std::runtime_error("OpenSSL: HMAC unavailable");
+  std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(EVP_MAC_CTX_new(mac),
+                                                                 &EVP_MAC_CTX_free);
+  char digest_name[] = "SHA256";
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+      OSSL_PARAM_construct_end()};
+  unsigned char out[EVP_MAX_MD_SIZE];
+  std::size_t out_len = 0;
+  if (!ctx ||
+      !EVP_MAC_init(ctx.get(), reinterpret_cast<const unsigned char*>(key.data()), key.size(),
+                    params) ||
+      !EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(data.data()),
+                      data.size()) ||
+      !EVP_MAC_final(ctx.get(), out, &out_len, sizeof out)) {
+    throw std::runtime_error("OpenSSL: HMAC-SHA256 failed");
+  }
+  return std::string(reinterpret_cast<const char*>(out), out_len);
+}
+
+std::string sha256(std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int out_len = 0;
+  if (!EVP_Digest(data.data(), data.size(), out, &out_len, EVP_sha256(), nullptr))
+    throw std::runtime_error("OpenSSL: SHA-256 failed");
+  return std::string(reinterpret_cast<const char*>(out), out_len);
+}
+
+bool constant_time_equals(std::string_view a, std::string_view b) {
+  // Length is not secret (base64 of a fixed-size digest); the contents are.
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    diff |= static_cast<unsigned char>(a[i]) ^ static_cast<unsigned char>(b[i]);
+  return diff == 0;
+}
+
+std::string random_bytes(std::size_t count) {
+  std::string out(count, '\0');
+  if (count > 0 && RAND_bytes(reinterpret_cast<unsigned char*>(out.data()),
+                              static_cast<int>(count)) != 1)
+    throw std::runtime_error("OpenSSL: RAND_bytes failed");
+  return out;
+}
+
+std::string to_hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (const char ch : bytes) {
+    const auto c = static_cast<unsigned char>(ch);
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
+  }
+  return out;
+}
+
+std::string random_hex_id(std::size_t byte_count) { return to_hex(random_bytes(byte_count)); }
+
+std::string random_uuid() {
+  std::string b = random_bytes(16);
+  b[6] = static_cast<char>((b[6] & 0x0f) | 0x40);  // version 4
+  b[8] = static_cast<char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  const std::string hex = to_hex(b);
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20);
+}
+
+}  // namespace outpost
