@@ -1,0 +1,115 @@
+// An MQTT 3.1.1 server: listeners (TCP, TLS, WebSocket over TLS), one session per
+// connection, keep-alive, packet ids, in-order PUBACKs, back-pressure. What the packets
+// *mean* (authentication, topics, routing) belongs to the Handler — the edge hub and the
+// cloud hub each implement one. All Handler calls run on the EventLoop's thread.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "outpost/core/result.h"
+#include "outpost/mqtt/packets.h"
+#include "outpost/net/event_loop.h"
+#include "outpost/net/tls.h"
+
+namespace outpost::mqtt {
+
+// Identifies a received QoS 1 PUBLISH whose PUBACK is owed. PUBACKs go out in the order
+// the PUBLISHes arrived (MQTT 3.1.1 §4.6), whenever each one is completed.
+using PublishTicket = std::uint64_t;
+
+enum class CloseReason {
+  client_disconnect,  // DISCONNECT received: no will
+  protocol_error,     // malformed packet or forbidden operation
+  transport_error,    // socket closed or failed without DISCONNECT
+  keep_alive_timeout,
+  taken_over,         // a new connection with the same identity replaced this one
+  server_closed,      // the handler or a shutdown closed it
+};
+const char* close_reason_name(CloseReason reason);
+
+class Connection {
+ public:
+  virtual ~Connection() = default;
+
+  virtual std::uint64_t id() const = 0;  // unique per process
+  virtual const std::string& client_id() const = 0;
+  virtual const std::string& remote_address() const = 0;
+  virtual const char* transport_name() const = 0;  // "tcp", "tls", "wss"
+  virtual bool open() const = 0;
+
+  // Sends a PUBLISH. For QoS 1 the handler's on_delivered(tag) follows the client's PUBACK.
+  virtual void publish(std::string_view topic, std::string_view payload, std::uint8_t qos,
+                       std::uint64_t tag = 0, bool dup = false) = 0;
+  virtual std::size_t outbound_in_flight() const = 0;  // QoS 1 publishes awaiting PUBACK
+
+  // Owes a PUBACK for `ticket`; sent once every earlier ticket is completed too.
+  virtual void complete_publish(PublishTicket ticket) = 0;
+
+  // Stops reading from the socket (back-pressure) until resume_reading().
+  virtual void pause_reading() = 0;
+  virtual void resume_reading() = 0;
+
+  virtual void close(CloseReason reason, std::string_view detail) = 0;
+
+  // The handler's per-connection state.
+  std::shared_ptr<void> user_state;
+};
+using ConnectionPtr = std::shared_ptr<Connection>;
+
+struct ConnectDecision {
+  ConnectReturnCode code = ConnectReturnCode::not_authorized;
+  bool session_present = false;
+};
+
+class Handler {
+ public:
+  virtual ~Handler() = default;
+  virtual ConnectDecision on_connect(const ConnectionPtr& connection, const ConnectPacket& packet) = 0;
+  // For QoS 1, call connection->complete_publish(ticket) when the message is safe (or close).
+  virtual void on_publish(const ConnectionPtr& connection, PublishPacket&& packet,
+                          PublishTicket ticket) = 0;
+  // One return code per subscription: granted QoS, or kSubackFailure.
+  virtual std::vector<std::uint8_t> on_subscribe(const ConnectionPtr& connection,
+                                                 const std::vector<Subscription>& subscriptions) = 0;
+  virtual void on_unsubscribe(const ConnectionPtr& connection,
+                              const std::vector<std::string>& filters) = 0;
+  virtual void on_delivered(const ConnectionPtr& connection, std::uint64_t tag) = 0;
+  // Only for connections that on_connect accepted.
+  virtual void on_close(const ConnectionPtr& connection, CloseReason reason) = 0;
+};
+
+struct ServerOptions {
+  std::size_t max_packet_bytes = 256 * 1024 + 8 * 1024;  // the 256 KB limit plus topic room
+  std::chrono::seconds connect_timeout{60};               // CONNECT must arrive within this
+  std::chrono::seconds tls_handshake_timeout{30};
+  std::size_t max_unacknowledged_inbound = 1024;  // owed PUBACKs before reading pauses
+  std::size_t max_outbound_buffer = 16 << 20;     // bytes queued to a slow client before closing it
+  std::string websocket_path = "/$iothub/websocket";
+};
+
+class Server {
+ public:
+  Server(net::EventLoop& loop, Handler& handler, ServerOptions options = {});
+  ~Server();
+
+  // Each returns the bound port (useful with port 0) or an error naming the address.
+  Result<std::uint16_t> listen_tcp(std::string_view host_port);
+  Result<std::uint16_t> listen_tls(std::string_view host_port,
+                                   std::shared_ptr<net::TlsServerContext> tls);
+  Result<std::uint16_t> listen_websocket(std::string_view host_port,
+                                         std::shared_ptr<net::TlsServerContext> tls);
+
+  void stop();  // closes listeners and every connection
+  std::size_t connection_count() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace outpost::mqtt

@@ -1,0 +1,20 @@
+// MQTT topic names and filters (3.1.1 §4.7).
+#pragma once
+#include <string_view>
+
+#include "outpost/core/result.h"
+
+namespace outpost::mqtt {
+
+// Non-empty, well-formed UTF-8 without U+0000, no wildcards.
+Status validate_topic_name(std::string_view topic);
+// Non-empty, well-formed UTF-8 without U+0000, '#' only as the whole last level,
+// '+' only as a whole level.
+Status validate_topic_filter(std::string_view filter);
+// Whether `topic` matches `filter` (assumed valid). Topics starting with '$' are not
+// matched by filters that start with a wildcard.
+bool topic_matches(std::string_view filter, std::string_view topic);
+
+bool is_valid_utf8(std::string_view text);
+
+}  // namespace outpost::mqtt

@@ -1,0 +1,20 @@
+// "host:port" listen/connect addresses as written in config files.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "outpost/core/result.h"
+
+namespace outpost::net {
+
+struct HostPort {
+  std::string host;  // IPv4, IPv6 (without brackets) or a name
+  std::uint16_t port = 0;
+  std::string to_string() const;
+};
+
+// "127.0.0.1:1883", "[::1]:8883", "localhost:0". Errors name the problem.
+Result<HostPort> parse_host_port(std::string_view text);
+
+}  // namespace outpost::net

@@ -1,0 +1,42 @@
+// The event loop every daemon runs on: one Boost.Asio io_context behind a small interface,
+// so code above the network layer (hub logic, cloud logic) stays free of Asio headers.
+// Code inside src/ that needs the io_context itself includes "net/asio_loop.h".
+#pragma once
+#include <chrono>
+#include <functional>
+#include <memory>
+
+namespace outpost::net {
+
+// A one-shot timer bound to an EventLoop. Restarting cancels the previous wait.
+// Callbacks run on the loop's thread; cancel() or destruction guarantees no later callback.
+class Timer {
+ public:
+  virtual ~Timer() = default;
+  virtual void start(std::chrono::milliseconds delay, std::function<void()> callback) = 0;
+  virtual void cancel() = 0;
+};
+
+class EventLoop {
+ public:
+  EventLoop();
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  void run();   // runs handlers on the calling thread until stop()
+  void stop();  // thread-safe
+  bool stopped() const;
+  void post(std::function<void()> fn);  // thread-safe; runs fn on the loop's thread
+  std::unique_ptr<Timer> make_timer();
+  // Runs `on_signal(signo)` on the loop when SIGINT/SIGTERM/SIGHUP (those listed) arrive.
+  void on_signals(std::initializer_list<int> signals, std::function<void(int)> on_signal);
+
+  struct Impl;
+  Impl& impl() { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace outpost::net

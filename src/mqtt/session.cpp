@@ -1,0 +1,321 @@
+#include "mqtt/session.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+namespace outpost::mqtt {
+
+namespace {
+constexpr std::size_t kReadChunk = 64 * 1024;
+}
+
+const char* close_reason_name(CloseReason reason) {
+  switch (reason) {
+    case CloseReason::client_disconnect: return "client disconnected";
+    case CloseReason::protocol_error: return "protocol error";
+    case CloseReason::transport_error: return "connection lost";
+    case CloseReason::keep_alive_timeout: return "keep-alive timeout";
+    case CloseReason::taken_over: return "replaced by a new connection";
+    case CloseReason::server_closed: return "closed by server";
+  }
+  return "?";
+}
+
+Session::Session(asio::any_io_executor executor, std::unique_ptr<Transport> transport,
+                 SessionContext context, std::uint64_t id)
+    : executor_(std::move(executor)),
+      transport_(std::move(transport)),
+      context_(std::move(context)),
+      id_(id),
+      reader_(context_.options.max_packet_bytes),
+      wake_(executor_),
+      deadline_(executor_) {}
+
+Session::~Session() = default;
+
+std::string Session::describe() const {
+  return client_id_.empty() ? transport_->remote_address()
+                            : "'" + client_id_ + "' (" + transport_->remote_address() + ")";
+}
+
+void Session::start() {
+  // Everything before CONNECT (TLS, WebSocket upgrade, CONNECT itself) shares one deadline.
+  deadline_.expires_after(context_.options.connect_timeout);
+  deadline_.async_wait([weak = weak_from_this()](const error_code& ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->connected_) return;
+    self->close(CloseReason::protocol_error, "no CONNECT within the connect timeout");
+  });
+  asio::co_spawn(executor_, [self = shared_from_this()] { return self->run(); }, asio::detached);
+}
+
+asio::awaitable<void> Session::run() {
+  error_code ec;
+  co_await transport_->handshake(ec);
+  if (ec) {
+    close(CloseReason::transport_error, "handshake failed: " + ec.message());
+    co_return;
+  }
+  while (!closed_) {
+    // Handle what is buffered first; when paused, frames wait in the buffer, unparsed.
+    while (!closed_ && !reading_paused()) {
+      auto frame = reader_.next();
+      if (!frame) {
+        protocol_error(frame.error());
+        break;
+      }
+      if (!*frame) break;
+      handle_frame(**frame);
+    }
+    flush();
+    if (closed_) break;
+    if (reading_paused()) {
+      wake_.expires_at(asio::steady_timer::time_point::max());
+      error_code ignored;
+      co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+      continue;
+    }
+    char* space = reader_.prepare(kReadChunk);
+    const std::size_t n = co_await transport_->read_some(asio::buffer(space, kReadChunk), ec);
+    if (closed_) break;
+    if (ec) {
+      close(CloseReason::transport_error,
+            ec == asio::error::eof ? "peer closed the connection" : ec.message());
+      break;
+    }
+    reader_.commit(n);
+    last_received_ = std::chrono::steady_clock::now();
+  }
+}
+
+void Session::handle_frame(const Frame& frame) {
+  if (refused_) return;
+  auto decoded = decode_packet(frame);
+  if (!decoded) {
+    protocol_error(decoded.error());
+    return;
+  }
+  auto& packet = *decoded;
+  if (!connected_ && !std::holds_alternative<ConnectPacket>(packet)) {
+    protocol_error(std::string("expected CONNECT, got ") + packet_type_name(frame.type()));
+    return;
+  }
+  std::visit(
+      [&](auto& p) {
+        using T = std::decay_t<decltype(p)>;
+        if constexpr (std::is_same_v<T, ConnectPacket>) {
+          if (connected_) return protocol_error("second CONNECT on one connection");
+          handle_connect(std::move(p));
+        } else if constexpr (std::is_same_v<T, PublishPacket>) {
+          handle_publish(std::move(p));
+        } else if constexpr (std::is_same_v<T, PubackPacket>) {
+          handle_puback(p.packet_id);
+        } else if constexpr (std::is_same_v<T, SubscribePacket>) {
+          handle_subscribe(p);
+        } else if constexpr (std::is_same_v<T, UnsubscribePacket>) {
+          handle_unsubscribe(p);
+        } else if constexpr (std::is_same_v<T, PingreqPacket>) {
+          encode(out_, PingrespPacket{});
+        } else if constexpr (std::is_same_v<T, DisconnectPacket>) {
+          close(CloseReason::client_disconnect, "DISCONNECT");
+        } else if constexpr (std::is_same_v<T, PubrecPacket> || std::is_same_v<T, PubrelPacket> ||
+                             std::is_same_v<T, PubcompPacket>) {
+          protocol_error("QoS 2 is not supported");
+        } else {
+          protocol_error(std::string(packet_type_name(frame.type())) + " is not sent by clients");
+        }
+      },
+      packet);
+}
+
+void Session::handle_connect(ConnectPacket&& packet) {
+  client_id_ = packet.client_id;
+  ConnackPacket connack;
+  if (packet.protocol_name != "MQTT" || packet.protocol_level != 4) {
+    connack.return_code = ConnectReturnCode::unacceptable_protocol_version;
+    spdlog::info("mqtt: refusing {}: protocol {} level {} (only MQTT 3.1.1 is served)", describe(),
+                 packet.protocol_name, packet.protocol_level);
+  } else if (packet.client_id.empty()) {
+    connack.return_code = ConnectReturnCode::identifier_rejected;
+    spdlog::info("mqtt: refusing {}: empty client identifier", describe());
+  } else {
+    const auto self = shared_from_this();
+    const auto decision = context_.handler.on_connect(self, packet);
+    if (closed_) return;
+    connack.return_code = decision.code;
+    connack.session_present = decision.code == ConnectReturnCode::accepted && decision.session_present;
+  }
+  encode(out_, connack);
+  if (connack.return_code != ConnectReturnCode::accepted) {
+    refused_ = true;  // ignore anything else the client sends; close once CONNACK is out
+    flush();
+    return;
+  }
+  connected_ = true;
+  handler_knows_ = true;
+  deadline_.cancel();
+  if (packet.keep_alive_secs > 0) {
+    // MQTT 3.1.1 §3.1.2.10: one and a half times the keep-alive period.
+    keep_alive_limit_ = std::chrono::milliseconds(packet.keep_alive_secs * 1500);
+    arm_keep_alive();
+  }
+}
+
+void Session::arm_keep_alive() {
+  const auto due = last_received_ + keep_alive_limit_;
+  deadline_.expires_at(due);
+  deadline_.async_wait([weak = weak_from_this()](const error_code& ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->closed_) return;
+    if (std::chrono::steady_clock::now() >= self->last_received_ + self->keep_alive_limit_) {
+      self->close(CloseReason::keep_alive_timeout, "no packet within 1.5x the keep-alive");
+    } else {
+      self->arm_keep_alive();
+    }
+  });
+}
+
+void Session::handle_publish(PublishPacket&& packet) {
+  if (packet.qos == 2) return protocol_error("QoS 2 PUBLISH is not supported (as IoT Hub)");
+  PublishTicket ticket = 0;
+  if (packet.qos == 1) {
+    ticket = first_ticket_ + owed_acks_.size();
+    owed_acks_.push_back({packet.packet_id, false});
+  }
+  context_.handler.on_publish(shared_from_this(), std::move(packet), ticket);
+}
+
+void Session::complete_publish(PublishTicket ticket) {
+  if (closed_ || ticket < first_ticket_ || ticket >= first_ticket_ + owed_acks_.size()) return;
+  owed_acks_[ticket - first_ticket_].done = true;
+  const bool was_paused = reading_paused();
+  bool sent = false;
+  while (!owed_acks_.empty() && owed_acks_.front().done) {
+    encode(out_, PubackPacket{owed_acks_.front().packet_id});
+    owed_acks_.pop_front();
+    ++first_ticket_;
+    sent = true;
+  }
+  if (sent) request_flush();
+  if (was_paused && !reading_paused()) wake_reader();
+}
+
+void Session::handle_puback(std::uint16_t packet_id) {
+  const auto it = in_flight_.find(packet_id);
+  if (it == in_flight_.end()) {
+    spdlog::debug("mqtt: {} acknowledged unknown packet id {}", describe(), packet_id);
+    return;
+  }
+  const auto tag = it->second;
+  in_flight_.erase(it);
+  context_.handler.on_delivered(shared_from_this(), tag);
+}
+
+void Session::handle_subscribe(const SubscribePacket& packet) {
+  auto codes = context_.handler.on_subscribe(shared_from_this(), packet.subscriptions);
+  codes.resize(packet.subscriptions.size(), kSubackFailure);
+  if (!closed_) encode(out_, SubackPacket{packet.packet_id, std::move(codes)});
+}
+
+void Session::handle_unsubscribe(const UnsubscribePacket& packet) {
+  context_.handler.on_unsubscribe(shared_from_this(), packet.filters);
+  if (!closed_) encode(out_, UnsubackPacket{packet.packet_id});
+}
+
+std::uint16_t Session::next_packet_id() {
+  // Skip 0 and ids still in flight; the caller bounds in-flight well below 65535.
+  do {
+    ++last_packet_id_;
+  } while (last_packet_id_ == 0 || in_flight_.count(last_packet_id_) > 0);
+  return last_packet_id_;
+}
+
+void Session::publish(std::string_view topic, std::string_view payload, std::uint8_t qos,
+                      std::uint64_t tag, bool dup) {
+  if (closed_) return;
+  std::uint16_t packet_id = 0;
+  if (qos > 0) {
+    if (in_flight_.size() >= 65000) {
+      close(CloseReason::server_closed, "too many unacknowledged deliveries");
+      return;
+    }
+    packet_id = next_packet_id();
+    in_flight_.emplace(packet_id, tag);
+  }
+  encode_publish(out_, topic, payload, qos > 0 ? 1 : 0, packet_id, false, dup && qos > 0);
+  if (out_.size() > context_.options.max_outbound_buffer) {
+    close(CloseReason::server_closed, "client reads too slowly (outbound buffer full)");
+    return;
+  }
+  request_flush();
+}
+
+void Session::request_flush() {
+  if (flush_requested_ || closed_) return;
+  flush_requested_ = true;
+  asio::post(executor_, [self = shared_from_this()] {
+    self->flush_requested_ = false;
+    self->flush();
+  });
+}
+
+void Session::flush() {
+  if (write_in_progress_ || out_.empty() || closed_) return;
+  write_in_progress_ = true;
+  asio::co_spawn(executor_, [self = shared_from_this()] { return self->write_loop(); },
+                 asio::detached);
+}
+
+asio::awaitable<void> Session::write_loop() {
+  while (!out_.empty()) {
+    writing_.swap(out_);
+    out_.clear();
+    error_code ec;
+    co_await transport_->write(asio::buffer(writing_), ec);
+    writing_.clear();
+    if (ec) {
+      close(CloseReason::transport_error, "write failed: " + ec.message());
+      break;
+    }
+  }
+  write_in_progress_ = false;
+  if (refused_) close(CloseReason::server_closed, "connection refused");
+}
+
+bool Session::reading_paused() const {
+  return paused_by_handler_ || owed_acks_.size() >= context_.options.max_unacknowledged_inbound;
+}
+
+void Session::resume_reading() {
+  paused_by_handler_ = false;
+  if (!reading_paused()) wake_reader();
+}
+
+void Session::wake_reader() { wake_.cancel(); }
+
+void Session::protocol_error(std::string_view detail) {
+  spdlog::warn("mqtt: closing {}: {}", describe(), detail);
+  close(CloseReason::protocol_error, detail);
+}
+
+void Session::close(CloseReason reason, std::string_view detail) {
+  if (closed_) return;
+  closed_ = true;
+  if (reason != CloseReason::protocol_error)
+    spdlog::debug("mqtt: {} closed: {} ({})", describe(), close_reason_name(reason), detail);
+  deadline_.cancel();
+  wake_.cancel();
+  transport_->close();
+  auto self = shared_from_this();
+  if (handler_knows_) {
+    handler_knows_ = false;
+    context_.handler.on_close(self, reason);
+  }
+  if (context_.on_finished) context_.on_finished(id_);
+}
+
+}  // namespace outpost::mqtt

@@ -1,0 +1,109 @@
+// One MQTT connection: reads frames, enforces the protocol, talks to the Handler, and
+// batches everything it sends into as few writes as possible.
+//
+// Lifecycle: created by a listener on accept; run() does the transport handshake, waits for
+// CONNECT (within connect_timeout), then reads until the peer leaves or close() is called.
+// Owned by shared_ptr: the read coroutine, the write coroutine and the handler each hold one.
+// Threading: everything runs on the EventLoop's single thread.
+#pragma once
+#include <utility>
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "mqtt/transport.h"
+#include "outpost/mqtt/codec.h"
+#include "outpost/mqtt/server.h"
+
+namespace outpost::mqtt {
+
+struct SessionContext {
+  Handler& handler;
+  const ServerOptions& options;
+  std::function<void(std::uint64_t id)> on_finished;  // the server forgets the session
+};
+
+class Session final : public Connection, public std::enable_shared_from_this<Session> {
+ public:
+  Session(asio::any_io_executor executor, std::unique_ptr<Transport> transport,
+          SessionContext context, std::uint64_t id);
+  ~Session() override;
+
+  void start();
+
+  // Connection
+  std::uint64_t id() const override { return id_; }
+  const std::string& client_id() const override { return client_id_; }
+  const std::string& remote_address() const override { return transport_->remote_address(); }
+  const char* transport_name() const override { return transport_->name(); }
+  bool open() const override { return !closed_; }
+  void publish(std::string_view topic, std::string_view payload, std::uint8_t qos,
+               std::uint64_t tag, bool dup) override;
+  std::size_t outbound_in_flight() const override { return in_flight_.size(); }
+  void complete_publish(PublishTicket ticket) override;
+  void pause_reading() override { paused_by_handler_ = true; }
+  void resume_reading() override;
+  void close(CloseReason reason, std::string_view detail) override;
+
+ private:
+  asio::awaitable<void> run();
+  asio::awaitable<void> write_loop();
+  void handle_frame(const Frame& frame);
+  void handle_connect(ConnectPacket&& packet);
+  void handle_publish(PublishPacket&& packet);
+  void handle_puback(std::uint16_t packet_id);
+  void handle_subscribe(const SubscribePacket& packet);
+  void handle_unsubscribe(const UnsubscribePacket& packet);
+  void protocol_error(std::string_view detail);
+  void flush();           // starts a write if output is waiting and none is in progress
+  void request_flush();   // flush soon, from outside the read loop
+  bool reading_paused() const;
+  void wake_reader();
+  void arm_keep_alive();
+  std::uint16_t next_packet_id();
+  std::string describe() const;
+
+  asio::any_io_executor executor_;
+  std::unique_ptr<Transport> transport_;
+  SessionContext context_;
+  const std::uint64_t id_;
+  std::string client_id_;
+  FrameReader reader_;
+
+  bool connected_ = false;
+  bool closed_ = false;
+  bool refused_ = false;  // CONNECT refused: the CONNACK is being sent, then close
+  bool handler_knows_ = false;  // on_connect accepted: on_close is owed
+
+  // Output: `out_` collects packets; `writing_` is the buffer being written.
+  std::string out_;
+  std::string writing_;
+  bool write_in_progress_ = false;
+  bool flush_requested_ = false;
+
+  // Inbound QoS 1: PUBACKs owed, oldest first. Ticket t is at index t - first_ticket_.
+  struct OwedAck {
+    std::uint16_t packet_id;
+    bool done;
+  };
+  std::deque<OwedAck> owed_acks_;
+  PublishTicket first_ticket_ = 1;
+
+  // Outbound QoS 1 awaiting PUBACK: packet id -> handler tag.
+  std::unordered_map<std::uint16_t, std::uint64_t> in_flight_;
+  std::uint16_t last_packet_id_ = 0;
+
+  bool paused_by_handler_ = false;
+  asio::steady_timer wake_;  // the paused read loop waits on this; cancel() wakes it
+  asio::steady_timer deadline_;  // CONNECT arrival, then keep-alive
+  std::chrono::steady_clock::time_point last_received_;
+  std::chrono::milliseconds keep_alive_limit_{0};
+};
+
+}  // namespace outpost::mqtt

@@ -1,0 +1,301 @@
+// The MQTT server against a real socket client: protocol rules, in-order PUBACKs,
+// keep-alive, malformed input. The handler here is a recording stub.
+#include "outpost/mqtt/server.h"
+
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "support/mqtt_test_client.h"
+
+namespace outpost::mqtt {
+namespace {
+
+using outpost::testing::MqttTestClient;
+using outpost::testing::wait_until;
+using namespace std::chrono_literals;
+
+class RecordingHandler : public Handler {
+ public:
+  ConnectDecision on_connect(const ConnectionPtr& c, const ConnectPacket& p) override {
+    std::lock_guard lock(mutex);
+    connected.push_back(p.client_id);
+    last = c;
+    if (p.password == std::optional<std::string>("wrong")) return {ConnectReturnCode::bad_username_or_password};
+    return {ConnectReturnCode::accepted, !p.clean_session};
+  }
+  void on_publish(const ConnectionPtr& c, PublishPacket&& p, PublishTicket t) override {
+    std::lock_guard lock(mutex);
+    publishes.push_back(p);
+    tickets.push_back(t);
+    last = c;
+    if (auto_complete && t != 0) c->complete_publish(t);
+  }
+  std::vector<std::uint8_t> on_subscribe(const ConnectionPtr&, const std::vector<Subscription>& subs) override {
+    std::vector<std::uint8_t> codes;
+    for (const auto& s : subs) codes.push_back(s.filter == "forbidden" ? kSubackFailure : std::min<std::uint8_t>(s.qos, 1));
+    return codes;
+  }
+  void on_unsubscribe(const ConnectionPtr&, const std::vector<std::string>& f) override {
+    std::lock_guard lock(mutex);
+    unsubscribed.insert(unsubscribed.end(), f.begin(), f.end());
+  }
+  void on_delivered(const ConnectionPtr&, std::uint64_t tag) override {
+    std::lock_guard lock(mutex);
+    delivered.push_back(tag);
+  }
+  void on_close(const ConnectionPtr&, CloseReason reason) override {
+    std::lock_guard lock(mutex);
+    closes.push_back(reason);
+  }
+
+  std::mutex mutex;
+  bool auto_complete = true;
+  std::vector<std::string> connected;
+  std::vector<PublishPacket> publishes;
+  std::vector<PublishTicket> tickets;
+  std::vector<std::string> unsubscribed;
+  std::vector<std::uint64_t> delivered;
+  std::vector<CloseReason> closes;
+  ConnectionPtr last;
+};
+
+class MqttServerTest : public ::testing::Test {
+ protected:
+  template <typename F>
+  auto on_loop(F f) {
+    std::promise<decltype(f())> result;
+    loop.post([&] { result.set_value(f()); });
+    return result.get_future().get();
+  }
+  void SetUp() override {
+    ServerOptions options;
+    options.connect_timeout = 1s;
+    options.max_unacknowledged_inbound = 8;
+    server = std::make_unique<Server>(loop, handler, options);
+    auto bound = server->listen_tcp("127.0.0.1:0");
+    ASSERT_TRUE(bound) << bound.error();
+    port = *bound;
+    thread = std::thread([this] { loop.run(); });
+  }
+  void TearDown() override {
+    loop.post([this] { server->stop(); });
+    ASSERT_TRUE(wait_until([this] { return on_loop([this] { return server->connection_count(); }) == 0; }));
+    loop.stop();
+    thread.join();
+    handler.last.reset();
+  }
+  std::unique_ptr<MqttTestClient> connect(const std::string& id, bool clean = true,
+                                          std::uint16_t keep_alive = 60) {
+    auto client = std::make_unique<MqttTestClient>();
+    EXPECT_TRUE(client->connect_tcp("127.0.0.1", port)) << client->last_error();
+    ConnectPacket c;
+    c.client_id = id;
+    c.clean_session = clean;
+    c.keep_alive_secs = keep_alive;
+    auto ack = client->handshake(c);
+    EXPECT_TRUE(ack) << client->last_error();
+    if (ack) {
+      EXPECT_EQ(ack->return_code, ConnectReturnCode::accepted);
+    }
+    return client;
+  }
+  std::size_t publish_count() {
+    std::lock_guard lock(handler.mutex);
+    return handler.publishes.size();
+  }
+
+  net::EventLoop loop;
+  RecordingHandler handler;
+  std::unique_ptr<Server> server;
+  std::uint16_t port = 0;
+  std::thread thread;
+};
+
+TEST_F(MqttServerTest, AcceptsConnectAndReportsSessionPresent) {
+  auto client = connect("dev1/mod1", /*clean=*/false);
+  std::lock_guard lock(handler.mutex);
+  EXPECT_EQ(handler.connected, std::vector<std::string>{"dev1/mod1"});
+}
+
+TEST_F(MqttServerTest, RefusedConnectGetsReturnCodeThenClose) {
+  MqttTestClient client;
+  ASSERT_TRUE(client.connect_tcp("127.0.0.1", port));
+  ConnectPacket c;
+  c.client_id = "d";
+  c.username = "u";
+  c.password = "wrong";
+  auto ack = client.handshake(c);
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->return_code, ConnectReturnCode::bad_username_or_password);
+  EXPECT_TRUE(client.wait_closed()) << "a refused client must be disconnected";
+  std::lock_guard lock(handler.mutex);
+  EXPECT_TRUE(handler.closes.empty()) << "on_close is only for accepted connections";
+}
+
+TEST_F(MqttServerTest, RefusesOtherProtocolVersions) {
+  MqttTestClient client;
+  ASSERT_TRUE(client.connect_tcp("127.0.0.1", port));
+  ConnectPacket c;
+  c.client_id = "d";
+  c.protocol_level = 5;
+  auto ack = client.handshake(c);
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->return_code, ConnectReturnCode::unacceptable_protocol_version);
+  EXPECT_TRUE(client.wait_closed());
+}
+
+TEST_F(MqttServerTest, PubacksGoOutInArrivalOrder) {
+  handler.auto_complete = false;
+  auto client = connect("d");
+  for (std::uint16_t id = 1; id <= 3; ++id)
+    client->send(PublishPacket{"devices/d/messages/events/", "m", 1, false, false, id});
+  ASSERT_TRUE(wait_until([&] { return publish_count() == 3; }));
+  std::vector<PublishTicket> tickets;
+  ConnectionPtr connection;
+  {
+    std::lock_guard lock(handler.mutex);
+    tickets = handler.tickets;
+    connection = handler.last;
+  }
+  // Complete the third, then the first: only the first PUBACK may go out.
+  on_loop([&] { connection->complete_publish(tickets[2]); connection->complete_publish(tickets[0]); return 0; });
+  auto first = client->receive_a<PubackPacket>();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->packet_id, 1);
+  EXPECT_FALSE(client->receive_a<PubackPacket>(200ms)) << "PUBACK 3 must wait for PUBACK 2";
+  on_loop([&] { connection->complete_publish(tickets[1]); return 0; });
+  auto second = client->receive_a<PubackPacket>();
+  auto third = client->receive_a<PubackPacket>();
+  ASSERT_TRUE(second && third);
+  EXPECT_EQ(second->packet_id, 2);
+  EXPECT_EQ(third->packet_id, 3);
+}
+
+TEST_F(MqttServerTest, StopsReadingWhenTooManyAcksAreOwed) {
+  handler.auto_complete = false;
+  auto client = connect("d");
+  for (std::uint16_t id = 1; id <= 20; ++id)
+    client->send(PublishPacket{"t", "m", 1, false, false, id});
+  ASSERT_TRUE(wait_until([&] { return publish_count() == 8; }));
+  EXPECT_FALSE(wait_until([&] { return publish_count() > 8; }, 200ms))
+      << "reading must pause at max_unacknowledged_inbound owed PUBACKs";
+  std::vector<PublishTicket> tickets;
+  ConnectionPtr connection;
+  {
+    std::lock_guard lock(handler.mutex);
+    tickets = handler.tickets;
+    connection = handler.last;
+  }
+  on_loop([&] { for (auto t : tickets) connection->complete_publish(t); return 0; });
+  ASSERT_TRUE(wait_until([&] { return publish_count() == 16; })) << "reading must resume";
+}
+
+TEST_F(MqttServerTest, Qos2PublishClosesTheConnection) {
+  auto client = connect("d");
+  client->send(PublishPacket{"t", "m", 2, false, false, 1});
+  EXPECT_TRUE(client->wait_closed());
+  ASSERT_TRUE(wait_until([&] {
+    std::lock_guard lock(handler.mutex);
+    return handler.closes.size() == 1;
+  }));
+  std::lock_guard lock(handler.mutex);
+  EXPECT_EQ(handler.closes[0], CloseReason::protocol_error);
+}
+
+TEST_F(MqttServerTest, MalformedPacketClosesOnlyThatConnection) {
+  auto good = connect("good");
+  auto bad = connect("bad");
+  bad->send_raw(std::string("\x30\x01\x00", 3));  // PUBLISH with a truncated topic
+  EXPECT_TRUE(bad->wait_closed());
+  good->send(PingreqPacket{});
+  EXPECT_TRUE(good->receive_a<PingrespPacket>()) << "other clients must be unaffected";
+}
+
+TEST_F(MqttServerTest, GarbageBeforeConnectIsRefused) {
+  MqttTestClient client;
+  ASSERT_TRUE(client.connect_tcp("127.0.0.1", port));
+  client.send(PingreqPacket{});
+  EXPECT_TRUE(client.wait_closed());
+}
+
+TEST_F(MqttServerTest, ClosesClientsThatNeverConnect) {
+  MqttTestClient client;
+  ASSERT_TRUE(client.connect_tcp("127.0.0.1", port));
+  EXPECT_TRUE(client.wait_closed(5s)) << "connect_timeout is 1 s";
+}
+
+TEST_F(MqttServerTest, EnforcesOneAndAHalfTimesKeepAlive) {
+  auto client = connect("sleepy", true, /*keep_alive=*/1);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(client->wait_closed(5s));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 1400ms);
+  ASSERT_TRUE(wait_until([&] {
+    std::lock_guard lock(handler.mutex);
+    return !handler.closes.empty();
+  }));
+  std::lock_guard lock(handler.mutex);
+  EXPECT_EQ(handler.closes[0], CloseReason::keep_alive_timeout);
+}
+
+TEST_F(MqttServerTest, SubscribeAndUnsubscribeAreAcknowledged) {
+  auto client = connect("d");
+  client->send(SubscribePacket{7, {{"$iothub/twin/res/#", 0}, {"forbidden", 1}, {"x/#", 2}}});
+  auto suback = client->receive_a<SubackPacket>();
+  ASSERT_TRUE(suback);
+  EXPECT_EQ(suback->packet_id, 7);
+  EXPECT_EQ(suback->return_codes, (std::vector<std::uint8_t>{0, kSubackFailure, 1}));
+  client->send(UnsubscribePacket{8, {"x/#"}});
+  auto unsuback = client->receive_a<UnsubackPacket>();
+  ASSERT_TRUE(unsuback);
+  EXPECT_EQ(unsuback->packet_id, 8);
+}
+
+TEST_F(MqttServerTest, ServerPublishesAndReportsDelivery) {
+  auto client = connect("d");
+  client->send(PingreqPacket{});
+  ASSERT_TRUE(client->receive_a<PingrespPacket>());
+  ConnectionPtr connection;
+  {
+    std::lock_guard lock(handler.mutex);
+    connection = handler.last;
+  }
+  on_loop([&] {
+    connection->publish("devices/d/modules/m/inputs/in1/", "one", 1, 42);
+    connection->publish("$iothub/twin/res/200/?$rid=1", "{}", 0, 0);
+    return 0;
+  });
+  auto first = client->receive_a<PublishPacket>();
+  auto second = client->receive_a<PublishPacket>();
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(first->qos, 1);
+  EXPECT_EQ(first->payload, "one");
+  EXPECT_EQ(second->qos, 0);
+  EXPECT_EQ(on_loop([&] { return connection->outbound_in_flight(); }), 1u);
+  client->send(PubackPacket{first->packet_id});
+  ASSERT_TRUE(wait_until([&] {
+    std::lock_guard lock(handler.mutex);
+    return handler.delivered == std::vector<std::uint64_t>{42};
+  }));
+}
+
+TEST_F(MqttServerTest, DisconnectIsGracefulAndLossIsNot) {
+  {
+    auto client = connect("polite");
+    client->send(DisconnectPacket{});
+    EXPECT_TRUE(client->wait_closed());
+  }
+  { auto client = connect("rude"); }  // socket closed without DISCONNECT
+  ASSERT_TRUE(wait_until([&] {
+    std::lock_guard lock(handler.mutex);
+    return handler.closes.size() == 2;
+  }));
+  std::lock_guard lock(handler.mutex);
+  EXPECT_EQ(handler.closes[0], CloseReason::client_disconnect);
+  EXPECT_EQ(handler.closes[1], CloseReason::transport_error);
+}
+
+}  // namespace
+}  // namespace outpost::mqtt
