@@ -12,8 +12,13 @@ add_compile_definitions(
   BOOST_BEAST_SEPARATE_COMPILATION
   BOOST_ASIO_NO_DEPRECATED
   BOOST_ASIO_DISABLE_BOOST_COROUTINE
+  BOOST_ALL_NO_LIB
+  # What Debian's spdlog/fmt CMake targets define; set for every target so the
+  # precompiled headers (which include spdlog) match targets that do not link it.
   SPDLOG_FMT_EXTERNAL
-  SPDLOG_COMPILED_LIB)
+  SPDLOG_COMPILED_LIB
+  SPDLOG_SHARED_LIB
+  FMT_SHARED)
 
 if(OUTPOST_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
