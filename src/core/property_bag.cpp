@@ -83,7 +83,8 @@ Status decode_property_bag(std::string_view bag, Message& message) {
   return {};
 }
 
-std::string encode_property_bag(const Message& message) {
+std::string encode_property_bag(const Message& message,
+                                std::initializer_list<std::string_view> skip_system) {
   std::string out;
   const auto add = [&](std::string_view key, const std::optional<std::string>& value) {
     if (!out.empty()) out += '&';
@@ -93,8 +94,12 @@ std::string encode_property_bag(const Message& message) {
       out += url_encode(*value, HexCase::upper);
     }
   };
-  for (const auto& p : message.system)
+  for (const auto& p : message.system) {
+    bool skip = false;
+    for (const auto name : skip_system) skip = skip || name == p.name;
+    if (skip) continue;
     if (const auto key = bag_key_for_system_property(p.name)) add(*key, p.value);
+  }
   for (const auto& p : message.application) add(p.name, p.value);
   return out;
 }

@@ -2,6 +2,7 @@
 // properties. Keys and values are percent-encoded; `$.mid`-style keys are system
 // properties (sent as `%24.mid`); a bare `k` is a null value, `k=` an empty string.
 #pragma once
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +22,8 @@ Status decode_property_bag(std::string_view bag, Message& message);
 
 // Encodes system properties that have a bag key (in their order), then application
 // properties, percent-encoded as encodeURIComponent does (uppercase hex, as the SDKs send).
-std::string encode_property_bag(const Message& message);
+// System properties named in `skip_system` are left out (e.g. outputName on delivery).
+std::string encode_property_bag(const Message& message,
+                                std::initializer_list<std::string_view> skip_system = {});
 
 }  // namespace outpost

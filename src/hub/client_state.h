@@ -1,0 +1,29 @@
+// What the hub knows about one accepted MQTT connection.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "hub/module_delivery.h"
+#include "outpost/iothub/identity.h"
+#include "outpost/iothub/topics.h"
+#include "outpost/mqtt/packets.h"
+
+namespace outpost::hub {
+
+struct ClientState {
+  iothub::Identity identity;
+  std::string id;  // identity.id(): the MQTT client id
+  bool clean_session = true;
+  std::uint32_t subscriptions = 0;  // iothub::SubscriptionKind bits
+  std::optional<mqtt::Will> will;
+  std::unique_ptr<ModuleDelivery> delivery;  // while subscribed to its inputs
+  metrics::Counter* received_default = nullptr;  // messages_received_total without an output
+
+  bool subscribed(iothub::SubscriptionKind kind) const {
+    return (subscriptions & static_cast<std::uint32_t>(kind)) != 0;
+  }
+};
+
+}  // namespace outpost::hub

@@ -1,0 +1,226 @@
+// EdgeHub: connections, sessions and subscriptions. Publishing is in edge_hub_publish.cpp,
+// the operations behind the management API in edge_hub_operations.cpp.
+#include "hub/edge_hub.h"
+
+#include <spdlog/spdlog.h>
+
+namespace outpost::hub {
+
+using iothub::SubscriptionKind;
+
+EdgeHub::EdgeHub(net::EventLoop& loop, EdgeHubSettings settings, store::MessageStore& store, kv::KvStore& kv,
+                 IdentityRegistry identities, HubMetrics& metrics, const Clock& clock)
+    : loop_(loop),
+      settings_(std::move(settings)),
+      store_(store),
+      sessions_(kv),
+      twins_(kv),
+      identities_(std::move(identities)),
+      metrics_(metrics),
+      clock_(clock),
+      endpoints_(store, settings_.device_id),
+      methods_(loop),
+      routes_(std::make_shared<routing::RouteTable>()) {
+  auth_settings_.accepted_hosts = {settings_.hostname};
+  if (!settings_.gateway_hostname.empty()) auth_settings_.accepted_hosts.push_back(settings_.gateway_hostname);
+  auth_settings_.edge_device_id = settings_.device_id;
+  endpoints_.recover();
+  store_.on_space_available([this, &loop = loop_, alive = std::weak_ptr<bool>(alive_)] {
+    loop.post([this, alive] {
+      if (alive.lock()) retry_parked();
+    });
+  });
+  metrics_.registry().on_collect([this, alive = std::weak_ptr<bool>(alive_)] {
+    if (alive.lock()) refresh_gauges();
+  });
+}
+
+EdgeHub::~EdgeHub() { *alive_ = false; }
+
+void EdgeHub::apply_config(routing::EdgeHubConfig config) {
+  routes_ = std::make_shared<routing::RouteTable>(std::move(config.route_table));
+  store_and_forward_ = config.store_and_forward;
+  for (const auto& endpoint : routes_->endpoints()) endpoints_.endpoint(endpoint);
+  for (const auto& note : config.notes) spdlog::info("hub: $edgeHub config: {}", note);
+  spdlog::info("hub: {} routes active; store-and-forward TTL {}", routes_->size(),
+               store_and_forward_.never_expires() ? std::string("infinite")
+                                                  : std::to_string(store_and_forward_.ttl_secs) + " s");
+  // Endpoints named by the new routes may have waiting messages and connected modules.
+  for (const auto* info : endpoints_.all()) wake_endpoint(*info);
+}
+
+void EdgeHub::replace_identities(IdentityRegistry identities) { identities_ = std::move(identities); }
+
+void EdgeHub::start() {
+  sweep_timer_ = loop_.make_timer();
+  sweep_timer_->start(settings_.ttl_sweep_interval, [this] { sweep_expired(); });
+}
+
+ClientState& EdgeHub::state(const mqtt::ConnectionPtr& c) {
+  return *static_cast<ClientState*>(c->user_state.get());
+}
+
+mqtt::ConnectionPtr EdgeHub::connection_of(const iothub::Identity& identity) const {
+  const auto it = connected_.find(identity.id());
+  return it == connected_.end() ? nullptr : it->second;
+}
+
+mqtt::ConnectDecision EdgeHub::on_connect(const mqtt::ConnectionPtr& c, const mqtt::ConnectPacket& p) {
+  const auto auth = authenticate(p, identities_, auth_settings_, clock_.unix_seconds());
+  if (!auth.ok()) {
+    spdlog::warn("hub: refusing '{}' from {}: {}", p.client_id, c->remote_address(), auth.reason);
+    metrics_.connect_failed(p.client_id, "auth").inc();
+    return {auth.code, false};
+  }
+  const auto id = auth.identity.id();
+  if (auto old = connection_of(auth.identity)) {
+    spdlog::info("hub: '{}' connected again from {}; closing its previous connection", id, c->remote_address());
+    old->close(mqtt::CloseReason::taken_over, "a new connection of the same identity");
+  }
+  auto client = std::make_shared<ClientState>();
+  client->identity = auth.identity;
+  client->id = id;
+  client->clean_session = p.clean_session;
+  client->will = p.will;
+  client->received_default = &metrics_.received(id, "");
+  bool session_present = false;
+  if (p.clean_session) {
+    sessions_.erase(id);
+  } else if (const auto bits = sessions_.load(id)) {
+    client->subscriptions = *bits;
+    session_present = true;
+  }
+  c->user_state = client;
+  connected_[id] = c;
+  metrics_.connect_success(id).inc();
+  spdlog::info("hub: '{}' connected from {} over {}{}", id, c->remote_address(), c->transport_name(),
+               session_present ? " (session resumed)" : "");
+  if (client->subscribed(SubscriptionKind::module_inputs)) {
+    // After the CONNACK: nothing may be published before it.
+    loop_.post([this, weak = std::weak_ptr<mqtt::Connection>(c), alive = std::weak_ptr<bool>(alive_)] {
+      auto conn = weak.lock();
+      if (alive.lock() && conn && conn->open()) start_delivery(conn, state(conn));
+    });
+  }
+  return {mqtt::ConnectReturnCode::accepted, session_present};
+}
+
+std::vector<std::uint8_t> EdgeHub::on_subscribe(const mqtt::ConnectionPtr& c,
+                                                const std::vector<mqtt::Subscription>& subs) {
+  auto& client = state(c);
+  std::vector<std::uint8_t> codes;
+  bool inputs = false;
+  for (const auto& sub : subs) {
+    const auto filter = iothub::parse_subscription_filter(sub.filter);
+    bool allowed = filter.kind != SubscriptionKind::unknown;
+    if (filter.kind == SubscriptionKind::module_inputs) allowed = filter.identity == client.identity;
+    if (filter.kind == SubscriptionKind::c2d)
+      allowed = !client.identity.is_module() && filter.identity->device_id == client.identity.device_id;
+    if (!allowed) {
+      spdlog::warn("hub: refused subscription of '{}' to '{}'{}", client.id, sub.filter,
+                   filter.kind == SubscriptionKind::unknown ? " (not an IoT Hub topic)" : " (not its own topic)");
+      codes.push_back(mqtt::kSubackFailure);
+      continue;
+    }
+    client.subscriptions |= static_cast<std::uint32_t>(filter.kind);
+    inputs = inputs || filter.kind == SubscriptionKind::module_inputs;
+    codes.push_back(std::min<std::uint8_t>(sub.qos, 1));
+  }
+  persist_session(client);
+  if (inputs) {
+    loop_.post([this, weak = std::weak_ptr<mqtt::Connection>(c), alive = std::weak_ptr<bool>(alive_)] {
+      auto conn = weak.lock();
+      if (alive.lock() && conn && conn->open()) start_delivery(conn, state(conn));
+    });
+  }
+  return codes;
+}
+
+void EdgeHub::on_unsubscribe(const mqtt::ConnectionPtr& c, const std::vector<std::string>& filters) {
+  auto& client = state(c);
+  for (const auto& f : filters) {
+    const auto filter = iothub::parse_subscription_filter(f);
+    client.subscriptions &= ~static_cast<std::uint32_t>(filter.kind);
+    if (filter.kind == SubscriptionKind::module_inputs && client.delivery) {
+      // Destroy after this call stack unwinds: delivery may be on it.
+      loop_.post([d = std::shared_ptr<ModuleDelivery>(std::move(client.delivery))] {});
+    }
+  }
+  persist_session(client);
+}
+
+void EdgeHub::persist_session(const ClientState& client) {
+  if (!client.clean_session) sessions_.save(client.id, client.subscriptions);
+}
+
+void EdgeHub::start_delivery(const mqtt::ConnectionPtr& c, ClientState& client) {
+  if (!client.identity.module_id || !client.subscribed(SubscriptionKind::module_inputs)) return;
+  if (!client.delivery)
+    client.delivery = std::make_unique<ModuleDelivery>(store_, metrics_, c, client.identity, settings_.delivery_window);
+  for (auto* endpoint : endpoints_.for_module(*client.identity.module_id)) client.delivery->pump(*endpoint);
+}
+
+void EdgeHub::wake_endpoint(const EndpointInfo& endpoint) {
+  if (endpoint.endpoint.kind != routing::Endpoint::Kind::module_input) return;
+  const auto conn = connection_of({settings_.device_id, endpoint.endpoint.module});
+  if (!conn) return;
+  auto& client = state(conn);
+  if (client.delivery) client.delivery->pump(endpoint);
+}
+
+void EdgeHub::on_delivered(const mqtt::ConnectionPtr& c, std::uint64_t tag) {
+  auto& client = state(c);
+  if (client.delivery) client.delivery->delivered(tag);
+}
+
+void EdgeHub::on_close(const mqtt::ConnectionPtr& c, mqtt::CloseReason reason) {
+  auto client = std::static_pointer_cast<ClientState>(c->user_state);
+  if (!client) return;
+  const auto it = connected_.find(client->id);
+  if (it != connected_.end() && it->second == c) connected_.erase(it);
+  metrics_.disconnect(client->id).inc();
+  spdlog::info("hub: '{}' disconnected: {}", client->id, mqtt::close_reason_name(reason));
+  if (client->clean_session && reason != mqtt::CloseReason::taken_over) sessions_.erase(client->id);
+  // A will is published only when the connection ends in error (edgeHub's rule).
+  const bool error = reason == mqtt::CloseReason::transport_error ||
+                     reason == mqtt::CloseReason::keep_alive_timeout ||
+                     reason == mqtt::CloseReason::protocol_error;
+  if (error && client->will) {
+    const auto topic = iothub::parse_publish_topic(client->will->topic);
+    const auto* telemetry = topic ? std::get_if<iothub::TelemetryTopic>(&*topic) : nullptr;
+    if (telemetry && telemetry->sender == client->identity) {
+      Message will;
+      if (decode_property_bag(telemetry->bag, will)) {
+        will.body = client->will->payload;
+        will.application.set("MessageType", "Will");
+        spdlog::info("hub: publishing the will of '{}'", client->id);
+        route_and_store({}, std::move(will), 0, 0, client->id, "");
+      }
+    } else {
+      spdlog::warn("hub: ignoring the will of '{}': its topic is not its own telemetry topic", client->id);
+    }
+  }
+  // The delivery may be on the call stack (a failed write inside a publish): free it later.
+  if (client->delivery) loop_.post([d = std::shared_ptr<ModuleDelivery>(std::move(client->delivery))] {});
+}
+
+void EdgeHub::sweep_expired() {
+  const auto expired = store_.expire(clock_.unix_millis());
+  std::uint64_t total = 0;
+  for (const auto& e : expired) {
+    total += e.count;
+    metrics_.dropped("ttl_expiry", "", "").inc(static_cast<double>(e.count));
+  }
+  if (total > 0) spdlog::info("hub: {} messages expired (TTL) and were dropped", total);
+  sweep_timer_->start(settings_.ttl_sweep_interval, [this] { sweep_expired(); });
+}
+
+void EdgeHub::refresh_gauges() {
+  metrics_.connected_clients().set(static_cast<double>(connected_.size()));
+  metrics_.store_bytes().set(static_cast<double>(store_.disk_bytes()));
+  for (const auto* info : endpoints_.all())
+    for (const auto& q : info->queues)
+      metrics_.queue_length(info->id, q.priority).set(static_cast<double>(store_.queue_length(q.queue)));
+}
+
+}  // namespace outpost::hub

@@ -1,0 +1,129 @@
+// The edge hub: IoT Hub semantics on top of the MQTT server. It authenticates clients,
+// keeps their sessions, turns telemetry into messages, routes them into the durable store
+// and delivers them to module inputs; it answers twin requests, relays direct methods and
+// C2D messages, and counts everything in edgeHub's metrics.
+//
+// Threading: every method runs on the EventLoop's thread (the store's durability
+// callbacks are posted there).
+#pragma once
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "hub/authenticator.h"
+#include "hub/client_state.h"
+#include "hub/endpoint_registry.h"
+#include "hub/hub_metrics.h"
+#include "hub/identity_registry.h"
+#include "hub/method_router.h"
+#include "hub/session_store.h"
+#include "hub/twin_service.h"
+#include "outpost/core/clock.h"
+#include "outpost/kv/kv_store.h"
+#include "outpost/mqtt/server.h"
+#include "outpost/net/event_loop.h"
+#include "outpost/routing/edgehub_config.h"
+#include "outpost/store/message_store.h"
+
+namespace outpost::hub {
+
+struct EdgeHubSettings {
+  std::string hostname;
+  std::string device_id;
+  std::string gateway_hostname;
+  std::size_t delivery_window = 100;
+  std::chrono::milliseconds ttl_sweep_interval{1000};
+};
+
+struct HubStatus {
+  std::size_t connected_clients = 0;
+  std::vector<std::string> clients;
+  std::uint64_t store_bytes = 0;
+  std::vector<store::QueueStats> queues;
+};
+
+class EdgeHub final : public mqtt::Handler {
+ public:
+  EdgeHub(net::EventLoop& loop, EdgeHubSettings settings, store::MessageStore& store, kv::KvStore& kv,
+          IdentityRegistry identities, HubMetrics& metrics, const Clock& clock = SystemClock::instance());
+  ~EdgeHub() override;
+
+  // Routes and store-and-forward settings from the $edgeHub desired properties.
+  void apply_config(routing::EdgeHubConfig config);
+  void replace_identities(IdentityRegistry identities);
+  void start();  // TTL sweeps; call once the loop runs or is about to
+
+  // mqtt::Handler
+  mqtt::ConnectDecision on_connect(const mqtt::ConnectionPtr& c, const mqtt::ConnectPacket& p) override;
+  void on_publish(const mqtt::ConnectionPtr& c, mqtt::PublishPacket&& p, mqtt::PublishTicket t) override;
+  std::vector<std::uint8_t> on_subscribe(const mqtt::ConnectionPtr& c,
+                                         const std::vector<mqtt::Subscription>& subs) override;
+  void on_unsubscribe(const mqtt::ConnectionPtr& c, const std::vector<std::string>& filters) override;
+  void on_delivered(const mqtt::ConnectionPtr& c, std::uint64_t tag) override;
+  void on_close(const mqtt::ConnectionPtr& c, mqtt::CloseReason reason) override;
+
+  // Operations for the management API.
+  nlohmann::json twin(const iothub::Identity& identity);
+  Result<std::int64_t> update_desired(const iothub::Identity& identity, const nlohmann::json& desired, bool replace);
+  void invoke_method(const iothub::Identity& target, const std::string& method, const std::string& payload_json,
+                     std::chrono::seconds timeout, MethodRouter::Callback done);
+  // Relays a cloud-to-device message to a connected leaf device (live, not stored).
+  Status send_c2d(const std::string& device_id, Message message);
+  HubStatus status() const;
+
+ private:
+  ClientState& state(const mqtt::ConnectionPtr& c);
+  mqtt::ConnectionPtr connection_of(const iothub::Identity& identity) const;
+  void ingest_telemetry(const mqtt::ConnectionPtr& c, ClientState& client, const iothub::TelemetryTopic& topic,
+                        mqtt::PublishPacket&& packet, mqtt::PublishTicket ticket);
+  // Routes, stores and wakes delivery; on a full store parks the publish (back-pressure).
+  void route_and_store(const std::weak_ptr<mqtt::Connection>& sender, Message&& message, std::uint8_t qos,
+                       mqtt::PublishTicket ticket, const std::string& from, const std::string& from_output);
+  bool append(const std::weak_ptr<mqtt::Connection>& sender, const Message& message,
+              const std::vector<store::QueueTarget>& targets, const std::vector<const EndpointInfo*>& endpoints,
+              mqtt::PublishTicket ticket);
+  void retry_parked();
+  void handle_twin_get(const mqtt::ConnectionPtr& c, ClientState& client, const std::string& rid);
+  void handle_reported_patch(const mqtt::ConnectionPtr& c, ClientState& client, const std::string& rid,
+                             const std::string& body);
+  void start_delivery(const mqtt::ConnectionPtr& c, ClientState& client);
+  void wake_endpoint(const EndpointInfo& endpoint);
+  void sweep_expired();
+  void refresh_gauges();
+  void persist_session(const ClientState& client);
+
+  net::EventLoop& loop_;
+  EdgeHubSettings settings_;
+  AuthSettings auth_settings_;
+  store::MessageStore& store_;
+  SessionStore sessions_;
+  TwinService twins_;
+  IdentityRegistry identities_;
+  HubMetrics& metrics_;
+  const Clock& clock_;
+  EndpointRegistry endpoints_;
+  MethodRouter methods_;
+
+  std::shared_ptr<const routing::RouteTable> routes_;
+  routing::StoreAndForwardConfig store_and_forward_;
+  std::vector<routing::RouteMatch> matches_;  // reused per message
+
+  std::unordered_map<std::string, mqtt::ConnectionPtr> connected_;  // by identity id
+
+  // Publishes waiting for store space (back-pressure), oldest first.
+  struct Parked {
+    std::weak_ptr<mqtt::Connection> sender;
+    Message message;
+    std::vector<store::QueueTarget> targets;
+    std::vector<const EndpointInfo*> endpoints;
+    mqtt::PublishTicket ticket;
+  };
+  std::deque<Parked> parked_;
+  std::unique_ptr<net::Timer> sweep_timer_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace outpost::hub

@@ -1,0 +1,192 @@
+// EdgeHub: what clients publish — telemetry into routing and the store, twin requests,
+// method responses — and back-pressure when the store is full.
+#include <spdlog/spdlog.h>
+
+#include "hub/edge_hub.h"
+#include "outpost/core/crypto.h"
+#include "outpost/core/property_bag.h"
+
+namespace outpost::hub {
+
+namespace {
+
+std::string error_body(int code, std::string_view message) {
+  return nlohmann::json{{"errorCode", code}, {"message", message}}.dump();
+}
+
+}  // namespace
+
+void EdgeHub::on_publish(const mqtt::ConnectionPtr& c, mqtt::PublishPacket&& p, mqtt::PublishTicket ticket) {
+  auto& client = state(c);
+  auto topic = iothub::parse_publish_topic(p.topic);
+  if (!topic) {
+    spdlog::warn("hub: closing '{}': {} (topic '{}')", client.id, topic.error(), p.topic);
+    c->close(mqtt::CloseReason::protocol_error, topic.error());
+    return;
+  }
+  if (auto* telemetry = std::get_if<iothub::TelemetryTopic>(&*topic)) {
+    ingest_telemetry(c, client, *telemetry, std::move(p), ticket);
+    return;
+  }
+  if (auto* get = std::get_if<iothub::TwinGetTopic>(&*topic)) {
+    handle_twin_get(c, client, get->rid);
+  } else if (auto* patch = std::get_if<iothub::TwinReportedPatchTopic>(&*topic)) {
+    handle_reported_patch(c, client, patch->rid, p.payload);
+  } else if (auto* response = std::get_if<iothub::MethodResponseTopic>(&*topic)) {
+    if (!methods_.complete(*c, response->rid, response->status, std::move(p.payload)))
+      spdlog::info("hub: '{}' answered method request '{}', which is not pending (late or unknown)", client.id,
+                   response->rid);
+  } else {
+    // edgeHub acknowledges and drops publishes to topics it does not know.
+    spdlog::warn("hub: '{}' published to '{}', which is not an IoT Hub topic; dropped", client.id, p.topic);
+    metrics_.dropped("unknown_topic", client.id, "").inc();
+  }
+  if (ticket != 0) c->complete_publish(ticket);
+}
+
+void EdgeHub::ingest_telemetry(const mqtt::ConnectionPtr& c, ClientState& client,
+                               const iothub::TelemetryTopic& topic, mqtt::PublishPacket&& packet,
+                               mqtt::PublishTicket ticket) {
+  if (topic.sender != client.identity) {
+    spdlog::warn("hub: refused: '{}' published as '{}'; closing its connection", client.id, topic.sender.id());
+    c->close(mqtt::CloseReason::protocol_error, "published as another identity");
+    return;
+  }
+  Message message;
+  if (auto s = decode_property_bag(topic.bag, message); !s) {
+    spdlog::warn("hub: closing '{}': {}", client.id, s.error());
+    c->close(mqtt::CloseReason::protocol_error, s.error());
+    return;
+  }
+  message.body = std::move(packet.payload);
+  // Who sent it comes from the authenticated connection, never from the property bag.
+  message.system.erase(sysprop::kConnectionDeviceId);
+  message.system.erase(sysprop::kConnectionModuleId);
+  message.system.set(std::string(sysprop::kConnectionDeviceId), client.identity.device_id);
+  if (client.identity.module_id)
+    message.system.set(std::string(sysprop::kConnectionModuleId), *client.identity.module_id);
+  message.system.set(std::string(sysprop::kEdgeMessageId), random_uuid());
+  message.system.set(std::string(sysprop::kEnqueuedTime), format_iso8601(clock_.now()));
+  message.system.set(std::string(sysprop::kEdgeHubOriginInterface),
+                     client.identity.module_id ? "internal" : "downstream");
+  if (packet.retain) message.application.set("mqtt-retain", "true");
+  if (packet.dup) message.application.set("mqtt-dup", "true");
+  const auto size = message.counted_size();
+  metrics_.message_size().observe(static_cast<double>(size));
+  if (size > kMaxMessageSize) {
+    spdlog::warn("hub: closing '{}': message of {} bytes exceeds IoT Hub's 256 KB limit", client.id, size);
+    metrics_.dropped("too_large", client.id, message.system.get(sysprop::kOutputName).value_or("")).inc();
+    c->close(mqtt::CloseReason::protocol_error, "message too large");
+    return;
+  }
+  const auto output = message.system.get(sysprop::kOutputName);
+  if (output) metrics_.received(client.id, *output).inc();
+  else client.received_default->inc();
+  route_and_store(c, std::move(message), packet.qos, ticket, client.id, output.value_or(""));
+}
+
+void EdgeHub::route_and_store(const std::weak_ptr<mqtt::Connection>& sender, Message&& message, std::uint8_t qos,
+                              mqtt::PublishTicket ticket, const std::string& from, const std::string& from_output) {
+  const auto routes = routes_;  // a config reload may swap the table during this call
+  routes->match(message, matches_);
+  if (matches_.empty()) {
+    spdlog::debug("hub: no route for a message from '{}' (output '{}'); dropped", from, from_output);
+    metrics_.dropped("no_route", from, from_output).inc();
+    if (auto c = sender.lock(); c && ticket != 0) c->complete_publish(ticket);
+    return;
+  }
+  const auto now_ms = clock_.unix_millis();
+  std::vector<store::QueueTarget> targets;
+  std::vector<const EndpointInfo*> endpoints;
+  targets.reserve(matches_.size());
+  for (const auto& match : matches_) {
+    auto& info = endpoints_.endpoint(*match.endpoint);
+    const std::int64_t ttl = match.ttl_secs > 0 ? match.ttl_secs : store_and_forward_.ttl_secs;
+    targets.push_back({endpoints_.queue(info, match.priority), ttl < 0 ? 0 : now_ms + ttl * 1000});
+    endpoints.push_back(&info);
+  }
+  if (parked_.empty() && append(sender, message, targets, endpoints, ticket)) return;
+  if (qos == 0) {
+    spdlog::warn("hub: store full; dropping a QoS 0 message from '{}'", from);
+    metrics_.dropped("store_full", from, from_output).inc();
+    return;
+  }
+  // Back-pressure: keep the message un-acknowledged and stop reading from its sender.
+  if (parked_.empty())
+    spdlog::warn("hub: store full ({} bytes); holding publishes un-acknowledged until space frees",
+                 store_.disk_bytes());
+  if (auto c = sender.lock()) c->pause_reading();
+  parked_.push_back({sender, std::move(message), std::move(targets), std::move(endpoints), ticket});
+}
+
+bool EdgeHub::append(const std::weak_ptr<mqtt::Connection>& sender, const Message& message,
+                     const std::vector<store::QueueTarget>& targets, const std::vector<const EndpointInfo*>& endpoints,
+                     mqtt::PublishTicket ticket) {
+  std::function<void(bool)> on_durable = [](bool) {};
+  if (ticket != 0) {
+    on_durable = [&loop = loop_, sender, ticket, alive = std::weak_ptr<bool>(alive_), this](bool ok) {
+      loop.post([sender, ticket, ok, alive, this] {
+        auto c = sender.lock();
+        if (!c) return;
+        if (ok) {
+          c->complete_publish(ticket);
+        } else if (alive.lock()) {
+          metrics_.unacknowledged("storage_failure").inc();
+          c->close(mqtt::CloseReason::server_closed, "the store failed to persist a message");
+        }
+      });
+    };
+  }
+  const auto result = store_.append(message, targets, std::move(on_durable));
+  switch (result.status) {
+    case store::AppendStatus::accepted:
+      for (const auto* endpoint : endpoints) wake_endpoint(*endpoint);
+      return true;
+    case store::AppendStatus::full:
+      return false;
+    case store::AppendStatus::failed:
+      spdlog::error("hub: the store failed to write a message; its sender will retry");
+      metrics_.unacknowledged("storage_failure").inc();
+      if (auto c = sender.lock()) c->close(mqtt::CloseReason::server_closed, "store write failed");
+      return true;
+  }
+  return true;
+}
+
+void EdgeHub::retry_parked() {
+  while (!parked_.empty()) {
+    auto& front = parked_.front();
+    if (!append(front.sender, front.message, front.targets, front.endpoints, front.ticket)) return;
+    const auto sender = front.sender.lock();
+    parked_.pop_front();
+    bool more_from_sender = false;
+    for (const auto& p : parked_) more_from_sender = more_from_sender || (sender && p.sender.lock() == sender);
+    if (sender && !more_from_sender) sender->resume_reading();
+  }
+  spdlog::info("hub: store has space again; acknowledging publishes");
+}
+
+void EdgeHub::handle_twin_get(const mqtt::ConnectionPtr& c, ClientState& client, const std::string& rid) {
+  metrics_.get_twin(client.id).inc();
+  const auto body = twins_.get(client.identity).to_json().dump();
+  c->publish(iothub::twin_response_topic(200, rid), body, 0);
+}
+
+void EdgeHub::handle_reported_patch(const mqtt::ConnectionPtr& c, ClientState& client, const std::string& rid,
+                                    const std::string& body) {
+  const auto patch = nlohmann::json::parse(body, nullptr, false);
+  if (patch.is_discarded() || !patch.is_object()) {
+    c->publish(iothub::twin_response_topic(400, rid), error_body(400004, "reported properties must be a JSON object"), 0);
+    return;
+  }
+  auto version = twins_.patch_reported(client.identity, patch);
+  if (!version) {
+    spdlog::info("hub: rejected reported properties of '{}': {}", client.id, version.error());
+    c->publish(iothub::twin_response_topic(400, rid), error_body(400004, version.error()), 0);
+    return;
+  }
+  metrics_.reported_properties(client.id).inc();
+  c->publish(iothub::twin_response_topic(204, rid, *version), "", 0);
+}
+
+}  // namespace outpost::hub

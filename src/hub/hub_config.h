@@ -1,0 +1,52 @@
+// outpost-hub's settings: hub.yaml, completed by edgeHub's environment variables where
+// they overlap (IOTEDGE_IOTHUBHOSTNAME, IOTEDGE_DEVICEID, EDGEDEVICEHOSTNAME, StorageFolder,
+// RuntimeLogLevel). The file wins over the environment. Relative paths are relative to the
+// file's folder. See docs/HUB.md.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "outpost/store/message_store.h"
+
+namespace outpost::hub {
+
+struct ServicePolicy {
+  std::string name;
+  std::string primary_key;  // base64
+  std::string secondary_key;
+};
+
+struct HubConfig {
+  std::string config_file;
+  std::string hostname;           // the IoT Hub host name tokens are signed for
+  std::string device_id;          // this edge device
+  std::string gateway_hostname;   // also accepted in token audiences (EDGEDEVICEHOSTNAME)
+
+  std::optional<std::string> listen_mqtt;    // plain TCP, for local tools and tests
+  std::optional<std::string> listen_mqtts;   // MQTT over TLS
+  std::optional<std::string> listen_wss;     // MQTT over WebSocket over TLS
+  std::optional<std::string> listen_metrics; // /metrics and the local management API
+  std::optional<std::string> listen_https;   // management API over TLS (module invokeMethod)
+  std::string tls_cert;
+  std::string tls_key;
+
+  std::string storage_folder;
+  std::uint64_t max_bytes = 0;  // store cap; 0 = none (edgeHub's storeLimits also applies)
+  store::FsyncPolicy fsync = store::FsyncPolicy::group;
+
+  std::string identities_file;  // [{"deviceId","moduleId"?,"primaryKey","secondaryKey"?}]
+  std::string desired_file;     // $edgeHub desired properties; re-read on SIGHUP
+  std::string log_level = "info";
+
+  std::size_t delivery_window = 100;  // messages in flight per module input
+  std::chrono::seconds ttl_sweep_interval{1};
+  std::vector<ServicePolicy> policies;  // who may call the management API
+};
+
+// Reads and validates the file; throws ConfigError naming file, line and key.
+HubConfig load_hub_config(const std::string& file);
+
+}  // namespace outpost::hub

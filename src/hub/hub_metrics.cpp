@@ -1,0 +1,78 @@
+#include "hub/hub_metrics.h"
+
+namespace outpost::hub {
+
+HubMetrics::HubMetrics(const std::string& hub_hostname, const std::string& edge_device_id)
+    : registry_({{"iothub", hub_hostname}, {"edge_device", edge_device_id}, {"instance_number", "0"}}) {}
+
+metrics::Counter& HubMetrics::received(const std::string& id, const std::string& route_output) {
+  return registry_.counter("edgehub_messages_received_total", "Messages received from clients",
+                           {{"route_output", route_output}, {"id", id}});
+}
+
+metrics::Counter& HubMetrics::sent(const std::string& from, const std::string& to, const std::string& from_output,
+                                   const std::string& to_input, std::uint32_t priority) {
+  return registry_.counter("edgehub_messages_sent_total", "Messages delivered to an endpoint",
+                           {{"from", from}, {"to", to}, {"from_route_output", from_output},
+                            {"to_route_input", to_input}, {"priority", std::to_string(priority)}});
+}
+
+metrics::Counter& HubMetrics::dropped(const std::string& reason, const std::string& from, const std::string& from_output) {
+  return registry_.counter("edgehub_messages_dropped_total", "Messages dropped (no_route, ttl_expiry, ...)",
+                           {{"reason", reason}, {"from", from}, {"from_route_output", from_output}});
+}
+
+metrics::Counter& HubMetrics::unacknowledged(const std::string& reason) {
+  return registry_.counter("edgehub_messages_unack_total", "Messages not acknowledged to their sender",
+                           {{"reason", reason}});
+}
+
+metrics::Counter& HubMetrics::connect_success(const std::string& id) {
+  return registry_.counter("edgehub_client_connect_success_total", "Successful client connections", {{"id", id}});
+}
+
+metrics::Counter& HubMetrics::connect_failed(const std::string& id, const std::string& reason) {
+  return registry_.counter("edgehub_client_connect_failed_total", "Refused client connections",
+                           {{"id", id}, {"reason", reason}});
+}
+
+metrics::Counter& HubMetrics::disconnect(const std::string& id) {
+  return registry_.counter("edgehub_client_disconnect_total", "Client disconnections", {{"id", id}});
+}
+
+metrics::Counter& HubMetrics::get_twin(const std::string& id) {
+  return registry_.counter("edgehub_gettwin_total", "Twin GET requests", {{"source", "downstream"}, {"id", id}});
+}
+
+metrics::Counter& HubMetrics::reported_properties(const std::string& id) {
+  return registry_.counter("edgehub_reported_properties_total", "Reported-property updates",
+                           {{"target", "local"}, {"id", id}});
+}
+
+metrics::Counter& HubMetrics::direct_methods(const std::string& from, const std::string& to) {
+  return registry_.counter("edgehub_direct_methods_total", "Direct method calls", {{"from", from}, {"to", to}});
+}
+
+metrics::Gauge& HubMetrics::connected_clients() {
+  return registry_.gauge("edgehub_connected_clients", "Connected clients");
+}
+
+metrics::Gauge& HubMetrics::queue_length(const std::string& endpoint, std::uint32_t priority) {
+  return registry_.gauge("edgehub_queue_length", "Messages waiting per endpoint and priority",
+                         {{"endpoint", endpoint}, {"priority", std::to_string(priority)}});
+}
+
+metrics::Gauge& HubMetrics::store_bytes() {
+  return registry_.gauge("outpost_store_bytes", "Bytes of the message store on disk");
+}
+
+metrics::Summary& HubMetrics::message_size() {
+  return registry_.summary("edgehub_message_size_bytes", "Size of received messages");
+}
+
+metrics::Summary& HubMetrics::process_duration() {
+  return registry_.summary("edgehub_message_process_duration_seconds",
+                           "Time from receipt to delivery acknowledgement");
+}
+
+}  // namespace outpost::hub

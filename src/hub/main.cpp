@@ -1,0 +1,159 @@
+// outpost-hub: the edge hub. `outpost-hub --config hub.yaml` (docs/HUB.md).
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <spdlog/spdlog.h>
+
+#include "hub/edge_hub.h"
+#include "hub/hub_config.h"
+#include "hub/management_api.h"
+#include "outpost/core/config.h"
+#include "outpost/core/log.h"
+#include "outpost/kv/kv_store.h"
+#include "outpost/mqtt/server.h"
+#include "outpost/net/http_server.h"
+#include "outpost/routing/edgehub_config.h"
+#include "outpost/store/message_store.h"
+
+namespace {
+
+using namespace outpost;
+
+int usage(int code) {
+  std::fprintf(code == 0 ? stdout : stderr,
+               "usage: outpost-hub --config hub.yaml [--check] [--ready-file FILE]\n"
+               "  --check             validate the configuration, identities and routes, then exit\n"
+               "  --ready-file FILE   once serving, write the bound ports there as JSON\n");
+  return code;
+}
+
+routing::EdgeHubConfig load_desired(const std::string& file) {
+  const auto text = load_json_file(file);
+  auto config = routing::parse_edgehub_desired(text);
+  if (!config) throw ConfigError(file + ": " + config.error());
+  return std::move(*config);
+}
+
+// Tells a supervisor (or a test) the bound ports, e.g. {"mqtt":41733,"metrics":40411}.
+void write_ready_file(const std::string& file, const nlohmann::json& ports) {
+  if (file.empty()) return;
+  const auto tmp = file + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << ports.dump() << "\n";
+  }
+  std::filesystem::rename(tmp, file);
+}
+
+int run(const hub::HubConfig& config, bool check_only, const std::string& ready_file) {
+  auto identities = hub::IdentityRegistry::load_file(config.identities_file);
+  auto desired = load_desired(config.desired_file);
+  if (check_only) {
+    std::printf("%s: ok (%zu identities, %zu routes)\n", config.config_file.c_str(), identities.size(),
+                desired.route_table.size());
+    return 0;
+  }
+  std::filesystem::create_directories(config.storage_folder);
+  store::StoreOptions store_options;
+  store_options.folder = std::filesystem::path(config.storage_folder) / "messages";
+  store_options.fsync = config.fsync;
+  store_options.max_bytes = config.max_bytes;
+  if (desired.store_and_forward.max_size_bytes && *desired.store_and_forward.max_size_bytes > 0) {
+    const auto limit = static_cast<std::uint64_t>(*desired.store_and_forward.max_size_bytes);
+    store_options.max_bytes = store_options.max_bytes == 0 ? limit : std::min(store_options.max_bytes, limit);
+  }
+  auto store = store::MessageStore::open(store_options);
+  if (!store) throw ConfigError("message store: " + store.error());
+  auto kv = kv::KvStore::open(std::filesystem::path(config.storage_folder) / "state.db");
+  if (!kv) throw ConfigError("state database: " + kv.error());
+
+  net::EventLoop loop;
+  hub::HubMetrics metrics(config.hostname, config.device_id);
+  hub::EdgeHubSettings settings{config.hostname, config.device_id, config.gateway_hostname, config.delivery_window,
+                                std::chrono::duration_cast<std::chrono::milliseconds>(config.ttl_sweep_interval)};
+  hub::EdgeHub edge_hub(loop, settings, **store, **kv, std::move(identities), metrics);
+  edge_hub.apply_config(std::move(desired));
+
+  mqtt::Server server(loop, edge_hub);
+  std::shared_ptr<net::TlsServerContext> tls;
+  if (!config.tls_cert.empty()) {
+    auto created = net::TlsServerContext::create({config.tls_cert, config.tls_key});
+    if (!created) throw ConfigError(config.config_file + ": tls: " + created.error());
+    tls = *created;
+  }
+  nlohmann::json ports = nlohmann::json::object();
+  const auto listen = [&](const char* what, const std::optional<std::string>& address, auto&& start) {
+    if (!address) return;
+    auto port = start(*address);
+    if (!port) throw ConfigError(std::string(config.config_file) + ": listen." + what + ": " + port.error());
+    ports[what] = *port;
+    spdlog::info("hub: {} listening on {} (port {})", what, *address, *port);
+  };
+  listen("mqtt", config.listen_mqtt, [&](const std::string& a) { return server.listen_tcp(a); });
+  listen("mqtts", config.listen_mqtts, [&](const std::string& a) { return server.listen_tls(a, tls); });
+  listen("wss", config.listen_wss, [&](const std::string& a) { return server.listen_websocket(a, tls); });
+
+  hub::ManagementApi api(edge_hub, metrics, config.hostname, config.policies);
+  net::HttpServer http(loop, [&api](net::HttpRequest&& request, net::HttpResponder responder) {
+    api.handle(std::move(request), std::move(responder));
+  });
+  listen("metrics", config.listen_metrics, [&](const std::string& a) { return http.listen(a); });
+  listen("https", config.listen_https, [&](const std::string& a) { return http.listen(a, tls); });
+
+  loop.on_signals({SIGINT, SIGTERM, SIGHUP}, [&](int signo) {
+    if (signo == SIGHUP) {
+      spdlog::info("hub: SIGHUP: reloading {} and {}", config.desired_file, config.identities_file);
+      try {
+        edge_hub.replace_identities(hub::IdentityRegistry::load_file(config.identities_file));
+        edge_hub.apply_config(load_desired(config.desired_file));
+      } catch (const std::exception& e) {
+        spdlog::error("hub: reload refused, keeping the running configuration: {}", e.what());
+      }
+      return;
+    }
+    spdlog::info("hub: stopping");
+    server.stop();
+    http.stop();
+    (*store)->flush();
+    loop.stop();
+  });
+  edge_hub.start();
+  write_ready_file(ready_file, ports);
+  spdlog::info("hub: '{}' ready for {} (store {} bytes in {})", config.device_id, config.hostname,
+               (*store)->disk_bytes(), store_options.folder.string());
+  loop.run();
+  (*store)->flush();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string config_file;
+  bool check_only = false;
+  std::string ready_file;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--config" && i + 1 < argc) config_file = argv[++i];
+    else if (arg == "--check") check_only = true;
+    else if (arg == "--ready-file" && i + 1 < argc) ready_file = argv[++i];
+    else if (arg == "--help" || arg == "-h") return usage(0);
+    else return usage(2);
+  }
+  if (config_file.empty()) return usage(2);
+  std::signal(SIGPIPE, SIG_IGN);
+  try {
+    const auto config = hub::load_hub_config(config_file);
+    init_logging("hub", config.log_level);
+    return run(config, check_only, ready_file);
+  } catch (const ConfigError& e) {
+    std::fprintf(stderr, "outpost-hub: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "outpost-hub: fatal: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,75 @@
+#include "hub/module_delivery.h"
+
+#include "outpost/core/clock.h"
+#include "outpost/core/property_bag.h"
+#include "outpost/iothub/topics.h"
+
+namespace outpost::hub {
+
+ModuleDelivery::ModuleDelivery(store::MessageStore& store, HubMetrics& metrics,
+                               std::weak_ptr<mqtt::Connection> connection, iothub::Identity receiver,
+                               std::size_t window)
+    : store_(store), metrics_(metrics), connection_(std::move(connection)), receiver_(std::move(receiver)),
+      window_(window) {}
+
+void ModuleDelivery::pump(const EndpointInfo& endpoint) {
+  auto [it, inserted] = pumps_.try_emplace(endpoint.id);
+  if (inserted) it->second.endpoint = &endpoint;
+  fill(it->second);
+}
+
+void ModuleDelivery::fill(Pump& pump) {
+  auto connection = connection_.lock();
+  if (!connection || !connection->open()) return;
+  const auto& input = pump.endpoint->endpoint.input;
+  // Highest priority first; a lower-priority queue is read only when the higher ones are
+  // drained up to their cursors.
+  for (const auto& q : pump.endpoint->queues) {
+    while (pump.in_flight < window_) {
+      auto& cursor = pump.cursor[q.queue];
+      const auto batch = store_.read(q.queue, cursor, window_ - pump.in_flight);
+      if (batch.empty()) break;
+      for (const auto& entry : batch) {
+        cursor = entry.seq;
+        const auto& message = *entry.message;
+        const auto topic = iothub::input_topic(
+            receiver_, input, encode_property_bag(message, {sysprop::kOutputName, sysprop::kInputName}));
+        const auto tag = next_tag_++;
+        in_flight_.emplace(tag, InFlight{&pump, q.queue, entry.seq, q.priority, entry.enqueued_at_ms,
+                                         &sent_counter(message, pump, q.priority)});
+        ++pump.in_flight;
+        connection->publish(topic, message.body, 1, tag);
+      }
+    }
+    if (pump.in_flight >= window_) return;
+  }
+}
+
+metrics::Counter& ModuleDelivery::sent_counter(const Message& message, const Pump& pump, std::uint32_t priority) {
+  const auto module = message.system.find(sysprop::kConnectionModuleId);
+  const auto device = message.system.find(sysprop::kConnectionDeviceId);
+  const auto output = message.system.find(sysprop::kOutputName);
+  std::string from;
+  if (device && device->value) from = *device->value;
+  if (module && module->value) from += "/" + *module->value;
+  const std::string from_output = output && output->value ? *output->value : "";
+  std::string key = from + '\x1f' + from_output + '\x1f' + pump.endpoint->id + '\x1f' + std::to_string(priority);
+  auto& slot = sent_counters_[key];
+  if (!slot) slot = &metrics_.sent(from, receiver_.id(), from_output, pump.endpoint->endpoint.input, priority);
+  return *slot;
+}
+
+void ModuleDelivery::delivered(std::uint64_t tag) {
+  const auto it = in_flight_.find(tag);
+  if (it == in_flight_.end()) return;
+  const InFlight done = std::move(it->second);
+  in_flight_.erase(it);
+  store_.ack(done.queue, done.seq);
+  --done.pump->in_flight;
+  done.sent->inc();
+  const auto now_ms = SystemClock::instance().unix_millis();
+  metrics_.process_duration().observe(static_cast<double>(now_ms - done.enqueued_at_ms) / 1000.0);
+  fill(*done.pump);
+}
+
+}  // namespace outpost::hub

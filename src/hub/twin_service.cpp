@@ -1,0 +1,57 @@
+#include "hub/twin_service.h"
+
+#include <spdlog/spdlog.h>
+
+namespace outpost::hub {
+
+namespace {
+constexpr std::string_view kNamespace = "twins";
+}
+
+TwinProperties& TwinService::load(const iothub::Identity& identity) {
+  const auto key = identity.id();
+  auto it = cache_.find(key);
+  if (it != cache_.end()) return it->second;
+  TwinProperties twin;
+  if (const auto stored = kv_.get(kNamespace, key)) {
+    const auto doc = nlohmann::json::parse(*stored, nullptr, false);
+    if (doc.is_discarded()) spdlog::error("hub: stored twin of '{}' is not JSON; starting it empty", key);
+    else twin = TwinProperties(doc);
+  }
+  return cache_.emplace(key, std::move(twin)).first->second;
+}
+
+Status TwinService::save(const iothub::Identity& identity, const TwinProperties& twin) {
+  return kv_.put(kNamespace, identity.id(), twin.to_json().dump());
+}
+
+const TwinProperties& TwinService::get(const iothub::Identity& identity) { return load(identity); }
+
+Result<std::int64_t> TwinService::patch_reported(const iothub::Identity& identity, const nlohmann::json& patch) {
+  auto& twin = load(identity);
+  TwinProperties candidate = twin;
+  if (auto s = candidate.apply_reported_patch(patch); !s) return make_error(s.error());
+  if (auto s = save(identity, candidate); !s) return make_error(s.error());
+  twin = std::move(candidate);
+  return twin.reported_version();
+}
+
+Result<std::int64_t> TwinService::patch_desired(const iothub::Identity& identity, const nlohmann::json& patch) {
+  auto& twin = load(identity);
+  TwinProperties candidate = twin;
+  if (auto s = candidate.apply_desired_patch(patch); !s) return make_error(s.error());
+  if (auto s = save(identity, candidate); !s) return make_error(s.error());
+  twin = std::move(candidate);
+  return twin.desired_version();
+}
+
+Result<std::int64_t> TwinService::replace_desired(const iothub::Identity& identity, const nlohmann::json& desired) {
+  auto& twin = load(identity);
+  TwinProperties candidate = twin;
+  if (auto s = candidate.replace_desired(desired); !s) return make_error(s.error());
+  if (auto s = save(identity, candidate); !s) return make_error(s.error());
+  twin = std::move(candidate);
+  return twin.desired_version();
+}
+
+}  // namespace outpost::hub

@@ -1,0 +1,35 @@
+// Module and device twins held by the hub, persisted in the state database so they survive
+// restarts. The hub answers GET and reported PATCH from here; desired patches arrive from the
+// management API (and, with an upstream, from the cloud) and are pushed to the client.
+#pragma once
+#include <string>
+#include <unordered_map>
+
+#include <nlohmann/json.hpp>
+
+#include "outpost/core/result.h"
+#include "outpost/core/twin.h"
+#include "outpost/iothub/identity.h"
+#include "outpost/kv/kv_store.h"
+
+namespace outpost::hub {
+
+class TwinService {
+ public:
+  explicit TwinService(kv::KvStore& kv) : kv_(kv) {}
+
+  const TwinProperties& get(const iothub::Identity& identity);
+  // Validated against IoT Hub's limits; nothing changes on error. Returns the new version.
+  Result<std::int64_t> patch_reported(const iothub::Identity& identity, const nlohmann::json& patch);
+  Result<std::int64_t> patch_desired(const iothub::Identity& identity, const nlohmann::json& patch);
+  Result<std::int64_t> replace_desired(const iothub::Identity& identity, const nlohmann::json& desired);
+
+ private:
+  TwinProperties& load(const iothub::Identity& identity);
+  Status save(const iothub::Identity& identity, const TwinProperties& twin);
+
+  kv::KvStore& kv_;
+  std::unordered_map<std::string, TwinProperties> cache_;
+};
+
+}  // namespace outpost::hub
