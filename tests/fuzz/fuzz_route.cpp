@@ -30,7 +30,7 @@ std::vector<outpost::Message> sample_messages() {
   leaf.system.set(std::string(sysprop::kContentType), "application/json");
   leaf.system.set(std::string(sysprop::kContentEncoding), "utf-16");
   leaf.application.set("name", "\xC3\xA9t\xC3\xA9");
-  leaf.body = std::string("{\0\"\0a\0\"\0:\0\x31\0}", 16);
+  leaf.body = std::string("{\0\"\0a\0\"\0:\0" "1\0}\0", 14);  // {"a":1} in UTF-16LE
 
   Message twin;
   twin.system.set(std::string(sysprop::kMessageType), "twinChangeNotification");
