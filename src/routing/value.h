@@ -17,16 +17,37 @@ struct Value {
   double number = 0;
   std::string_view string;
 
-  static Value undefined() { return {}; }
-  static Value null() { return {ValueKind::null}; }
-  static Value of(bool b) { return {ValueKind::boolean, b}; }
+  static Value undefined() { return Value{}; }
+  static Value null() { return make(ValueKind::null); }
+  static Value of(bool b) {
+    Value v = make(ValueKind::boolean);
+    v.boolean = b;
+    return v;
+  }
   // NaN is how edgeHub spells an undefined number (0/0, sqrt(-1), as_number("x")).
-  static Value of(double d) { return std::isnan(d) ? Value{} : Value{ValueKind::number, false, d}; }
-  static Value of(std::string_view s) { return {ValueKind::string, false, 0, s}; }
+  static Value of(double d) {
+    if (std::isnan(d)) return Value{};
+    Value v = make(ValueKind::number);
+    v.number = d;
+    return v;
+  }
+  static Value of(const char*) = delete;  // would silently pick of(bool)
+  static Value of(std::string_view s) {
+    Value v = make(ValueKind::string);
+    v.string = s;
+    return v;
+  }
 
   bool is_defined() const { return kind != ValueKind::undefined; }
   bool is_true() const { return kind == ValueKind::boolean && boolean; }
   bool is_false() const { return kind == ValueKind::boolean && !boolean; }
+
+ private:
+  static Value make(ValueKind k) {
+    Value v;
+    v.kind = k;
+    return v;
+  }
 };
 
 }  // namespace outpost::routing::detail
