@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "outpost/core/property_bag.h"
+
 namespace outpost::hub {
 
 using iothub::SubscriptionKind;

@@ -1,0 +1,244 @@
+// outpost-hub driven by our own blocking MQTT client where a test needs control over single
+// packets: sessions across restarts, takeover, wills, malformed input, methods, C2D, the
+// management API and back-pressure when the store is full.
+#include <gtest/gtest.h>
+
+#include <future>
+
+#include "hub/hub_process.h"
+#include "outpost/core/sas_token.h"
+#include "outpost/iothub/topics.h"
+#include "outpost/net/http_client.h"
+#include "support/mqtt_test_client.h"
+
+namespace outpost::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using mqtt::ConnectPacket;
+using mqtt::PublishPacket;
+using mqtt::SubscribePacket;
+
+const HubIdentity kA{"edge1", "A", random_key()};
+const HubIdentity kB{"edge1", "B", random_key()};
+const HubIdentity kLeaf{"leaf1", "", random_key()};
+const std::string kPolicyKey = random_key();
+const std::string kManagement =
+    "management: { policies: [ { name: iothubowner, primary_key: \"" + kPolicyKey + "\" } ] }\n";
+
+std::unique_ptr<MqttTestClient> connect(HubProcess& hub, const HubIdentity& id, bool clean = false,
+                                        std::optional<mqtt::Will> will = std::nullopt) {
+  auto client = std::make_unique<MqttTestClient>();
+  EXPECT_TRUE(client->connect_tcp("127.0.0.1", hub.mqtt_port()));
+  ConnectPacket c;
+  c.client_id = id.id();
+  c.clean_session = clean;
+  c.keep_alive_secs = 60;
+  c.username = hub.username(id);
+  c.password = hub.password(id);
+  c.will = std::move(will);
+  auto ack = client->handshake(c);
+  EXPECT_TRUE(ack && ack->return_code == mqtt::ConnectReturnCode::accepted) << client->last_error();
+  return client;
+}
+
+net::Headers service_auth() {
+  auto token = build_sas_token(HubProcess::kHostname, kPolicyKey, SystemClock::instance().unix_seconds() + 600,
+                               std::string_view("iothubowner"));
+  return {{"Authorization", *token}, {"Content-Type", "application/json"}};
+}
+
+std::string api(HubProcess& hub, const std::string& path) {
+  return "http://127.0.0.1:" + std::to_string(hub.metrics_port()) + path;
+}
+
+std::unique_ptr<HubProcess> make_hub(const nlohmann::json& routes, const std::string& extra = "") {
+  auto hub = std::make_unique<HubProcess>(std::vector<HubIdentity>{kA, kB, kLeaf}, routes, kManagement + extra);
+  hub->start();
+  return hub;
+}
+
+TEST(HubBehaviour, PersistentSessionKeepsTwinSubscriptionsAcrossHubRestart) {
+  auto hub = make_hub({{"r", "FROM /* INTO $upstream"}});
+  {
+    auto client = connect(*hub, kA);
+    client->send(SubscribePacket{1, {{"$iothub/twin/res/#", 0}, {"$iothub/twin/PATCH/properties/desired/#", 0}}});
+    ASSERT_TRUE(client->receive_a<mqtt::SubackPacket>());
+  }
+  hub->stop();
+  hub->start();
+  auto client = std::make_unique<MqttTestClient>();
+  ASSERT_TRUE(client->connect_tcp("127.0.0.1", hub->mqtt_port()));
+  ConnectPacket c;
+  c.client_id = kA.id();
+  c.clean_session = false;
+  c.username = hub->username(kA);
+  c.password = hub->password(kA);
+  auto ack = client->handshake(c);
+  ASSERT_TRUE(ack);
+  EXPECT_TRUE(ack->session_present);
+  // No SUBSCRIBE this time, as the official SDKs do after a reconnect.
+  client->send(PublishPacket{"$iothub/twin/PATCH/properties/reported/?$rid=r1", R"({"fw":"2.0"})", 0});
+  auto patched = client->receive_a<PublishPacket>();
+  ASSERT_TRUE(patched) << "no twin response after the restart: " << client->last_error() << hub->log();
+  EXPECT_EQ(patched->topic, "$iothub/twin/res/204/?$rid=r1&$version=2");
+  client->send(PublishPacket{"$iothub/twin/GET/?$rid=r2", " ", 0});
+  auto twin = client->receive_a<PublishPacket>();
+  ASSERT_TRUE(twin);
+  EXPECT_EQ(twin->topic, "$iothub/twin/res/200/?$rid=r2");
+  EXPECT_EQ(nlohmann::json::parse(twin->payload)["reported"]["fw"], "2.0");
+  // A desired patch through the management API reaches the module.
+  auto r = net::http_request("PATCH", api(*hub, "/twins/edge1/modules/A"), service_auth(),
+                             R"({"properties":{"desired":{"rate":5}}})");
+  ASSERT_TRUE(r && r->status == 200) << (r ? r->body : r.error());
+  auto desired = client->receive_a<PublishPacket>();
+  ASSERT_TRUE(desired);
+  EXPECT_EQ(desired->topic, "$iothub/twin/PATCH/properties/desired/?$version=2");
+  EXPECT_EQ(nlohmann::json::parse(desired->payload), nlohmann::json::parse(R"({"rate":5,"$version":2})"));
+}
+
+TEST(HubBehaviour, ASecondConnectionOfOneIdentityDropsTheFirst) {
+  auto hub = make_hub({{"r", "FROM /* INTO $upstream"}});
+  auto first = connect(*hub, kA);
+  auto second = connect(*hub, kA);
+  EXPECT_TRUE(first->wait_closed()) << "the first connection must be closed";
+  second->send(mqtt::PingreqPacket{});
+  EXPECT_TRUE(second->receive_a<mqtt::PingrespPacket>());
+}
+
+TEST(HubBehaviour, WillIsPublishedWhenAConnectionDiesAndNotOnDisconnect) {
+  auto hub = make_hub({{"AtoB", "FROM /messages/modules/A/* INTO BrokeredEndpoint(\"/modules/B/inputs/will\")"}});
+  const mqtt::Will will{"devices/edge1/modules/A/messages/events/%24.on=status", "A is gone", 1, false};
+  {
+    auto polite = connect(*hub, kA, true, will);
+    polite->send(mqtt::DisconnectPacket{});
+    EXPECT_TRUE(polite->wait_closed());
+  }
+  { auto rude = connect(*hub, kA, true, will); }  // socket closed without DISCONNECT
+  auto b = connect(*hub, kB, true);
+  b->send(SubscribePacket{1, {{"devices/edge1/modules/B/inputs/#", 1}}});
+  auto msg = b->receive_a<PublishPacket>();
+  ASSERT_TRUE(msg) << hub->log();
+  EXPECT_EQ(msg->payload, "A is gone");
+  EXPECT_NE(msg->topic.find("MessageType=Will"), std::string::npos) << msg->topic;
+  EXPECT_FALSE(b->receive_a<PublishPacket>(500ms)) << "a graceful DISCONNECT must not publish the will";
+}
+
+TEST(HubBehaviour, MalformedPacketsCloseOnlyThatConnection) {
+  auto hub = make_hub({{"r", "FROM /* INTO $upstream"}});
+  auto good = connect(*hub, kA);
+  auto bad = connect(*hub, kB);
+  bad->send_raw(std::string("\x82\x05\x00\x01\x00\x02#", 7));  // SUBSCRIBE with a truncated filter
+  EXPECT_TRUE(bad->wait_closed());
+  auto garbage = std::make_unique<MqttTestClient>();
+  ASSERT_TRUE(garbage->connect_tcp("127.0.0.1", hub->mqtt_port()));
+  garbage->send_raw(std::string(64, '\xff'));
+  EXPECT_TRUE(garbage->wait_closed());
+  good->send(mqtt::PingreqPacket{});
+  EXPECT_TRUE(good->receive_a<mqtt::PingrespPacket>());
+  EXPECT_TRUE(hub->running());
+  EXPECT_NE(hub->log().find("closing 'edge1/B'"), std::string::npos) << hub->log();
+}
+
+TEST(HubBehaviour, DirectMethodsThroughTheManagementApi) {
+  auto hub = make_hub({{"r", "FROM /* INTO $upstream"}});
+  // Offline target: 404.
+  auto offline = net::http_request("POST", api(*hub, "/twins/edge1/modules/A/methods"), service_auth(),
+                                   R"({"methodName":"reboot","payload":{"delay":1},"responseTimeoutInSeconds":5})");
+  ASSERT_TRUE(offline);
+  EXPECT_EQ(offline->status, 404) << offline->body;
+  auto a = connect(*hub, kA);
+  a->send(SubscribePacket{1, {{"$iothub/methods/POST/#", 0}}});
+  ASSERT_TRUE(a->receive_a<mqtt::SubackPacket>());
+  auto call = std::async(std::launch::async, [&] {
+    return net::http_request("POST", api(*hub, "/twins/edge1/modules/A/methods"), service_auth(),
+                             R"({"methodName":"reboot","payload":{"delay":1},"responseTimeoutInSeconds":5})");
+  });
+  auto request = a->receive_a<PublishPacket>();
+  ASSERT_TRUE(request);
+  ASSERT_EQ(request->topic.rfind("$iothub/methods/POST/reboot/?$rid=", 0), 0u) << request->topic;
+  EXPECT_EQ(nlohmann::json::parse(request->payload), nlohmann::json::parse(R"({"delay":1})"));
+  const auto rid = *iothub::query_parameter(request->topic, "$rid");
+  a->send(PublishPacket{"$iothub/methods/res/201/?$rid=" + rid, R"({"done":true})", 0});
+  auto answer = call.get();
+  ASSERT_TRUE(answer) << answer.error();
+  EXPECT_EQ(answer->status, 200);
+  EXPECT_EQ(nlohmann::json::parse(answer->body), nlohmann::json::parse(R"({"status":201,"payload":{"done":true}})"));
+  // No answer within the timeout: 504.
+  const auto t0 = std::chrono::steady_clock::now();
+  auto silent = net::http_request("POST", api(*hub, "/twins/edge1/modules/A/methods"), service_auth(),
+                                  R"({"methodName":"hang","responseTimeoutInSeconds":5})");
+  ASSERT_TRUE(silent);
+  EXPECT_EQ(silent->status, 504) << silent->body;
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 4500ms);
+}
+
+TEST(HubBehaviour, CloudToDeviceMessagesReachALeafDevice) {
+  auto hub = make_hub({{"r", "FROM /* INTO $upstream"}});
+  auto leaf = connect(*hub, kLeaf, true);
+  leaf->send(SubscribePacket{1, {{"devices/leaf1/messages/devicebound/#", 1}}});
+  ASSERT_TRUE(leaf->receive_a<mqtt::SubackPacket>());
+  auto headers = service_auth();
+  headers.emplace_back("iothub-messageid", "c2d-1");
+  headers.emplace_back("iothub-app-colour", "blue");
+  auto r = net::http_request("POST", api(*hub, "/devices/leaf1/messages/devicebound"), headers, "open the valve");
+  ASSERT_TRUE(r && r->status == 204) << (r ? r->body : r.error());
+  auto msg = leaf->receive_a<PublishPacket>();
+  ASSERT_TRUE(msg);
+  EXPECT_EQ(msg->payload, "open the valve");
+  EXPECT_EQ(msg->topic.rfind("devices/leaf1/messages/devicebound/", 0), 0u) << msg->topic;
+  EXPECT_NE(msg->topic.find("%24.mid=c2d-1"), std::string::npos) << msg->topic;
+  EXPECT_NE(msg->topic.find("colour=blue"), std::string::npos) << msg->topic;
+}
+
+TEST(HubBehaviour, ManagementApiNeedsAValidServiceToken) {
+  auto hub = make_hub({{"r", "FROM /* INTO $upstream"}});
+  auto none = net::http_request("GET", api(*hub, "/twins/edge1/modules/A"));
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 401);
+  auto forged = build_sas_token(HubProcess::kHostname, random_key(), SystemClock::instance().unix_seconds() + 60,
+                                std::string_view("iothubowner"));
+  auto bad = net::http_request("GET", api(*hub, "/twins/edge1/modules/A"), {{"Authorization", *forged}});
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 401);
+  auto good = net::http_request("GET", api(*hub, "/twins/edge1/modules/A"), service_auth());
+  ASSERT_TRUE(good);
+  EXPECT_EQ(good->status, 200) << good->body;
+  auto metrics = net::http_request("GET", api(*hub, "/metrics"));
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->status, 200) << "metrics need no token, as Prometheus scrapes expect";
+}
+
+// With the store capped, a publisher is back-pressured: PUBACKs stop, nothing is dropped,
+// and once the consumer frees space every held message is acknowledged and delivered.
+TEST(HubBehaviour, FullStoreStopsAcknowledgingInsteadOfDropping) {
+  auto hub = make_hub({{"AtoB", "FROM /messages/modules/A/* INTO BrokeredEndpoint(\"/modules/B/inputs/in1\")"}},
+                      "storage: { folder: store, max_bytes: 262144 }\n");
+  auto a = connect(*hub, kA, true);
+  const std::string body(8 * 1024, 'x');
+  constexpr int kCount = 60;  // ~480 KB: well over the cap
+  for (std::uint16_t i = 1; i <= kCount; ++i)
+    a->send(PublishPacket{"devices/edge1/modules/A/messages/events/", std::to_string(i) + ":" + body, 1, false, false, i});
+  int acked = 0;
+  while (a->receive_a<mqtt::PubackPacket>(1500ms)) ++acked;
+  EXPECT_GT(acked, 0);
+  EXPECT_LT(acked, kCount) << "the cap must hold back some PUBACKs";
+  EXPECT_NE(hub->log().find("store full"), std::string::npos) << hub->log();
+  EXPECT_LE(hub->metric("edgehub_messages_dropped_total"), 0) << hub->metrics();
+  auto b = connect(*hub, kB, true);
+  b->send(SubscribePacket{1, {{"devices/edge1/modules/B/inputs/#", 1}}});
+  std::set<int> delivered;
+  while (delivered.size() < kCount) {
+    auto msg = b->receive_a<PublishPacket>(10s);
+    ASSERT_TRUE(msg) << "only " << delivered.size() << " of " << kCount << " delivered\n" << hub->log();
+    delivered.insert(std::stoi(msg->payload.substr(0, msg->payload.find(':'))));
+    b->send(mqtt::PubackPacket{msg->packet_id});
+  }
+  while (acked < kCount) {
+    ASSERT_TRUE(a->receive_a<mqtt::PubackPacket>(10s)) << "held PUBACKs must follow once space frees; got " << acked;
+    ++acked;
+  }
+}
+
+}  // namespace
+}  // namespace outpost::testing

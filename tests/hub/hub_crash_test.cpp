@@ -1,0 +1,90 @@
+// Crash test: QoS 1 publishers under load while outpost-hub is SIGKILLed at random moments
+// and restarted. Every message the hub acknowledged must reach the subscriber. The publisher
+// (outpost-load) resends what was in flight when a connection died, so the run ends with
+// every message acknowledged; duplicates are allowed (at-least-once), losses are not.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "hub/hub_process.h"
+#include "support/process.h"
+
+namespace outpost::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::set<std::uint64_t> read_seqs(const std::string& file, std::size_t* lines = nullptr) {
+  std::set<std::uint64_t> seqs;
+  std::ifstream in(file);
+  std::uint64_t seq;
+  std::size_t n = 0;
+  while (in >> seq) {
+    seqs.insert(seq);
+    ++n;
+  }
+  if (lines) *lines = n;
+  return seqs;
+}
+
+TEST(HubCrash, NoAcknowledgedMessageIsLostAcrossKill9) {
+  constexpr int kMessages = 20000;
+  constexpr int kKills = 5;
+  const HubIdentity a{"edge1", "A", random_key()};
+  const HubIdentity b{"edge1", "B", random_key()};
+  const auto port = free_port();
+  HubProcess hub({a, b}, {{"AtoB", "FROM /messages/modules/A/* INTO BrokeredEndpoint(\"/modules/B/inputs/in1\")"}}, "",
+                 7200, port);
+  hub.start();
+  const auto acked_log = hub.dir() + "/acked.log";
+  const auto received_log = hub.dir() + "/received.log";
+  const std::vector<std::string> common{"--port", std::to_string(port), "--iothub-host", HubProcess::kHostname,
+                                        "--count", std::to_string(kMessages), "--reconnect", "1", "--timeout", "240"};
+  auto args = [&](std::vector<std::string> mode, std::vector<std::string> extra) {
+    mode.insert(mode.end(), common.begin(), common.end());
+    mode.insert(mode.end(), extra.begin(), extra.end());
+    return mode;
+  };
+  Process subscriber(args({built_binary("outpost-load"), "subscribe"},
+                          {"--sub-identity", b.id(), "--sub-key", b.key, "--sub-clean", "0", "--received-log", received_log}),
+                     hub.dir() + "/subscriber.log");
+  Process publisher(args({built_binary("outpost-load"), "publish"},
+                         {"--pub-identity", a.id(), "--pub-key", a.key, "--window", "50", "--acked-log", acked_log}),
+                    hub.dir() + "/publisher.log");
+  std::mt19937 rng(std::random_device{}());
+  std::uniform_int_distribution<int> pause_ms(150, 900);
+  int kills = 0;
+  for (; kills < kKills && publisher.running(); ++kills) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(rng)));  // a random moment, not a wait for a condition
+    std::size_t acked_before = 0;
+    read_seqs(acked_log, &acked_before);
+    hub.kill();
+    hub.start();
+    std::fprintf(stderr, "kill -9 #%d after %zu acknowledged\n", kills + 1, acked_before);
+  }
+  const auto pub_status = publisher.wait(180s);
+  ASSERT_TRUE(pub_status.has_value()) << "publisher did not finish:\n" << publisher.log() << hub.log();
+  ASSERT_EQ(*pub_status, 0) << publisher.log();
+  const auto sub_status = subscriber.wait(120s);
+  ASSERT_TRUE(sub_status.has_value()) << "subscriber did not receive everything:\n" << subscriber.log();
+  std::size_t acked_lines = 0, received_lines = 0;
+  const auto acked = read_seqs(acked_log, &acked_lines);
+  const auto received = read_seqs(received_log, &received_lines);
+  std::vector<std::uint64_t> lost;
+  for (const auto seq : acked)
+    if (!received.count(seq)) lost.push_back(seq);
+  std::fprintf(stderr,
+               "crash test: %d kills, %zu messages acknowledged, %zu received (unique), %zu lost; publisher log:\n%s",
+               kills, acked.size(), received.size(), lost.size(), publisher.log().c_str());
+  EXPECT_GE(kills, 1);
+  EXPECT_EQ(acked.size(), static_cast<std::size_t>(kMessages));
+  EXPECT_TRUE(lost.empty()) << lost.size() << " acknowledged messages were lost, first " << lost.front();
+  EXPECT_EQ(received.size(), static_cast<std::size_t>(kMessages));
+  EXPECT_EQ(*sub_status, 0) << subscriber.log();
+}
+
+}  // namespace
+}  // namespace outpost::testing

@@ -1,0 +1,153 @@
+// Test harness for running the official Azure IoT Node SDKs against our binaries:
+// a throw-away CA and server certificate, hub configuration, process control, bounded waits.
+'use strict';
+const { execFileSync, spawn } = require('child_process');
+const crypto = require('crypto');
+const fs = require('fs');
+const http = require('http');
+const os = require('os');
+const path = require('path');
+
+function tempDir(prefix) {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix + '-'));
+}
+
+// A CA and a server certificate for 127.0.0.1/localhost, made fresh for each run.
+function makeCertificates(dir) {
+  const run = (args) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2',
+       '-subj', '/CN=Outpost Test CA']);
+  run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost']);
+  fs.writeFileSync(path.join(dir, 'san.ext'),
+    'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
+  run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem',
+       '-days', '2', '-extfile', 'san.ext']);
+  return { ca: path.join(dir, 'ca.pem'), cert: path.join(dir, 'server.pem'), key: path.join(dir, 'server.key') };
+}
+
+function randomKey() {
+  return crypto.randomBytes(32).toString('base64');
+}
+
+// SharedAccessSignature for a resource (already a plain URI: host/devices/d[/modules/m], or host).
+function sasToken(resource, key, policy, ttlSeconds = 3600) {
+  const se = Math.floor(Date.now() / 1000) + ttlSeconds;
+  const sr = encodeURIComponent(resource);
+  const sig = crypto.createHmac('sha256', Buffer.from(key, 'base64')).update(sr + '\n' + se).digest('base64');
+  let token = `SharedAccessSignature sr=${sr}&sig=${encodeURIComponent(sig)}&se=${se}`;
+  if (policy) token += `&skn=${policy}`;
+  return token;
+}
+
+async function waitFor(what, condition, timeoutMs = 10000, intervalMs = 20) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await condition();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+function withTimeout(what, promise, timeoutMs = 10000) {
+  let timer;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms: ${what}`)), timeoutMs); }),
+  ]);
+}
+
+// Runs outpost-hub with a generated hub.yaml; `start()` resolves with the bound ports.
+class Hub {
+  constructor({ binary, dir, hostname, deviceId, identities, routes, certs, policyKey, extraYaml = '' }) {
+    Object.assign(this, { binary, dir, hostname, deviceId, certs, policyKey });
+    fs.writeFileSync(path.join(dir, 'identities.json'), JSON.stringify(identities, null, 2));
+    fs.writeFileSync(path.join(dir, 'edgehub.json'), JSON.stringify({
+      schemaVersion: '1.1', routes, storeAndForwardConfiguration: { timeToLiveSecs: 7200 } }, null, 2));
+    this.configFile = path.join(dir, 'hub.yaml');
+    fs.writeFileSync(this.configFile, [
+      `hostname: ${hostname}`,
+      `device_id: ${deviceId}`,
+      'listen: { mqtt: "127.0.0.1:0", mqtts: "127.0.0.1:0", wss: "127.0.0.1:0", metrics: "127.0.0.1:0" }',
+      `tls: { cert: ${certs.cert}, key: ${certs.key} }`,
+      `storage: { folder: ${path.join(dir, 'store')} }`,
+      'identities: identities.json',
+      'desired: edgehub.json',
+      'log_level: debug',
+      `management: { policies: [ { name: iothubowner, primary_key: "${policyKey}" } ] }`,
+      extraYaml,
+    ].join('\n') + '\n');
+    this.readyFile = path.join(dir, 'ready.json');
+    this.logFile = path.join(dir, 'hub.log');
+  }
+
+  async start() {
+    try { fs.unlinkSync(this.readyFile); } catch (_) { /* first start */ }
+    const log = fs.openSync(this.logFile, 'a');
+    this.process = spawn(this.binary, ['--config', this.configFile, '--ready-file', this.readyFile],
+      { stdio: ['ignore', log, log] });
+    this.exited = false;
+    this.process.on('exit', () => { this.exited = true; });
+    this.ports = await waitFor('outpost-hub to report its ports', () => {
+      if (this.exited) throw new Error('outpost-hub exited:\n' + fs.readFileSync(this.logFile, 'utf8'));
+      return fs.existsSync(this.readyFile) && JSON.parse(fs.readFileSync(this.readyFile, 'utf8'));
+    });
+    return this.ports;
+  }
+
+  async stop(signal = 'SIGTERM') {
+    if (!this.process || this.exited) return;
+    this.process.kill(signal);
+    await waitFor('outpost-hub to exit', () => this.exited, 10000);
+  }
+
+  // A call to the hub's management API (IoT Hub service REST shape).
+  api(method, pathAndQuery, body) {
+    const token = sasToken(this.hostname, this.policyKey, 'iothubowner');
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: this.ports.metrics, method, path: pathAndQuery,
+        headers: { Authorization: token, 'Content-Type': 'application/json', ...(data ? { 'Content-Length': Buffer.byteLength(data) } : {}) } },
+      (res) => {
+        let text = '';
+        res.on('data', (c) => { text += c; });
+        res.on('end', () => resolve({ status: res.statusCode, body: text ? JSON.parse(text) : undefined, text }));
+      });
+      req.on('error', reject);
+      if (data) req.write(data);
+      req.end();
+    });
+  }
+
+  metrics() {
+    return new Promise((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port: this.ports.metrics, path: '/metrics' }, (res) => {
+        let text = '';
+        res.on('data', (c) => { text += c; });
+        res.on('end', () => resolve(text));
+      }).on('error', reject);
+    });
+  }
+
+  log() { return fs.existsSync(this.logFile) ? fs.readFileSync(this.logFile, 'utf8') : ''; }
+}
+
+// Runs async test steps in order, printing each; exits non-zero on the first failure.
+async function runSteps(name, steps, cleanup) {
+  let failed = false;
+  for (const [title, fn] of steps) {
+    const t0 = Date.now();
+    try {
+      await fn();
+      console.log(`ok   ${name}: ${title} (${Date.now() - t0} ms)`);
+    } catch (e) {
+      console.log(`FAIL ${name}: ${title}: ${e && e.stack ? e.stack : e}`);
+      failed = true;
+      break;
+    }
+  }
+  try { await cleanup(failed); } catch (e) { console.log('cleanup: ' + e); }
+  process.exit(failed ? 1 : 0);
+}
+
+module.exports = { tempDir, makeCertificates, randomKey, sasToken, waitFor, withTimeout, Hub, runSteps };
