@@ -157,7 +157,7 @@ class Parser {
     std::string what = "expected an operator or INTO after the condition, found " + describe(t);
     const auto spelled = text_of(t);
     if ((t.kind == TokenKind::integer || t.kind == TokenKind::real) && spelled.starts_with("-"))
-      what += fmt::format(" (to subtract, write '- {}' with a space)", spelled.substr(1));
+      what += fmt::format(" (to subtract, write '- {}' with a space)", shorten(spelled.substr(1)));
     return fail_now(t.offset, what);
   }
 
@@ -184,7 +184,7 @@ class Parser {
       next();
       if (!iequals(text_of(t), "$upstream")) {
         fail(t.offset, fmt::format("unknown endpoint '{}': use $upstream or "
-                                   "BrokeredEndpoint(\"/modules/{{module}}/inputs/{{input}}\")", text_of(t)));
+                                   "BrokeredEndpoint(\"/modules/{{module}}/inputs/{{input}}\")", shorten(text_of(t))));
         return false;
       }
       endpoint = Endpoint::upstream();
@@ -196,7 +196,7 @@ class Parser {
     }
     next();
     if (!iequals(text_of(t), "BrokeredEndpoint")) {
-      fail(t.offset, fmt::format("unknown endpoint function '{}' (expected BrokeredEndpoint)", text_of(t)));
+      fail(t.offset, fmt::format("unknown endpoint function '{}' (expected BrokeredEndpoint)", shorten(text_of(t))));
       return false;
     }
     if (peek().kind != TokenKind::lparen) {
@@ -353,7 +353,7 @@ class Parser {
           return add_node(std::move(node));
         }
       case TokenKind::query_path:
-        return fail(t.offset, fmt::format("unexpected '{}': '[' and ']' are only allowed in $body queries", spelled));
+        return fail(t.offset, fmt::format("unexpected '{}': '[' and ']' are only allowed in $body queries", shorten(spelled)));
       case TokenKind::unknown_char: return fail(t.offset, fmt::format("unexpected character '{}'", spelled));
       case TokenKind::rparen: return fail(t.offset, "unmatched closing ')'");
       default: return fail(t.offset, "expected an expression, found " + describe(t));
@@ -370,7 +370,7 @@ class Parser {
       // .NET's long.TryParse(hex): up to 16 digits, two's complement (0xFFFFFFFFFFFFFFFF is -1).
       std::string_view digits = std::string_view(spelled).substr(2);
       while (digits.size() > 1 && digits.front() == '0') digits.remove_prefix(1);
-      if (digits.size() > 16) return fail(t.offset, fmt::format("hex number {} is out of range (64 bits)", spelled));
+      if (digits.size() > 16) return fail(t.offset, fmt::format("hex number {} is out of range (64 bits)", shorten(spelled)));
       const auto bits = std::strtoull(std::string(digits).c_str(), nullptr, 16);
       node.number = static_cast<double>(static_cast<std::int64_t>(bits));
     } else {
@@ -396,7 +396,7 @@ class Parser {
       return add_node(std::move(node));
     }
     if (has_brackets)
-      return fail(t.offset, fmt::format("'{}': only $body queries may use '[' and ']'", spelled));
+      return fail(t.offset, fmt::format("'{}': only $body queries may use '[' and ']'", shorten(spelled)));
     node.kind = NodeKind::system_property;
     const std::string_view name = spelled.substr(1);
     // edgeHub stores the correlation id as "cid"; accept the documented long name too.
@@ -408,7 +408,7 @@ class Parser {
   std::int32_t call(const Token& name_token) {
     const auto name = text_of(name_token);
     const BuiltinInfo* info = find_builtin(name);
-    if (info == nullptr) return fail(name_token.offset, fmt::format("unknown function '{}'", name));
+    if (info == nullptr) return fail(name_token.offset, fmt::format("unknown function '{}'", shorten(name)));
     next();  // '('
     Node node;
     node.kind = NodeKind::call;
@@ -430,7 +430,7 @@ class Parser {
           next();
           break;
         }
-        return fail(peek().offset, fmt::format("expected ',' or ')' in the arguments of '{}', found {}", name,
+        return fail(peek().offset, fmt::format("expected ',' or ')' in the arguments of '{}', found {}", info->name,
                                                describe(peek())));
       }
     }
