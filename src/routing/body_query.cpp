@@ -69,7 +69,7 @@ const Property* system_property(const Message& m, std::string_view name) {
 
 Result<std::vector<BodyPathStep>> parse_body_path(std::string_view path) {
   auto fail = [&](std::string_view what) {
-    return make_error(fmt::format("invalid $body query '{}': {}", path, what));
+    return make_error(fmt::format("invalid $body query '{}': {}", shorten(path), what));
   };
   if (path.empty()) return make_error("a $body query needs a path, e.g. $body.temperature");
   std::vector<BodyPathStep> steps;

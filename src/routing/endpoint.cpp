@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <vector>
 
+#include "routing/text.h"
+
 namespace outpost::routing {
 
 std::string Endpoint::id(std::string_view edge_device_id) const {
@@ -22,7 +24,7 @@ Result<Endpoint> parse_brokered_endpoint_address(std::string_view address) {
   while (!a.empty() && is_space(a.back())) a.remove_suffix(1);
   const auto invalid = [&](std::string_view why) {
     return make_error(fmt::format("BrokeredEndpoint address '{}' {}: expected /modules/{{module}}/inputs/{{input}}",
-                                  address, why));
+                                  detail::shorten(address), why));
   };
   if (a.empty()) return invalid("is empty");
   if (a.front() == '/') a.remove_prefix(1);

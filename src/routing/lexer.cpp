@@ -155,14 +155,16 @@ constexpr std::array<Fixed, 22> kOperators{{
 std::vector<Token> tokenize(std::string_view text) {
   std::vector<Token> tokens;
   std::size_t at = 0;
+  bool no_comment_end_ahead = false;  // once "*/" is not found, it never will be: stay linear
   while (true) {
     while (at < text.size() && is_space(text[at])) ++at;
-    if (text.substr(at).starts_with("/*")) {
+    if (!no_comment_end_ahead && text.substr(at).starts_with("/*")) {
       const auto close = text.find("*/", at + 2);
-      if (close != std::string_view::npos) {  // else it is just '/' then '*'
+      if (close != std::string_view::npos) {
         at = close + 2;
         continue;
       }
+      no_comment_end_ahead = true;  // so this is just '/' then '*'
     }
     if (at >= text.size()) break;
 

@@ -4,15 +4,9 @@
 //   path    := ('/' segment)+            segment: an ID or '*' (and, leniently, a number or
 //                                        a word that lexes as a keyword, e.g. /modules/123)
 //   sink    := $upstream | BrokeredEndpoint '(' STRING ')'     (both case-insensitive)
-//   expr    := precedence climbing over, from loosest to tightest:
-//              ??  <  OR  <  AND  <  = != <>  <  < <= > >=  <  + - ||  <  * / %  <  unary - NOT
-//   primary := literal | SYS_PROP | ID | '{' SYS_PROP '}' | ID '(' [expr (',' expr)*] ')' | '(' expr ')'
+//   expr    := see condition_parser.h
 //
-// Binary operators are left-associative. Prefix operators bind tighter than any binary
-// operator, as in the ANTLR grammar: `NOT a = b` is `(NOT a) = b`.
-//
-// The parser resolves function names and checks arities, validates $body paths and the
-// sink; types are checked afterwards (type_check.h).
+// Also validates the sink address; types are checked afterwards (type_check.h).
 #pragma once
 #include <string>
 #include <string_view>
@@ -28,9 +22,6 @@ struct ParsedRoute {
   Endpoint endpoint;
   Condition condition;      // root == -1: no WHERE
 };
-
-// Nesting deeper than this is refused, so evaluation can recurse safely.
-inline constexpr int kMaxConditionDepth = 128;
 
 Result<ParsedRoute> parse_route(std::string_view route_name, std::string_view text);
 

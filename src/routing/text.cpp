@@ -29,6 +29,13 @@ std::string to_upper_ascii(std::string_view text) {
   return out;
 }
 
+std::string shorten(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  std::size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // whole code points
+  return std::string(text.substr(0, cut)) + "...";
+}
+
 const Property* find_property(const PropertyList& properties, std::string_view name) {
   for (const auto& p : properties)
     if (iequals(p.name, name)) return &p;

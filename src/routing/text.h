@@ -20,6 +20,10 @@ bool istarts_with(std::string_view text, std::string_view prefix);
 std::string to_lower_ascii(std::string_view text);
 std::string to_upper_ascii(std::string_view text);
 
+// User text quoted in an error message, cut to `max_bytes` (plus "...") so one huge token
+// cannot make a huge message.
+std::string shorten(std::string_view text, std::size_t max_bytes = 60);
+
 // First property whose name equals `name` ignoring ASCII case (edgeHub's property
 // dictionaries are case-insensitive).
 const Property* find_property(const PropertyList& properties, std::string_view name);

@@ -176,6 +176,21 @@ TEST(RouteParser, DeepNestingIsAnErrorNotACrash) {
                                       " INTO $upstream"));
 }
 
+TEST(RouteParser, HugeInputGivesShortErrors) {
+  const std::string name(100000, 'f');
+  const std::string error = error_of("FROM /* WHERE " + name + "(1) INTO $upstream");
+  EXPECT_EQ(error.rfind("route 'r1': column 15: unknown function 'ffff", 0), 0u);
+  EXPECT_LT(error.size(), 200u);
+  EXPECT_LT(error_of("FROM /* WHERE $body." + std::string(100000, 'a') + "[ = 1 INTO $upstream").size(), 200u);
+  EXPECT_LT(error_of("FROM /* INTO BrokeredEndpoint('" + std::string(100000, '/') + "')").size(), 200u);
+  // Many "/*" with no "*/" anywhere: each is a '/' and a '*' (and lexing stays linear).
+  std::string path = "/messages";
+  for (int i = 0; i < 20000; ++i) path += "/*x";
+  const auto route = compile_route("r1", "FROM " + path + " INTO $upstream");
+  ASSERT_TRUE(route) << route.error();
+  EXPECT_EQ(route->source_path(), path);
+}
+
 TEST(RouteParser, SyntaxCheckSkipsTypes) {
   // check_route_syntax is what edgeHub checks on a twin update: no type rules.
   EXPECT_TRUE(check_route_syntax("r1", "FROM /* WHERE temp > 100 INTO $upstream"));

@@ -61,6 +61,7 @@ class RouteTable {
   const std::vector<Endpoint>& endpoints() const { return endpoints_; }
   std::size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
+  // Routes in evaluation order: by priority, then as given.
   const CompiledRoute& route(std::size_t i) const { return entries_[i].route; }
   const RouteSpec& spec(std::size_t i) const { return entries_[i].spec; }
 
