@@ -75,6 +75,21 @@ struct ExpiredCount {
   std::uint64_t count;
 };
 
+// What the store did that an operator should be able to see (metrics, logs): nothing is
+// dropped or repaired silently.
+struct StoreCounters {
+  std::uint64_t segments = 0;            // segment files in the folder now
+  std::uint64_t corrupt_segments = 0;    // at open: damaged segments (rest skipped or set aside)
+  std::uint64_t truncated_bytes = 0;     // at open: torn tail cut off the last segment
+  std::uint64_t expired = 0;             // queue entries dropped by TTL (expire() and at open)
+  std::uint64_t compactions = 0;         // segments rewritten by copy-forward, then deleted
+  std::uint64_t copied_messages = 0;     // messages copied forward by those compactions
+  std::uint64_t deleted_segments = 0;    // segment files deleted (dead or compacted)
+  std::uint64_t full_rejections = 0;     // appends refused with AppendStatus::full
+  std::uint64_t lost_acks = 0;           // acks never written (I/O error, or cap at close): redelivered
+  std::uint64_t unreadable_messages = 0; // records damaged after open: dropped from their queues
+};
+
 class MessageStore {
  public:
   virtual ~MessageStore() = default;
@@ -109,7 +124,8 @@ class MessageStore {
 
   virtual std::vector<QueueStats> stats() const = 0;
   virtual std::uint64_t queue_length(QueueId queue) const = 0;
-  virtual std::uint64_t disk_bytes() const = 0;
+  virtual std::uint64_t disk_bytes() const = 0;  // bytes of the segment files, as on disk
+  virtual StoreCounters counters() const = 0;
 
   // Writes out and fsyncs everything pending; used at shutdown and by tests.
   virtual void flush() = 0;
