@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -21,6 +22,25 @@ std::string read_file_or_throw(const std::string& file) {
 
 std::string join_path(const std::string& prefix, std::string_view key) {
   return prefix.empty() ? std::string(key) : fmt::format("{}.{}", prefix, key);
+}
+
+// yaml-cpp keeps both entries of a repeated key and reads the first; an operator who wrote
+// the key twice meant one of them, so say so instead of guessing.
+void reject_duplicate_keys(const YAML::Node& node, const std::string& file) {
+  if (node.IsMap()) {
+    std::map<std::string, YAML::Mark> seen;
+    for (const auto& item : node) {
+      const auto key = item.first.Scalar();
+      const auto [it, inserted] = seen.emplace(key, item.first.Mark());
+      if (!inserted)
+        throw ConfigError(fmt::format("{}:{}:{}: key '{}' appears twice (first on line {})", file,
+                                      item.first.Mark().line + 1, item.first.Mark().column + 1, key,
+                                      it->second.line + 1));
+      reject_duplicate_keys(item.second, file);
+    }
+  } else if (node.IsSequence()) {
+    for (const auto& item : node) reject_duplicate_keys(item, file);
+  }
 }
 
 }  // namespace
@@ -143,6 +163,7 @@ ConfigNode parse_yaml(std::string_view text, const std::string& file_name) {
     YAML::Node root = YAML::Load(std::string(text));
     if (root.IsDefined() && !root.IsNull() && !root.IsMap())
       throw ConfigError(fmt::format("{}: the top level must be a mapping of keys", file_name));
+    reject_duplicate_keys(root, file_name);
     return ConfigNode(root, file_name, "");
   } catch (const YAML::Exception& e) {
     throw ConfigError(fmt::format("{}:{}:{}: {}", file_name, e.mark.line + 1, e.mark.column + 1,

@@ -194,6 +194,7 @@ void EdgeHub::on_close(const mqtt::ConnectionPtr& c, mqtt::CloseReason reason) {
       Message will;
       if (decode_property_bag(telemetry->bag, will)) {
         will.body = client->will->payload;
+        stamp(will, client->identity);
         will.application.set("MessageType", "Will");
         spdlog::info("hub: publishing the will of '{}'", client->id);
         route_and_store({}, std::move(will), 0, 0, client->id, "");

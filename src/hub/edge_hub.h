@@ -79,6 +79,8 @@ class EdgeHub final : public mqtt::Handler {
   mqtt::ConnectionPtr connection_of(const iothub::Identity& identity) const;
   void ingest_telemetry(const mqtt::ConnectionPtr& c, ClientState& client, const iothub::TelemetryTopic& topic,
                         mqtt::PublishPacket&& packet, mqtt::PublishTicket ticket);
+  // Sets the system properties the hub owns: sender ids, edgeMessageId, enqueuedTime, origin.
+  void stamp(Message& message, const iothub::Identity& sender) const;
   // Routes, stores and wakes delivery; on a full store parks the publish (back-pressure).
   void route_and_store(const std::weak_ptr<mqtt::Connection>& sender, Message&& message, std::uint8_t qos,
                        mqtt::PublishTicket ticket, const std::string& from, const std::string& from_output);

@@ -59,16 +59,7 @@ void EdgeHub::ingest_telemetry(const mqtt::ConnectionPtr& c, ClientState& client
     return;
   }
   message.body = std::move(packet.payload);
-  // Who sent it comes from the authenticated connection, never from the property bag.
-  message.system.erase(sysprop::kConnectionDeviceId);
-  message.system.erase(sysprop::kConnectionModuleId);
-  message.system.set(std::string(sysprop::kConnectionDeviceId), client.identity.device_id);
-  if (client.identity.module_id)
-    message.system.set(std::string(sysprop::kConnectionModuleId), *client.identity.module_id);
-  message.system.set(std::string(sysprop::kEdgeMessageId), random_uuid());
-  message.system.set(std::string(sysprop::kEnqueuedTime), format_iso8601(clock_.now()));
-  message.system.set(std::string(sysprop::kEdgeHubOriginInterface),
-                     client.identity.module_id ? "internal" : "downstream");
+  stamp(message, client.identity);
   if (packet.retain) message.application.set("mqtt-retain", "true");
   if (packet.dup) message.application.set("mqtt-dup", "true");
   const auto size = message.counted_size();
@@ -83,6 +74,17 @@ void EdgeHub::ingest_telemetry(const mqtt::ConnectionPtr& c, ClientState& client
   if (output) metrics_.received(client.id, *output).inc();
   else client.received_default->inc();
   route_and_store(c, std::move(message), packet.qos, ticket, client.id, output.value_or(""));
+}
+
+void EdgeHub::stamp(Message& message, const iothub::Identity& sender) const {
+  // Who sent it comes from the authenticated connection, never from the property bag.
+  message.system.erase(sysprop::kConnectionDeviceId);
+  message.system.erase(sysprop::kConnectionModuleId);
+  message.system.set(std::string(sysprop::kConnectionDeviceId), sender.device_id);
+  if (sender.module_id) message.system.set(std::string(sysprop::kConnectionModuleId), *sender.module_id);
+  message.system.set(std::string(sysprop::kEdgeMessageId), random_uuid());
+  message.system.set(std::string(sysprop::kEnqueuedTime), format_iso8601(clock_.now()));
+  message.system.set(std::string(sysprop::kEdgeHubOriginInterface), sender.module_id ? "internal" : "downstream");
 }
 
 void EdgeHub::route_and_store(const std::weak_ptr<mqtt::Connection>& sender, Message&& message, std::uint8_t qos,

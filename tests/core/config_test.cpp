@@ -43,6 +43,13 @@ TEST(ConfigYaml, RejectsUnknownKeys) {
             "hub.yaml:2:1: hostnmae: unknown key (expected one of: hostname, device_id)");
 }
 
+TEST(ConfigYaml, RejectsDuplicateKeys) {
+  EXPECT_EQ(error_of([] { parse_yaml("a: 1\nlisten:\n  mqtt: x\n  mqtt: y\n", "d.yaml"); }),
+            "d.yaml:4:3: key 'mqtt' appears twice (first on line 3)");
+  EXPECT_EQ(error_of([] { parse_yaml("storage: {a: 1}\nstorage: {b: 2}\n", "d.yaml"); }),
+            "d.yaml:2:1: key 'storage' appears twice (first on line 1)");
+}
+
 TEST(ConfigYaml, SyntaxErrorsNameTheLine) {
   EXPECT_EQ(error_of([] { parse_yaml("a: 1\nb: [1, 2\n", "bad.yaml"); }).substr(0, 10), "bad.yaml:3");
   EXPECT_EQ(error_of([] { parse_yaml("- 1\n- 2\n", "list.yaml"); }),

@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <set>
 
 #include "hub/hub_process.h"
+#include "outpost/core/clock.h"
 #include "outpost/core/sas_token.h"
 #include "outpost/iothub/topics.h"
 #include "outpost/net/http_client.h"
@@ -52,8 +54,9 @@ std::string api(HubProcess& hub, const std::string& path) {
   return "http://127.0.0.1:" + std::to_string(hub.metrics_port()) + path;
 }
 
-std::unique_ptr<HubProcess> make_hub(const nlohmann::json& routes, const std::string& extra = "") {
-  auto hub = std::make_unique<HubProcess>(std::vector<HubIdentity>{kA, kB, kLeaf}, routes, kManagement + extra);
+std::unique_ptr<HubProcess> make_hub(const nlohmann::json& routes, std::uint64_t max_bytes = 0) {
+  auto hub = std::make_unique<HubProcess>(std::vector<HubIdentity>{kA, kB, kLeaf}, routes, kManagement, 7200, 0,
+                                          max_bytes);
   hub->start();
   return hub;
 }
@@ -213,7 +216,7 @@ TEST(HubBehaviour, ManagementApiNeedsAValidServiceToken) {
 // and once the consumer frees space every held message is acknowledged and delivered.
 TEST(HubBehaviour, FullStoreStopsAcknowledgingInsteadOfDropping) {
   auto hub = make_hub({{"AtoB", "FROM /messages/modules/A/* INTO BrokeredEndpoint(\"/modules/B/inputs/in1\")"}},
-                      "storage: { folder: store, max_bytes: 262144 }\n");
+                      262144);
   auto a = connect(*hub, kA, true);
   const std::string body(8 * 1024, 'x');
   constexpr int kCount = 60;  // ~480 KB: well over the cap

@@ -103,10 +103,10 @@ TEST_F(HubWithMosquittoClients, AModuleCannotPublishOrSubscribeAsAnother) {
   EXPECT_NE(hub->log().find("refused: 'edge1/A' published as 'edge1/B'"), std::string::npos) << hub->log();
   // A subscribes to B's inputs: the subscription is refused.
   const auto snoop = sub(*hub, kA, "devices/edge1/modules/B/inputs/#", 1, 2);
-  EXPECT_NE(snoop.status, 0);
+  EXPECT_NE(snoop.output.find("denied"), std::string::npos) << snoop.output;
   EXPECT_NE(hub->log().find("refused subscription of 'edge1/A' to 'devices/edge1/modules/B/inputs/#'"),
             std::string::npos) << hub->log();
-  EXPECT_EQ(hub->metric("edgehub_queue_length", "edge1/B/in1"), 0) << "the spoofed message must not be queued";
+  EXPECT_LE(hub->metric("edgehub_queue_length", "edge1/B/in1"), 0) << "the spoofed message must not be queued";
 }
 
 TEST_F(HubWithMosquittoClients, ExpiredMessagesAreDroppedAndCounted) {

@@ -28,7 +28,7 @@ std::uint16_t free_port() {
 }
 
 HubProcess::HubProcess(std::vector<HubIdentity> identities, nlohmann::json routes, std::string extra_yaml,
-                       std::int64_t ttl_secs, std::uint16_t mqtt_port)
+                       std::int64_t ttl_secs, std::uint16_t mqtt_port, std::uint64_t max_bytes)
     : dir_(make_temp_dir("outpost-hub-it")) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& id : identities) {
@@ -41,7 +41,8 @@ HubProcess::HubProcess(std::vector<HubIdentity> identities, nlohmann::json route
   write_file(dir_ + "/hub.yaml", std::string("hostname: ") + kHostname + "\ndevice_id: " + kDeviceId +
                                      "\nlisten: { mqtt: \"127.0.0.1:" + std::to_string(mqtt_port) +
                                      "\", metrics: \"127.0.0.1:0\" }\n"
-                                     "storage: { folder: store }\nidentities: identities.json\n"
+                                     "storage: { folder: store, max_bytes: " + std::to_string(max_bytes) +
+                                     " }\nidentities: identities.json\n"
                                      "desired: edgehub.json\nlog_level: debug\n" +
                                      extra_yaml);
 }

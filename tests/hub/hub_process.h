@@ -27,7 +27,7 @@ class HubProcess {
 
   // `mqtt_port` 0: any free port, new at each start; else that port at every start.
   HubProcess(std::vector<HubIdentity> identities, nlohmann::json routes, std::string extra_yaml = "",
-             std::int64_t ttl_secs = 7200, std::uint16_t mqtt_port = 0);
+             std::int64_t ttl_secs = 7200, std::uint16_t mqtt_port = 0, std::uint64_t max_bytes = 0);
   ~HubProcess();
 
   void start();  // asserts that the hub comes up (bounded wait)

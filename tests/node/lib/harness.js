@@ -92,6 +92,10 @@ class Hub {
       if (this.exited) throw new Error('outpost-hub exited:\n' + fs.readFileSync(this.logFile, 'utf8'));
       return fs.existsSync(this.readyFile) && JSON.parse(fs.readFileSync(this.readyFile, 'utf8'));
     });
+    // A restart must come back on the same ports, as a real gateway does: pin them.
+    let yaml = fs.readFileSync(this.configFile, 'utf8');
+    for (const [name, port] of Object.entries(this.ports)) yaml = yaml.replace(`${name}: "127.0.0.1:0"`, `${name}: "127.0.0.1:${port}"`);
+    fs.writeFileSync(this.configFile, yaml);
     return this.ports;
   }
 
