@@ -5,7 +5,7 @@
 //   usage: node hub_module_sdk_test.js <path to outpost-hub>
 'use strict';
 const { ModuleClient, Message } = require('azure-iot-device');
-const { Mqtt } = require('azure-iot-device-mqtt');
+const { Mqtt, MqttWs } = require('azure-iot-device-mqtt');
 const fs = require('fs');
 const h = require('./lib/harness');
 
@@ -14,21 +14,27 @@ const dir = h.tempDir('outpost-node-sdk');
 const certs = h.makeCertificates(dir);
 const hostname = 'myhub.local';
 const deviceId = 'edge1';
-const keys = { A: h.randomKey(), B: h.randomKey() };
+const keys = { A: h.randomKey(), B: h.randomKey(), C: h.randomKey() };
+// The SDK's WebSocket transport always dials port 443: serve WSS there, on a loopback
+// address of its own so other tests can use 443 too. Binding 443 needs root.
+const canBind443 = process.getuid && process.getuid() === 0;
 const hub = new h.Hub({
   binary, dir, hostname, deviceId, certs, policyKey: h.randomKey(),
-  identities: [{ deviceId, moduleId: 'A', primaryKey: keys.A }, { deviceId, moduleId: 'B', primaryKey: keys.B }],
-  routes: { AtoB: 'FROM /messages/modules/A/outputs/out1 INTO BrokeredEndpoint("/modules/B/inputs/in1")' },
+  wss: canBind443 ? '127.0.0.2:443' : '127.0.0.1:0',
+  identities: [{ deviceId, moduleId: 'A', primaryKey: keys.A }, { deviceId, moduleId: 'B', primaryKey: keys.B },
+               { deviceId, moduleId: 'C', primaryKey: keys.C }],
+  routes: { AtoB: 'FROM /messages/modules/A/outputs/out1 INTO BrokeredEndpoint("/modules/B/inputs/in1")',
+            AtoC: 'FROM /messages/modules/A/outputs/out2 INTO BrokeredEndpoint("/modules/C/inputs/ws")' },
 });
 
 const clients = {};
 const inbox = [];
 const desiredSeen = [];
 
-async function openModule(name) {
+async function openModule(name, transport = Mqtt, gateway = `127.0.0.1:${hub.ports.mqtts}`) {
   const cs = `HostName=${hostname};DeviceId=${deviceId};ModuleId=${name};SharedAccessKey=${keys[name]};` +
-             `GatewayHostName=127.0.0.1:${hub.ports.mqtts}`;
-  const client = ModuleClient.fromConnectionString(cs, Mqtt);
+             `GatewayHostName=${gateway}`;
+  const client = ModuleClient.fromConnectionString(cs, transport);
   await client.setOptions({ ca: fs.readFileSync(certs.ca, 'utf8') });
   await h.withTimeout(`module ${name} to connect`, client.open());
   clients[name] = client;
@@ -64,6 +70,15 @@ h.runSteps('node-sdk/mqtt', [
     const prop = (k) => { const p = got.msg.properties.getItem(got.msg.properties.propertyList.findIndex((x) => x.key === k)); return p && p.value; };
     if (prop('custom prop') !== 'a b&c=d/é') throw new Error('custom prop ' + JSON.stringify(got.msg.properties));
     if (prop('$.cdid') !== deviceId || prop('$.cmid') !== 'A') throw new Error('connection ids ' + JSON.stringify(got.msg.properties));
+  }],
+  ['module C connects over MQTT/WebSocket (MqttWs) and gets its routed message', async () => {
+    if (!canBind443) { console.log('     (skipped: binding port 443 for WSS needs root)'); return; }
+    const c = await openModule('C', MqttWs, '127.0.0.2');
+    const got = [];
+    c.on('inputMessage', (inputName, msg) => { got.push({ inputName, msg }); c.complete(msg, () => {}); });
+    await h.withTimeout('sendOutputEvent out2', clients.A.sendOutputEvent('out2', new Message('over websocket')));
+    const m = await h.waitFor('C to receive over WebSocket', () => got[0]);
+    if (m.inputName !== 'ws' || m.msg.data.toString() !== 'over websocket') throw new Error(JSON.stringify(m));
   }],
   ['twin GET, reported PATCH and desired PATCH', async () => {
     const twin = await h.withTimeout('getTwin', clients.B.getTwin());

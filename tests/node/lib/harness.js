@@ -12,14 +12,14 @@ function tempDir(prefix) {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix + '-'));
 }
 
-// A CA and a server certificate for 127.0.0.1/localhost, made fresh for each run.
+// A CA and a server certificate for 127.0.0.1-3 and localhost, made fresh for each run.
 function makeCertificates(dir) {
   const run = (args) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2',
        '-subj', '/CN=Outpost Test CA']);
   run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost']);
   fs.writeFileSync(path.join(dir, 'san.ext'),
-    'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
+    'subjectAltName=IP:127.0.0.1,IP:127.0.0.2,IP:127.0.0.3,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
   run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem',
        '-days', '2', '-extfile', 'san.ext']);
   return { ca: path.join(dir, 'ca.pem'), cert: path.join(dir, 'server.pem'), key: path.join(dir, 'server.key') };
@@ -59,7 +59,7 @@ function withTimeout(what, promise, timeoutMs = 10000) {
 
 // Runs outpost-hub with a generated hub.yaml; `start()` resolves with the bound ports.
 class Hub {
-  constructor({ binary, dir, hostname, deviceId, identities, routes, certs, policyKey, extraYaml = '' }) {
+  constructor({ binary, dir, hostname, deviceId, identities, routes, certs, policyKey, extraYaml = '', wss = '127.0.0.1:0' }) {
     Object.assign(this, { binary, dir, hostname, deviceId, certs, policyKey });
     fs.writeFileSync(path.join(dir, 'identities.json'), JSON.stringify(identities, null, 2));
     fs.writeFileSync(path.join(dir, 'edgehub.json'), JSON.stringify({
@@ -68,7 +68,7 @@ class Hub {
     fs.writeFileSync(this.configFile, [
       `hostname: ${hostname}`,
       `device_id: ${deviceId}`,
-      'listen: { mqtt: "127.0.0.1:0", mqtts: "127.0.0.1:0", wss: "127.0.0.1:0", metrics: "127.0.0.1:0" }',
+      `listen: { mqtt: "127.0.0.1:0", mqtts: "127.0.0.1:0", wss: "${wss}", metrics: "127.0.0.1:0" }`,
       `tls: { cert: ${certs.cert}, key: ${certs.key} }`,
       `storage: { folder: ${path.join(dir, 'store')} }`,
       'identities: identities.json',
