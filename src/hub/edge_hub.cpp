@@ -22,7 +22,17 @@ EdgeHub::EdgeHub(net::EventLoop& loop, EdgeHubSettings settings, store::MessageS
       clock_(clock),
       endpoints_(store, settings_.device_id),
       methods_(loop),
-      routes_(std::make_shared<routing::RouteTable>()) {
+      routes_(std::make_shared<routing::RouteTable>()),
+      durable_acks_(loop, [this](const DurableAck& ack) {
+        auto c = ack.sender.lock();
+        if (!c) return;
+        if (ack.ok) {
+          c->complete_publish(ack.ticket);
+        } else {
+          metrics_.unacknowledged("storage_failure").inc();
+          c->close(mqtt::CloseReason::server_closed, "the store failed to persist a message");
+        }
+      }) {
   auth_settings_.accepted_hosts = {settings_.hostname};
   if (!settings_.gateway_hostname.empty()) auth_settings_.accepted_hosts.push_back(settings_.gateway_hostname);
   auth_settings_.edge_device_id = settings_.device_id;

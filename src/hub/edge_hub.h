@@ -15,6 +15,7 @@
 
 #include "hub/authenticator.h"
 #include "hub/client_state.h"
+#include "hub/durable_acks.h"
 #include "hub/endpoint_registry.h"
 #include "hub/hub_metrics.h"
 #include "hub/identity_registry.h"
@@ -124,6 +125,7 @@ class EdgeHub final : public mqtt::Handler {
     mqtt::PublishTicket ticket;
   };
   std::deque<Parked> parked_;
+  DurableAcks durable_acks_;
   std::unique_ptr<net::Timer> sweep_timer_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -126,18 +126,7 @@ bool EdgeHub::append(const std::weak_ptr<mqtt::Connection>& sender, const Messag
                      mqtt::PublishTicket ticket) {
   std::function<void(bool)> on_durable = [](bool) {};
   if (ticket != 0) {
-    on_durable = [&loop = loop_, sender, ticket, alive = std::weak_ptr<bool>(alive_), this](bool ok) {
-      loop.post([sender, ticket, ok, alive, this] {
-        auto c = sender.lock();
-        if (!c) return;
-        if (ok) {
-          c->complete_publish(ticket);
-        } else if (alive.lock()) {
-          metrics_.unacknowledged("storage_failure").inc();
-          c->close(mqtt::CloseReason::server_closed, "the store failed to persist a message");
-        }
-      });
-    };
+    on_durable = [acks = &durable_acks_, sender, ticket](bool ok) { acks->push({sender, ticket, ok}); };
   }
   const auto result = store_.append(message, targets, std::move(on_durable));
   switch (result.status) {
