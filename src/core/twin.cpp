@@ -110,6 +110,21 @@ void merge_patch(json& target, const json& patch) {
   }
 }
 
+nlohmann::json merge_diff(const nlohmann::json& from, const nlohmann::json& to) {
+  nlohmann::json diff = nlohmann::json::object();
+  if (!from.is_object() || !to.is_object()) return to;
+  for (const auto& [key, old_value] : from.items()) {
+    if (!to.contains(key)) {
+      diff[key] = nullptr;
+    } else if (to[key] != old_value) {
+      diff[key] = old_value.is_object() && to[key].is_object() ? merge_diff(old_value, to[key]) : to[key];
+    }
+  }
+  for (const auto& [key, new_value] : to.items())
+    if (!from.contains(key)) diff[key] = new_value;
+  return diff;
+}
+
 TwinProperties::TwinProperties() : desired_(json::object()), reported_(json::object()) {}
 
 TwinProperties::TwinProperties(const json& doc) : TwinProperties() {
@@ -151,6 +166,20 @@ Status TwinProperties::apply(json& section, std::int64_t& version, const json& p
   section = std::move(candidate);
   ++version;
   return {};
+}
+
+void TwinProperties::set_desired(const json& desired, std::int64_t version) {
+  desired_ = desired.is_object() ? desired : json::object();
+  desired_.erase("$version");
+  desired_.erase("$metadata");
+  desired_version_ = version;
+}
+
+void TwinProperties::set_reported(const json& reported, std::int64_t version) {
+  reported_ = reported.is_object() ? reported : json::object();
+  reported_.erase("$version");
+  reported_.erase("$metadata");
+  reported_version_ = version;
 }
 
 Status TwinProperties::apply_reported_patch(const json& patch, const TwinLimits& limits) {

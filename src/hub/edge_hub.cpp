@@ -33,6 +33,7 @@ EdgeHub::EdgeHub(net::EventLoop& loop, EdgeHubSettings settings, store::MessageS
           c->close(mqtt::CloseReason::server_closed, "the store failed to persist a message");
         }
       }) {
+  edgehub_identity_ = {settings_.device_id, std::string("$edgeHub")};
   auth_settings_.accepted_hosts = {settings_.hostname};
   if (!settings_.gateway_hostname.empty()) auth_settings_.accepted_hosts.push_back(settings_.gateway_hostname);
   auth_settings_.edge_device_id = settings_.device_id;
@@ -63,7 +64,36 @@ void EdgeHub::apply_config(routing::EdgeHubConfig config) {
 
 void EdgeHub::replace_identities(IdentityRegistry identities) { identities_ = std::move(identities); }
 
+void EdgeHub::enable_upstream(UpstreamSettings settings) {
+  UpstreamHooks hooks;
+  hooks.on_state = [this](bool online) {
+    spdlog::info("hub: cloud link {}", online ? "up" : "down; store-and-forward");
+  };
+  hooks.on_twin = [this](const iothub::Identity& id, const nlohmann::json& twin) { on_upstream_twin(id, twin); };
+  hooks.on_desired = [this](const iothub::Identity& id, const nlohmann::json& patch, std::int64_t version) {
+    on_upstream_desired(id, patch, version);
+  };
+  hooks.on_method = [this](const iothub::Identity& id, const std::string& method, const std::string& rid,
+                           const std::string& payload) { on_upstream_method(id, method, rid, payload); };
+  hooks.on_c2d = [this](const iothub::Identity& id, Message message) {
+    if (auto s = send_c2d(id.device_id, std::move(message)); !s)
+      spdlog::info("hub: C2D for '{}' not relayed: {}", id.id(), s.error());
+  };
+  upstream_ = std::make_unique<UpstreamLink>(loop_, std::move(settings), store_, endpoints_, metrics_, std::move(hooks));
+  // The last $edgeHub desired properties the cloud sent, for an offline start.
+  const auto& cached = twins_.get(edgehub_identity_);
+  if (cached.desired_version() > 1 && !cached.desired().empty()) {
+    spdlog::info("hub: using the cached $edgeHub desired properties (version {}) until the cloud answers",
+                 cached.desired_version());
+    apply_edgehub_desired(cached.desired(), cached.desired_version());
+  }
+  // Clients is cleared at startup, as edgeHub does.
+  upstream_->report(edgehub_identity_, nlohmann::json{{"schemaVersion", "1.0"}, {"clients", nullptr},
+                                                      {"version", {{"version", "outpost"}, {"build", ""}, {"commit", ""}}}});
+}
+
 void EdgeHub::start() {
+  if (upstream_) upstream_->start();
   sweep_timer_ = loop_.make_timer();
   sweep_timer_->start(settings_.ttl_sweep_interval, [this] { sweep_expired(); });
 }
@@ -107,6 +137,10 @@ mqtt::ConnectDecision EdgeHub::on_connect(const mqtt::ConnectionPtr& c, const mq
   metrics_.connect_success(id).inc();
   spdlog::info("hub: '{}' connected from {} over {}{}", id, c->remote_address(), c->transport_name(),
                session_present ? " (session resumed)" : "");
+  if (upstream_) {
+    upstream_->attach(client->identity);
+    report_client(*client, true);
+  }
   if (client->subscribed(SubscriptionKind::module_inputs)) {
     // After the CONNACK: nothing may be published before it.
     loop_.post([this, weak = std::weak_ptr<mqtt::Connection>(c), alive = std::weak_ptr<bool>(alive_)] {
@@ -173,7 +207,10 @@ void EdgeHub::start_delivery(const mqtt::ConnectionPtr& c, ClientState& client) 
 }
 
 void EdgeHub::wake_endpoint(const EndpointInfo& endpoint) {
-  if (endpoint.endpoint.kind != routing::Endpoint::Kind::module_input) return;
+  if (endpoint.endpoint.kind == routing::Endpoint::Kind::upstream) {
+    if (upstream_) upstream_->wake();
+    return;
+  }
   const auto conn = connection_of({settings_.device_id, endpoint.endpoint.module});
   if (!conn) return;
   auto& client = state(conn);
@@ -191,6 +228,7 @@ void EdgeHub::on_close(const mqtt::ConnectionPtr& c, mqtt::CloseReason reason) {
   const auto it = connected_.find(client->id);
   if (it != connected_.end() && it->second == c) connected_.erase(it);
   metrics_.disconnect(client->id).inc();
+  if (upstream_ && reason != mqtt::CloseReason::taken_over) report_client(*client, false);
   spdlog::info("hub: '{}' disconnected: {}", client->id, mqtt::close_reason_name(reason));
   if (client->clean_session && reason != mqtt::CloseReason::taken_over) sessions_.erase(client->id);
   // A will is published only when the connection ends in error (edgeHub's rule).

@@ -22,6 +22,7 @@
 #include "hub/method_router.h"
 #include "hub/session_store.h"
 #include "hub/twin_service.h"
+#include "hub/upstream_link.h"
 #include "outpost/core/clock.h"
 #include "outpost/kv/kv_store.h"
 #include "outpost/mqtt/server.h"
@@ -55,6 +56,10 @@ class EdgeHub final : public mqtt::Handler {
   // Routes and store-and-forward settings from the $edgeHub desired properties.
   void apply_config(routing::EdgeHubConfig config);
   void replace_identities(IdentityRegistry identities);
+  // Connects to the cloud: $upstream drains there, twins sync, methods and C2D come down,
+  // and the $edgeHub twin's desired properties (routes) come from the cloud. Before start().
+  void enable_upstream(UpstreamSettings settings);
+  bool upstream_online() const { return upstream_ && upstream_->online(); }
   void start();  // TTL sweeps; call once the loop runs or is about to
 
   // mqtt::Handler
@@ -97,6 +102,13 @@ class EdgeHub final : public mqtt::Handler {
   void sweep_expired();
   void refresh_gauges();
   void persist_session(const ClientState& client);
+  void push_desired(const iothub::Identity& identity, const nlohmann::json& body);
+  void on_upstream_twin(const iothub::Identity& identity, const nlohmann::json& twin);
+  void on_upstream_desired(const iothub::Identity& identity, const nlohmann::json& patch, std::int64_t version);
+  void on_upstream_method(const iothub::Identity& identity, const std::string& method, const std::string& rid,
+                          const std::string& payload);
+  void apply_edgehub_desired(const nlohmann::json& desired, std::int64_t version);
+  void report_client(const ClientState& client, bool connected);
 
   net::EventLoop& loop_;
   EdgeHubSettings settings_;
@@ -126,6 +138,8 @@ class EdgeHub final : public mqtt::Handler {
   };
   std::deque<Parked> parked_;
   DurableAcks durable_acks_;
+  iothub::Identity edgehub_identity_;
+  std::unique_ptr<UpstreamLink> upstream_;
   std::unique_ptr<net::Timer> sweep_timer_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

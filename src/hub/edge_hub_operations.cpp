@@ -20,13 +20,83 @@ Result<std::int64_t> EdgeHub::update_desired(const iothub::Identity& identity, c
                                              bool replace) {
   auto version = replace ? twins_.replace_desired(identity, desired) : twins_.patch_desired(identity, desired);
   if (!version) return version;
-  auto conn = connection_of(identity);
-  if (conn && state(conn).subscribed(iothub::SubscriptionKind::twin_desired)) {
-    nlohmann::json body = replace ? twins_.get(identity).desired() : desired;
-    body["$version"] = *version;
-    conn->publish(iothub::twin_desired_topic(*version), body.dump(), 0);
-  }
+  nlohmann::json body = replace ? twins_.get(identity).desired() : desired;
+  body["$version"] = *version;
+  push_desired(identity, body);
   return version;
+}
+
+void EdgeHub::push_desired(const iothub::Identity& identity, const nlohmann::json& body) {
+  if (identity == edgehub_identity_) return;
+  auto conn = connection_of(identity);
+  if (conn && state(conn).subscribed(iothub::SubscriptionKind::twin_desired))
+    conn->publish(iothub::twin_desired_topic(body.value("$version", std::int64_t{0})), body.dump(), 0);
+}
+
+void EdgeHub::on_upstream_twin(const iothub::Identity& identity, const nlohmann::json& twin) {
+  const auto diff = twins_.take_cloud_twin(identity, twin);
+  if (identity == edgehub_identity_) {
+    const auto& t = twins_.get(identity);
+    if (diff) apply_edgehub_desired(t.desired(), t.desired_version());
+    return;
+  }
+  // Push what changed while the link was down, as edgeHub does on reconnect.
+  if (diff) push_desired(identity, *diff);
+}
+
+void EdgeHub::on_upstream_desired(const iothub::Identity& identity, const nlohmann::json& patch, std::int64_t version) {
+  twins_.take_cloud_desired_patch(identity, patch, version);
+  if (identity == edgehub_identity_) {
+    const auto& t = twins_.get(identity);
+    apply_edgehub_desired(t.desired(), t.desired_version());
+    return;
+  }
+  auto body = patch;
+  body["$version"] = version;
+  push_desired(identity, body);
+}
+
+void EdgeHub::apply_edgehub_desired(const nlohmann::json& desired, std::int64_t version) {
+  auto doc = desired;
+  doc.erase("$version");
+  auto config = routing::parse_edgehub_desired(doc);
+  nlohmann::json status;
+  if (config) {
+    apply_config(std::move(*config));
+    status = {{"code", 200}};
+  } else {
+    spdlog::error("hub: $edgeHub desired properties version {} refused, keeping the running routes: {}", version,
+                  config.error());
+    status = {{"code", 400}, {"description", "Error while parsing desired properties - " + config.error()}};
+  }
+  if (upstream_) upstream_->report(edgehub_identity_, {{"lastDesiredVersion", version}, {"lastDesiredStatus", status}});
+}
+
+void EdgeHub::on_upstream_method(const iothub::Identity& identity, const std::string& method, const std::string& rid,
+                                 const std::string& payload) {
+  metrics_.direct_methods("upstream", identity.id()).inc();
+  auto conn = connection_of(identity);
+  const bool listens = conn && state(conn).subscribed(iothub::SubscriptionKind::methods);
+  methods_.invoke(conn, listens, method, payload.empty() ? "null" : payload, std::chrono::seconds(30),
+                  [this, identity, rid](MethodResult result) {
+                    if (upstream_) upstream_->answer_method(identity, rid, result.status, result.payload_json);
+                  });
+}
+
+void EdgeHub::report_client(const ClientState& client, bool connected) {
+  // edgeHub's reported "clients": keys escape '.', '$' and ' '; a leaf that leaves is removed.
+  std::string key;
+  for (const char c : client.id) {
+    if (c == '.') key += "%2E";
+    else if (c == '$') key += "%24";
+    else if (c == ' ') key += "%20";
+    else key += c;
+  }
+  nlohmann::json entry;
+  const auto now = format_iso8601(clock_.now());
+  if (connected) entry = {{"status", "Connected"}, {"lastConnectedTimeUtc", now}};
+  else if (client.identity.module_id) entry = {{"status", "Disconnected"}, {"lastDisconnectedTimeUtc", now}};
+  upstream_->report(edgehub_identity_, {{"clients", {{key, entry}}}});
 }
 
 void EdgeHub::invoke_method(const iothub::Identity& target, const std::string& method, const std::string& payload_json,

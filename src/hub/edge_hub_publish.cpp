@@ -178,6 +178,8 @@ void EdgeHub::handle_reported_patch(const mqtt::ConnectionPtr& c, ClientState& c
   }
   metrics_.reported_properties(client.id).inc();
   c->publish(iothub::twin_response_topic(204, rid, *version), "", 0);
+  // Acknowledged at once from the local copy; the cloud gets it when the link allows.
+  if (upstream_) upstream_->report(client.identity, patch);
 }
 
 }  // namespace outpost::hub

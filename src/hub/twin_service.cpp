@@ -54,4 +54,36 @@ Result<std::int64_t> TwinService::replace_desired(const iothub::Identity& identi
   return twin.desired_version();
 }
 
+std::optional<nlohmann::json> TwinService::take_cloud_twin(const iothub::Identity& identity,
+                                                           const nlohmann::json& twin) {
+  const auto properties = twin.contains("properties") ? twin["properties"] : twin;  // service or device shape
+  if (!properties.is_object() || !properties.contains("desired") || !properties["desired"].is_object())
+    return std::nullopt;
+  auto desired = properties["desired"];
+  const auto version = desired.value("$version", std::int64_t{0});
+  auto& local = load(identity);
+  if (version == local.desired_version() && merge_diff(local.desired(), desired).size() <= 1) return std::nullopt;
+  auto before = local.desired();
+  before.erase("$version");
+  local.set_desired(desired, version);
+  if (auto s = save(identity, local); !s) spdlog::error("hub: cannot persist the twin of '{}': {}", identity.id(), s.error());
+  desired.erase("$version");
+  desired.erase("$metadata");
+  auto diff = merge_diff(before, desired);
+  diff["$version"] = version;
+  return diff;
+}
+
+void TwinService::take_cloud_desired_patch(const iothub::Identity& identity, const nlohmann::json& patch,
+                                           std::int64_t version) {
+  auto& local = load(identity);
+  auto desired = local.desired();
+  desired.erase("$version");
+  auto cleaned = patch;
+  cleaned.erase("$version");
+  merge_patch(desired, cleaned);
+  local.set_desired(desired, version);
+  if (auto s = save(identity, local); !s) spdlog::error("hub: cannot persist the twin of '{}': {}", identity.id(), s.error());
+}
+
 }  // namespace outpost::hub

@@ -2,6 +2,7 @@
 // restarts. The hub answers GET and reported PATCH from here; desired patches arrive from the
 // management API (and, with an upstream, from the cloud) and are pushed to the client.
 #pragma once
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -23,6 +24,12 @@ class TwinService {
   Result<std::int64_t> patch_reported(const iothub::Identity& identity, const nlohmann::json& patch);
   Result<std::int64_t> patch_desired(const iothub::Identity& identity, const nlohmann::json& patch);
   Result<std::int64_t> replace_desired(const iothub::Identity& identity, const nlohmann::json& desired);
+
+  // The cloud's copy of a twin after (re)connecting: desired (and its version) is taken from
+  // the cloud. Returns the merge patch a connected client needs, or nullopt if nothing changed.
+  std::optional<nlohmann::json> take_cloud_twin(const iothub::Identity& identity, const nlohmann::json& twin);
+  // A desired patch pushed by the cloud, with the cloud's version.
+  void take_cloud_desired_patch(const iothub::Identity& identity, const nlohmann::json& patch, std::int64_t version);
 
  private:
   TwinProperties& load(const iothub::Identity& identity);

@@ -29,6 +29,24 @@ TEST(Twin, DesiredReplaceAndPatch) {
   EXPECT_EQ(twin.desired(), json::parse(R"({"w":0,"$version":4})"));
 }
 
+TEST(Twin, MergeDiffTurnsOneDocumentIntoAnother) {
+  const auto from = json::parse(R"({"a":1,"b":{"c":2,"d":3},"e":"x"})");
+  const auto to = json::parse(R"({"a":1,"b":{"c":5},"f":true})");
+  const auto diff = merge_diff(from, to);
+  EXPECT_EQ(diff, json::parse(R"({"b":{"c":5,"d":null},"e":null,"f":true})"));
+  auto applied = from;
+  merge_patch(applied, diff);
+  EXPECT_EQ(applied, to);
+  EXPECT_TRUE(merge_diff(to, to).empty());
+}
+
+TEST(Twin, TakesCloudStateWithItsVersions) {
+  TwinProperties twin;
+  twin.set_desired(json::parse(R"({"x":1,"$version":17,"$metadata":{}})"), 17);
+  twin.set_reported(json::parse(R"({"y":2})"), 9);
+  EXPECT_EQ(twin.to_json(), json::parse(R"({"desired":{"x":1,"$version":17},"reported":{"y":2,"$version":9}})"));
+}
+
 TEST(Twin, LoadsFromItsJsonShape) {
   TwinProperties twin(json::parse(R"({"desired":{"a":1,"$version":7},"reported":{"$version":3}})"));
   EXPECT_EQ(twin.desired_version(), 7);

@@ -27,6 +27,8 @@ Status validate_twin_properties(const nlohmann::json& properties, std::string_vi
 
 // RFC 7386-style merge: objects merge recursively, null deletes, anything else replaces.
 void merge_patch(nlohmann::json& target, const nlohmann::json& patch);
+// The merge patch that turns `from` into `to` (removed keys become null); empty if equal.
+nlohmann::json merge_diff(const nlohmann::json& from, const nlohmann::json& to);
 
 class TwinProperties {
  public:
@@ -45,6 +47,9 @@ class TwinProperties {
   Status apply_reported_patch(const nlohmann::json& patch, const TwinLimits& limits = {});
   Status apply_desired_patch(const nlohmann::json& patch, const TwinLimits& limits = {});
   Status replace_desired(const nlohmann::json& desired, const TwinLimits& limits = {});
+  // State that comes from the cloud, versions included (no validation: the cloud checked).
+  void set_desired(const nlohmann::json& desired, std::int64_t version);
+  void set_reported(const nlohmann::json& reported, std::int64_t version);
 
  private:
   Status apply(nlohmann::json& section, std::int64_t& version, const nlohmann::json& patch,

@@ -1,0 +1,72 @@
+// One MQTT connection to the cloud for one identity — the edge hub itself, or a module or
+// leaf device it acts for ("on behalf of", IoT Hub's auth-chain) — on Paho MQTT C++.
+// Reconnects with exponential backoff (1 s .. 60 s, with jitter) and a fresh SAS token each
+// time. Every callback is posted to the EventLoop, so users never see Paho's threads.
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "outpost/iothub/identity.h"
+#include "outpost/net/event_loop.h"
+
+namespace outpost::hub {
+
+struct UpstreamEndpoint {
+  std::string server_uri;  // "ssl://127.0.0.1:8883"
+  std::string ca_file;     // empty: the system trust store
+  std::string hostname;    // the IoT Hub host name in user names and token audiences
+  std::chrono::seconds keep_alive{10};
+};
+
+class UpstreamConnection {
+ public:
+  struct Callbacks {
+    std::function<void()> on_connected;
+    std::function<void(const std::string& reason)> on_lost;
+    std::function<void(const std::string& topic, std::string payload)> on_message;
+  };
+  // `password` makes a fresh SAS token for each attempt.
+  UpstreamConnection(net::EventLoop& loop, UpstreamEndpoint endpoint, iothub::Identity identity,
+                     std::optional<std::string> auth_chain, std::function<std::string()> password,
+                     Callbacks callbacks);
+  ~UpstreamConnection();
+  UpstreamConnection(const UpstreamConnection&) = delete;
+  UpstreamConnection& operator=(const UpstreamConnection&) = delete;
+
+  void start();
+  bool connected() const { return connected_; }
+  const iothub::Identity& identity() const { return identity_; }
+
+  // QoS 0 or 1; `done(ok)` runs on the loop: for QoS 1 when the cloud's PUBACK arrives.
+  void publish(const std::string& topic, const std::string& payload, int qos, std::function<void(bool ok)> done);
+  // Kept and re-sent after every reconnect (the cloud session may be new).
+  void subscribe(const std::string& filter, int qos);
+
+ private:
+  void connect();
+  void schedule_reconnect(const std::string& reason);
+  struct Shared;  // what Paho's threads may touch, kept alive by them
+  struct Client;  // the Paho client (kept out of this header: Paho's namespace is `mqtt`)
+
+  net::EventLoop& loop_;
+  UpstreamEndpoint endpoint_;
+  iothub::Identity identity_;
+  std::optional<std::string> auth_chain_;
+  std::function<std::string()> password_;
+  Callbacks callbacks_;
+  std::shared_ptr<Shared> shared_;
+  std::unique_ptr<Client> client_;
+  std::unique_ptr<net::Timer> retry_timer_;
+  std::chrono::milliseconds backoff_{0};
+  std::vector<std::pair<std::string, int>> subscriptions_;
+  std::shared_ptr<void> connect_listener_keepalive_;  // Paho holds the listener by reference
+  bool connected_ = false;
+  bool connecting_ = false;
+};
+
+}  // namespace outpost::hub

@@ -1,0 +1,301 @@
+#include "hub/upstream_link.h"
+
+#include <charconv>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "outpost/core/clock.h"
+#include "outpost/core/property_bag.h"
+#include "outpost/core/sas_token.h"
+#include "outpost/core/twin.h"
+#include "outpost/iothub/topics.h"
+
+namespace outpost::hub {
+
+namespace {
+
+constexpr auto kTokenLifetime = std::chrono::hours(6);
+
+std::optional<iothub::Identity> sender_of(const Message& message) {
+  auto device = message.system.get(sysprop::kConnectionDeviceId);
+  if (!device) return std::nullopt;
+  return iothub::Identity{*device, message.system.get(sysprop::kConnectionModuleId)};
+}
+
+std::string telemetry_topic(const iothub::Identity& sender, const std::string& bag) {
+  if (sender.module_id) return fmt::format("devices/{}/modules/{}/messages/events/{}", sender.device_id, *sender.module_id, bag);
+  return fmt::format("devices/{}/messages/events/{}", sender.device_id, bag);
+}
+
+int status_of(std::string_view topic, std::string_view prefix) {
+  const auto rest = topic.substr(prefix.size());
+  int status = 0;
+  std::from_chars(rest.data(), rest.data() + rest.size(), status);
+  return status;
+}
+
+// Merges patch `p` into `into` keeping nulls: a null must reach the cloud to delete a key.
+void merge_keep_nulls(nlohmann::json& into, const nlohmann::json& p) {
+  for (const auto& [k, v] : p.items()) {
+    if (v.is_object() && into.contains(k) && into[k].is_object()) merge_keep_nulls(into[k], v);
+    else into[k] = v;
+  }
+}
+
+}  // namespace
+
+UpstreamLink::UpstreamLink(net::EventLoop& loop, UpstreamSettings settings, store::MessageStore& store,
+                           EndpointRegistry& endpoints, HubMetrics& metrics, UpstreamHooks hooks)
+    : loop_(loop),
+      settings_(std::move(settings)),
+      store_(store),
+      endpoints_(endpoints),
+      metrics_(metrics),
+      hooks_(std::move(hooks)),
+      edgehub_identity_{settings_.edge_device_id, std::string("$edgeHub")},
+      housekeeping_(loop.make_timer()),
+      reported_timer_(loop.make_timer()) {}
+
+UpstreamLink::~UpstreamLink() = default;
+
+std::string UpstreamLink::token() const {
+  // Every connection, whoever it acts for, authenticates as the edge hub itself.
+  const auto expiry = SystemClock::instance().unix_seconds() +
+                      std::chrono::duration_cast<std::chrono::seconds>(kTokenLifetime).count();
+  auto token = build_sas_token(device_resource_uri(settings_.endpoint.hostname, edgehub_identity_.device_id,
+                                                   edgehub_identity_.module_id),
+                               settings_.edgehub_key, expiry);
+  return token ? *token : std::string();
+}
+
+void UpstreamLink::start() {
+  attach(edgehub_identity_);
+  housekeeping_->start(std::chrono::seconds(1), [this] { expire_requests(); });
+}
+
+bool UpstreamLink::online() const { return online_; }
+
+UpstreamLink::Link& UpstreamLink::link(const iothub::Identity& identity) {
+  auto [it, inserted] = links_.try_emplace(identity.id());
+  if (inserted) {
+    std::optional<std::string> chain;
+    // On behalf of: "{target};{edge}". The edge hub's own connection needs no chain.
+    if (identity != edgehub_identity_) chain = identity.id() + ";" + settings_.edge_device_id;
+    UpstreamConnection::Callbacks callbacks;
+    callbacks.on_connected = [this, identity] { on_connected(identity); };
+    callbacks.on_lost = [this, identity](const std::string&) {
+      auto& l = links_.at(identity.id());
+      l.twin_synced = false;
+      for (auto& [rid, pending] : l.requests) pending.deadline = std::chrono::steady_clock::now();
+      if (identity == edgehub_identity_ && online_) {
+        online_ = false;
+        metrics_.registry().counter("edgehub_offline_count_total", "Times the upstream link went offline").inc();
+        spdlog::warn("upstream: offline; messages for the cloud are kept on disk");
+        if (hooks_.on_state) hooks_.on_state(false);
+      }
+    };
+    callbacks.on_message = [this, identity](const std::string& topic, std::string payload) {
+      on_message(identity, topic, std::move(payload));
+    };
+    it->second.connection = std::make_unique<UpstreamConnection>(loop_, settings_.endpoint, identity, chain,
+                                                                 [this] { return token(); }, std::move(callbacks));
+    it->second.reported = nlohmann::json::object();
+    auto& c = *it->second.connection;
+    c.subscribe("$iothub/twin/res/#", 0);
+    c.subscribe("$iothub/twin/PATCH/properties/desired/#", 0);
+    c.subscribe("$iothub/methods/POST/#", 0);
+    if (!identity.module_id) c.subscribe(fmt::format("devices/{}/messages/devicebound/#", identity.device_id), 1);
+    c.start();
+  }
+  return it->second;
+}
+
+void UpstreamLink::attach(const iothub::Identity& identity) { link(identity); }
+
+void UpstreamLink::on_connected(const iothub::Identity& identity) {
+  if (identity == edgehub_identity_ && !online_) {
+    online_ = true;
+    spdlog::info("upstream: online");
+    if (hooks_.on_state) hooks_.on_state(true);
+  }
+  sync_twin(identity);
+  flush_reported();
+  pump();
+}
+
+void UpstreamLink::request(Link& link, const std::string& topic_prefix, const std::string& payload,
+                           std::function<void(int, const std::string&)> done) {
+  const auto rid = fmt::format("{:x}", next_rid_++);
+  link.requests[rid] = Pending{std::chrono::steady_clock::now() + settings_.request_timeout, std::move(done)};
+  link.connection->publish(topic_prefix + "?$rid=" + rid, payload, 0, nullptr);
+}
+
+void UpstreamLink::sync_twin(const iothub::Identity& identity) {
+  auto& l = link(identity);
+  request(l, "$iothub/twin/GET/", " ", [this, identity](int status, const std::string& body) {
+    if (status != 200) {
+      spdlog::warn("upstream: twin of '{}' not fetched (status {})", identity.id(), status);
+      return;
+    }
+    const auto twin = nlohmann::json::parse(body, nullptr, false);
+    if (twin.is_discarded() || !twin.is_object()) {
+      spdlog::warn("upstream: the cloud sent '{}' a twin that is not JSON", identity.id());
+      return;
+    }
+    links_.at(identity.id()).twin_synced = true;
+    if (hooks_.on_twin) hooks_.on_twin(identity, twin);
+  });
+}
+
+void UpstreamLink::report(const iothub::Identity& identity, const nlohmann::json& patch) {
+  auto& l = link(identity);
+  merge_keep_nulls(l.reported, patch);  // later patches win key by key
+  reported_timer_->start(settings_.reported_sync_interval, [this] { flush_reported(); });
+}
+
+void UpstreamLink::flush_reported() {
+  for (auto& [id, l] : links_) {
+    if (l.reported.empty() || l.reporting || !l.connection->connected()) continue;
+    auto patch = std::move(l.reported);
+    l.reported = nlohmann::json::object();
+    l.reporting = true;
+    const auto identity = l.connection->identity();
+    request(l, "$iothub/twin/PATCH/properties/reported/", patch.dump(),
+            [this, identity, patch](int status, const std::string& body) mutable {
+              auto& link = links_.at(identity.id());
+              link.reporting = false;
+              if (status >= 200 && status < 300) {
+                metrics_.reported_properties(identity.id()).inc();
+                return;
+              }
+              if (status >= 400 && status < 500) {
+                spdlog::warn("upstream: the cloud refused reported properties of '{}': {} {}", identity.id(), status, body);
+                return;
+              }
+              // Not delivered: put it back under anything newer and try again.
+              auto newer = std::move(link.reported);
+              link.reported = std::move(patch);
+              merge_keep_nulls(link.reported, newer);
+              reported_timer_->start(settings_.reported_sync_interval, [this] { flush_reported(); });
+            });
+  }
+}
+
+void UpstreamLink::expire_requests() {
+  const auto now = std::chrono::steady_clock::now();
+  for (auto& [id, l] : links_) {
+    for (auto it = l.requests.begin(); it != l.requests.end();) {
+      if (it->second.deadline > now) {
+        ++it;
+        continue;
+      }
+      auto done = std::move(it->second.done);
+      it = l.requests.erase(it);
+      done(504, "");
+    }
+  }
+  housekeeping_->start(std::chrono::seconds(1), [this] { expire_requests(); });
+}
+
+void UpstreamLink::on_message(const iothub::Identity& identity, const std::string& topic, std::string payload) {
+  auto& l = link(identity);
+  if (topic.rfind("$iothub/twin/res/", 0) == 0) {
+    const auto rid = iothub::query_parameter(topic, "$rid");
+    if (!rid) return;
+    const auto it = l.requests.find(*rid);
+    if (it == l.requests.end()) return;
+    auto done = std::move(it->second.done);
+    l.requests.erase(it);
+    done(status_of(topic, "$iothub/twin/res/"), payload);
+    return;
+  }
+  if (topic.rfind("$iothub/twin/PATCH/properties/desired/", 0) == 0) {
+    const auto patch = nlohmann::json::parse(payload, nullptr, false);
+    if (patch.is_discarded() || !patch.is_object()) return;
+    std::int64_t version = patch.value("$version", std::int64_t{0});
+    if (const auto v = iothub::query_parameter(topic, "$version")) std::from_chars(v->data(), v->data() + v->size(), version);
+    if (hooks_.on_desired) hooks_.on_desired(identity, patch, version);
+    return;
+  }
+  if (topic.rfind("$iothub/methods/POST/", 0) == 0) {
+    const auto rest = topic.substr(std::string_view("$iothub/methods/POST/").size());
+    const auto method = rest.substr(0, rest.find_first_of("/?"));
+    const auto rid = iothub::query_parameter(topic, "$rid");
+    if (rid && hooks_.on_method) hooks_.on_method(identity, method, *rid, payload);
+    return;
+  }
+  const auto c2d_prefix = fmt::format("devices/{}/messages/devicebound/", identity.device_id);
+  if (topic.rfind(c2d_prefix, 0) == 0) {
+    Message message;
+    if (!decode_property_bag(std::string_view(topic).substr(c2d_prefix.size()), message)) return;
+    message.body = std::move(payload);
+    if (hooks_.on_c2d) hooks_.on_c2d(identity, std::move(message));
+  }
+}
+
+void UpstreamLink::answer_method(const iothub::Identity& identity, const std::string& rid, int status,
+                                 const std::string& payload) {
+  link(identity).connection->publish(fmt::format("$iothub/methods/res/{}/?$rid={}", status, rid), payload, 0, nullptr);
+}
+
+void UpstreamLink::wake() { pump(); }
+
+void UpstreamLink::pump() {
+  if (pumping_) return;  // a completion inside publish() must not re-enter
+  pumping_ = true;
+  const auto* upstream = endpoints_.find("iothub");
+  if (upstream != nullptr) {
+    // Highest priority first; a lower priority moves only when the higher ones are drained.
+    for (const auto& q : upstream->queues) {
+      bool blocked = false;
+      while (in_flight_.size() < settings_.window && !blocked) {
+        auto& cursor = cursor_[q.queue];
+        const auto batch = store_.read(q.queue, cursor, settings_.window - in_flight_.size());
+        if (batch.empty()) break;
+        for (const auto& entry : batch) {
+          const std::pair key{q.queue, entry.seq};
+          if (in_flight_.count(key)) {
+            cursor = entry.seq;
+            continue;
+          }
+          const auto sender = sender_of(*entry.message);
+          if (!sender) {
+            spdlog::error("upstream: a queued message has no sender; dropping it");
+            metrics_.dropped("invalid", "", "").inc();
+            store_.ack(q.queue, entry.seq);
+            cursor = entry.seq;
+            continue;
+          }
+          auto& l = link(*sender);
+          if (!l.connection->connected()) {
+            blocked = true;  // oldest first: wait for this sender's connection
+            break;
+          }
+          cursor = entry.seq;
+          in_flight_[key] = true;
+          const auto bag = encode_property_bag(*entry.message, {sysprop::kConnectionDeviceId, sysprop::kConnectionModuleId});
+          l.connection->publish(telemetry_topic(*sender, bag), entry.message->body, 1,
+                                [this, done = InFlight{q.queue, entry.seq}](bool ok) { delivered(done, ok); });
+        }
+      }
+      if (blocked || in_flight_.size() >= settings_.window || store_.queue_length(q.queue) > 0) break;
+    }
+  }
+  pumping_ = false;
+}
+
+void UpstreamLink::delivered(const InFlight& done, bool ok) {
+  in_flight_.erase({done.queue, done.seq});
+  if (ok) {
+    store_.ack(done.queue, done.seq);
+    if (!sent_upstream_)
+      sent_upstream_ = &metrics_.sent("", "upstream", "", "", 0);
+    sent_upstream_->inc();
+  } else {
+    cursor_[done.queue] = 0;  // resend from the head of the queue once connected again
+  }
+  pump();
+}
+
+}  // namespace outpost::hub
