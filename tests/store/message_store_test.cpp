@@ -226,6 +226,26 @@ TEST_F(MessageStoreTest, ReopenRestoresQueuesEntriesAndSequences) {
   EXPECT_GT(next.seq, last) << "sequences must continue after the highest seen";
 }
 
+TEST_F(MessageStoreTest, AnyQueueNameSurvivesAReopen) {
+  const std::vector<std::string> names{"", "$upstream_Pri9", std::string("nul\0inside", 11),
+                                       std::string(300, 'n')};
+  std::vector<QueueId> ids;
+  {
+    auto store = open();
+    for (const auto& name : names) {
+      ids.push_back(store->queue(name));
+      store->append(make_message(name), {{ids.back(), 0}}, nullptr);
+    }
+  }
+  auto store = open();
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    EXPECT_EQ(store->queue(names[i]), ids[i]);
+    ASSERT_EQ(store->read(ids[i], 0, 10).size(), 1u) << i;
+    EXPECT_EQ(store->read(ids[i], 0, 10)[0].message->body, names[i]);
+  }
+  EXPECT_EQ(store->counters().truncated_bytes, 0u);
+}
+
 TEST_F(MessageStoreTest, SequencesContinueEvenWhenEveryMessageWasDeleted) {
   Sequence last = 0;
   {
