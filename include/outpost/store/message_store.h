@@ -128,7 +128,9 @@ class MessageStore {
   virtual std::uint64_t disk_bytes() const = 0;  // bytes of the segment files, as on disk
   virtual StoreCounters counters() const = 0;
 
-  // Writes out and fsyncs everything pending; used at shutdown and by tests.
+  // Writes out and fsyncs everything pending (no fsync under FsyncPolicy::never) and returns
+  // once every on_durable of an earlier append has run; used at shutdown and by tests.
+  // Not from inside an on_durable callback.
   virtual void flush() = 0;
 };
 
