@@ -293,6 +293,7 @@ StoreCounters MessageStoreImpl::counters() const {
   std::lock_guard lock(mutex_);
   auto out = counters_;
   out.segments = segments_.count();
+  out.fsyncs = sync_->fsyncs();
   return out;
 }
 

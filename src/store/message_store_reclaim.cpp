@@ -168,6 +168,10 @@ Status MessageStoreImpl::compact_locked(SegmentId id) {
       auto* queue = find_queue_locked(t.queue);
       if (queue != nullptr && queue->find(seq) != nullptr) still.push_back(t);
     }
+    if (still.empty()) {  // cannot happen while the slot is live; never write a target-less copy
+      drop_unreadable_locked(seq, "no live queue holds it");
+      continue;
+    }
     if (still.size() != head->targets.size()) {
       auto full = decode_message(*payload);
       if (!full) {

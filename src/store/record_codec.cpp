@@ -157,7 +157,7 @@ Result<QueueDefRecord> decode_queue_def(std::string_view payload) {
   rec.queue = r.u32();
   const auto name = r.string();
   if (!r.ok() || r.remaining() != 0) return make_error("queue record: malformed");
-  if (rec.queue == 0 || name.empty()) return make_error("queue record: empty id or name");
+  if (rec.queue == 0) return make_error("queue record: queue id 0");
   rec.name.assign(name);
   return rec;
 }

@@ -29,6 +29,11 @@ bool SyncThread::failed() const {
   return failed_;
 }
 
+std::uint64_t SyncThread::fsyncs() const {
+  std::lock_guard lock(mutex_);
+  return fsyncs_;
+}
+
 void SyncThread::mark_dirty_locked(const SegmentPtr& segment) {
   if (std::find(dirty_.begin(), dirty_.end(), segment) == dirty_.end()) dirty_.push_back(segment);
 }
@@ -38,6 +43,7 @@ void SyncThread::submit(const SegmentPtr& segment, std::function<void(bool)> on_
     std::lock_guard lock(mutex_);
     mark_dirty_locked(segment);
     pending_.push_back(Pending{segment, std::move(on_durable)});
+    ++submitted_;
   }
   wake_.notify_one();
 }
@@ -58,8 +64,9 @@ void SyncThread::request_background_work() {
 void SyncThread::flush() {
   std::unique_lock lock(mutex_);
   const auto generation = ++flush_requested_;
+  const auto target = submitted_;
   wake_.notify_one();
-  progress_.wait(lock, [&] { return flush_done_ >= generation || stopped_; });
+  progress_.wait(lock, [&] { return (flush_done_ >= generation && completed_ >= target) || stopped_; });
 }
 
 void SyncThread::run() {
@@ -75,25 +82,28 @@ void SyncThread::run() {
         wake_.wait_for(lock, group_delay_,
                        [&] { return stopping_ || flush_requested_ > flush_done_; });
       }
-      // Take this pass's share: one callback under `always`, everything otherwise.
-      const auto flush_generation = flush_requested_;
+      // Take this pass's share: one callback under `always` (even when flushing: that
+      // policy promises an fsync per append), everything otherwise.
       std::vector<Pending> batch;
       std::vector<SegmentPtr> to_sync;
-      if (policy_ == FsyncPolicy::always && !forced) {
+      to_sync.swap(dirty_);
+      if (policy_ == FsyncPolicy::always && !pending_.empty()) {
         batch.push_back(std::move(pending_.front()));
         pending_.pop_front();
-        to_sync = dirty_;
-        dirty_.clear();
         if (std::find(to_sync.begin(), to_sync.end(), batch.front().segment) == to_sync.end())
           to_sync.push_back(batch.front().segment);
       } else {
         batch.assign(std::make_move_iterator(pending_.begin()),
                      std::make_move_iterator(pending_.end()));
         pending_.clear();
-        to_sync.swap(dirty_);
       }
+      // Every flush requested so far has its writes in `to_sync` (the dirty list was just
+      // taken); its callbacks are tracked by count (completed_ vs. its target).
+      const auto flush_generation = flush_requested_;
+      const auto batch_size = batch.size();
       const bool do_sync = policy_ != FsyncPolicy::never;
       bool ok = !failed_;
+      if (ok && do_sync) fsyncs_ += to_sync.size();
       lock.unlock();
 
       if (ok && do_sync) {
@@ -118,6 +128,7 @@ void SyncThread::run() {
 
       lock.lock();
       if (!ok) failed_ = true;
+      completed_ += batch_size;
       flush_done_ = std::max(flush_done_, flush_generation);
       progress_.notify_all();
       if (stopping_ && pending_.empty() && flush_requested_ <= flush_done_) break;
@@ -130,7 +141,7 @@ void SyncThread::run() {
       lock.lock();
       continue;
     }
-    if (stopping_) break;
+    if (stopping_ && pending_.empty()) break;
   }
   stopped_ = true;
   progress_.notify_all();

@@ -47,6 +47,7 @@ class SyncThread {
   void stop();
 
   bool failed() const;
+  std::uint64_t fsyncs() const;  // fdatasync calls so far (group commit: far fewer than appends)
 
  private:
   struct Pending {
@@ -66,10 +67,13 @@ class SyncThread {
   std::condition_variable progress_; // to flush() callers
   std::deque<Pending> pending_;
   std::vector<SegmentPtr> dirty_;    // written since the last pass
-  std::uint64_t flush_requested_ = 0;  // generation numbers: a flush waits for its own
-  std::uint64_t flush_done_ = 0;
+  std::uint64_t flush_requested_ = 0;  // generation numbers: a flush waits for a pass
+  std::uint64_t flush_done_ = 0;       // that started after it, and for the callbacks
+  std::uint64_t submitted_ = 0;        // submitted before it to have run
+  std::uint64_t completed_ = 0;
   bool background_requested_ = false;
   bool failed_ = false;
+  std::uint64_t fsyncs_ = 0;
   bool stopping_ = false;
   bool stopped_ = false;
   std::thread thread_;

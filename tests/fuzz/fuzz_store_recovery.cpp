@@ -28,17 +28,23 @@ namespace fs = std::filesystem;
 using namespace outpost;
 using namespace outpost::store;
 
-const fs::path& folder() {
-  static const fs::path path = [] {
+// One folder per process, removed at exit (after every store in it is closed).
+struct FuzzFolder {
+  FuzzFolder() {
     std::string pattern = "/tmp/outpost-fuzz-store-XXXXXX";
     if (::mkdtemp(pattern.data()) == nullptr) std::abort();
-    std::atexit([] {
-      std::error_code ec;
-      fs::remove_all(folder(), ec);
-    });
-    return fs::path(pattern);
-  }();
-  return path;
+    path = pattern;
+  }
+  ~FuzzFolder() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  fs::path path;
+};
+
+const fs::path& folder() {
+  static const FuzzFolder folder;
+  return folder.path;
 }
 
 std::uint32_t le32(const std::string& s, std::size_t at) {

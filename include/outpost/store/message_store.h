@@ -79,6 +79,7 @@ struct ExpiredCount {
 // dropped or repaired silently.
 struct StoreCounters {
   std::uint64_t segments = 0;            // segment files in the folder now
+  std::uint64_t fsyncs = 0;              // fdatasync calls by group commit (not compaction)
   std::uint64_t corrupt_segments = 0;    // at open: damaged segments (rest skipped or set aside)
   std::uint64_t truncated_bytes = 0;     // at open: torn tail cut off the last segment
   std::uint64_t expired = 0;             // queue entries dropped by TTL (expire() and at open)
@@ -127,7 +128,9 @@ class MessageStore {
   virtual std::uint64_t disk_bytes() const = 0;  // bytes of the segment files, as on disk
   virtual StoreCounters counters() const = 0;
 
-  // Writes out and fsyncs everything pending; used at shutdown and by tests.
+  // Writes out and fsyncs everything pending (no fsync under FsyncPolicy::never) and returns
+  // once every on_durable of an earlier append has run; used at shutdown and by tests.
+  // Not from inside an on_durable callback.
   virtual void flush() = 0;
 };
 
