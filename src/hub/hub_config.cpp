@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "outpost/core/config.h"
+#include "outpost/core/connection_string.h"
 #include "outpost/core/encoding.h"
 #include "outpost/core/log.h"
 #include "outpost/net/address.h"
@@ -31,7 +32,7 @@ std::optional<std::string> address(const ConfigNode& listen, std::string_view ke
 HubConfig load_hub_config(const std::string& file) {
   const auto root = load_yaml_file(file);
   root.expect_only({"hostname", "device_id", "gateway_hostname", "listen", "tls", "storage",
-                    "identities", "desired", "log_level", "delivery", "management"});
+                    "identities", "desired", "log_level", "delivery", "management", "upstream"});
   HubConfig c;
   c.config_file = file;
   c.hostname = root.optional_string("hostname").value_or(env_var("IOTEDGE_IOTHUBHOSTNAME").value_or(""));
@@ -93,6 +94,34 @@ HubConfig load_hub_config(const std::string& file) {
     if (!policy.secondary_key.empty() && !base64_decode(policy.secondary_key))
       p.child("secondary_key").fail("is not base64");
     c.policies.push_back(std::move(policy));
+  }
+  const auto upstream = root.child("upstream");
+  upstream.expect_only({"connection_string", "mqtt", "ca", "window"});
+  auto cs_text = upstream.optional_string("connection_string");
+  if (!cs_text) cs_text = env_var("EdgeHubConnectionString");
+  if (!cs_text) cs_text = env_var("IotHubConnectionString");
+  if (cs_text) {
+    auto cs = parse_connection_string(*cs_text);
+    if (!cs) upstream.child("connection_string").fail(cs.error());
+    if (!cs->device_id || *cs->device_id != c.device_id)
+      upstream.child("connection_string").fail("DeviceId must be this edge device ('" + c.device_id + "')");
+    if (!cs->module_id || *cs->module_id != "$edgeHub")
+      upstream.child("connection_string").fail("ModuleId must be $edgeHub: the hub acts upstream as $edgeHub");
+    if (!cs->shared_access_key) upstream.child("connection_string").fail("needs a SharedAccessKey");
+    if (cs->host_name != c.hostname)
+      upstream.child("connection_string").fail("HostName '" + cs->host_name + "' differs from hostname '" + c.hostname + "'");
+    UpstreamConfig u;
+    u.hostname = cs->host_name;
+    u.edgehub_key = *cs->shared_access_key;
+    u.mqtt_address = upstream.string_or("mqtt", cs->host_name + ":8883");
+    if (auto parsed = net::parse_host_port(u.mqtt_address); !parsed) upstream.child("mqtt").fail(parsed.error());
+    u.ca_file = resolve(file, upstream.string_or("ca", ""));
+    const auto window = upstream.integer_or("window", 256);
+    if (window < 1 || window > 65000) upstream.child("window").fail("must be between 1 and 65000");
+    u.window = static_cast<std::size_t>(window);
+    c.upstream = std::move(u);
+  } else if (upstream.defined()) {
+    upstream.fail("needs connection_string (or EdgeHubConnectionString / IotHubConnectionString)");
   }
   return c;
 }

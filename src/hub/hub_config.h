@@ -19,6 +19,15 @@ struct ServicePolicy {
   std::string secondary_key;
 };
 
+// The link to the cloud (Azure IoT Hub or outpost-cloud), as the edge hub's own identity.
+struct UpstreamConfig {
+  std::string hostname;       // from the connection string: token audience, user names
+  std::string edgehub_key;    // $edgeHub's shared access key (base64)
+  std::string mqtt_address;   // host:port to dial; default {hostname}:8883
+  std::string ca_file;        // trust for the cloud's certificate; empty: the system store
+  std::size_t window = 256;   // messages in flight upstream
+};
+
 struct HubConfig {
   std::string config_file;
   std::string hostname;           // the IoT Hub host name tokens are signed for
@@ -44,6 +53,7 @@ struct HubConfig {
   std::size_t delivery_window = 100;  // messages in flight per module input
   std::chrono::seconds ttl_sweep_interval{1};
   std::vector<ServicePolicy> policies;  // who may call the management API
+  std::optional<UpstreamConfig> upstream;  // absent: standalone (no cloud)
 };
 
 // Reads and validates the file; throws ConfigError naming file, line and key.

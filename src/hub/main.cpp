@@ -76,6 +76,15 @@ int run(const hub::HubConfig& config, bool check_only, const std::string& ready_
                                 std::chrono::duration_cast<std::chrono::milliseconds>(config.ttl_sweep_interval)};
   hub::EdgeHub edge_hub(loop, settings, **store, **kv, std::move(identities), metrics);
   edge_hub.apply_config(std::move(desired));
+  if (config.upstream) {
+    hub::UpstreamSettings upstream;
+    upstream.endpoint = {"ssl://" + config.upstream->mqtt_address, config.upstream->ca_file, config.upstream->hostname};
+    upstream.edge_device_id = config.device_id;
+    upstream.edgehub_key = config.upstream->edgehub_key;
+    upstream.window = config.upstream->window;
+    edge_hub.enable_upstream(std::move(upstream));
+    spdlog::info("hub: upstream to {} as {}/$edgeHub", config.upstream->mqtt_address, config.device_id);
+  }
 
   mqtt::Server server(loop, edge_hub);
   std::shared_ptr<net::TlsServerContext> tls;

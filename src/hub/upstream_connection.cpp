@@ -118,6 +118,7 @@ void UpstreamConnection::connect() {
     void on_success(const ::mqtt::token&) override {
       if (auto s = shared.lock()) s->on_loop([](UpstreamConnection& c) {
         c.connecting_ = false;
+        if (c.connected_) return;  // Paho may report success through more than one path
         c.connected_ = true;
         c.backoff_ = std::chrono::milliseconds(0);
         for (const auto& [filter, qos] : c.subscriptions_) c.client_->subscribe(filter, qos);
