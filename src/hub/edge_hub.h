@@ -79,6 +79,8 @@ class EdgeHub final : public mqtt::Handler {
   // Relays a cloud-to-device message to a connected leaf device (live, not stored).
   Status send_c2d(const std::string& device_id, Message message);
   HubStatus status() const;
+  // Whether `token` is a valid SAS token of `identity` (a module calling the HTTP API).
+  bool verify_token(const iothub::Identity& identity, const std::string& token) const;
 
  private:
   ClientState& state(const mqtt::ConnectionPtr& c);

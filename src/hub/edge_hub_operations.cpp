@@ -4,6 +4,7 @@
 #include "hub/edge_hub.h"
 #include "outpost/core/crypto.h"
 #include "outpost/core/property_bag.h"
+#include "outpost/core/sas_token.h"
 
 namespace outpost::hub {
 
@@ -114,6 +115,13 @@ Status EdgeHub::send_c2d(const std::string& device_id, Message message) {
   if (!message.system.contains(sysprop::kMessageId)) message.system.set(std::string(sysprop::kMessageId), random_uuid());
   conn->publish(iothub::c2d_topic(device_id, encode_property_bag(message)), message.body, 1);
   return {};
+}
+
+bool EdgeHub::verify_token(const iothub::Identity& identity, const std::string& token) const {
+  const auto* keys = identities_.keys(identity);
+  if (keys == nullptr) return false;
+  const SasAudience audience{auth_settings_.accepted_hosts, identity.device_id, identity.module_id};
+  return verify_sas_token(token, *keys, &audience, clock_.unix_seconds()).ok();
 }
 
 HubStatus EdgeHub::status() const {

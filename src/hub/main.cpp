@@ -86,7 +86,13 @@ int run(const hub::HubConfig& config, bool check_only, const std::string& ready_
     spdlog::info("hub: upstream to {} as {}/$edgeHub", config.upstream->mqtt_address, config.device_id);
   }
 
-  mqtt::Server server(loop, edge_hub);
+  hub::ManagementApi api(edge_hub, metrics, config.hostname, config.policies);
+  const net::HttpHandler api_handler = [&api](net::HttpRequest&& request, net::HttpResponder responder) {
+    api.handle(std::move(request), std::move(responder));
+  };
+  mqtt::ServerOptions server_options;
+  server_options.websocket_http_fallback = api_handler;
+  mqtt::Server server(loop, edge_hub, server_options);
   std::shared_ptr<net::TlsServerContext> tls;
   if (!config.tls_cert.empty()) {
     auto created = net::TlsServerContext::create({config.tls_cert, config.tls_key});
@@ -105,10 +111,7 @@ int run(const hub::HubConfig& config, bool check_only, const std::string& ready_
   listen("mqtts", config.listen_mqtts, [&](const std::string& a) { return server.listen_tls(a, tls); });
   listen("wss", config.listen_wss, [&](const std::string& a) { return server.listen_websocket(a, tls); });
 
-  hub::ManagementApi api(edge_hub, metrics, config.hostname, config.policies);
-  net::HttpServer http(loop, [&api](net::HttpRequest&& request, net::HttpResponder responder) {
-    api.handle(std::move(request), std::move(responder));
-  });
+  net::HttpServer http(loop, api_handler);
   listen("metrics", config.listen_metrics, [&](const std::string& a) { return http.listen(a); });
   listen("https", config.listen_https, [&](const std::string& a) { return http.listen(a, tls); });
 

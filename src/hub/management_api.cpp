@@ -61,6 +61,23 @@ void ManagementApi::handle(net::HttpRequest&& request, net::HttpResponder respon
     responder.send(HttpResponse::text(200, "ok\n"));
     return;
   }
+  // A module calling a direct method (ModuleClient.invokeMethod): its own SAS token and
+  // x-ms-edge-moduleId: {device}/{module}, as edgeHub's module API expects.
+  if (const auto caller = request.header("x-ms-edge-moduleId")) {
+    const auto slash = caller->find('/');
+    const iothub::Identity identity{caller->substr(0, slash),
+                                    slash == std::string::npos ? std::nullopt : std::optional(caller->substr(slash + 1))};
+    const auto parts = split_path(request.path);
+    const bool is_method_call = request.method == "POST" && parts.size() >= 3 && parts[0] == "twins" &&
+                                parts.back() == "methods";
+    if (!is_method_call || !hub_.verify_token(identity, request.header("Authorization").value_or(""))) {
+      responder.send(error(401, 401002, "modules may only invoke methods, with their own SAS token"));
+      return;
+    }
+    iothub::Identity target{parts[1], std::nullopt};
+    if (parts.size() == 5 && parts[2] == "modules") target.module_id = parts[3];
+    return handle_method(request, target, std::move(responder));
+  }
   if (const auto denied = authorize(request)) {
     spdlog::info("hub: management API: refused {} {} from {}: {}", request.method, request.path,
                  request.remote_address, *denied);

@@ -89,7 +89,8 @@ void Server::Impl::start_session(tcp::socket socket, ListenerKind kind,
     case ListenerKind::tcp: transport = make_tcp_transport(std::move(socket)); break;
     case ListenerKind::tls: transport = make_tls_transport(std::move(socket), tls); break;
     case ListenerKind::websocket:
-      transport = make_websocket_transport(std::move(socket), tls, {options.websocket_path});
+      transport = make_websocket_transport(std::move(socket), tls,
+                                           {options.websocket_path, options.websocket_http_fallback});
       break;
   }
   const auto id = next_session_id++;

@@ -57,7 +57,8 @@ asio::awaitable<void> Session::run() {
   error_code ec;
   co_await transport_->handshake(ec);
   if (ec) {
-    close(CloseReason::transport_error, "handshake failed: " + ec.message());
+    close(CloseReason::transport_error,
+          transport_->handed_over() ? "served as HTTPS" : "handshake failed: " + ec.message());
     co_return;
   }
   while (!closed_) {

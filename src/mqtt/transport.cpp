@@ -10,6 +10,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 
 #include "net/asio_loop.h"
+#include "net/http_takeover.h"
 
 namespace outpost::mqtt {
 namespace {
@@ -79,8 +80,8 @@ class WebSocketTransport final : public Transport {
                      WebSocketSettings settings)
       : tls_(std::move(tls)),
         settings_(std::move(settings)),
-        ws_(std::move(socket), net::ssl_context(*tls_)) {
-    remote_address_ = describe_endpoint(beast::get_lowest_layer(ws_));
+        ws_(beast::tcp_stream(std::move(socket)), net::ssl_context(*tls_)) {
+    remote_address_ = describe_endpoint(beast::get_lowest_layer(ws_).socket());
   }
 
   asio::awaitable<void> handshake(error_code& ec) override {
@@ -94,6 +95,14 @@ class WebSocketTransport final : public Transport {
     const auto target = std::string(request.target());
     const bool path_ok = target == settings_.path || target.rfind(settings_.path + "?", 0) == 0;
     const auto protocols = std::string(request[http::field::sec_websocket_protocol]);
+    if (!websocket::is_upgrade(request) && settings_.http_fallback) {
+      // IoT Edge serves its module HTTP API (invokeMethod) on the WebSocket port too.
+      handed_over_ = true;
+      net::serve_https_after_first_request(std::move(ws_.next_layer()), std::move(buffer), std::move(request),
+                                           settings_.http_fallback, remote_address_);
+      ec = asio::error::operation_aborted;
+      co_return;
+    }
     if (!websocket::is_upgrade(request) || !path_ok || protocols.find("mqtt") == std::string::npos) {
       http::response<http::string_body> refusal{http::status::not_found, request.version()};
       refusal.set(http::field::content_type, "text/plain");
@@ -119,17 +128,20 @@ class WebSocketTransport final : public Transport {
     co_await ws_.async_write(b, redirect_error(use_awaitable, ec));
   }
   void close() override {
+    if (handed_over_) return;  // the socket belongs to the HTTP session now
     error_code ignored;
-    auto& socket = beast::get_lowest_layer(ws_);
+    auto& socket = beast::get_lowest_layer(ws_).socket();
     socket.shutdown(tcp::socket::shutdown_both, ignored);
     socket.close(ignored);
   }
   const char* name() const override { return "wss"; }
+  bool handed_over() const override { return handed_over_; }
 
  private:
   std::shared_ptr<net::TlsServerContext> tls_;
   WebSocketSettings settings_;
-  websocket::stream<asio::ssl::stream<tcp::socket>> ws_;
+  websocket::stream<net::TlsStream> ws_;
+  bool handed_over_ = false;
 };
 
 }  // namespace

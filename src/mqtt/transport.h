@@ -10,6 +10,7 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "outpost/net/http_server.h"
 #include "outpost/net/tls.h"
 
 namespace outpost::mqtt {
@@ -27,6 +28,9 @@ class Transport {
   // Closes the socket at once; pending reads and writes complete with an error.
   virtual void close() = 0;
   virtual const char* name() const = 0;
+  // True when the handshake turned out to be a plain HTTPS request and the connection was
+  // handed to the HTTP handler: the session ends quietly.
+  virtual bool handed_over() const { return false; }
   const std::string& remote_address() const { return remote_address_; }
 
  protected:
@@ -35,6 +39,7 @@ class Transport {
 
 struct WebSocketSettings {
   std::string path;  // "/$iothub/websocket"
+  net::HttpHandler http_fallback;  // serves requests that are not WebSocket upgrades; may be empty
 };
 
 std::unique_ptr<Transport> make_tcp_transport(asio::ip::tcp::socket socket);

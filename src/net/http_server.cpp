@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "net/asio_loop.h"
+#include "net/http_takeover.h"
 #include "outpost/core/encoding.h"
 #include "outpost/net/address.h"
 
@@ -175,14 +176,20 @@ std::shared_ptr<HttpStream> HttpResponder::stream(int status,
 
 // ---- sessions ----
 
-struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
-  Impl(EventLoop& loop, HttpHandler handler, HttpServerOptions options)
-      : io(asio_context(loop)), handler(std::move(handler)), options(options) {}
-  asio::io_context& io;
+// What every session of one server shares.
+struct HttpSessionContext {
   HttpHandler handler;
   HttpServerOptions options;
-  std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
   bool stopped = false;
+};
+
+struct HttpServer::Impl {
+  Impl(EventLoop& loop, HttpHandler handler, HttpServerOptions options)
+      : io(asio_context(loop)),
+        context(std::make_shared<HttpSessionContext>(HttpSessionContext{std::move(handler), options})) {}
+  asio::io_context& io;
+  std::shared_ptr<HttpSessionContext> context;
+  std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
 };
 
 namespace {
@@ -190,30 +197,45 @@ namespace {
 template <typename Stream>
 class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
-  HttpSession(std::shared_ptr<HttpServer::Impl> server, Stream stream, std::string remote)
+  HttpSession(std::shared_ptr<HttpSessionContext> server, Stream stream, std::string remote)
       : server_(std::move(server)), stream_(std::move(stream)), remote_(std::move(remote)),
         wake_(stream_.get_executor()) {}
+
+  // A session whose TLS handshake and first request already happened elsewhere.
+  void take_over(beast::flat_buffer buffer, http::request<http::string_body> first) {
+    buffer_ = std::move(buffer);
+    first_ = std::move(first);
+    handshake_done_ = true;
+  }
 
   asio::awaitable<void> run() {
     auto self = this->shared_from_this();
     error_code ec;
     if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
-      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(30));
-      co_await stream_.async_handshake(asio::ssl::stream_base::server, redirect_error(use_awaitable, ec));
-      if (ec) co_return;
-    }
-    beast::flat_buffer buffer;
-    while (!server_->stopped) {
-      http::request_parser<http::string_body> parser;
-      parser.body_limit(server_->options.max_body_bytes);
-      beast::get_lowest_layer(stream_).expires_after(server_->options.idle_timeout);
-      co_await http::async_read(stream_, buffer, parser, redirect_error(use_awaitable, ec));
-      if (ec == http::error::body_limit) {
-        co_await write(HttpResponse::text(413, "request body too large\n"), false);
-        break;
+      if (!handshake_done_) {
+        beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(30));
+        co_await stream_.async_handshake(asio::ssl::stream_base::server, redirect_error(use_awaitable, ec));
+        if (ec) co_return;
       }
-      if (ec) break;  // closed, timed out or malformed: nothing more to say
-      auto raw = parser.release();
+    }
+    auto& buffer = buffer_;
+    while (!server_->stopped) {
+      http::request<http::string_body> raw;
+      if (first_) {
+        raw = std::move(*first_);
+        first_.reset();
+      } else {
+        http::request_parser<http::string_body> parser;
+        parser.body_limit(server_->options.max_body_bytes);
+        beast::get_lowest_layer(stream_).expires_after(server_->options.idle_timeout);
+        co_await http::async_read(stream_, buffer, parser, redirect_error(use_awaitable, ec));
+        if (ec == http::error::body_limit) {
+          co_await write(HttpResponse::text(413, "request body too large\n"), false);
+          break;
+        }
+        if (ec) break;  // closed, timed out or malformed: nothing more to say
+        raw = parser.release();
+      }
       const bool keep_alive = raw.keep_alive();
       const unsigned version = raw.version();
       version_ = version;
@@ -281,15 +303,18 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     target.finish_stream();
   }
 
-  std::shared_ptr<HttpServer::Impl> server_;
+  std::shared_ptr<HttpSessionContext> server_;
   Stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request<http::string_body>> first_;
+  bool handshake_done_ = false;
   std::string remote_;
   unsigned version_ = 11;
   asio::steady_timer wake_;
 };
 
-asio::awaitable<void> accept_loop(std::shared_ptr<HttpServer::Impl> server, std::shared_ptr<tcp::acceptor> acceptor,
-                                  std::shared_ptr<TlsServerContext> tls) {
+asio::awaitable<void> accept_loop(std::shared_ptr<HttpSessionContext> server, asio::io_context& io,
+                                  std::shared_ptr<tcp::acceptor> acceptor, std::shared_ptr<TlsServerContext> tls) {
   while (acceptor->is_open() && !server->stopped) {
     error_code ec;
     tcp::socket socket = co_await acceptor->async_accept(redirect_error(use_awaitable, ec));
@@ -303,18 +328,28 @@ asio::awaitable<void> accept_loop(std::shared_ptr<HttpServer::Impl> server, std:
     if (tls) {
       using Ssl = beast::ssl_stream<beast::tcp_stream>;
       auto session = std::make_shared<HttpSession<Ssl>>(server, Ssl(beast::tcp_stream(std::move(socket)), ssl_context(*tls)), remote);
-      asio::co_spawn(server->io, [session] { return session->run(); }, asio::detached);
+      asio::co_spawn(io, [session] { return session->run(); }, asio::detached);
     } else {
       auto session = std::make_shared<HttpSession<beast::tcp_stream>>(server, beast::tcp_stream(std::move(socket)), remote);
-      asio::co_spawn(server->io, [session] { return session->run(); }, asio::detached);
+      asio::co_spawn(io, [session] { return session->run(); }, asio::detached);
     }
   }
 }
 
 }  // namespace
 
+void serve_https_after_first_request(TlsStream stream, beast::flat_buffer buffer,
+                                     http::request<http::string_body> first, HttpHandler handler,
+                                     std::string remote, HttpServerOptions options) {
+  auto context = std::make_shared<HttpSessionContext>(HttpSessionContext{std::move(handler), options});
+  auto executor = stream.get_executor();
+  auto session = std::make_shared<HttpSession<TlsStream>>(context, std::move(stream), std::move(remote));
+  session->take_over(std::move(buffer), std::move(first));
+  asio::co_spawn(executor, [session] { return session->run(); }, asio::detached);
+}
+
 HttpServer::HttpServer(EventLoop& loop, HttpHandler handler, HttpServerOptions options)
-    : impl_(std::make_shared<Impl>(loop, std::move(handler), options)) {}
+    : impl_(std::make_unique<Impl>(loop, std::move(handler), options)) {}
 
 HttpServer::~HttpServer() { stop(); }
 
@@ -332,12 +367,12 @@ Result<std::uint16_t> HttpServer::listen(std::string_view host_port, std::shared
   if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return make_error(fmt::format("cannot listen on {}: {}", host_port, ec.message()));
   impl_->acceptors.push_back(acceptor);
-  asio::co_spawn(impl_->io, accept_loop(impl_, acceptor, std::move(tls)), asio::detached);
+  asio::co_spawn(impl_->io, accept_loop(impl_->context, impl_->io, acceptor, std::move(tls)), asio::detached);
   return acceptor->local_endpoint().port();
 }
 
 void HttpServer::stop() {
-  impl_->stopped = true;
+  impl_->context->stopped = true;
   for (auto& a : impl_->acceptors) {
     error_code ignored;
     a->close(ignored);

@@ -15,12 +15,16 @@ const certs = h.makeCertificates(dir);
 const hostname = 'myhub.local';
 const deviceId = 'edge1';
 const keys = { A: h.randomKey(), B: h.randomKey(), C: h.randomKey() };
-// The SDK's WebSocket transport always dials port 443: serve WSS there, on a loopback
-// address of its own so other tests can use 443 too. Binding 443 needs root.
+// A real gateway: MQTT/TLS on 8883, and WSS plus the module API (invokeMethod) on 443 —
+// the SDK dials those fixed ports for the gateway host name. Served on a loopback address
+// of its own so other tests can use the ports too. Binding 443 needs root; without it the
+// modules use explicit ports and the steps that need 443 are skipped.
 const canBind443 = process.getuid && process.getuid() === 0;
+const gatewayAddress = '127.0.0.2';
 const hub = new h.Hub({
   binary, dir, hostname, deviceId, certs, policyKey: h.randomKey(),
-  wss: canBind443 ? '127.0.0.2:443' : '127.0.0.1:0',
+  wss: canBind443 ? `${gatewayAddress}:443` : '127.0.0.1:0',
+  mqtts: canBind443 ? `${gatewayAddress}:8883` : '127.0.0.1:0',
   identities: [{ deviceId, moduleId: 'A', primaryKey: keys.A }, { deviceId, moduleId: 'B', primaryKey: keys.B },
                { deviceId, moduleId: 'C', primaryKey: keys.C }],
   routes: { AtoB: 'FROM /messages/modules/A/outputs/out1 INTO BrokeredEndpoint("/modules/B/inputs/in1")',
@@ -31,7 +35,9 @@ const clients = {};
 const inbox = [];
 const desiredSeen = [];
 
-async function openModule(name, transport = Mqtt, gateway = `127.0.0.1:${hub.ports.mqtts}`) {
+function defaultGateway() { return canBind443 ? gatewayAddress : `127.0.0.1:${hub.ports.mqtts}`; }
+
+async function openModule(name, transport = Mqtt, gateway = defaultGateway()) {
   const cs = `HostName=${hostname};DeviceId=${deviceId};ModuleId=${name};SharedAccessKey=${keys[name]};` +
              `GatewayHostName=${gateway}`;
   const client = ModuleClient.fromConnectionString(cs, transport);
@@ -73,12 +79,23 @@ h.runSteps('node-sdk/mqtt', [
   }],
   ['module C connects over MQTT/WebSocket (MqttWs) and gets its routed message', async () => {
     if (!canBind443) { console.log('     (skipped: binding port 443 for WSS needs root)'); return; }
-    const c = await openModule('C', MqttWs, '127.0.0.2');
+    const c = await openModule('C', MqttWs, gatewayAddress);
     const got = [];
     c.on('inputMessage', (inputName, msg) => { got.push({ inputName, msg }); c.complete(msg, () => {}); });
     await h.withTimeout('sendOutputEvent out2', clients.A.sendOutputEvent('out2', new Message('over websocket')));
     const m = await h.waitFor('C to receive over WebSocket', () => got[0]);
     if (m.inputName !== 'ws' || m.msg.data.toString() !== 'over websocket') throw new Error(JSON.stringify(m));
+  }],
+  ['module A invokes a direct method on module B through the hub (ModuleClient.invokeMethod)', async () => {
+    if (!canBind443) { console.log('     (skipped: the module API on port 443 needs root)'); return; }
+    clients.B.onMethod('ping', (request, response) => response.send(200, { pong: request.payload }, () => {}));
+    // onMethod subscribes in the background: retry while the hub answers 404 (not listening yet).
+    const result = await h.waitFor('B to answer ping', () => clients.A.invokeMethod(deviceId, 'B',
+      { methodName: 'ping', payload: { n: 7 }, responseTimeoutInSeconds: 10 }).catch(() => null), 10000, 50);
+    if (result.status !== 200 || !result.payload || result.payload.pong.n !== 7) throw new Error(JSON.stringify(result));
+    const offline = await h.withTimeout('invokeMethod offline', clients.A.invokeMethod(deviceId, 'nobody',
+      { methodName: 'ping', payload: null, responseTimeoutInSeconds: 5 }).then(() => null, (e) => e));
+    if (!offline) throw new Error('a method on a module that is not connected succeeded');
   }],
   ['twin GET, reported PATCH and desired PATCH', async () => {
     const twin = await h.withTimeout('getTwin', clients.B.getTwin());

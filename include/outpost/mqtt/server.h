@@ -13,6 +13,7 @@
 #include "outpost/core/result.h"
 #include "outpost/mqtt/packets.h"
 #include "outpost/net/event_loop.h"
+#include "outpost/net/http_server.h"
 #include "outpost/net/tls.h"
 
 namespace outpost::mqtt {
@@ -89,6 +90,9 @@ struct ServerOptions {
   std::size_t max_unacknowledged_inbound = 1024;  // owed PUBACKs before reading pauses
   std::size_t max_outbound_buffer = 16 << 20;     // bytes queued to a slow client before closing it
   std::string websocket_path = "/$iothub/websocket";
+  // On the WebSocket listener, HTTPS requests that are not an MQTT upgrade go here (IoT
+  // Edge's port 443 also serves the module API, e.g. ModuleClient.invokeMethod).
+  net::HttpHandler websocket_http_fallback;
 };
 
 class Server {

@@ -59,7 +59,7 @@ function withTimeout(what, promise, timeoutMs = 10000) {
 
 // Runs outpost-hub with a generated hub.yaml; `start()` resolves with the bound ports.
 class Hub {
-  constructor({ binary, dir, hostname, deviceId, identities, routes, certs, policyKey, extraYaml = '', wss = '127.0.0.1:0' }) {
+  constructor({ binary, dir, hostname, deviceId, identities, routes, certs, policyKey, extraYaml = '', wss = '127.0.0.1:0', mqtts = '127.0.0.1:0' }) {
     Object.assign(this, { binary, dir, hostname, deviceId, certs, policyKey });
     fs.writeFileSync(path.join(dir, 'identities.json'), JSON.stringify(identities, null, 2));
     fs.writeFileSync(path.join(dir, 'edgehub.json'), JSON.stringify({
@@ -68,7 +68,7 @@ class Hub {
     fs.writeFileSync(this.configFile, [
       `hostname: ${hostname}`,
       `device_id: ${deviceId}`,
-      `listen: { mqtt: "127.0.0.1:0", mqtts: "127.0.0.1:0", wss: "${wss}", metrics: "127.0.0.1:0" }`,
+      `listen: { mqtt: "127.0.0.1:0", mqtts: "${mqtts}", wss: "${wss}", metrics: "127.0.0.1:0" }`,
       `tls: { cert: ${certs.cert}, key: ${certs.key} }`,
       `storage: { folder: ${path.join(dir, 'store')} }`,
       'identities: identities.json',
