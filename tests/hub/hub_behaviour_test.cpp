@@ -100,6 +100,37 @@ TEST(HubBehaviour, PersistentSessionKeepsTwinSubscriptionsAcrossHubRestart) {
   EXPECT_EQ(nlohmann::json::parse(desired->payload), nlohmann::json::parse(R"({"rate":5,"$version":2})"));
 }
 
+TEST(HubBehaviour, UnacknowledgedDeliveriesAreRedeliveredInOrderAfterReconnect) {
+  auto hub = make_hub({{"AtoB", "FROM /messages/modules/A/* INTO BrokeredEndpoint(\"/modules/B/inputs/in1\")"}});
+  auto a = connect(*hub, kA, true);
+  for (std::uint16_t i = 1; i <= 3; ++i) {
+    a->send(PublishPacket{"devices/edge1/modules/A/messages/events/", "m" + std::to_string(i), 1, false, false, i});
+    ASSERT_TRUE(a->receive_a<mqtt::PubackPacket>());
+  }
+  {
+    auto b = connect(*hub, kB);
+    b->send(SubscribePacket{1, {{"devices/edge1/modules/B/inputs/#", 1}}});
+    for (int i = 1; i <= 3; ++i) {
+      auto msg = b->receive_a<PublishPacket>();
+      ASSERT_TRUE(msg);
+      EXPECT_EQ(msg->payload, "m" + std::to_string(i));
+    }
+    // No PUBACKs: B goes away with all three in flight.
+  }
+  auto b = connect(*hub, kB);  // persistent session: no SUBSCRIBE
+  for (int i = 1; i <= 3; ++i) {
+    auto msg = b->receive_a<PublishPacket>();
+    ASSERT_TRUE(msg) << "message " << i << " was not redelivered\n" << hub->log();
+    EXPECT_EQ(msg->payload, "m" + std::to_string(i));
+    b->send(mqtt::PubackPacket{msg->packet_id});
+  }
+  ASSERT_TRUE(wait_until([&] { return hub->metric("edgehub_queue_length", "edge1/B/in1") == 0; }))
+      << hub->metrics();
+  b.reset();
+  auto again = connect(*hub, kB);
+  EXPECT_FALSE(again->receive_a<PublishPacket>(300ms)) << "acknowledged messages must not come back";
+}
+
 TEST(HubBehaviour, ASecondConnectionOfOneIdentityDropsTheFirst) {
   auto hub = make_hub({{"r", "FROM /* INTO $upstream"}});
   auto first = connect(*hub, kA);
