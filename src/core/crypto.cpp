@@ -50,6 +50,50 @@ bool constant_time_equals(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
+namespace {
+constexpr std::size_t kNonceBytes = 12;
+constexpr std::size_t kTagBytes = 16;
+using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
+}  // namespace
+
+std::string seal(std::string_view key, std::string_view plaintext) {
+  if (key.size() != 32) throw std::invalid_argument("seal: the key must be 32 bytes");
+  const std::string nonce = random_bytes(kNonceBytes);
+  std::string out = nonce;
+  out.resize(kNonceBytes + plaintext.size() + kTagBytes);
+  CipherCtx ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
+  int len = 0;
+  auto* dst = reinterpret_cast<unsigned char*>(out.data()) + kNonceBytes;
+  if (!ctx || !EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr,
+                                  reinterpret_cast<const unsigned char*>(key.data()),
+                                  reinterpret_cast<const unsigned char*>(nonce.data())) ||
+      !EVP_EncryptUpdate(ctx.get(), dst, &len, reinterpret_cast<const unsigned char*>(plaintext.data()),
+                         static_cast<int>(plaintext.size())) ||
+      !EVP_EncryptFinal_ex(ctx.get(), dst + len, &len) ||
+      !EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, dst + plaintext.size()))
+    throw std::runtime_error("OpenSSL: AES-256-GCM encryption failed");
+  return out;
+}
+
+std::optional<std::string> unseal(std::string_view key, std::string_view sealed) {
+  if (key.size() != 32 || sealed.size() < kNonceBytes + kTagBytes) return std::nullopt;
+  const auto cipher = sealed.substr(kNonceBytes, sealed.size() - kNonceBytes - kTagBytes);
+  std::string tag(sealed.substr(sealed.size() - kTagBytes));
+  std::string out(cipher.size(), '\0');
+  CipherCtx ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
+  int len = 0;
+  auto* dst = reinterpret_cast<unsigned char*>(out.data());
+  if (!ctx || !EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr,
+                                  reinterpret_cast<const unsigned char*>(key.data()),
+                                  reinterpret_cast<const unsigned char*>(sealed.data())) ||
+      !EVP_DecryptUpdate(ctx.get(), dst, &len, reinterpret_cast<const unsigned char*>(cipher.data()),
+                         static_cast<int>(cipher.size())) ||
+      !EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes, tag.data()) ||
+      EVP_DecryptFinal_ex(ctx.get(), dst + len, &len) <= 0)
+    return std::nullopt;
+  return out;
+}
+
 std::string random_bytes(std::size_t count) {
   std::string out(count, '\0');
   if (count > 0 && RAND_bytes(reinterpret_cast<unsigned char*>(out.data()),

@@ -27,6 +27,20 @@ TEST(ConstantTimeEquals, ComparesContentAndLength) {
   EXPECT_TRUE(constant_time_equals("", ""));
 }
 
+TEST(Seal, RoundTripsAndDetectsTampering) {
+  const std::string key(32, 'k');
+  const auto sealed = seal(key, "identities and keys");
+  EXPECT_EQ(sealed.size(), 12u + 19u + 16u);
+  EXPECT_EQ(unseal(key, sealed), "identities and keys");
+  EXPECT_NE(seal(key, "same"), seal(key, "same")) << "each seal uses a fresh nonce";
+  auto flipped = sealed;
+  flipped[14] ^= 1;
+  EXPECT_FALSE(unseal(key, flipped));
+  EXPECT_FALSE(unseal(std::string(32, 'x'), sealed));
+  EXPECT_FALSE(unseal(key, "short"));
+  EXPECT_EQ(unseal(key, seal(key, "")), "");
+}
+
 TEST(RandomIds, HaveTheRightShapeAndDoNotRepeat) {
   const std::regex uuid("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
   std::set<std::string> seen;

@@ -1,5 +1,6 @@
 // HMAC-SHA256, constant-time comparison and random identifiers (OpenSSL 3).
 #pragma once
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -11,6 +12,11 @@ std::string sha256(std::string_view data);
 
 // Compares without an early exit, so timing does not reveal where two secrets differ.
 bool constant_time_equals(std::string_view a, std::string_view b);
+
+// Authenticated encryption for data at rest (AES-256-GCM). `key` is 32 bytes. The output is
+// nonce (12) | ciphertext | tag (16); decryption fails (nullopt) on any tampering.
+std::string seal(std::string_view key, std::string_view plaintext);
+std::optional<std::string> unseal(std::string_view key, std::string_view sealed);
 
 std::string random_bytes(std::size_t count);
 // Lowercase hex of `byte_count` random bytes.

@@ -1,0 +1,142 @@
+#include "hub/scope_cache.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "outpost/core/clock.h"
+#include "outpost/core/crypto.h"
+#include "outpost/core/encoding.h"
+#include "outpost/core/sas_token.h"
+#include "outpost/net/http_client.h"
+
+namespace outpost::hub {
+
+namespace {
+constexpr std::string_view kNamespace = "scope";
+constexpr std::string_view kKey = "identities";
+}  // namespace
+
+ScopeCache::ScopeCache(net::EventLoop& loop, kv::KvStore& kv, ScopeCacheSettings settings, OnUpdate on_update)
+    : loop_(loop), kv_(kv), settings_(std::move(settings)), on_update_(std::move(on_update)), timer_(loop.make_timer()) {}
+
+ScopeCache::~ScopeCache() {
+  *alive_ = false;
+  if (worker_.joinable()) worker_.join();
+}
+
+std::string ScopeCache::cache_key() const {
+  // A key only this edge hub can derive: its own shared key, bound to this purpose.
+  return hmac_sha256(base64_decode(settings_.edgehub_key).value_or(""), "outpost device-scope cache v1");
+}
+
+nlohmann::json ScopeCache::to_identity_list(const nlohmann::json& devices, const nlohmann::json& modules) {
+  nlohmann::json list = nlohmann::json::array();
+  const auto add = [&](const nlohmann::json& doc, bool module) {
+    if (!doc.is_object() || !doc.contains("deviceId") || !doc["deviceId"].is_string()) return;
+    if (doc.value("status", std::string("enabled")) != "enabled") return;  // disabled: refused
+    const auto& auth = doc.contains("authentication") ? doc["authentication"] : nlohmann::json();
+    if (!auth.is_object() || !auth.contains("symmetricKey")) return;  // not a SAS identity
+    const auto& keys = auth["symmetricKey"];
+    if (!keys.is_object() || !keys.contains("primaryKey") || !keys["primaryKey"].is_string()) return;
+    nlohmann::json entry{{"deviceId", doc["deviceId"]}, {"primaryKey", keys["primaryKey"]}};
+    if (keys.contains("secondaryKey") && keys["secondaryKey"].is_string() &&
+        !keys["secondaryKey"].get_ref<const std::string&>().empty())
+      entry["secondaryKey"] = keys["secondaryKey"];
+    if (module) {
+      if (!doc.contains("moduleId") || !doc["moduleId"].is_string()) return;
+      entry["moduleId"] = doc["moduleId"];
+    }
+    list.push_back(std::move(entry));
+  };
+  if (devices.is_array())
+    for (const auto& d : devices) add(d, false);
+  if (modules.is_array())
+    for (const auto& m : modules) add(m, true);
+  return list;
+}
+
+void ScopeCache::start() {
+  if (const auto sealed = kv_.get(kNamespace, kKey)) {
+    const auto plain = unseal(cache_key(), *sealed);
+    const auto list = plain ? nlohmann::json::parse(*plain, nullptr, false) : nlohmann::json();
+    if (list.is_array()) apply(list, false);
+    else spdlog::warn("hub: the cached device scope cannot be read (other key or damaged); waiting for the cloud");
+  }
+  refresh_soon();
+}
+
+void ScopeCache::refresh_soon() {
+  const auto now = std::chrono::steady_clock::now();
+  if (fetching_ || (last_fetch_ != std::chrono::steady_clock::time_point{} && now - last_fetch_ < settings_.min_refresh_gap))
+    return;
+  last_fetch_ = now;
+  fetching_ = true;
+  if (worker_.joinable()) worker_.join();
+  worker_ = std::thread([this] { fetch_in_background(); });
+}
+
+void ScopeCache::fetch_in_background() {
+  // Blocking HTTP on its own thread; the result goes back to the loop.
+  const auto audience = device_resource_uri(settings_.hostname, settings_.edge_device_id, "$edgeHub");
+  const auto token = build_sas_token(audience, settings_.edgehub_key, SystemClock::instance().unix_seconds() + 600);
+  const auto url = fmt::format("{}/devices/{}/modules/%24edgeHub/devicesAndModulesInTargetDeviceScope?api-version=2020-06-30-preview",
+                               settings_.api_base, url_encode(settings_.edge_device_id));
+  nlohmann::json devices = nlohmann::json::array(), modules = nlohmann::json::array();
+  nlohmann::json continuation = nullptr;
+  std::string error;
+  net::HttpClientOptions options;
+  options.ca_file = settings_.ca_file;
+  options.timeout = std::chrono::seconds(20);
+  for (int page = 0; page < 1000 && token; ++page) {
+    const nlohmann::json body{{"pageSize", 1000}, {"continuationLink", continuation}, {"authChain", settings_.edge_device_id}};
+    auto r = net::http_request("POST", url, {{"Authorization", *token}, {"Content-Type", "application/json"}},
+                               body.dump(), options);
+    if (!r) {
+      error = r.error();
+      break;
+    }
+    if (r->status != 200) {
+      error = fmt::format("status {}: {}", r->status, r->body.substr(0, 200));
+      break;
+    }
+    const auto doc = nlohmann::json::parse(r->body, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object()) {
+      error = "the answer is not JSON";
+      break;
+    }
+    for (const auto* key : {"devices", "modules"})
+      if (doc.contains(key) && doc[key].is_array())
+        for (const auto& item : doc[key]) (std::string(key) == "devices" ? devices : modules).push_back(item);
+    continuation = doc.value("continuationLink", nlohmann::json());
+    if (continuation.is_null() || (continuation.is_string() && continuation.get<std::string>().empty())) break;
+  }
+  if (!token) error = "the $edgeHub key is not base64";
+  auto list = error.empty() ? to_identity_list(devices, modules) : nlohmann::json();
+  loop_.post([this, alive = alive_, list = std::move(list), error] {
+    if (!*alive) return;
+    fetching_ = false;
+    if (!error.empty()) {
+      spdlog::info("hub: device scope not refreshed ({}); authenticating from the cache", error);
+    } else {
+      apply(list, true);
+    }
+    timer_->start(std::chrono::duration_cast<std::chrono::milliseconds>(settings_.refresh_interval),
+                  [this] { refresh_soon(); });
+  });
+}
+
+void ScopeCache::apply(const nlohmann::json& list, bool from_cloud) {
+  auto registry = IdentityRegistry::from_json(list, "device scope");
+  if (!registry) {
+    spdlog::warn("hub: device scope refused: {}", registry.error());
+    return;
+  }
+  if (from_cloud) {
+    if (auto s = kv_.put(kNamespace, kKey, seal(cache_key(), list.dump())); !s)
+      spdlog::error("hub: cannot cache the device scope: {}", s.error());
+  }
+  spdlog::info("hub: device scope: {} identities ({})", registry->size(), from_cloud ? "from the cloud" : "cached");
+  on_update_(*registry);
+}
+
+}  // namespace outpost::hub

@@ -1,0 +1,59 @@
+// Offline authentication: the identities in this edge device's scope (its modules, its leaf
+// devices, with their keys) fetched from the cloud's device-scope API, kept in state.db
+// encrypted (AES-256-GCM, key derived from the $edgeHub key), and refreshed hourly or when an
+// unknown identity knocks. While the cloud is away the hub authenticates from the cache.
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "hub/identity_registry.h"
+#include "outpost/kv/kv_store.h"
+#include "outpost/net/event_loop.h"
+
+namespace outpost::hub {
+
+struct ScopeCacheSettings {
+  std::string api_base;  // "https://cloud.example" (no trailing slash)
+  std::string ca_file;
+  std::string hostname;
+  std::string edge_device_id;
+  std::string edgehub_key;  // base64
+  std::chrono::seconds refresh_interval{3600};
+  std::chrono::seconds min_refresh_gap{30};
+};
+
+class ScopeCache {
+ public:
+  using OnUpdate = std::function<void(const IdentityRegistry&)>;
+  ScopeCache(net::EventLoop& loop, kv::KvStore& kv, ScopeCacheSettings settings, OnUpdate on_update);
+  ~ScopeCache();
+
+  void start();         // loads the cache, then fetches from the cloud
+  void refresh_soon();  // rate-limited to one fetch per min_refresh_gap
+
+  // The device-scope API's answer ({"devices":[...],"modules":[...]}) as identity entries.
+  static nlohmann::json to_identity_list(const nlohmann::json& devices, const nlohmann::json& modules);
+
+ private:
+  void fetch_in_background();
+  void apply(const nlohmann::json& list, bool from_cloud);
+  std::string cache_key() const;
+
+  net::EventLoop& loop_;
+  kv::KvStore& kv_;
+  ScopeCacheSettings settings_;
+  OnUpdate on_update_;
+  std::unique_ptr<net::Timer> timer_;
+  std::thread worker_;
+  std::atomic<bool> fetching_{false};
+  std::chrono::steady_clock::time_point last_fetch_{};
+  std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
+};
+
+}  // namespace outpost::hub
