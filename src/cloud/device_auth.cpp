@@ -92,6 +92,10 @@ ChainCheck check_auth_chain(const std::string& chain, const iothub::Identity& ta
   if (target.device_id == links[1]) {
     if (!target.module_id)
       return {std::nullopt, fmt::format("'{}' cannot act on behalf of itself as a device", links[1])};
+  } else if (target.module_id) {
+    // A module talks to its own edge's hub only; that edge must come first in the chain.
+    return {std::nullopt, fmt::format("module '{}' must be reached through its own edge device '{}' first",
+                                      target.id(), target.device_id)};
   } else {
     const auto parent = lookup.parent_of(*device);
     if (!parent || *parent != links[1])
