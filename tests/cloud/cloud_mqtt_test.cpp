@@ -217,3 +217,36 @@ TEST_F(CloudMqttTest, DisablingADeviceDisconnectsItAndItsOnBehalfOfConnections) 
 
 }  // namespace
 }  // namespace outpost::testing
+
+namespace outpost::testing {
+namespace {
+
+TEST_F(CloudMqttTest, OutpostCloudMonitorPrintsEventsAsJsonLines) {
+  const auto cs = std::string("HostName=") + CloudProcess::kHostname +
+                  ";SharedAccessKeyName=iothubowner;SharedAccessKey=" + cloud.owner_key();
+  const auto out = cloud.dir() + "/monitor.out";
+  Process monitor({built_binary("outpost"), "cloud", "monitor", "--connection-string", cs, "--url",
+                   "http://127.0.0.1:" + std::to_string(cloud.http_port()), "--device", "leaf1", "--from", "start",
+                   "--count", "2"},
+                  out);
+  auto leaf = connect({"leaf1", std::nullopt});
+  auto loner = connect({"loner", std::nullopt});
+  loner->send(PublishPacket{"devices/loner/messages/events/", "not for the monitor", 1, false, false, 1});
+  leaf->send(PublishPacket{"devices/leaf1/messages/events/%24.mid=a", R"({"n":1})", 1, false, false, 1});
+  leaf->send(PublishPacket{"devices/leaf1/messages/events/%24.mid=b", "text body", 1, false, false, 2});
+  const auto status = monitor.wait(15s);
+  ASSERT_TRUE(status.has_value()) << "outpost cloud monitor did not exit after 2 events:\n" << monitor.log();
+  EXPECT_EQ(*status, 0) << monitor.log();
+  const auto text = read_file(out);
+  const auto newline = text.find('\n');
+  ASSERT_NE(newline, std::string::npos) << text;
+  const auto first = json::parse(text.substr(0, newline));
+  const auto second = json::parse(text.substr(newline + 1, text.find('\n', newline + 1) - newline - 1));
+  EXPECT_EQ(first["systemProperties"]["messageId"], "a");
+  EXPECT_EQ(first["body"]["n"], 1);
+  EXPECT_EQ(second["body"], "text body");
+  EXPECT_EQ(second["deviceId"], "leaf1");
+}
+
+}  // namespace
+}  // namespace outpost::testing

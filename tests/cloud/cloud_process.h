@@ -36,6 +36,7 @@ class CloudProcess {
   Response api(const std::string& method, const std::string& path, const nlohmann::json& body = nullptr,
                net::Headers headers = {}) const;
   std::string owner_token() const;
+  const std::string& owner_key() const { return owner_key_; }
 
   // The primary key of a registered device or module (read through the API).
   std::string key_of(const iothub::Identity& identity) const;
