@@ -15,6 +15,7 @@ const path = require('path');
 const h = require('./lib/harness');
 
 const HOSTNAME = 'outpost-cloud-test.local';
+const WS_GATEWAY = 'ws.outpost-cloud-test.local';  // the WebSocket listener's own address (port 443 is the API's)
 
 if (!process.env.OUTPOST_CLOUD_SDK_CHILD) {
   parent().catch((e) => {
@@ -29,17 +30,19 @@ async function parent() {
   const binary = process.argv[2];
   const dir = h.tempDir('outpost-cloud-sdk');
   const ip = h.randomLoopback();
-  const certs = h.makeCertificates(dir, `DNS:${HOSTNAME},IP:${ip}`);
+  let wsIp = h.randomLoopback();
+  while (wsIp === ip) wsIp = h.randomLoopback();
+  const certs = h.makeCertificates(dir, `DNS:${HOSTNAME},DNS:${WS_GATEWAY},IP:${ip}`);
   const cloud = new h.Cloud({
     binary, dir, hostname: HOSTNAME, certs,
-    listen: { mqtts: `${ip}:8883`, https: `${ip}:443`, http: `${ip}:0` },
+    listen: { mqtts: `${ip}:8883`, https: `${ip}:443`, http: `${ip}:0`, wss: `${wsIp}:443` },
   });
   const connectionString = cloud.connectionString('iothubowner');
   await cloud.start();
   const code = await new Promise((resolve) => {
     const c = spawn(process.execPath, ['--require', path.join(__dirname, 'lib', 'dns_preload.js'), __filename], {
       stdio: 'inherit',
-      env: { ...process.env, OUTPOST_CLOUD_SDK_CHILD: '1', OUTPOST_TEST_HOSTS: `${HOSTNAME}=${ip}`,
+      env: { ...process.env, OUTPOST_CLOUD_SDK_CHILD: '1', OUTPOST_TEST_HOSTS: `${HOSTNAME}=${ip},${WS_GATEWAY}=${wsIp}`,
              NODE_EXTRA_CA_CERTS: certs.ca, CLOUD_CONNECTION_STRING: connectionString },
     });
     c.on('exit', (status) => resolve(status === null ? 1 : status));
@@ -52,8 +55,8 @@ async function parent() {
 function child() {
   const https = require('https');
   const iothub = require('azure-iothub');
-  const { Client: DeviceClient, Message } = require('azure-iot-device');
-  const { Mqtt } = require('azure-iot-device-mqtt');
+  const { Client: DeviceClient, ModuleClient, Message } = require('azure-iot-device');
+  const { Mqtt, MqttWs } = require('azure-iot-device-mqtt');
 
   const cs = process.env.CLOUD_CONNECTION_STRING;
   const ownerKey = /SharedAccessKey=([^;]+)/.exec(cs)[1];
@@ -133,6 +136,31 @@ function child() {
       const count = (await registry.createQuery('SELECT COUNT() AS n FROM devices').next()).result;
       if (count[0].n !== 2) throw new Error('count: ' + JSON.stringify(count));
     }],
+    ['addConfiguration deploys to matching edge devices; applyConfigurationContentOnDevice', async () => {
+      const edgeTwin = (await registry.getTwin('edge1')).responseBody;
+      await edgeTwin.update({ tags: { environment: 'prod' } });
+      await registry.addConfiguration({
+        id: 'base-prod', priority: 1, targetCondition: "tags.environment='prod'",
+        content: { modulesContent: {
+          $edgeAgent: { 'properties.desired': { schemaVersion: '1.1', modules: {} } },
+          $edgeHub: { 'properties.desired': { schemaVersion: '1.1', routes: { up: 'FROM /* INTO $upstream' } } } } } });
+      await registry.addConfiguration({
+        id: 'layer-sensor', priority: 5, targetCondition: "tags.environment='prod'",
+        content: { modulesContent: { $edgeAgent: { 'properties.desired.modules.sensor': { type: 'docker' } } } } });
+      const agent = (await registry.getModuleTwin('edge1', '$edgeAgent')).responseBody;
+      if (agent.properties.desired.schemaVersion !== '1.1' || agent.properties.desired.modules.sensor.type !== 'docker')
+        throw new Error('$edgeAgent desired: ' + JSON.stringify(agent.properties.desired));
+      const config = (await registry.getConfiguration('base-prod')).responseBody;
+      if (config.systemMetrics.results.appliedCount !== 1) throw new Error('configuration: ' + JSON.stringify(config));
+      const all = (await registry.getConfigurations()).responseBody;
+      if (all.length !== 2) throw new Error('configurations: ' + JSON.stringify(all));
+      await registry.removeConfiguration('layer-sensor');
+      await registry.applyConfigurationContentOnDevice('edge1', { modulesContent: {
+        $edgeAgent: { 'properties.desired': { schemaVersion: '1.1', modules: { direct: {} } } },
+        $edgeHub: { 'properties.desired': { schemaVersion: '1.1', routes: {} } } } });
+      const direct = (await registry.getModuleTwin('edge1', '$edgeAgent')).responseBody;
+      if (!direct.properties.desired.modules.direct) throw new Error('applied content: ' + JSON.stringify(direct.properties.desired));
+    }],
     ['a device connects with azure-iot-device over MQTT/TLS and reads its twin', async () => {
       device = DeviceClient.fromConnectionString(`HostName=${HOSTNAME};DeviceId=dev1;SharedAccessKey=${deviceKey}`, Mqtt);
       await h.withTimeout('device open', device.open());
@@ -168,6 +196,32 @@ function child() {
       const offline = await expectError('method on an offline device',
         service.invokeDeviceMethod('edge1', { methodName: 'x', responseTimeoutInSeconds: 5 }));
       if (!offline.response || offline.response.statusCode !== 404) throw new Error('offline: ' + offline);
+    }],
+    ['a module connects with ModuleClient; its twin and a module method work', async () => {
+      const key = (await registry.getModule('edge1', 'modA')).responseBody.authentication.symmetricKey.primaryKey;
+      const mod = ModuleClient.fromConnectionString(
+        `HostName=${HOSTNAME};DeviceId=edge1;ModuleId=modA;SharedAccessKey=${key}`, Mqtt);
+      await h.withTimeout('module open', mod.open());
+      try {
+        mod.onMethod('status', (request, response) => response.send(200, { module: 'modA' }, () => {}));
+        const twin = await h.withTimeout('module getTwin', mod.getTwin());
+        await h.withTimeout('module reported', new Promise((resolve, reject) =>
+          twin.properties.reported.update({ running: true }, (e) => (e ? reject(e) : resolve()))));
+        const seen = (await registry.getModuleTwin('edge1', 'modA')).responseBody;
+        if (seen.properties.reported.running !== true) throw new Error('module twin: ' + JSON.stringify(seen));
+        const result = await h.waitFor('a module method answer', async () => {
+          try {
+            return (await service.invokeDeviceMethod('edge1', 'modA', { methodName: 'status', payload: null,
+                                                                        responseTimeoutInSeconds: 10 })).result;
+          } catch (e) {
+            if (e.response && e.response.statusCode === 404) return undefined;
+            throw e;
+          }
+        });
+        if (result.status !== 200 || result.payload.module !== 'modA') throw new Error('module method: ' + JSON.stringify(result));
+      } finally {
+        await mod.close();
+      }
     }],
     ['telemetry is stored and readable from a point in time, live over SSE too', async () => {
       const since = new Date(Date.now() - 1000).toISOString();
@@ -217,6 +271,20 @@ function child() {
       if (sent.status !== 202) throw new Error('c2d: ' + sent.text);
       const got = await h.waitFor('the C2D message', () => state.c2d.find((m) => m.messageId === 'c2d-1'));
       if (got.data.toString() !== 'hello device') throw new Error('c2d body: ' + got.data.toString());
+    }],
+    ['a device connects over MQTT/WebSocket (MqttWs) and sends telemetry', async () => {
+      await registry.create({ deviceId: 'wsdev' });
+      const key = (await registry.get('wsdev')).responseBody.authentication.symmetricKey.primaryKey;
+      const ws = DeviceClient.fromConnectionString(
+        `HostName=${HOSTNAME};DeviceId=wsdev;SharedAccessKey=${key};GatewayHostName=${WS_GATEWAY}`, MqttWs);
+      await h.withTimeout('wss open', ws.open());
+      const m = new Message('over websocket');
+      m.messageId = 'ws-1';
+      await h.withTimeout('wss sendEvent', ws.sendEvent(m));
+      await ws.close();
+      const page = await api('GET', '/events?deviceId=wsdev&from=start');
+      if (!page.body.events.find((e) => e.systemProperties.messageId === 'ws-1' && e.body === 'over websocket'))
+        throw new Error('wss event: ' + page.text);
     }],
     ['a wrong key is refused; Registry.delete removes the device', async () => {
       const bad = DeviceClient.fromConnectionString(`HostName=${HOSTNAME};DeviceId=dev1;SharedAccessKey=${h.randomKey()}`, Mqtt);
