@@ -24,6 +24,8 @@ std::optional<std::int64_t> parse_iso8601_ms(std::string_view s) {
       !digits(s, 8, 2, day) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s, 11, 2, hour) ||
       s[13] != ':' || !digits(s, 14, 2, minute) || s[16] != ':' || !digits(s, 17, 2, second))
     return std::nullopt;
+  // Years outside 1970..2200 are refused: nanosecond clocks end in 2262.
+  if (year < 1970 || year > 2200) return std::nullopt;
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return std::nullopt;
   std::size_t i = 19;
   std::int64_t millis = 0;

@@ -8,7 +8,7 @@
 
 namespace outpost::cloud {
 
-// Accepts YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM); nullopt otherwise.
+// Accepts YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM) for years 1970..2200; nullopt otherwise.
 std::optional<std::int64_t> parse_iso8601_ms(std::string_view text);
 std::string format_iso8601_ms(std::int64_t unix_ms);
 
