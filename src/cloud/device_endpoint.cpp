@@ -211,6 +211,7 @@ void DeviceEndpoint::on_close(const mqtt::ConnectionPtr& c, mqtt::CloseReason re
   const auto it = connected_.find(s->id);
   if (it != connected_.end() && it->second == c) connected_.erase(it);
   metrics_.connected_clients().set(static_cast<double>(connected_.size()));
+  methods_.connection_closed(c->id());
   spdlog::info("cloud: '{}' disconnected: {}", s->id, mqtt::close_reason_name(reason));
   if (s->clean_session && reason != mqtt::CloseReason::taken_over) {
     try {

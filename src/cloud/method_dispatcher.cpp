@@ -69,4 +69,18 @@ bool MethodDispatcher::complete(const mqtt::Connection& connection, const std::s
   return true;
 }
 
+void MethodDispatcher::connection_closed(std::uint64_t connection_id) {
+  std::vector<Callback> orphans;
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (it->second.connection_id != connection_id) {
+      ++it;
+      continue;
+    }
+    orphans.push_back(std::move(it->second.done));
+    it = pending_.erase(it);
+  }
+  for (auto& done : orphans)
+    done({404, R"({"errorCode":404103,"message":"The device disconnected before it answered"})", false});
+}
+
 }  // namespace outpost::cloud

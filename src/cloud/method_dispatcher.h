@@ -43,6 +43,8 @@ class MethodDispatcher {
   void target_ready(const iothub::Identity& target, const mqtt::ConnectionPtr& connection);
   // A response from `connection`; false when no such call is pending on it.
   bool complete(const mqtt::Connection& connection, const std::string& rid, int status, std::string payload);
+  // The connection closed: its calls in flight end now (404) instead of at their timeout.
+  void connection_closed(std::uint64_t connection_id);
   std::size_t pending() const { return pending_.size(); }
 
  private:

@@ -204,6 +204,20 @@ TEST_F(CloudMqttTest, MethodsToOfflineOrSilentTargets) {
   EXPECT_EQ(cloud.api("POST", "/twins/nobody/methods", json{{"methodName", "m"}}).status, 404);
 }
 
+TEST_F(CloudMqttTest, AMethodInFlightEndsWhenItsTargetDisconnects) {
+  auto leaf = connect({"leaf1", std::nullopt});
+  subscribe(*leaf, "$iothub/methods/POST/#");
+  const auto started = std::chrono::steady_clock::now();
+  auto call = std::async(std::launch::async, [&] {
+    return cloud.api("POST", "/twins/leaf1/methods", json{{"methodName", "m"}, {"responseTimeoutInSeconds", 60}});
+  });
+  ASSERT_TRUE(publish_on(*leaf, "$iothub/methods/POST/m/").has_value());
+  leaf.reset();  // drops the connection without answering
+  const auto answer = call.get();
+  EXPECT_EQ(answer.status, 404) << answer.text;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 30s);
+}
+
 TEST_F(CloudMqttTest, DisablingADeviceDisconnectsItAndItsOnBehalfOfConnections) {
   auto leaf = connect({"leaf1", std::nullopt});
   auto module = connect({"edge1", std::string("modA")}, std::string("edge1/modA;edge1"));
