@@ -5,6 +5,7 @@
 #include "cloud/ids.h"
 #include "cloud/sqlite_storage.h"
 #include "cloud/sqlite_telemetry_store.h"
+#include "cloud/time_text.h"
 #include "outpost/core/connection_string.h"
 
 namespace outpost::cloud {
@@ -137,7 +138,9 @@ json Cloud::twin_document(const TwinRecord& twin) {
   if (!device) return json::object();
   std::optional<ModuleRecord> module;
   if (twin.identity.module_id) module = storage_->get_module(twin.identity.device_id, *twin.identity.module_id);
-  return cloud::twin_document(twin, *device, module ? &*module : nullptr, endpoint_->connected(twin.identity));
+  auto doc = cloud::twin_document(twin, *device, module ? &*module : nullptr, endpoint_->connected(twin.identity));
+  if (const auto last = endpoint_->activity(twin.identity).last_activity_ms) doc["lastActivityTime"] = format_iso8601_ms(last);
+  return doc;
 }
 
 std::optional<std::string> Cloud::connection_string(const std::string& policy) const {

@@ -59,6 +59,11 @@ mqtt::ConnectionPtr DeviceEndpoint::connection_of(const iothub::Identity& identi
 
 bool DeviceEndpoint::connected(const iothub::Identity& identity) const { return connection_of(identity) != nullptr; }
 
+DeviceEndpoint::Activity DeviceEndpoint::activity(const iothub::Identity& identity) const {
+  const auto it = activity_.find(identity.id());
+  return it == activity_.end() ? Activity{} : it->second;
+}
+
 mqtt::ConnectionPtr DeviceEndpoint::listening_for_methods(const iothub::Identity& identity) const {
   auto c = connection_of(identity);
   if (!c || !static_cast<Client*>(c->user_state.get())->subscribed(SubscriptionKind::methods)) return nullptr;
@@ -104,6 +109,7 @@ mqtt::ConnectDecision DeviceEndpoint::on_connect(const mqtt::ConnectionPtr& c, c
   }
   c->user_state = state;
   connected_[id] = c;
+  activity_[id].state_updated_ms = clock_.unix_millis();
   metrics_.connects("accepted").inc();
   metrics_.connected_clients().set(static_cast<double>(connected_.size()));
   spdlog::info("cloud: '{}' connected from {} over {}{}{}", id, c->remote_address(), c->transport_name(),
@@ -209,7 +215,10 @@ void DeviceEndpoint::on_close(const mqtt::ConnectionPtr& c, mqtt::CloseReason re
   auto s = std::static_pointer_cast<Client>(c->user_state);
   if (!s) return;
   const auto it = connected_.find(s->id);
-  if (it != connected_.end() && it->second == c) connected_.erase(it);
+  if (it != connected_.end() && it->second == c) {
+    connected_.erase(it);
+    activity_[s->id].state_updated_ms = clock_.unix_millis();
+  }
   metrics_.connected_clients().set(static_cast<double>(connected_.size()));
   methods_.connection_closed(c->id());
   spdlog::info("cloud: '{}' disconnected: {}", s->id, mqtt::close_reason_name(reason));

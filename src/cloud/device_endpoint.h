@@ -53,6 +53,13 @@ class DeviceEndpoint final : public mqtt::Handler {
   void on_close(const mqtt::ConnectionPtr& c, mqtt::CloseReason reason) override;
 
   bool connected(const iothub::Identity& identity) const;
+  // When the identity last connected or disconnected, and last published (unix ms; 0: never
+  // since this process started).
+  struct Activity {
+    std::int64_t state_updated_ms = 0;
+    std::int64_t last_activity_ms = 0;
+  };
+  Activity activity(const iothub::Identity& identity) const;
   std::size_t connection_count() const { return connected_.size(); }
   // The identity's connection if it is subscribed to direct methods.
   mqtt::ConnectionPtr listening_for_methods(const iothub::Identity& identity) const;
@@ -106,6 +113,7 @@ class DeviceEndpoint final : public mqtt::Handler {
   CloudMetrics& metrics_;
   const Clock& clock_;
   std::unordered_map<std::string, mqtt::ConnectionPtr> connected_;  // by identity id
+  std::unordered_map<std::string, Activity> activity_;              // by identity id
   std::unique_ptr<net::Timer> purge_timer_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -17,6 +17,7 @@ std::string twin_error(int code, std::string_view message) {
 
 void DeviceEndpoint::on_publish(const mqtt::ConnectionPtr& c, mqtt::PublishPacket&& p, mqtt::PublishTicket t) {
   auto& s = client(c);
+  activity_[s.id].last_activity_ms = clock_.unix_millis();
   const auto topic = iothub::parse_publish_topic(p.topic);
   if (!topic) {
     spdlog::warn("cloud: '{}' published on a malformed topic '{}': {}; closing", s.id, p.topic, topic.error());

@@ -8,6 +8,7 @@
 #include "cloud/cloud.h"
 #include "cloud/ids.h"
 #include "cloud/model_json.h"
+#include "cloud/time_text.h"
 #include "outpost/core/crypto.h"
 #include "outpost/core/encoding.h"
 
@@ -52,22 +53,31 @@ bool ServiceApi::authorized(const net::HttpRequest& request, std::uint32_t right
   return false;
 }
 
+namespace {
+// IoT Hub writes "0001-01-01T00:00:00Z" for "never".
+std::string time_or_never(std::int64_t unix_ms) {
+  return unix_ms == 0 ? std::string("0001-01-01T00:00:00Z") : format_iso8601_ms(unix_ms);
+}
+}  // namespace
+
 json ServiceApi::device_document(const DeviceRecord& device) {
   json doc = device_json(device);
-  const bool connected = cloud_.endpoint().connected({device.device_id, std::nullopt});
-  doc["connectionState"] = connected ? "Connected" : "Disconnected";
-  doc["connectionStateUpdatedTime"] = "0001-01-01T00:00:00Z";
-  doc["lastActivityTime"] = "0001-01-01T00:00:00Z";
+  const iothub::Identity identity{device.device_id, std::nullopt};
+  const auto activity = cloud_.endpoint().activity(identity);
+  doc["connectionState"] = cloud_.endpoint().connected(identity) ? "Connected" : "Disconnected";
+  doc["connectionStateUpdatedTime"] = time_or_never(activity.state_updated_ms);
+  doc["lastActivityTime"] = time_or_never(activity.last_activity_ms);
   doc["cloudToDeviceMessageCount"] = cloud_.storage().count_c2d(device.device_id);
   return doc;
 }
 
 json ServiceApi::module_document(const ModuleRecord& module) {
   json doc = module_json(module);
-  const bool connected = cloud_.endpoint().connected({module.device_id, module.module_id});
-  doc["connectionState"] = connected ? "Connected" : "Disconnected";
-  doc["connectionStateUpdatedTime"] = "0001-01-01T00:00:00Z";
-  doc["lastActivityTime"] = "0001-01-01T00:00:00Z";
+  const iothub::Identity identity{module.device_id, module.module_id};
+  const auto activity = cloud_.endpoint().activity(identity);
+  doc["connectionState"] = cloud_.endpoint().connected(identity) ? "Connected" : "Disconnected";
+  doc["connectionStateUpdatedTime"] = time_or_never(activity.state_updated_ms);
+  doc["lastActivityTime"] = time_or_never(activity.last_activity_ms);
   doc["cloudToDeviceMessageCount"] = 0;
   return doc;
 }

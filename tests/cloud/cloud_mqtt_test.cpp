@@ -92,6 +92,10 @@ TEST_F(CloudMqttTest, DirectTelemetryIsAcknowledgedOnceStored) {
   EXPECT_EQ(list[0]["systemProperties"]["connectionDeviceId"], "leaf1");
   EXPECT_EQ(list[0]["applicationProperties"]["k"], "v w");
   EXPECT_EQ(list[0]["body"]["t"], 1);
+  const auto device = cloud.api("GET", "/devices/leaf1").body;
+  EXPECT_EQ(device["connectionState"], "Connected");
+  EXPECT_NE(device["lastActivityTime"], "0001-01-01T00:00:00Z");
+  EXPECT_NE(device["connectionStateUpdatedTime"], "0001-01-01T00:00:00Z");
   // Telemetry as someone else closes the connection.
   leaf->send(PublishPacket{"devices/loner/messages/events/", "x", 1, false, false, 8});
   EXPECT_TRUE(leaf->wait_closed());
