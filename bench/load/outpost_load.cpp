@@ -3,6 +3,7 @@
 //   outpost-load pubsub  --port P --pub-identity edge1/A --pub-key K --sub-identity edge1/B --sub-key K
 //                        --iothub-host myhub.local --count 100000 --rate 1000 --size 256
 //   outpost-load publish ...   (pub-* options only)    outpost-load subscribe ...  (sub-* options only)
+//   outpost-load fleet ...     many devices publishing at once (see load/fleet.h)
 //
 // Raw MQTT instead of IoT Hub identities (e.g. against mosquitto):
 //   --pub-client-id ID --pub-topic T --sub-client-id ID --sub-filter F
@@ -24,6 +25,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "load/fleet.h"
 #include "load/mqtt_load_client.h"
 #include "outpost/core/clock.h"
 #include "outpost/core/sas_token.h"
@@ -323,7 +325,7 @@ double percentile(std::vector<std::uint64_t>& v, double q) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: outpost-load publish|subscribe|pubsub --option value ... (see the source header)\n");
+    std::fprintf(stderr, "usage: outpost-load publish|subscribe|pubsub|fleet --option value ... (see the source header)\n");
     return 2;
   }
   const std::string mode = argv[1];
@@ -335,6 +337,14 @@ int main(int argc, char** argv) {
       return 2;
     }
     o.values[k.substr(2)] = argv[i + 1];
+  }
+  if (mode == "fleet") {
+    try {
+      return outpost::load::run_fleet(o.values);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "outpost-load: %s\n", e.what());
+      return 2;
+    }
   }
   try {
     asio::io_context io(1);

@@ -6,5 +6,7 @@
 namespace outpost::cli {
 
 int sas_token_command(const std::vector<std::string>& args);
+// `outpost cloud monitor ...`: reads outpost-cloud's event stream.
+int cloud_command(const std::vector<std::string>& args);
 
 }  // namespace outpost::cli

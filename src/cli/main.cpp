@@ -14,6 +14,7 @@ void usage() {
   std::cerr << "usage: outpost <command> [options]\n\n"
                "commands:\n"
                "  sas-token   sign a SAS token for a device, module or service policy\n"
+               "  cloud       outpost-cloud commands (monitor: print device-to-cloud events)\n"
                "  version     print the version\n\n"
                "run 'outpost <command> --help' for a command's options\n";
 }
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
   const std::string_view command = argv[1];
   std::vector<std::string> args(argv + 2, argv + argc);
   if (command == "sas-token") return outpost::cli::sas_token_command(args);
+  if (command == "cloud") return outpost::cli::cloud_command(args);
   if (command == "version" || command == "--version") {
     std::cout << "outpost " << OUTPOST_VERSION << "\n";
     return 0;

@@ -12,14 +12,15 @@ function tempDir(prefix) {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix + '-'));
 }
 
-// A CA and a server certificate for 127.0.0.1-3 and localhost, made fresh for each run.
-function makeCertificates(dir) {
+// A CA and a server certificate for 127.0.0.1-3 and localhost (or the subjectAltName given,
+// e.g. 'DNS:hub.test,IP:127.8.9.10'), made fresh for each run.
+function makeCertificates(dir, san = 'IP:127.0.0.1,IP:127.0.0.2,IP:127.0.0.3,DNS:localhost') {
   const run = (args) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2',
        '-subj', '/CN=Outpost Test CA']);
   run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost']);
   fs.writeFileSync(path.join(dir, 'san.ext'),
-    'subjectAltName=IP:127.0.0.1,IP:127.0.0.2,IP:127.0.0.3,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
+    `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
   run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem',
        '-days', '2', '-extfile', 'san.ext']);
   return { ca: path.join(dir, 'ca.pem'), cert: path.join(dir, 'server.pem'), key: path.join(dir, 'server.key') };
@@ -136,6 +137,61 @@ class Hub {
   log() { return fs.existsSync(this.logFile) ? fs.readFileSync(this.logFile, 'utf8') : ''; }
 }
 
+// Runs outpost-cloud with a generated cloud.yaml; `start()` resolves with the bound ports.
+// `listen` maps listener names (mqtts, wss, mqtt, https, http) to host:port.
+class Cloud {
+  constructor({ binary, dir, hostname, listen, certs, extraYaml = '' }) {
+    Object.assign(this, { binary, dir, hostname, certs });
+    this.configFile = path.join(dir, 'cloud.yaml');
+    const listeners = Object.entries(listen).map(([k, v]) => `${k}: "${v}"`).join(', ');
+    fs.writeFileSync(this.configFile, [
+      `hostname: ${hostname}`,
+      `listen: { ${listeners} }`,
+      `tls: { cert: ${certs.cert}, key: ${certs.key} }`,
+      `storage: { folder: ${path.join(dir, 'cloud-store')} }`,
+      'telemetry: { stream_heartbeat_secs: 1 }',
+      'log_level: debug',
+      extraYaml,
+    ].join('\n') + '\n');
+    this.readyFile = path.join(dir, 'cloud-ready.json');
+    this.logFile = path.join(dir, 'cloud.log');
+  }
+
+  // The service connection string of a policy (creates the policies on the first start).
+  connectionString(policy = 'iothubowner') {
+    return execFileSync(this.binary, ['--config', this.configFile, '--print-connection-string', policy],
+      { encoding: 'utf8' }).trim();
+  }
+
+  async start() {
+    try { fs.unlinkSync(this.readyFile); } catch (_) { /* first start */ }
+    const log = fs.openSync(this.logFile, 'a');
+    this.process = spawn(this.binary, ['--config', this.configFile, '--ready-file', this.readyFile],
+      { stdio: ['ignore', log, log] });
+    this.exited = false;
+    this.process.on('exit', () => { this.exited = true; });
+    this.ports = await waitFor('outpost-cloud to report its ports', () => {
+      if (this.exited) throw new Error('outpost-cloud exited:\n' + fs.readFileSync(this.logFile, 'utf8'));
+      return fs.existsSync(this.readyFile) && JSON.parse(fs.readFileSync(this.readyFile, 'utf8'));
+    });
+    return this.ports;
+  }
+
+  async stop(signal = 'SIGTERM') {
+    if (!this.process || this.exited) return;
+    this.process.kill(signal);
+    await waitFor('outpost-cloud to exit', () => this.exited, 10000);
+  }
+
+  log() { return fs.existsSync(this.logFile) ? fs.readFileSync(this.logFile, 'utf8') : ''; }
+}
+
+// A random loopback address (127.x.y.z), so parallel test runs never share fixed ports.
+function randomLoopback() {
+  const b = crypto.randomBytes(3);
+  return `127.${1 + (b[0] % 250)}.${1 + (b[1] % 250)}.${1 + (b[2] % 250)}`;
+}
+
 // Runs async test steps in order, printing each; exits non-zero on the first failure.
 async function runSteps(name, steps, cleanup) {
   let failed = false;
@@ -154,4 +210,4 @@ async function runSteps(name, steps, cleanup) {
   process.exit(failed ? 1 : 0);
 }
 
-module.exports = { tempDir, makeCertificates, randomKey, sasToken, waitFor, withTimeout, Hub, runSteps };
+module.exports = { tempDir, makeCertificates, randomKey, sasToken, waitFor, withTimeout, Hub, Cloud, randomLoopback, runSteps };

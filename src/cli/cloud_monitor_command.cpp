@@ -1,0 +1,147 @@
+// outpost cloud monitor: like `az iot hub monitor-events`, for outpost-cloud. Reads the
+// cloud's event stream (GET /events/stream, server-sent events) and prints each event as
+// one JSON line until Ctrl-C (or --count events). Reconnects after a lost connection,
+// resuming after the last event it printed.
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "outpost/core/clock.h"
+#include "outpost/core/connection_string.h"
+#include "outpost/core/encoding.h"
+#include "outpost/core/sas_token.h"
+#include "outpost/net/http_client.h"
+
+namespace outpost::cli {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: outpost cloud monitor --connection-string CS [--url URL] [--device ID] [--from TIME|SEQ|start|now]\n"
+    "                             [--ca-file PEM] [--count N]\n"
+    "  --connection-string  a service connection string (policy with ServiceConnect, e.g. iothubowner)\n"
+    "  --url                the cloud's API, e.g. http://127.0.0.1:8080 (default https://<HostName>)\n"
+    "  --device             only this device's events\n"
+    "  --from               where to start: ISO 8601 time, sequence number, start, or now (default)\n"
+    "  --ca-file            CA certificates (PEM) to trust for https\n"
+    "  --count              exit after printing N events\n";
+
+// Splits a server-sent event stream into events; keeps the last id.
+class SseReader {
+ public:
+  // Returns false to stop reading.
+  template <typename OnEvent>
+  bool feed(std::string_view chunk, OnEvent&& on_event) {
+    buffer_.append(chunk);
+    std::size_t end;
+    while ((end = buffer_.find("\n\n")) != std::string::npos) {
+      const std::string block = buffer_.substr(0, end);
+      buffer_.erase(0, end + 2);
+      std::string data;
+      std::size_t start = 0;
+      while (start <= block.size()) {
+        auto nl = block.find('\n', start);
+        if (nl == std::string::npos) nl = block.size();
+        const std::string_view line(block.data() + start, nl - start);
+        if (line.substr(0, 6) == "data: ") data.append(line.substr(6));
+        else if (line.substr(0, 4) == "id: ") last_id_ = std::string(line.substr(4));
+        start = nl + 1;
+      }
+      if (!data.empty() && !on_event(data)) return false;
+    }
+    return true;
+  }
+  const std::string& last_id() const { return last_id_; }
+  const std::string& pending() const { return buffer_; }
+
+ private:
+  std::string buffer_;
+  std::string last_id_;
+};
+
+int monitor(const std::vector<std::string>& args) {
+  const Options opts(args, {"connection-string", "url", "device", "from", "ca-file", "count"}, {"help"});
+  if (opts.has("help")) {
+    std::cout << kUsage;
+    return 0;
+  }
+  auto cs = parse_connection_string(opts.require("connection-string"));
+  if (!cs) throw UsageError(cs.error());
+  if (!cs->shared_access_key || !cs->shared_access_key_name)
+    throw UsageError("the connection string needs SharedAccessKeyName and SharedAccessKey (a service policy)");
+  std::string base = opts.get("url").value_or("https://" + cs->host_name);
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  const long limit = std::stol(opts.get("count").value_or("0"));
+  net::HttpClientOptions http;
+  http.ca_file = opts.get("ca-file").value_or("");
+  http.timeout = std::chrono::seconds(10);
+
+  std::string from = opts.get("from").value_or("now");
+  long printed = 0;
+  std::chrono::seconds backoff{1};
+  while (true) {
+    std::string url = base + "/events/stream?from=" + url_encode(from);
+    if (const auto device = opts.get("device")) url += "&deviceId=" + url_encode(*device);
+    const auto token = build_sas_token(cs->host_name, *cs->shared_access_key,
+                                       SystemClock::instance().unix_seconds() + 3600,
+                                       std::string_view(*cs->shared_access_key_name));
+    if (!token) throw UsageError(token.error());
+    SseReader reader;
+    bool done = false;
+    const auto status = net::http_stream(
+        url, {{"Authorization", *token}, {"Accept", "text/event-stream"}},
+        [&](std::string_view chunk) {
+          return reader.feed(chunk, [&](const std::string& data) {
+            // One compact JSON line per event, flushed so pipes see it at once.
+            const auto event = nlohmann::json::parse(data, nullptr, false);
+            std::cout << (event.is_discarded() ? data : event.dump()) << std::endl;
+            if (limit > 0 && ++printed >= limit) {
+              done = true;
+              return false;
+            }
+            return true;
+          });
+        },
+        http);
+    if (done) return 0;
+    if (!reader.last_id().empty()) from = std::to_string(std::stoll(reader.last_id()) + 1);
+    if (status && *status != 200) {
+      const auto body = nlohmann::json::parse(reader.pending(), nullptr, false);
+      std::cerr << "outpost cloud monitor: HTTP " << *status << ": "
+                << (!body.is_discarded() && body.contains("Message") ? body["Message"].get<std::string>() : reader.pending())
+                << "\n";
+      return 1;
+    }
+    std::cerr << "outpost cloud monitor: " << (status ? "the stream ended" : status.error()) << "; reconnecting in "
+              << backoff.count() << " s\n";
+    std::this_thread::sleep_for(backoff);  // back-off before the next attempt
+    backoff = std::min(backoff * 2, std::chrono::seconds(30));
+    if (status) backoff = std::chrono::seconds(1);
+  }
+}
+
+}  // namespace
+
+int cloud_command(const std::vector<std::string>& args) {
+  try {
+    if (args.empty() || args[0] == "--help" || args[0] == "help") {
+      std::cout << "usage: outpost cloud <command>\n\ncommands:\n"
+                   "  monitor   print device-to-cloud events as JSON lines (like az iot hub monitor-events)\n";
+      return args.empty() ? 2 : 0;
+    }
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    if (args[0] == "monitor") return monitor(rest);
+    throw UsageError("unknown cloud command '" + args[0] + "'");
+  } catch (const UsageError& e) {
+    std::cerr << "outpost cloud: " << e.what() << "\n" << kUsage;
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "outpost cloud: " << e.what() << "\n";
+    return 2;
+  }
+}
+
+}  // namespace outpost::cli

@@ -1,0 +1,63 @@
+#include "cloud/c2d_queue.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "outpost/core/crypto.h"
+
+namespace outpost::cloud {
+
+C2dQueue::C2dQueue(Storage& storage, CloudMetrics& metrics, C2dSettings settings, const Clock& clock)
+    : storage_(storage), metrics_(metrics), settings_(settings), clock_(clock) {}
+
+Outcome<std::string> C2dQueue::enqueue(const std::string& device_id, Message message,
+                                       std::optional<std::int64_t> expiry_ms) {
+  if (!storage_.get_device(device_id)) return device_not_found(device_id);
+  if (storage_.count_c2d(device_id) >= settings_.max_queue_depth)
+    return CloudError{403, "DeviceMaximumQueueDepthExceeded",
+                      fmt::format("device '{}' already has {} cloud-to-device messages waiting", device_id,
+                                  settings_.max_queue_depth)};
+  if (message.counted_size() > 64 * 1024)
+    return CloudError{413, "MessageTooLarge", "cloud-to-device messages are limited to 64 KB"};
+  auto id = message.system.get(sysprop::kMessageId);
+  if (!id) {
+    id = random_uuid();
+    message.system.set(std::string(sysprop::kMessageId), *id);
+  }
+  message.system.set(std::string(sysprop::kTo), fmt::format("/devices/{}/messages/devicebound", device_id));
+  C2dRecord record;
+  record.device_id = device_id;
+  record.message = std::move(message);
+  record.enqueued_ms = clock_.unix_millis();
+  record.expiry_ms = expiry_ms.value_or(record.enqueued_ms + settings_.default_ttl.count() * 1000);
+  if (record.expiry_ms <= record.enqueued_ms) return bad_request("the message expires before it is sent");
+  storage_.enqueue_c2d(record);
+  metrics_.c2d("enqueued").inc();
+  if (on_enqueued) on_enqueued(device_id);
+  return *id;
+}
+
+std::vector<C2dRecord> C2dQueue::next(const std::string& device_id, std::int64_t after_seq, std::size_t limit) {
+  return storage_.pending_c2d(device_id, clock_.unix_millis(), limit, after_seq);
+}
+
+void C2dQueue::sent(std::int64_t seq) {
+  storage_.count_c2d_delivery(seq);
+  metrics_.c2d("delivered").inc();
+}
+
+void C2dQueue::completed(std::int64_t seq) {
+  if (storage_.complete_c2d(seq) == StoreResult::ok) metrics_.c2d("completed").inc();
+}
+
+std::size_t C2dQueue::purge() {
+  const auto n = storage_.purge_c2d(clock_.unix_millis(), settings_.max_deliveries);
+  if (n > 0) {
+    metrics_.c2d("expired").inc(static_cast<double>(n));
+    spdlog::info("cloud: {} cloud-to-device messages expired or were delivered {} times without a PUBACK; dropped",
+                 n, settings_.max_deliveries);
+  }
+  return n;
+}
+
+}  // namespace outpost::cloud

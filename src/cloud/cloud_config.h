@@ -1,0 +1,42 @@
+// outpost-cloud's settings file, cloud.yaml (docs/CLOUD.md has the reference):
+//
+//   hostname: cloud.example.net           # the IoT Hub host name: token audiences, connection strings
+//   listen:                               # each optional; at least one device and one API listener
+//     mqtts: "0.0.0.0:8883"               # devices: MQTT over TLS
+//     wss: "0.0.0.0:8443"                 # devices: MQTT over WebSocket over TLS (/$iothub/websocket)
+//     mqtt: "127.0.0.1:1883"              # devices: plain MQTT, for tools and benchmarks on loopback
+//     https: "0.0.0.0:443"                # service REST API, event streams, /metrics
+//     http: "127.0.0.1:8080"              # the same over plain HTTP (loopback: CLI, demo)
+//   tls: { cert: server.pem, key: server.key }
+//   storage: { folder: /var/lib/outpost-cloud }
+//   telemetry:
+//     retention: { max_age_secs: 604800, max_bytes: 1073741824, interval_ms: 1000 }
+//     fsync: true
+//     stream_heartbeat_secs: 15
+//   c2d: { ttl_secs: 3600, max_delivery_count: 10, max_queue_depth: 50 }
+//   policies:                             # extra or pinned shared access policies
+//     - { name: service, primary_key: "...", secondary_key: "...", rights: [ServiceConnect] }
+//   log_level: info
+//
+// Relative paths are relative to the file's folder. Errors throw ConfigError naming the
+// file, line and key.
+#pragma once
+#include <optional>
+#include <string>
+
+#include "cloud/cloud.h"
+
+namespace outpost::cloud {
+
+struct CloudConfig {
+  std::string config_file;
+  CloudSettings settings;
+  std::optional<std::string> listen_mqtts, listen_wss, listen_mqtt, listen_https, listen_http;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string log_level = "info";
+};
+
+CloudConfig load_cloud_config(const std::string& file);
+
+}  // namespace outpost::cloud

@@ -1,0 +1,143 @@
+// DeviceEndpoint: what clients publish — telemetry (stored, then acknowledged), twin GET
+// and reported PATCH, direct method responses.
+#include <spdlog/spdlog.h>
+
+#include "cloud/device_endpoint.h"
+#include "outpost/core/property_bag.h"
+
+namespace outpost::cloud {
+
+namespace {
+
+std::string twin_error(int code, std::string_view message) {
+  return nlohmann::json{{"errorCode", code}, {"message", message}}.dump();
+}
+
+}  // namespace
+
+void DeviceEndpoint::on_publish(const mqtt::ConnectionPtr& c, mqtt::PublishPacket&& p, mqtt::PublishTicket t) {
+  auto& s = client(c);
+  activity_[s.id].last_activity_ms = clock_.unix_millis();
+  const auto topic = iothub::parse_publish_topic(p.topic);
+  if (!topic) {
+    spdlog::warn("cloud: '{}' published on a malformed topic '{}': {}; closing", s.id, p.topic, topic.error());
+    c->close(mqtt::CloseReason::protocol_error, topic.error());
+    return;
+  }
+  try {
+    if (const auto* telemetry = std::get_if<iothub::TelemetryTopic>(&*topic)) {
+      ingest(c, s, *telemetry, std::move(p), t);
+      return;
+    }
+    if (p.qos > 0) c->complete_publish(t);
+    if (const auto* get = std::get_if<iothub::TwinGetTopic>(&*topic)) {
+      twin_get(c, s, get->rid);
+    } else if (const auto* patch = std::get_if<iothub::TwinReportedPatchTopic>(&*topic)) {
+      twin_patch(c, s, patch->rid, p.payload);
+    } else if (const auto* response = std::get_if<iothub::MethodResponseTopic>(&*topic)) {
+      if (!methods_.complete(*c, response->rid, response->status, std::move(p.payload)))
+        spdlog::info("cloud: '{}' answered method request {} which is no longer pending", s.id, response->rid);
+    } else {
+      // IoT Hub closes connections that publish on topics it does not know.
+      spdlog::warn("cloud: '{}' published on '{}', which is not an IoT Hub topic; closing", s.id, p.topic);
+      c->close(mqtt::CloseReason::protocol_error, "not an IoT Hub topic");
+    }
+  } catch (const StorageFailure& e) {
+    spdlog::error("cloud: storage failure while serving '{}': {}; closing it", s.id, e.what());
+    c->close(mqtt::CloseReason::server_closed, "storage failure");
+  }
+}
+
+void DeviceEndpoint::ingest(const mqtt::ConnectionPtr& c, Client& s, const iothub::TelemetryTopic& topic,
+                            mqtt::PublishPacket&& p, mqtt::PublishTicket ticket) {
+  if (topic.sender != s.identity) {
+    spdlog::warn("cloud: '{}' published telemetry as '{}'; closing", s.id, topic.sender.id());
+    c->close(mqtt::CloseReason::protocol_error, "telemetry topic of another identity");
+    return;
+  }
+  Message message;
+  if (auto decoded = decode_property_bag(topic.bag, message); !decoded) {
+    spdlog::warn("cloud: '{}' sent a malformed property bag: {}; closing", s.id, decoded.error());
+    c->close(mqtt::CloseReason::protocol_error, decoded.error());
+    return;
+  }
+  message.body = std::move(p.payload);
+  // The authenticated identity, never the bag, says who sent it.
+  message.system.erase(sysprop::kConnectionDeviceId);
+  message.system.erase(sysprop::kConnectionModuleId);
+  message.system.set(std::string(sysprop::kConnectionDeviceId), s.identity.device_id);
+  if (s.identity.module_id) message.system.set(std::string(sysprop::kConnectionModuleId), *s.identity.module_id);
+  if (p.retain) message.application.set("mqtt-retain", "true");
+  if (message.counted_size() > kMaxMessageSize) {
+    spdlog::warn("cloud: '{}' sent a {} byte message, over the {} byte limit; closing", s.id, message.counted_size(),
+                 kMaxMessageSize);
+    c->close(mqtt::CloseReason::protocol_error, "message too large");
+    return;
+  }
+  metrics_.telemetry_received().inc();
+  metrics_.telemetry_bytes().inc(static_cast<double>(message.counted_size()));
+  store(c, std::move(message), s.identity, p.qos, ticket);
+}
+
+void DeviceEndpoint::store(const std::weak_ptr<mqtt::Connection>& sender, Message&& message,
+                           const iothub::Identity& identity, std::uint8_t qos, mqtt::PublishTicket ticket) {
+  TelemetryEvent event;
+  event.enqueued_ms = clock_.unix_millis();
+  event.device_id = identity.device_id;
+  event.module_id = identity.module_id.value_or("");
+  message.system.set(std::string(sysprop::kEnqueuedTime), format_iso8601(clock_.now()));
+  event.message = std::move(message);
+  std::vector<TelemetryEvent> batch;
+  batch.push_back(std::move(event));
+  // Durable first, then the PUBACK and the live readers (on the loop's thread).
+  telemetry_.append(std::move(batch), [this, &loop = loop_, sender, qos, ticket, alive = std::weak_ptr<bool>(alive_)](
+                                          const Status& status, std::vector<TelemetryEvent>&& events) {
+    loop.post([this, sender, qos, ticket, alive, ok = status.ok(), error = status.ok() ? std::string() : status.error(),
+               events = std::move(events)] {
+      if (!alive.lock()) return;
+      auto conn = sender.lock();
+      if (!ok) {
+        if (conn) conn->close(mqtt::CloseReason::server_closed, "telemetry store failure: " + error);
+        return;
+      }
+      if (conn && qos > 0 && conn->open()) conn->complete_publish(ticket);
+      feed_.publish(events);
+    });
+  });
+}
+
+void DeviceEndpoint::twin_get(const mqtt::ConnectionPtr& c, Client& s, const std::string& rid) {
+  metrics_.twin_operations("device_get").inc();
+  if (!s.subscribed(iothub::SubscriptionKind::twin_responses)) {
+    spdlog::info("cloud: '{}' asked for its twin without subscribing to $iothub/twin/res/#", s.id);
+    return;
+  }
+  const auto twin = twins_.get(s.identity);
+  if (!twin) {
+    c->publish(iothub::twin_response_topic(404, rid), twin_error(404001, twin.error().message), 0);
+    return;
+  }
+  c->publish(iothub::twin_response_topic(200, rid), twin->properties.to_json().dump(), 0);
+}
+
+void DeviceEndpoint::twin_patch(const mqtt::ConnectionPtr& c, Client& s, const std::string& rid,
+                                const std::string& body) {
+  metrics_.twin_operations("device_patch_reported").inc();
+  const auto respond = [&](int status, const std::string& payload, std::optional<std::int64_t> version) {
+    if (s.subscribed(iothub::SubscriptionKind::twin_responses))
+      c->publish(iothub::twin_response_topic(status, rid, version), payload, 0);
+  };
+  const auto patch = nlohmann::json::parse(body, nullptr, false);
+  if (patch.is_discarded() || !patch.is_object()) {
+    respond(400, twin_error(400004, "the reported-properties patch must be a JSON object"), std::nullopt);
+    return;
+  }
+  const auto twin = twins_.patch_reported(s.identity, patch);
+  if (!twin) {
+    respond(twin.error().status, twin_error(twin.error().status * 1000 + 4, twin.error().message), std::nullopt);
+    return;
+  }
+  respond(204, "", twin->properties.reported_version());
+}
+
+}  // namespace outpost::cloud
