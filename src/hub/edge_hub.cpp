@@ -17,7 +17,9 @@ EdgeHub::EdgeHub(net::EventLoop& loop, EdgeHubSettings settings, store::MessageS
       store_(store),
       sessions_(kv),
       twins_(kv),
-      identities_(std::move(identities)),
+      twins_kv_(kv),
+      identities_(identities),
+      file_identities_(std::move(identities)),
       metrics_(metrics),
       clock_(clock),
       endpoints_(store, settings_.device_id),
@@ -62,7 +64,19 @@ void EdgeHub::apply_config(routing::EdgeHubConfig config) {
   for (const auto* info : endpoints_.all()) wake_endpoint(*info);
 }
 
-void EdgeHub::replace_identities(IdentityRegistry identities) { identities_ = std::move(identities); }
+void EdgeHub::replace_identities(IdentityRegistry identities) {
+  file_identities_ = std::move(identities);
+  identities_ = scope_identities_;
+  identities_.merge_from(file_identities_);
+}
+
+void EdgeHub::enable_scope_cache(ScopeCacheSettings settings) {
+  scope_ = std::make_unique<ScopeCache>(loop_, twins_kv_, std::move(settings), [this](const IdentityRegistry& scope) {
+    scope_identities_ = scope;
+    identities_ = scope_identities_;
+    identities_.merge_from(file_identities_);
+  });
+}
 
 void EdgeHub::enable_upstream(UpstreamSettings settings) {
   UpstreamHooks hooks;
@@ -93,6 +107,7 @@ void EdgeHub::enable_upstream(UpstreamSettings settings) {
 }
 
 void EdgeHub::start() {
+  if (scope_) scope_->start();
   if (upstream_) upstream_->start();
   sweep_timer_ = loop_.make_timer();
   sweep_timer_->start(settings_.ttl_sweep_interval, [this] { sweep_expired(); });
@@ -112,6 +127,8 @@ mqtt::ConnectDecision EdgeHub::on_connect(const mqtt::ConnectionPtr& c, const mq
   if (!auth.ok()) {
     spdlog::warn("hub: refusing '{}' from {}: {}", p.client_id, c->remote_address(), auth.reason);
     metrics_.connect_failed(p.client_id, "auth").inc();
+    // An identity the cache does not know yet may have been added in the cloud.
+    if (scope_ && auth.reason.rfind("unknown identity", 0) == 0) scope_->refresh_soon();
     return {auth.code, false};
   }
   const auto id = auth.identity.id();

@@ -20,6 +20,7 @@
 #include "hub/hub_metrics.h"
 #include "hub/identity_registry.h"
 #include "hub/method_router.h"
+#include "hub/scope_cache.h"
 #include "hub/session_store.h"
 #include "hub/twin_service.h"
 #include "hub/upstream_link.h"
@@ -45,6 +46,7 @@ struct HubStatus {
   std::vector<std::string> clients;
   std::uint64_t store_bytes = 0;
   std::vector<store::QueueStats> queues;
+  std::string upstream;  // "standalone", "online" or "offline"
 };
 
 class EdgeHub final : public mqtt::Handler {
@@ -59,6 +61,8 @@ class EdgeHub final : public mqtt::Handler {
   // Connects to the cloud: $upstream drains there, twins sync, methods and C2D come down,
   // and the $edgeHub twin's desired properties (routes) come from the cloud. Before start().
   void enable_upstream(UpstreamSettings settings);
+  // Authenticates from the cloud's device scope too (cached, encrypted, for offline use).
+  void enable_scope_cache(ScopeCacheSettings settings);
   bool upstream_online() const { return upstream_ && upstream_->online(); }
   void start();  // TTL sweeps; call once the loop runs or is about to
 
@@ -118,7 +122,11 @@ class EdgeHub final : public mqtt::Handler {
   store::MessageStore& store_;
   SessionStore sessions_;
   TwinService twins_;
-  IdentityRegistry identities_;
+  kv::KvStore& twins_kv_;  // state.db: also holds the device-scope cache
+  IdentityRegistry identities_;  // what authentication uses: scope, then file entries on top
+  IdentityRegistry file_identities_;
+  IdentityRegistry scope_identities_;
+  std::unique_ptr<ScopeCache> scope_;
   HubMetrics& metrics_;
   const Clock& clock_;
   EndpointRegistry endpoints_;

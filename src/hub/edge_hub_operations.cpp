@@ -130,6 +130,7 @@ HubStatus EdgeHub::status() const {
   for (const auto& [id, conn] : connected_) s.clients.push_back(id);
   s.store_bytes = store_.disk_bytes();
   s.queues = store_.stats();
+  s.upstream = !upstream_ ? "standalone" : upstream_->online() ? "online" : "offline";
   return s;
 }
 

@@ -96,7 +96,7 @@ HubConfig load_hub_config(const std::string& file) {
     c.policies.push_back(std::move(policy));
   }
   const auto upstream = root.child("upstream");
-  upstream.expect_only({"connection_string", "mqtt", "ca", "window"});
+  upstream.expect_only({"connection_string", "mqtt", "api", "ca", "window"});
   auto cs_text = upstream.optional_string("connection_string");
   if (!cs_text) cs_text = env_var("EdgeHubConnectionString");
   if (!cs_text) cs_text = env_var("IotHubConnectionString");
@@ -116,6 +116,10 @@ HubConfig load_hub_config(const std::string& file) {
     u.mqtt_address = upstream.string_or("mqtt", cs->host_name + ":8883");
     if (auto parsed = net::parse_host_port(u.mqtt_address); !parsed) upstream.child("mqtt").fail(parsed.error());
     u.ca_file = resolve(file, upstream.string_or("ca", ""));
+    u.api_base = upstream.string_or("api", "https://" + cs->host_name);
+    if (u.api_base.rfind("https://", 0) != 0 && u.api_base.rfind("http://", 0) != 0)
+      upstream.child("api").fail("must be an http:// or https:// URL");
+    while (!u.api_base.empty() && u.api_base.back() == '/') u.api_base.pop_back();
     const auto window = upstream.integer_or("window", 256);
     if (window < 1 || window > 65000) upstream.child("window").fail("must be between 1 and 65000");
     u.window = static_cast<std::size_t>(window);

@@ -25,6 +25,7 @@ struct UpstreamConfig {
   std::string edgehub_key;    // $edgeHub's shared access key (base64)
   std::string mqtt_address;   // host:port to dial; default {hostname}:8883
   std::string ca_file;        // trust for the cloud's certificate; empty: the system store
+  std::string api_base;       // the cloud's HTTPS API (device scope); default https://{hostname}
   std::size_t window = 256;   // messages in flight upstream
 };
 

@@ -53,6 +53,10 @@ const SasKeys* IdentityRegistry::keys(const iothub::Identity& identity) const {
   return it == keys_.end() ? nullptr : &it->second;
 }
 
+void IdentityRegistry::merge_from(const IdentityRegistry& other) {
+  for (const auto& [id, keys] : other.keys_) keys_[id] = keys;
+}
+
 void IdentityRegistry::upsert(const iothub::Identity& identity, SasKeys keys) {
   keys_[identity.id()] = std::move(keys);
 }

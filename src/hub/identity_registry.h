@@ -23,6 +23,8 @@ class IdentityRegistry {
 
   const SasKeys* keys(const iothub::Identity& identity) const;
   void upsert(const iothub::Identity& identity, SasKeys keys);
+  // Adds every identity of `other`, replacing entries with the same id.
+  void merge_from(const IdentityRegistry& other);
   std::size_t size() const { return keys_.size(); }
 
  private:

@@ -83,6 +83,13 @@ int run(const hub::HubConfig& config, bool check_only, const std::string& ready_
     upstream.edgehub_key = config.upstream->edgehub_key;
     upstream.window = config.upstream->window;
     edge_hub.enable_upstream(std::move(upstream));
+    hub::ScopeCacheSettings scope;
+    scope.api_base = config.upstream->api_base;
+    scope.ca_file = config.upstream->ca_file;
+    scope.hostname = config.upstream->hostname;
+    scope.edge_device_id = config.device_id;
+    scope.edgehub_key = config.upstream->edgehub_key;
+    edge_hub.enable_scope_cache(std::move(scope));
     spdlog::info("hub: upstream to {} as {}/$edgeHub", config.upstream->mqtt_address, config.device_id);
   }
 

@@ -106,6 +106,7 @@ void ManagementApi::handle(net::HttpRequest&& request, net::HttpResponder respon
     for (const auto& q : s.queues) queues.push_back({{"name", q.name}, {"length", q.length}});
     responder.send(HttpResponse::json(200, nlohmann::json{{"connectedClients", s.clients},
                                                           {"storeBytes", s.store_bytes},
+                                                          {"upstream", s.upstream},
                                                           {"queues", queues}}
                                                .dump()));
     return;

@@ -174,6 +174,10 @@ class Cloud {
       if (this.exited) throw new Error('outpost-cloud exited:\n' + fs.readFileSync(this.logFile, 'utf8'));
       return fs.existsSync(this.readyFile) && JSON.parse(fs.readFileSync(this.readyFile, 'utf8'));
     });
+    // A restarted cloud comes back where its clients expect it: pin the ports.
+    let yaml = fs.readFileSync(this.configFile, 'utf8');
+    for (const [name, port] of Object.entries(this.ports)) yaml = yaml.replace(new RegExp(`${name}: "([0-9.]+):0"`), `${name}: "$1:${port}"`);
+    fs.writeFileSync(this.configFile, yaml);
     return this.ports;
   }
 
@@ -184,6 +188,30 @@ class Cloud {
   }
 
   log() { return fs.existsSync(this.logFile) ? fs.readFileSync(this.logFile, 'utf8') : ''; }
+
+  // A call to the service REST API over the plain-HTTP listener, as iothubowner.
+  api(method, pathAndQuery, body) {
+    if (!this.ownerKey) this.ownerKey = /SharedAccessKey=([^;]+)/.exec(this.connectionString())[1];
+    const token = sasToken(this.hostname, this.ownerKey, 'iothubowner');
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const sep = pathAndQuery.includes('?') ? '&' : '?';
+    return new Promise((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: this.ports.http, method, path: pathAndQuery + sep + 'api-version=2021-04-12',
+        headers: { Authorization: token, 'Content-Type': 'application/json', ...(data ? { 'Content-Length': Buffer.byteLength(data) } : {}) } },
+      (res) => {
+        let text = '';
+        res.on('data', (c) => { text += c; });
+        res.on('end', () => {
+          let parsed;
+          try { parsed = text ? JSON.parse(text) : undefined; } catch (_) { parsed = undefined; }
+          resolve({ status: res.statusCode, body: parsed, text });
+        });
+      });
+      req.on('error', reject);
+      if (data) req.write(data);
+      req.end();
+    });
+  }
 }
 
 // A random loopback address (127.x.y.z), so parallel test runs never share fixed ports.

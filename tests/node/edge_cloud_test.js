@@ -1,0 +1,168 @@
+// outpost-hub linked to outpost-cloud, with the official Node SDK as modules:
+// - the $edgeHub twin (routes) comes from the cloud; modules authenticate from the cloud's
+//   device scope (the hub's identities file is empty);
+// - telemetry routed to $upstream lands in the cloud with its ids and properties;
+// - a desired patch made through the cloud's REST API reaches the module, and its reported
+//   patch is visible through the REST API;
+// - offline: the cloud is stopped, A keeps publishing (high and low priority, and some with a
+//   2 s TTL), the hub is kill -9'd and restarted while offline (modules authenticate from the
+//   encrypted cache), the cloud comes back: every message arrives, all high-priority ones
+//   before any low-priority one, the expired ones are counted and never delivered.
+//   usage: node edge_cloud_test.js <outpost-hub> <outpost-cloud>
+'use strict';
+const { ModuleClient, Message } = require('azure-iot-device');
+const { Mqtt } = require('azure-iot-device-mqtt');
+const fs = require('fs');
+const h = require('./lib/harness');
+
+const [hubBinary, cloudBinary] = process.argv.slice(2);
+const dir = h.tempDir('outpost-edge-cloud');
+const certs = h.makeCertificates(dir);
+const hostname = 'cloud.test';
+const deviceId = 'edge1';
+const cloud = new h.Cloud({ binary: cloudBinary, dir, hostname, certs,
+  listen: { mqtts: '127.0.0.1:0', http: '127.0.0.1:0' } });
+let hub;
+const clients = {};
+const keys = {};
+const inboxB = [];
+const desiredSeen = [];
+const counts = { hi: 10, lo: 10, ttl: 10, hiAfterRestart: 10 };
+
+async function openModule(name) {
+  const cs = `HostName=${hostname};DeviceId=${deviceId};ModuleId=${name};SharedAccessKey=${keys[name]};` +
+             `GatewayHostName=127.0.0.1:${hub.ports.mqtts}`;
+  const client = ModuleClient.fromConnectionString(cs, Mqtt);
+  await client.setOptions({ ca: fs.readFileSync(certs.ca, 'utf8') });
+  await h.withTimeout(`module ${name} to connect`, client.open(), 20000);
+  clients[name] = client;
+  return client;
+}
+
+async function send(output, id) {
+  const message = new Message(JSON.stringify({ id }));
+  message.messageId = id;
+  message.contentType = 'application/json';
+  message.contentEncoding = 'utf-8';
+  message.properties.add('kind', output);
+  await h.withTimeout(`send ${id}`, clients.A.sendOutputEvent(output, message), 20000);
+}
+
+async function cloudEvents() {
+  const r = await cloud.api('GET', `/events?from=start&deviceId=${deviceId}&limit=1000`);
+  if (r.status !== 200) throw new Error('events: ' + r.text);
+  return r.body.events;
+}
+
+async function hubStatus() {
+  const r = await hub.api('GET', '/status');
+  return r.body;
+}
+
+h.runSteps('edge+cloud', [
+  ['cloud starts; edge device, modules and $edgeHub routes are registered through the REST API', async () => {
+    await cloud.start();
+    let r = await cloud.api('PUT', `/devices/${deviceId}`, { deviceId, capabilities: { iotEdge: true } });
+    if (r.status !== 200) throw new Error('create edge: ' + r.text);
+    r = await cloud.api('GET', `/devices/${deviceId}/modules/$edgeHub`);
+    keys.$edgeHub = r.body.authentication.symmetricKey.primaryKey;
+    for (const m of ['A', 'B']) {
+      r = await cloud.api('PUT', `/devices/${deviceId}/modules/${m}`, { deviceId, moduleId: m });
+      if (r.status !== 200) throw new Error(`create ${m}: ` + r.text);
+      keys[m] = r.body.authentication.symmetricKey.primaryKey;
+    }
+    r = await cloud.api('PATCH', `/twins/${deviceId}/modules/$edgeHub`, { properties: { desired: {
+      schemaVersion: '1.1',
+      routes: {
+        hi: { route: 'FROM /messages/modules/A/outputs/hi INTO $upstream', priority: 0 },
+        lo: { route: 'FROM /messages/modules/A/outputs/lo INTO $upstream', priority: 5 },
+        ttl: { route: 'FROM /messages/modules/A/outputs/ttl INTO $upstream', priority: 1, timeToLiveSecs: 2 },
+        AtoB: 'FROM /messages/modules/A/outputs/local INTO BrokeredEndpoint("/modules/B/inputs/in1")',
+      },
+      storeAndForwardConfiguration: { timeToLiveSecs: 7200 } } } });
+    if (r.status !== 200) throw new Error('$edgeHub desired: ' + r.text);
+  }],
+  ['hub starts linked to the cloud, with an empty identities file', async () => {
+    hub = new h.Hub({ binary: hubBinary, dir, hostname, deviceId, certs, policyKey: h.randomKey(), identities: [],
+      routes: { none: 'FROM /messages/modules/nobody INTO $upstream' },
+      extraYaml: `upstream: { connection_string: "HostName=${hostname};DeviceId=${deviceId};ModuleId=$edgeHub;SharedAccessKey=${keys.$edgeHub}", ` +
+                 `mqtt: "127.0.0.1:${cloud.ports.mqtts}", api: "http://127.0.0.1:${cloud.ports.http}", ca: ${certs.ca} }` });
+    await hub.start();
+    await h.waitFor('the hub to go online', async () => (await hubStatus()).upstream === 'online', 20000, 100);
+    await h.waitFor('the cloud routes to be applied (lastDesiredStatus 200)', async () => {
+      const t = await cloud.api('GET', `/twins/${deviceId}/modules/$edgeHub`);
+      const reported = t.body && t.body.properties.reported;
+      return reported && reported.lastDesiredStatus && reported.lastDesiredStatus.code === 200;
+    }, 20000, 100);
+  }],
+  ['modules authenticate from the device scope; telemetry reaches the cloud with its ids', async () => {
+    await h.waitFor('A to connect (scope fetched)', async () => { try { await openModule('A'); return true; } catch (_) { return false; } }, 30000, 300);
+    const b = await openModule('B');
+    b.on('inputMessage', (input, msg) => { inboxB.push(msg); b.complete(msg, () => {}); });
+    await send('hi', 'online-1');
+    const event = await h.waitFor('the event in the cloud', async () => (await cloudEvents()).find((e) => e.systemProperties.messageId === 'online-1'), 20000, 100);
+    if (event.moduleId !== 'A' || event.applicationProperties.kind !== 'hi') throw new Error(JSON.stringify(event));
+    await send('local', 'local-1');
+    await h.waitFor('B to get the locally routed message', () => inboxB.find((m) => m.messageId === 'local-1'));
+  }],
+  ['a desired patch through the cloud REST API reaches B; B\'s reported patch is visible there', async () => {
+    const twin = await h.withTimeout('getTwin', clients.B.getTwin());
+    twin.on('properties.desired', (d) => desiredSeen.push(d));
+    const r = await cloud.api('PATCH', `/twins/${deviceId}/modules/B`, { properties: { desired: { threshold: 99 } } });
+    if (r.status !== 200) throw new Error(r.text);
+    await h.waitFor('B to get threshold 99', () => desiredSeen.find((d) => d.threshold === 99), 20000);
+    await h.withTimeout('reported', new Promise((resolve, reject) =>
+      twin.properties.reported.update({ applied: 99 }, (e) => (e ? reject(e) : resolve()))));
+    await h.waitFor('the reported patch in the cloud', async () => {
+      const t = await cloud.api('GET', `/twins/${deviceId}/modules/B`);
+      return t.body.properties.reported.applied === 99;
+    }, 20000, 100);
+  }],
+  ['cloud stops; A keeps publishing; the hub acknowledges from its store', async () => {
+    await cloud.stop();
+    await h.waitFor('the hub to notice', async () => (await hubStatus()).upstream === 'offline', 30000, 100);
+    for (let i = 0; i < counts.lo; ++i) await send('lo', `lo-${i}`);
+    for (let i = 0; i < counts.ttl; ++i) await send('ttl', `ttl-${i}`);
+    for (let i = 0; i < counts.hi; ++i) await send('hi', `hi-${i}`);
+  }],
+  ['hub is kill -9ed and restarted while offline; modules authenticate from the cache', async () => {
+    await hub.stop('SIGKILL');
+    await hub.start();
+    if ((await hubStatus()).upstream !== 'offline') throw new Error('the hub should be offline');
+    for (let i = 0; i < counts.hiAfterRestart; ++i) {
+      await h.waitFor(`A to send hi-after-${i}`, async () => { try { await send('hi', `hi-after-${i}`); return true; } catch (_) { return false; } }, 30000, 200);
+    }
+  }],
+  ['the 2 s TTL expires while offline: counted, not delivered', async () => {
+    await h.waitFor('ttl_expiry to count 10', async () => {
+      const m = /edgehub_messages_dropped_total\{[^}]*reason="ttl_expiry"[^}]*\} (\d+)/.exec(await hub.metrics());
+      return m && Number(m[1]) === counts.ttl;
+    }, 15000, 200);
+  }],
+  ['cloud returns: everything drains, high priority before low, nothing expired arrives', async () => {
+    await cloud.start();
+    const expected = 1 + counts.lo + counts.hi + counts.hiAfterRestart;
+    const events = await h.waitFor(`${expected} events in the cloud`, async () => {
+      const e = await cloudEvents();
+      return e.length >= expected && e;
+    }, 60000, 200);
+    const ids = events.map((e) => e.systemProperties.messageId);
+    const unique = new Set(ids);
+    for (let i = 0; i < counts.lo; ++i) if (!unique.has(`lo-${i}`)) throw new Error(`lo-${i} lost`);
+    for (let i = 0; i < counts.hi; ++i) if (!unique.has(`hi-${i}`)) throw new Error(`hi-${i} lost`);
+    for (let i = 0; i < counts.hiAfterRestart; ++i) if (!unique.has(`hi-after-${i}`)) throw new Error(`hi-after-${i} lost`);
+    if (ids.some((id) => id.startsWith('ttl-'))) throw new Error('an expired message was delivered');
+    const seq = (id) => events.find((e) => e.systemProperties.messageId === id).sequenceNumber;
+    const lastHigh = Math.max(...ids.filter((id) => id.startsWith('hi-')).map(seq));
+    const firstLow = Math.min(...ids.filter((id) => id.startsWith('lo-')).map(seq));
+    if (!(lastHigh < firstLow)) throw new Error(`priority order broken: last high ${lastHigh}, first low ${firstLow}`);
+    console.log(`     offline: ${counts.lo + counts.hi + counts.hiAfterRestart + counts.ttl} published, ` +
+                `${unique.size - 1} delivered after the outage (+1 before), ${counts.ttl} expired, ${ids.length - unique.size} duplicates`);
+  }],
+], async (failed) => {
+  for (const c of Object.values(clients)) { try { await c.close(); } catch (_) { /* closing */ } }
+  if (hub) await hub.stop();
+  await cloud.stop();
+  if (failed) console.log('--- hub log ---\n' + (hub ? hub.log().slice(-20000) : '') + '\n--- cloud log ---\n' + cloud.log().slice(-20000));
+  else fs.rmSync(dir, { recursive: true, force: true });
+});
