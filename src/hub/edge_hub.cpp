@@ -25,7 +25,7 @@ EdgeHub::EdgeHub(net::EventLoop& loop, EdgeHubSettings settings, store::MessageS
       endpoints_(store, settings_.device_id),
       methods_(loop),
       routes_(std::make_shared<routing::RouteTable>()),
-      durable_acks_(loop, [this](const DurableAck& ack) {
+      durable_acks_(loop, [this](DurableAck& ack) {
         auto c = ack.sender.lock();
         if (!c) return;
         if (ack.ok) {

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "outpost/iothub/username.h"
+#include "outpost/net/inbox.h"
 
 namespace outpost::hub {
 
@@ -59,10 +60,16 @@ struct UpstreamConnection::Shared : public ::mqtt::callback,
     if (completion == nullptr) return;
     std::unique_ptr<Completion> owned(completion);
     if (!alive) return;
-    loop.post([self = shared_from_this(), done = std::move(owned->done), ok] {
-      if (self->alive && done) done(ok);
-    });
+    completions.push({std::move(owned->done), ok});  // one loop wake-up per batch of PUBACKs
   }
+
+  struct Done {
+    std::function<void(bool)> done;
+    bool ok;
+  };
+  net::Inbox<Done> completions{loop, [this](Done& d) {
+                                 if (alive && d.done) d.done(d.ok);
+                               }};
 };
 
 struct UpstreamConnection::Client : ::mqtt::async_client {

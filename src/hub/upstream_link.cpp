@@ -243,6 +243,13 @@ void UpstreamLink::wake() { pump(); }
 
 void UpstreamLink::pump() {
   if (pumping_) return;  // a completion inside publish() must not re-enter
+  // Waiting for one sender's connection: re-reading the queues on every new message would
+  // cost a store read per message while offline. on_connected() pumps again.
+  if (blocked_on_) {
+    const auto it = links_.find(*blocked_on_);
+    if (it != links_.end() && !it->second.connection->connected()) return;
+    blocked_on_.reset();
+  }
   pumping_ = true;
   const auto* upstream = endpoints_.find("iothub");
   if (upstream != nullptr) {
@@ -270,6 +277,7 @@ void UpstreamLink::pump() {
           auto& l = link(*sender);
           if (!l.connection->connected()) {
             blocked = true;  // oldest first: wait for this sender's connection
+            blocked_on_ = sender->id();
             break;
           }
           cursor = entry.seq;

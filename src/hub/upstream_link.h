@@ -14,6 +14,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -110,6 +111,7 @@ class UpstreamLink {
   std::uint64_t next_rid_ = 1;
   bool online_ = false;
   bool pumping_ = false;
+  std::optional<std::string> blocked_on_;  // the sender whose connection the queue head waits for
   metrics::Counter* sent_upstream_ = nullptr;
   std::unique_ptr<net::Timer> housekeeping_;
   std::unique_ptr<net::Timer> reported_timer_;
