@@ -76,7 +76,7 @@ echo "hub queue while offline: $QUEUED messages; store $(metric "$HUB_HTTP" outp
 T0=$(date +%s.%N)
 "$BIN/outpost-cloud" --config cloud.yaml > cloud2.log 2>&1 & pids+=($!)
 # The hub reconnects on its own (backoff 1-60 s with jitter): time that separately.
-until [ "$(metric "$CLOUD_HTTP" outpost_cloud_telemetry_received_total 2>/dev/null || echo 0)" -gt 0 ]; do sleep 0.02; done
+until [ "$(metric "$CLOUD_HTTP" outpost_cloud_telemetry_received_total 2>/dev/null)" -gt 0 ]; do sleep 0.02; done
 T1=$(date +%s.%N)
 while [ "$(metric "$HUB_HTTP" edgehub_queue_length)" -gt 0 ]; do sleep 0.02; done
 T2=$(date +%s.%N)

@@ -10,7 +10,7 @@
 //   before any low-priority one, the expired ones are counted and never delivered.
 //   usage: node edge_cloud_test.js <outpost-hub> <outpost-cloud>
 'use strict';
-const { ModuleClient, Message } = require('azure-iot-device');
+const { Client: DeviceClient, ModuleClient, Message } = require('azure-iot-device');
 const { Mqtt } = require('azure-iot-device-mqtt');
 const fs = require('fs');
 const h = require('./lib/harness');
@@ -66,6 +66,10 @@ h.runSteps('edge+cloud', [
     if (r.status !== 200) throw new Error('create edge: ' + r.text);
     r = await cloud.api('GET', `/devices/${deviceId}/modules/$edgeHub`);
     keys.$edgeHub = r.body.authentication.symmetricKey.primaryKey;
+    const edge = (await cloud.api('GET', `/devices/${deviceId}`)).body;
+    r = await cloud.api('PUT', '/devices/leaf1', { deviceId: 'leaf1', deviceScope: edge.deviceScope });
+    if (r.status !== 200) throw new Error('create leaf1: ' + r.text);
+    keys.leaf1 = r.body.authentication.symmetricKey.primaryKey;
     for (const m of ['A', 'B']) {
       r = await cloud.api('PUT', `/devices/${deviceId}/modules/${m}`, { deviceId, moduleId: m });
       if (r.status !== 200) throw new Error(`create ${m}: ` + r.text);
@@ -104,6 +108,48 @@ h.runSteps('edge+cloud', [
     if (event.moduleId !== 'A' || event.applicationProperties.kind !== 'hi') throw new Error(JSON.stringify(event));
     await send('local', 'local-1');
     await h.waitFor('B to get the locally routed message', () => inboxB.find((m) => m.messageId === 'local-1'));
+  }],
+  ['the $edgeHub twin in the cloud reports the connected clients', async () => {
+    await h.waitFor('clients edge1/A and edge1/B reported Connected', async () => {
+      const t = await cloud.api('GET', `/twins/${deviceId}/modules/$edgeHub`);
+      const c = (t.body.properties.reported || {}).clients || {};
+      return c['edge1/A'] && c['edge1/A'].status === 'Connected' && c['edge1/B'] && c['edge1/B'].status === 'Connected';
+    }, 20000, 200);
+  }],
+  ['a direct method from the cloud reaches B through the hub; an absent module gives 404', async () => {
+    clients.B.onMethod('reset', (request, response) => response.send(200, { done: request.payload }, () => {}));
+    const r = await h.waitFor('B to answer reset', async () => {
+      const res = await cloud.api('POST', `/twins/${deviceId}/modules/B/methods`,
+        { methodName: 'reset', payload: { level: 2 }, responseTimeoutInSeconds: 10 });
+      return res.status === 200 && res.body.status === 200 && res;  // 404 until B's subscription is in
+    }, 20000, 200);
+    if (r.body.status !== 200 || r.body.payload.done.level !== 2) throw new Error(r.text);
+    const absent = await cloud.api('POST', `/twins/${deviceId}/modules/A/methods`,
+      { methodName: 'nothing', payload: null, responseTimeoutInSeconds: 5 });
+    if (absent.status !== 404 && !(absent.status === 200 && absent.body.status === 404))
+      throw new Error('a module that listens for no methods answered: ' + absent.text);
+  }],
+  ['a cloud-to-device message reaches leaf device leaf1 through the hub', async () => {
+    const cs = `HostName=${hostname};DeviceId=leaf1;SharedAccessKey=${keys.leaf1};GatewayHostName=127.0.0.1:${hub.ports.mqtts}`;
+    const leaf = DeviceClient.fromConnectionString(cs, Mqtt);
+    await leaf.setOptions({ ca: fs.readFileSync(certs.ca, 'utf8') });
+    clients.leaf1 = leaf;
+    const got = [];
+    leaf.on('message', (msg) => { got.push(msg); leaf.complete(msg, () => {}); });
+    await h.waitFor('leaf1 to connect', async () => { try { await leaf.open(); return true; } catch (_) { return false; } }, 30000, 300);
+    await h.waitFor('the C2D message at leaf1', async () => {
+      if (got.length === 0) {
+        await new Promise((resolve, reject) => {
+          const req = require('http').request({ host: '127.0.0.1', port: cloud.ports.http, method: 'POST',
+            path: '/devices/leaf1/messages/devicebound?api-version=2021-04-12',
+            headers: { Authorization: h.sasToken(hostname, cloud.ownerKey, 'iothubowner'), 'iothub-messageid': `c2d-${Date.now()}`,
+                       'iothub-app-valve': 'open' } }, (res) => { res.resume(); res.on('end', resolve); });
+          req.on('error', reject);
+          req.end('close the valve');
+        });
+      }
+      return got.find((m) => m.data.toString() === 'close the valve');
+    }, 30000, 1000);
   }],
   ['a desired patch through the cloud REST API reaches B; B\'s reported patch is visible there', async () => {
     const twin = await h.withTimeout('getTwin', clients.B.getTwin());
