@@ -12,20 +12,6 @@
 namespace outpost::cloud {
 namespace {
 
-std::string resolve(const std::string& file, const std::string& path) {
-  if (path.empty() || std::filesystem::path(path).is_absolute()) return path;
-  return (std::filesystem::path(file).parent_path() / path).lexically_normal().string();
-}
-
-std::optional<std::string> address(const ConfigNode& listen, std::string_view key) {
-  auto value = listen.optional_string(key);
-  if (value) {
-    auto parsed = net::parse_host_port(*value);
-    if (!parsed) listen.child(key).fail(parsed.error());
-  }
-  return value;
-}
-
 std::int64_t non_negative(const ConfigNode& node, std::string_view key, std::int64_t fallback) {
   const auto value = node.integer_or(key, fallback);
   if (value < 0) node.child(key).fail("must not be negative");
@@ -53,11 +39,11 @@ CloudConfig load_cloud_config(const std::string& file) {
   const auto listen = root.child("listen");
   if (!listen.defined()) root.fail("missing required key 'listen'");
   listen.expect_only({"mqtts", "wss", "mqtt", "https", "http"});
-  c.listen_mqtts = address(listen, "mqtts");
-  c.listen_wss = address(listen, "wss");
-  c.listen_mqtt = address(listen, "mqtt");
-  c.listen_https = address(listen, "https");
-  c.listen_http = address(listen, "http");
+  c.listen_mqtts = net::config_address(listen, "mqtts");
+  c.listen_wss = net::config_address(listen, "wss");
+  c.listen_mqtt = net::config_address(listen, "mqtt");
+  c.listen_https = net::config_address(listen, "https");
+  c.listen_http = net::config_address(listen, "http");
   if (!c.listen_mqtts && !c.listen_wss && !c.listen_mqtt) listen.fail("at least one of mqtts, wss, mqtt is required");
   if (!c.listen_https && !c.listen_http) listen.fail("at least one of https, http is required (the service API)");
 
@@ -65,15 +51,15 @@ CloudConfig load_cloud_config(const std::string& file) {
   tls.expect_only({"cert", "key"});
   if (c.listen_mqtts || c.listen_wss || c.listen_https) {
     if (!tls.defined()) root.fail("tls: cert and key are required by the mqtts, wss and https listeners");
-    c.tls_cert = resolve(file, tls.string("cert"));
-    c.tls_key = resolve(file, tls.string("key"));
+    c.tls_cert = resolve_config_path(file, tls.string("cert"));
+    c.tls_key = resolve_config_path(file, tls.string("key"));
     for (const auto& [key, path] : {std::pair{"cert", c.tls_cert}, std::pair{"key", c.tls_key}})
       if (!std::filesystem::exists(path)) tls.child(key).fail(fmt::format("no such file: {}", path));
   }
 
   const auto storage = root.child("storage");
   storage.expect_only({"folder"});
-  s.storage_folder = resolve(file, storage.string("folder"));
+  s.storage_folder = resolve_config_path(file, storage.string("folder"));
 
   const auto telemetry = root.child("telemetry");
   telemetry.expect_only({"retention", "fsync", "stream_heartbeat_secs"});

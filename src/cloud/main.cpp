@@ -27,16 +27,6 @@ int usage(int code) {
   return code;
 }
 
-void write_ready_file(const std::string& file, const nlohmann::json& ports) {
-  if (file.empty()) return;
-  const auto tmp = file + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << ports.dump() << "\n";
-  }
-  std::filesystem::rename(tmp, file);
-}
-
 int print_connection_string(const cloud::CloudConfig& config, const std::string& policy) {
   net::EventLoop loop;
   cloud::Cloud cloud(loop, config.settings);

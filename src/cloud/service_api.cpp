@@ -16,19 +16,6 @@ namespace outpost::cloud {
 
 using nlohmann::json;
 
-std::vector<std::string> split_path(const std::string& path) {
-  std::vector<std::string> parts;
-  std::size_t start = 0;
-  while (start <= path.size()) {
-    const auto slash = path.find('/', start);
-    const auto end = slash == std::string::npos ? path.size() : slash;
-    if (end > start) parts.push_back(path.substr(start, end - start));
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
-  return parts;
-}
-
 net::HttpResponse error_response(const CloudError& error) {
   const json body{{"Message", "ErrorCode:" + error.code + ";" + error.message},
                   {"ExceptionMessage", "Tracking ID:" + random_hex_id(16) + "-G:0-TimeStamp:" +
@@ -84,7 +71,7 @@ json ServiceApi::module_document(const ModuleRecord& module) {
 
 void ServiceApi::handle(const net::HttpRequest& request, Reply reply) {
   // Count every answer by operation and status.
-  const auto parts = split_path(request.path);
+  const auto parts = request.path_segments();
   std::string operation = request.method + " /" + (parts.empty() ? std::string() : parts[0]);
   Reply counted = [this, operation, reply = std::move(reply)](net::HttpResponse response) {
     cloud_.metrics().api_requests(operation, response.status).inc();

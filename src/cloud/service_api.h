@@ -63,6 +63,4 @@ class ServiceApi {
   Cloud& cloud_;
 };
 
-std::vector<std::string> split_path(const std::string& path);
-
 }  // namespace outpost::cloud

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -196,6 +197,21 @@ nlohmann::json parse_json_text(std::string_view text, const std::string& file_na
 
 nlohmann::json load_json_file(const std::string& file) {
   return parse_json_text(read_file_or_throw(file), file);
+}
+
+std::string resolve_config_path(const std::string& config_file, const std::string& path) {
+  if (path.empty() || std::filesystem::path(path).is_absolute()) return path;
+  return (std::filesystem::path(config_file).parent_path() / path).lexically_normal().string();
+}
+
+void write_ready_file(const std::string& file, const nlohmann::json& content) {
+  if (file.empty()) return;
+  const auto tmp = file + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << content.dump() << "\n";
+  }
+  std::filesystem::rename(tmp, file);
 }
 
 std::optional<std::string> env_var(const char* name) {

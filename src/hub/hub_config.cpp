@@ -13,20 +13,6 @@
 namespace outpost::hub {
 namespace {
 
-std::string resolve(const std::string& file, const std::string& path) {
-  if (path.empty() || std::filesystem::path(path).is_absolute()) return path;
-  return (std::filesystem::path(file).parent_path() / path).lexically_normal().string();
-}
-
-std::optional<std::string> address(const ConfigNode& listen, std::string_view key) {
-  auto value = listen.optional_string(key);
-  if (value) {
-    auto parsed = net::parse_host_port(*value);
-    if (!parsed) listen.child(key).fail(parsed.error());
-  }
-  return value;
-}
-
 }  // namespace
 
 HubConfig load_hub_config(const std::string& file) {
@@ -44,11 +30,11 @@ HubConfig load_hub_config(const std::string& file) {
 
   const auto listen = root.child("listen");
   listen.expect_only({"mqtt", "mqtts", "wss", "metrics", "https"});
-  c.listen_mqtt = address(listen, "mqtt");
-  c.listen_mqtts = address(listen, "mqtts");
-  c.listen_wss = address(listen, "wss");
-  c.listen_metrics = address(listen, "metrics");
-  c.listen_https = address(listen, "https");
+  c.listen_mqtt = net::config_address(listen, "mqtt");
+  c.listen_mqtts = net::config_address(listen, "mqtts");
+  c.listen_wss = net::config_address(listen, "wss");
+  c.listen_metrics = net::config_address(listen, "metrics");
+  c.listen_https = net::config_address(listen, "https");
   if (!c.listen_mqtt && !c.listen_mqtts && !c.listen_wss)
     root.fail("listen: at least one of mqtt, mqtts, wss is required");
 
@@ -56,13 +42,13 @@ HubConfig load_hub_config(const std::string& file) {
   tls.expect_only({"cert", "key"});
   if (c.listen_mqtts || c.listen_wss || c.listen_https) {
     if (!tls.defined()) root.fail("tls: cert and key are required by the mqtts/wss/https listeners");
-    c.tls_cert = resolve(file, tls.string("cert"));
-    c.tls_key = resolve(file, tls.string("key"));
+    c.tls_cert = resolve_config_path(file, tls.string("cert"));
+    c.tls_key = resolve_config_path(file, tls.string("key"));
   }
 
   const auto storage = root.child("storage");
   storage.expect_only({"folder", "max_bytes", "fsync"});
-  c.storage_folder = resolve(file, storage.optional_string("folder").value_or(env_var("StorageFolder").value_or("")));
+  c.storage_folder = resolve_config_path(file, storage.optional_string("folder").value_or(env_var("StorageFolder").value_or("")));
   if (c.storage_folder.empty()) root.fail("missing 'storage.folder' (or StorageFolder)");
   const auto max_bytes = storage.integer_or("max_bytes", 0);
   if (max_bytes < 0) storage.child("max_bytes").fail("must not be negative");
@@ -73,8 +59,8 @@ HubConfig load_hub_config(const std::string& file) {
   else if (fsync == "never") c.fsync = store::FsyncPolicy::never;
   else storage.child("fsync").fail(fmt::format("expected group, always or never, got '{}'", fsync));
 
-  c.identities_file = resolve(file, root.string("identities"));
-  c.desired_file = resolve(file, root.string("desired"));
+  c.identities_file = resolve_config_path(file, root.string("identities"));
+  c.desired_file = resolve_config_path(file, root.string("desired"));
   c.log_level = root.optional_string("log_level").value_or(env_var("RuntimeLogLevel").value_or("info"));
   if (!parse_log_level(c.log_level))
     root.fail(fmt::format("log_level '{}': expected trace, debug, info, warning, error or fatal", c.log_level));
@@ -115,7 +101,7 @@ HubConfig load_hub_config(const std::string& file) {
     u.edgehub_key = *cs->shared_access_key;
     u.mqtt_address = upstream.string_or("mqtt", cs->host_name + ":8883");
     if (auto parsed = net::parse_host_port(u.mqtt_address); !parsed) upstream.child("mqtt").fail(parsed.error());
-    u.ca_file = resolve(file, upstream.string_or("ca", ""));
+    u.ca_file = resolve_config_path(file, upstream.string_or("ca", ""));
     u.api_base = upstream.string_or("api", "https://" + cs->host_name);
     if (u.api_base.rfind("https://", 0) != 0 && u.api_base.rfind("http://", 0) != 0)
       upstream.child("api").fail("must be an http:// or https:// URL");

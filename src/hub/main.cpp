@@ -37,17 +37,6 @@ routing::EdgeHubConfig load_desired(const std::string& file) {
   return std::move(*config);
 }
 
-// Tells a supervisor (or a test) the bound ports, e.g. {"mqtt":41733,"metrics":40411}.
-void write_ready_file(const std::string& file, const nlohmann::json& ports) {
-  if (file.empty()) return;
-  const auto tmp = file + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << ports.dump() << "\n";
-  }
-  std::filesystem::rename(tmp, file);
-}
-
 int run(const hub::HubConfig& config, bool check_only, const std::string& ready_file) {
   auto identities = hub::IdentityRegistry::load_file(config.identities_file);
   auto desired = load_desired(config.desired_file);

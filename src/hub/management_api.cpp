@@ -14,19 +14,6 @@ HttpResponse error(int status, int code, std::string message) {
   return HttpResponse::json(status, nlohmann::json{{"errorCode", code}, {"message", std::move(message)}}.dump());
 }
 
-std::vector<std::string> split_path(const std::string& path) {
-  std::vector<std::string> parts;
-  std::size_t start = 1;
-  while (start <= path.size()) {
-    const auto slash = path.find('/', start);
-    const auto end = slash == std::string::npos ? path.size() : slash;
-    if (end > start) parts.push_back(path.substr(start, end - start));
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
-  return parts;
-}
-
 }  // namespace
 
 ManagementApi::ManagementApi(EdgeHub& hub, HubMetrics& metrics, std::string hostname,
@@ -67,7 +54,7 @@ void ManagementApi::handle(net::HttpRequest&& request, net::HttpResponder respon
     const auto slash = caller->find('/');
     const iothub::Identity identity{caller->substr(0, slash),
                                     slash == std::string::npos ? std::nullopt : std::optional(caller->substr(slash + 1))};
-    const auto parts = split_path(request.path);
+    const auto parts = request.path_segments();
     const bool is_method_call = request.method == "POST" && parts.size() >= 3 && parts[0] == "twins" &&
                                 parts.back() == "methods";
     if (!is_method_call || !hub_.verify_token(identity, request.header("Authorization").value_or(""))) {
@@ -84,7 +71,7 @@ void ManagementApi::handle(net::HttpRequest&& request, net::HttpResponder respon
     responder.send(error(401, 401002, *denied));
     return;
   }
-  const auto parts = split_path(request.path);
+  const auto parts = request.path_segments();
   // /twins/{d}[/modules/{m}][/methods]
   if (!parts.empty() && parts[0] == "twins" && parts.size() >= 2) {
     iothub::Identity identity{parts[1], std::nullopt};

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "mqtt/session.h"
+#include "net/acceptor.h"
 #include "net/asio_loop.h"
 #include "outpost/net/address.h"
 
@@ -42,18 +43,9 @@ struct Server::Impl {
 
 Result<std::uint16_t> Server::Impl::listen(std::string_view host_port, ListenerKind kind,
                                            std::shared_ptr<net::TlsServerContext> tls) {
-  auto address = net::parse_host_port(host_port);
-  if (!address) return make_error(address.error());
-  error_code ec;
-  const auto ip = asio::ip::make_address(address->host, ec);
-  if (ec) return make_error(fmt::format("listen address '{}': not an IP address", address->host));
-  auto acceptor = std::make_shared<tcp::acceptor>(io);
-  const tcp::endpoint endpoint(ip, address->port);
-  acceptor->open(endpoint.protocol(), ec);
-  if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor->bind(endpoint, ec);
-  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return make_error(fmt::format("cannot listen on {}: {}", host_port, ec.message()));
+  auto opened = net::open_acceptor(io, host_port);
+  if (!opened) return make_error(opened.error());
+  auto acceptor = *opened;
   const auto port = acceptor->local_endpoint().port();
   acceptors.push_back(acceptor);
   asio::co_spawn(io, accept_loop(acceptor, kind, std::move(tls)), asio::detached);

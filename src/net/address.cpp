@@ -39,4 +39,13 @@ Result<HostPort> parse_host_port(std::string_view text) {
   return out;
 }
 
+std::optional<std::string> config_address(const ConfigNode& node, std::string_view key) {
+  auto value = node.optional_string(key);
+  if (value) {
+    auto parsed = parse_host_port(*value);
+    if (!parsed) node.child(key).fail(parsed.error());
+  }
+  return value;
+}
+
 }  // namespace outpost::net

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "net/acceptor.h"
 #include "net/asio_loop.h"
 #include "net/http_takeover.h"
 #include "outpost/core/encoding.h"
@@ -40,6 +41,19 @@ std::optional<std::string> HttpRequest::query_param(const std::string& name) con
   const auto it = query.find(name);
   if (it == query.end()) return std::nullopt;
   return it->second;
+}
+
+std::vector<std::string> HttpRequest::path_segments() const {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const auto slash = path.find('/', start);
+    const auto end = slash == std::string::npos ? path.size() : slash;
+    if (end > start) parts.push_back(path.substr(start, end - start));
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return parts;
 }
 
 HttpResponse HttpResponse::text(int status, std::string body, std::string content_type) {
@@ -354,18 +368,9 @@ HttpServer::HttpServer(EventLoop& loop, HttpHandler handler, HttpServerOptions o
 HttpServer::~HttpServer() { stop(); }
 
 Result<std::uint16_t> HttpServer::listen(std::string_view host_port, std::shared_ptr<TlsServerContext> tls) {
-  auto address = parse_host_port(host_port);
-  if (!address) return make_error(address.error());
-  error_code ec;
-  const auto ip = asio::ip::make_address(address->host, ec);
-  if (ec) return make_error(fmt::format("listen address '{}': not an IP address", address->host));
-  auto acceptor = std::make_shared<tcp::acceptor>(impl_->io);
-  const tcp::endpoint endpoint(ip, address->port);
-  acceptor->open(endpoint.protocol(), ec);
-  if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor->bind(endpoint, ec);
-  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return make_error(fmt::format("cannot listen on {}: {}", host_port, ec.message()));
+  auto opened = open_acceptor(impl_->io, host_port);
+  if (!opened) return make_error(opened.error());
+  auto acceptor = *opened;
   impl_->acceptors.push_back(acceptor);
   asio::co_spawn(impl_->io, accept_loop(impl_->context, impl_->io, acceptor, std::move(tls)), asio::detached);
   return acceptor->local_endpoint().port();

@@ -64,6 +64,13 @@ ConfigNode parse_yaml(std::string_view text, const std::string& file_name);
 nlohmann::json load_json_file(const std::string& file);
 nlohmann::json parse_json_text(std::string_view text, const std::string& file_name);
 
+// `path` as written in `config_file`: absolute stays, relative is taken from the file's folder.
+std::string resolve_config_path(const std::string& config_file, const std::string& path);
+
+// Writes `content` to `file` atomically (temp file + rename): how daemons tell a supervisor
+// or a test which ports they bound. Nothing happens when `file` is empty.
+void write_ready_file(const std::string& file, const nlohmann::json& content);
+
 // Reads an environment variable; nullopt when unset or empty.
 std::optional<std::string> env_var(const char* name);
 

@@ -1,9 +1,11 @@
 // "host:port" listen/connect addresses as written in config files.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "outpost/core/config.h"
 #include "outpost/core/result.h"
 
 namespace outpost::net {
@@ -16,5 +18,8 @@ struct HostPort {
 
 // "127.0.0.1:1883", "[::1]:8883", "localhost:0". Errors name the problem.
 Result<HostPort> parse_host_port(std::string_view text);
+
+// An optional "host:port" in a config file; a malformed one is a ConfigError at its line.
+std::optional<std::string> config_address(const ConfigNode& node, std::string_view key);
 
 }  // namespace outpost::net

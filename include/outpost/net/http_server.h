@@ -32,6 +32,7 @@ struct HttpRequest {
 
   std::optional<std::string> header(std::string_view name) const;  // case-insensitive
   std::optional<std::string> query_param(const std::string& name) const;
+  std::vector<std::string> path_segments() const;  // "/twins/d/modules/m" -> {twins, d, modules, m}
 };
 
 struct HttpResponse {

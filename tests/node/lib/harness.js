@@ -40,6 +40,28 @@ function sasToken(resource, key, policy, ttlSeconds = 3600) {
   return token;
 }
 
+// One JSON request to 127.0.0.1:port; resolves {status, body (parsed or undefined), text}.
+function httpJson(port, method, pathAndQuery, authorization, body) {
+  const data = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path: pathAndQuery,
+      headers: { Authorization: authorization, 'Content-Type': 'application/json',
+                 ...(data ? { 'Content-Length': Buffer.byteLength(data) } : {}) } },
+    (res) => {
+      let text = '';
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => {
+        let parsed;
+        try { parsed = text ? JSON.parse(text) : undefined; } catch (_) { parsed = undefined; }
+        resolve({ status: res.statusCode, body: parsed, text });
+      });
+    });
+    req.on('error', reject);
+    if (data) req.write(data);
+    req.end();
+  });
+}
+
 async function waitFor(what, condition, timeoutMs = 10000, intervalMs = 20) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -108,20 +130,7 @@ class Hub {
 
   // A call to the hub's management API (IoT Hub service REST shape).
   api(method, pathAndQuery, body) {
-    const token = sasToken(this.hostname, this.policyKey, 'iothubowner');
-    const data = body === undefined ? undefined : JSON.stringify(body);
-    return new Promise((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: this.ports.metrics, method, path: pathAndQuery,
-        headers: { Authorization: token, 'Content-Type': 'application/json', ...(data ? { 'Content-Length': Buffer.byteLength(data) } : {}) } },
-      (res) => {
-        let text = '';
-        res.on('data', (c) => { text += c; });
-        res.on('end', () => resolve({ status: res.statusCode, body: text ? JSON.parse(text) : undefined, text }));
-      });
-      req.on('error', reject);
-      if (data) req.write(data);
-      req.end();
-    });
+    return httpJson(this.ports.metrics, method, pathAndQuery, sasToken(this.hostname, this.policyKey, 'iothubowner'), body);
   }
 
   metrics() {
@@ -192,25 +201,9 @@ class Cloud {
   // A call to the service REST API over the plain-HTTP listener, as iothubowner.
   api(method, pathAndQuery, body) {
     if (!this.ownerKey) this.ownerKey = /SharedAccessKey=([^;]+)/.exec(this.connectionString())[1];
-    const token = sasToken(this.hostname, this.ownerKey, 'iothubowner');
-    const data = body === undefined ? undefined : JSON.stringify(body);
     const sep = pathAndQuery.includes('?') ? '&' : '?';
-    return new Promise((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: this.ports.http, method, path: pathAndQuery + sep + 'api-version=2021-04-12',
-        headers: { Authorization: token, 'Content-Type': 'application/json', ...(data ? { 'Content-Length': Buffer.byteLength(data) } : {}) } },
-      (res) => {
-        let text = '';
-        res.on('data', (c) => { text += c; });
-        res.on('end', () => {
-          let parsed;
-          try { parsed = text ? JSON.parse(text) : undefined; } catch (_) { parsed = undefined; }
-          resolve({ status: res.statusCode, body: parsed, text });
-        });
-      });
-      req.on('error', reject);
-      if (data) req.write(data);
-      req.end();
-    });
+    return httpJson(this.ports.http, method, pathAndQuery + sep + 'api-version=2021-04-12',
+      sasToken(this.hostname, this.ownerKey, 'iothubowner'), body);
   }
 }
 
