@@ -80,14 +80,50 @@ function withTimeout(what, promise, timeoutMs = 10000) {
   ]);
 }
 
-// Runs outpost-hub with a generated hub.yaml; `start()` resolves with the bound ports.
-class Hub {
+// One of our daemons run with `--config F --ready-file R`: start() resolves with the ports
+// it bound and pins them in the config, so a restart comes back where its clients expect it
+// (as a real gateway or cloud does).
+class Daemon {
+  constructor(name, binary, configFile, readyFile, logFile) {
+    Object.assign(this, { name, binary, configFile, readyFile, logFile });
+  }
+
+  async start() {
+    try { fs.unlinkSync(this.readyFile); } catch (_) { /* first start */ }
+    const log = fs.openSync(this.logFile, 'a');
+    this.process = spawn(this.binary, ['--config', this.configFile, '--ready-file', this.readyFile],
+      { stdio: ['ignore', log, log] });
+    this.exited = false;
+    this.process.on('exit', () => { this.exited = true; });
+    this.ports = await waitFor(`${this.name} to report its ports`, () => {
+      if (this.exited) throw new Error(`${this.name} exited:\n` + fs.readFileSync(this.logFile, 'utf8'));
+      return fs.existsSync(this.readyFile) && JSON.parse(fs.readFileSync(this.readyFile, 'utf8'));
+    });
+    let yaml = fs.readFileSync(this.configFile, 'utf8');
+    for (const [key, port] of Object.entries(this.ports)) {
+      yaml = yaml.replace(new RegExp(`${key}: "([0-9.]+):0"`), `${key}: "$1:${port}"`);
+    }
+    fs.writeFileSync(this.configFile, yaml);
+    return this.ports;
+  }
+
+  async stop(signal = 'SIGTERM') {
+    if (!this.process || this.exited) return;
+    this.process.kill(signal);
+    await waitFor(`${this.name} to exit`, () => this.exited, 10000);
+  }
+
+  log() { return fs.existsSync(this.logFile) ? fs.readFileSync(this.logFile, 'utf8') : ''; }
+}
+
+// Runs outpost-hub with a generated hub.yaml.
+class Hub extends Daemon {
   constructor({ binary, dir, hostname, deviceId, identities, routes, certs, policyKey, extraYaml = '', wss = '127.0.0.1:0', mqtts = '127.0.0.1:0' }) {
-    Object.assign(this, { binary, dir, hostname, deviceId, certs, policyKey });
+    super('outpost-hub', binary, path.join(dir, 'hub.yaml'), path.join(dir, 'ready.json'), path.join(dir, 'hub.log'));
+    Object.assign(this, { dir, hostname, deviceId, certs, policyKey });
     fs.writeFileSync(path.join(dir, 'identities.json'), JSON.stringify(identities, null, 2));
     fs.writeFileSync(path.join(dir, 'edgehub.json'), JSON.stringify({
       schemaVersion: '1.1', routes, storeAndForwardConfiguration: { timeToLiveSecs: 7200 } }, null, 2));
-    this.configFile = path.join(dir, 'hub.yaml');
     fs.writeFileSync(this.configFile, [
       `hostname: ${hostname}`,
       `device_id: ${deviceId}`,
@@ -100,32 +136,6 @@ class Hub {
       `management: { policies: [ { name: iothubowner, primary_key: "${policyKey}" } ] }`,
       extraYaml,
     ].join('\n') + '\n');
-    this.readyFile = path.join(dir, 'ready.json');
-    this.logFile = path.join(dir, 'hub.log');
-  }
-
-  async start() {
-    try { fs.unlinkSync(this.readyFile); } catch (_) { /* first start */ }
-    const log = fs.openSync(this.logFile, 'a');
-    this.process = spawn(this.binary, ['--config', this.configFile, '--ready-file', this.readyFile],
-      { stdio: ['ignore', log, log] });
-    this.exited = false;
-    this.process.on('exit', () => { this.exited = true; });
-    this.ports = await waitFor('outpost-hub to report its ports', () => {
-      if (this.exited) throw new Error('outpost-hub exited:\n' + fs.readFileSync(this.logFile, 'utf8'));
-      return fs.existsSync(this.readyFile) && JSON.parse(fs.readFileSync(this.readyFile, 'utf8'));
-    });
-    // A restart must come back on the same ports, as a real gateway does: pin them.
-    let yaml = fs.readFileSync(this.configFile, 'utf8');
-    for (const [name, port] of Object.entries(this.ports)) yaml = yaml.replace(`${name}: "127.0.0.1:0"`, `${name}: "127.0.0.1:${port}"`);
-    fs.writeFileSync(this.configFile, yaml);
-    return this.ports;
-  }
-
-  async stop(signal = 'SIGTERM') {
-    if (!this.process || this.exited) return;
-    this.process.kill(signal);
-    await waitFor('outpost-hub to exit', () => this.exited, 10000);
   }
 
   // A call to the hub's management API (IoT Hub service REST shape).
@@ -142,16 +152,14 @@ class Hub {
       }).on('error', reject);
     });
   }
-
-  log() { return fs.existsSync(this.logFile) ? fs.readFileSync(this.logFile, 'utf8') : ''; }
 }
 
-// Runs outpost-cloud with a generated cloud.yaml; `start()` resolves with the bound ports.
+// Runs outpost-cloud with a generated cloud.yaml.
 // `listen` maps listener names (mqtts, wss, mqtt, https, http) to host:port.
-class Cloud {
+class Cloud extends Daemon {
   constructor({ binary, dir, hostname, listen, certs, extraYaml = '' }) {
-    Object.assign(this, { binary, dir, hostname, certs });
-    this.configFile = path.join(dir, 'cloud.yaml');
+    super('outpost-cloud', binary, path.join(dir, 'cloud.yaml'), path.join(dir, 'cloud-ready.json'), path.join(dir, 'cloud.log'));
+    Object.assign(this, { dir, hostname, certs });
     const listeners = Object.entries(listen).map(([k, v]) => `${k}: "${v}"`).join(', ');
     fs.writeFileSync(this.configFile, [
       `hostname: ${hostname}`,
@@ -162,8 +170,6 @@ class Cloud {
       'log_level: debug',
       extraYaml,
     ].join('\n') + '\n');
-    this.readyFile = path.join(dir, 'cloud-ready.json');
-    this.logFile = path.join(dir, 'cloud.log');
   }
 
   // The service connection string of a policy (creates the policies on the first start).
@@ -171,32 +177,6 @@ class Cloud {
     return execFileSync(this.binary, ['--config', this.configFile, '--print-connection-string', policy],
       { encoding: 'utf8' }).trim();
   }
-
-  async start() {
-    try { fs.unlinkSync(this.readyFile); } catch (_) { /* first start */ }
-    const log = fs.openSync(this.logFile, 'a');
-    this.process = spawn(this.binary, ['--config', this.configFile, '--ready-file', this.readyFile],
-      { stdio: ['ignore', log, log] });
-    this.exited = false;
-    this.process.on('exit', () => { this.exited = true; });
-    this.ports = await waitFor('outpost-cloud to report its ports', () => {
-      if (this.exited) throw new Error('outpost-cloud exited:\n' + fs.readFileSync(this.logFile, 'utf8'));
-      return fs.existsSync(this.readyFile) && JSON.parse(fs.readFileSync(this.readyFile, 'utf8'));
-    });
-    // A restarted cloud comes back where its clients expect it: pin the ports.
-    let yaml = fs.readFileSync(this.configFile, 'utf8');
-    for (const [name, port] of Object.entries(this.ports)) yaml = yaml.replace(new RegExp(`${name}: "([0-9.]+):0"`), `${name}: "$1:${port}"`);
-    fs.writeFileSync(this.configFile, yaml);
-    return this.ports;
-  }
-
-  async stop(signal = 'SIGTERM') {
-    if (!this.process || this.exited) return;
-    this.process.kill(signal);
-    await waitFor('outpost-cloud to exit', () => this.exited, 10000);
-  }
-
-  log() { return fs.existsSync(this.logFile) ? fs.readFileSync(this.logFile, 'utf8') : ''; }
 
   // A call to the service REST API over the plain-HTTP listener, as iothubowner.
   api(method, pathAndQuery, body) {
