@@ -69,8 +69,14 @@ void SyncThread::request_background_work() {
 }
 
 void SyncThread::request_background_work_later() {
-  std::lock_guard lock(mutex_);
-  background_later_ = true;
+  bool first = false;
+  {
+    std::lock_guard lock(mutex_);
+    first = !background_later_;
+    background_later_ = true;
+  }
+  // An idle thread must start its timer; once set, later requests need not wake it.
+  if (first) wake_.notify_one();
 }
 
 void SyncThread::flush() {
@@ -88,10 +94,12 @@ void SyncThread::run() {
            background_requested_;
   };
   for (;;) {
-    if (!background_later_)
-      wake_.wait(lock, has_work);
-    else if (!wake_.wait_for(lock, kLazyDelay, has_work))
-      background_requested_ = true;  // nothing else came along meanwhile
+    if (background_later_) {
+      if (!wake_.wait_for(lock, kLazyDelay, has_work)) background_requested_ = true;  // time's up
+    } else {
+      wake_.wait(lock, [&] { return has_work() || background_later_; });
+      if (!has_work()) continue;  // only a lazy request: wait for it with a timer
+    }
     const bool forced = flush_requested_ > flush_done_ || stopping_;
     if (!pending_.empty() || !unwritten_.empty() || forced) pass(lock, forced);
     // Between passes, so a steady stream of appends cannot starve it.

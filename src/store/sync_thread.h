@@ -1,6 +1,6 @@
 // Group commit. Writers buffer records in a segment under the store's lock (Segment::append),
 // then submit() their durability callback here; this thread writes every segment's buffer
-// (one pwrite each), fdatasyncs every segment written since its last sync, back to back,
+// (one pwritev each), fdatasyncs every segment written since its last sync, back to back,
 // and then runs the callbacks that pass covered, in submission order.
 //
 //   group  : one pass covers everything submitted before it started (optionally after

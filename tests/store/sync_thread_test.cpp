@@ -71,6 +71,18 @@ TEST_F(SyncThreadTest, BackgroundWorkRunsBetweenPasses) {
   EXPECT_GE(sync.fsyncs(), 1u);
 }
 
+TEST_F(SyncThreadTest, WorkRequestedForLaterRunsEvenWhenTheThreadIsIdle) {
+  std::atomic<int> runs{0};
+  SyncThread sync(FsyncPolicy::group, {}, [&] { ++runs; });
+  sync.flush();  // the thread has nothing to do and sleeps
+  sync.request_background_work_later();
+  sync.request_background_work_later();  // one run for both
+  ASSERT_TRUE(testing::wait_until([&] { return runs.load() >= 1; }))
+      << "work requested for later never ran on an idle thread";
+  sync.flush();
+  EXPECT_EQ(runs.load(), 1);
+}
+
 TEST_F(SyncThreadTest, BufferedBytesAreWrittenBeforeTheirCallbackRuns) {
   // Under `never` a callback means "the write reached the OS": the file must hold it then.
   SyncThread sync(FsyncPolicy::never, {}, [] {});
