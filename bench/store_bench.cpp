@@ -1,12 +1,14 @@
-// Store throughput: appends per second under each fsync policy, and read+ack throughput
-// from the cache and from disk. 256-byte bodies with a few properties, one queue.
+// Store throughput: appends per second under each fsync policy, read+ack throughput from
+// the cache and from disk, and what one append() costs the thread that calls it (the hub's
+// event loop). 256-byte bodies with a few properties, one queue.
 //
-//   outpost-store-bench [--dir PATH] [--messages N]
+//   outpost-store-bench [--dir PATH] [--messages N] [--only memory|append|latency|caller|read]
 //
 // The folder defaults to a fresh directory under the current one (so it is on the disk
 // being measured, not a tmpfs) and is removed afterwards.
 #include <malloc.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include <algorithm>
 #include <atomic>
@@ -15,6 +17,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -79,6 +82,62 @@ void bench_append(const std::filesystem::path& dir, FsyncPolicy policy, const ch
   std::printf("%-34s %9d msgs %8.3f s %10.0f msg/s %7.1f MB/s %8llu fsyncs\n", name, n, s, n / s,
               static_cast<double>(store->disk_bytes()) / s / 1e6,
               static_cast<unsigned long long>(fsyncs));
+}
+
+double thread_cpu_seconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+// What append() costs the calling thread: each call is timed on its own (messages,
+// targets and callbacks are built beforehand, outside the timing), and the thread's CPU
+// time is reported beside it. `per_second` > 0 paces the calls as the hub's loop would
+// issue them between other work; 0 issues them back to back. Each call carries a
+// durability callback, as the hub's do.
+void bench_caller_cost(const std::filesystem::path& dir, FsyncPolicy policy, const char* name,
+                       int n, int per_second) {
+  std::filesystem::remove_all(dir);
+  StoreOptions o;
+  o.folder = dir;
+  o.fsync = policy;
+  auto store = open_or_die(o);
+  const auto q = store->queue("bench");
+  std::vector<Message> messages;
+  for (int i = 0; i < 1024; ++i) messages.push_back(bench_message(i));
+  const std::vector<QueueTarget> targets{{q, 0}};
+  std::atomic<int> durable{0};
+  std::vector<std::function<void(bool)>> callbacks(static_cast<std::size_t>(n));
+  for (auto& c : callbacks) c = [&durable](bool ok) { if (!ok) std::abort(); durable.fetch_add(1); };
+  std::vector<double> nanos(static_cast<std::size_t>(n));
+  const auto interval = per_second > 0 ? std::chrono::nanoseconds(1'000'000'000 / per_second)
+                                       : std::chrono::nanoseconds(0);
+  const double cpu_start = thread_cpu_seconds();
+  double spent = 0;
+  auto next = Clock::now();
+  for (int i = 0; i < n; ++i) {
+    if (per_second > 0) {
+      next += interval;
+      while (Clock::now() < next) {}  // the loop's other work
+    }
+    const auto start = Clock::now();
+    const auto r = store->append(messages[static_cast<std::size_t>(i) % messages.size()], targets,
+                                 std::move(callbacks[static_cast<std::size_t>(i)]));
+    const auto took = std::chrono::duration<double, std::nano>(Clock::now() - start).count();
+    if (r.status != AppendStatus::accepted) std::abort();
+    nanos[static_cast<std::size_t>(i)] = took;
+    spent += took;
+  }
+  // Back to back, the thread does nothing but append: its CPU time per call is the cost.
+  const double cpu = per_second > 0 ? 0 : (thread_cpu_seconds() - cpu_start) / n * 1e9;
+  store->flush();
+  if (durable.load() != n) std::abort();
+  std::sort(nanos.begin(), nanos.end());
+  const auto at = [&](double p) { return nanos[static_cast<std::size_t>(p * (n - 1))]; };
+  std::printf("%-34s %9d msgs   mean %6.0f ns  p50 %6.0f  p99 %6.0f  p99.9 %7.0f ns", name, n,
+              spent / n, at(0.5), at(0.99), at(0.999));
+  if (per_second == 0) std::printf("  cpu %5.0f ns", cpu);
+  std::printf("\n");
 }
 
 // One message in flight at a time (a publisher waiting for each PUBACK): the time from
@@ -193,15 +252,19 @@ void bench_index_memory(const std::filesystem::path& dir, int n) {
 
 int main(int argc, char** argv) {
   std::string dir_arg;
+  std::string only;
   int n = 200'000;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--dir") == 0 && i + 1 < argc) dir_arg = argv[++i];
     else if (std::strcmp(argv[i], "--messages") == 0 && i + 1 < argc) n = std::atoi(argv[++i]);
+    else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) only = argv[++i];
     else {
-      std::fprintf(stderr, "usage: %s [--dir PATH] [--messages N]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--dir PATH] [--messages N] [--only memory|append|latency|caller|read]\n",
+                   argv[0]);
       return 2;
     }
   }
+  const auto run = [&](const char* part) { return only.empty() || only == part; };
   spdlog::set_level(spdlog::level::warn);
   std::string base = dir_arg.empty() ? "./store-bench-XXXXXX" : dir_arg + "/store-bench-XXXXXX";
   if (::mkdtemp(base.data()) == nullptr) {
@@ -210,12 +273,19 @@ int main(int argc, char** argv) {
   }
   const std::filesystem::path dir = std::filesystem::path(base) / "store";
   std::printf("store bench in %s, 256-byte bodies\n", base.c_str());
-  bench_index_memory(dir, n);  // first, before other runs leave freed memory around
-  bench_append(dir, FsyncPolicy::group, "append, group commit", n);
-  bench_append(dir, FsyncPolicy::always, "append, fsync always", std::max(1, n / 50));
-  bench_append(dir, FsyncPolicy::never, "append, never fsync", n);
-  bench_durable_latency(dir, std::max(100, n / 100));
-  bench_read_ack(dir, n);
+  if (run("memory")) bench_index_memory(dir, n);  // first, before other runs leave freed memory
+  if (run("append")) {
+    bench_append(dir, FsyncPolicy::group, "append, group commit", n);
+    bench_append(dir, FsyncPolicy::always, "append, fsync always", std::max(1, n / 50));
+    bench_append(dir, FsyncPolicy::never, "append, never fsync", n);
+  }
+  if (run("latency")) bench_durable_latency(dir, std::max(100, n / 100));
+  if (run("caller")) {
+    bench_caller_cost(dir, FsyncPolicy::group, "append() on caller, back to back", n, 0);
+    bench_caller_cost(dir, FsyncPolicy::group, "append() on caller, 40k/s", std::max(1, n / 4), 40'000);
+    bench_caller_cost(dir, FsyncPolicy::never, "append() on caller, never fsync", n, 0);
+  }
+  if (run("read")) bench_read_ack(dir, n);
   std::filesystem::remove_all(base);
   return 0;
 }

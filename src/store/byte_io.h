@@ -31,7 +31,9 @@ class ByteWriter {
 
  private:
   void put(std::uint64_t v, int size) {
-    for (int i = 0; i < size; ++i) out_.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+    char bytes[8];  // one append, not one push_back (and capacity check) per byte
+    for (int i = 0; i < size; ++i) bytes[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+    out_.append(bytes, static_cast<std::size_t>(size));
   }
   std::string& out_;
 };

@@ -1,3 +1,5 @@
+// CRC-32C: the portable table implementation, and the choice between it and the
+// hardware one (crc32c_hardware.cpp).
 #include "crc32c.h"
 
 #include <array>
@@ -32,6 +34,13 @@ inline std::uint32_t load_le32(const unsigned char* p) {
 }  // namespace
 
 std::uint32_t crc32c_extend(std::uint32_t crc, const void* data, std::size_t size) {
+  // Chosen on first use (a function-local static: safe even from other static initialisers).
+  static const auto impl = crc32c_hardware_available() ? &crc32c_extend_hardware
+                                                       : &crc32c_extend_portable;
+  return impl(crc, data, size);
+}
+
+std::uint32_t crc32c_extend_portable(std::uint32_t crc, const void* data, std::size_t size) {
   const auto* p = static_cast<const unsigned char*>(data);
   crc = ~crc;
   while (size >= 8) {

@@ -12,12 +12,22 @@ std::size_t MessageCache::cost_of(const Message& message) {
 void MessageCache::insert(Sequence seq, std::int64_t enqueued_at_ms,
                           std::shared_ptr<const Message> message) {
   const std::size_t cost = cost_of(*message);
-  if (cost > capacity_) return;
-  auto [it, inserted] = entries_.try_emplace(seq);
-  if (!inserted) bytes_ -= it->second.cost;
+  if (cost > capacity_ && seq < pinned_from_) return;
+  const auto it = entries_.try_emplace(entries_.end(), seq);  // mostly the newest: O(1)
+  if (it->second.message) bytes_ -= it->second.cost;  // already there: replaced
   it->second = CachedMessage{enqueued_at_ms, std::move(message), cost};
   bytes_ += cost;
-  while (bytes_ > capacity_ && !entries_.empty()) {
+  evict();
+}
+
+void MessageCache::pin_from(Sequence seq) {
+  const bool unpinned_some = seq > pinned_from_;
+  pinned_from_ = seq;
+  if (unpinned_some) evict();
+}
+
+void MessageCache::evict() {
+  while (bytes_ > capacity_ && !entries_.empty() && entries_.begin()->first < pinned_from_) {
     bytes_ -= entries_.begin()->second.cost;
     entries_.erase(entries_.begin());
   }

@@ -2,6 +2,10 @@
 // Bounded by an estimate of the bytes it holds; the oldest sequences go first, which for a
 // store-and-forward queue is what is least likely to be read again soon. Messages are
 // shared_ptr<const Message>: one copy however many queues deliver it.
+//
+// Entries from pin_from() on are *pinned*: appended but not yet written, so the cache is
+// the only place to read them from. They are kept whatever the capacity (even 0) and count
+// towards it once unpinned.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -24,6 +28,8 @@ class MessageCache {
   explicit MessageCache(std::size_t capacity_bytes) : capacity_(capacity_bytes) {}
 
   void insert(Sequence seq, std::int64_t enqueued_at_ms, std::shared_ptr<const Message> message);
+  // Pins every entry with a sequence >= `seq` (and unpins those below).
+  void pin_from(Sequence seq);
   const CachedMessage* find(Sequence seq) const;
   void erase(Sequence seq);
 
@@ -34,8 +40,11 @@ class MessageCache {
   static std::size_t cost_of(const Message& message);
 
  private:
+  void evict();
+
   std::map<Sequence, CachedMessage> entries_;
   std::size_t bytes_ = 0;
+  Sequence pinned_from_ = UINT64_MAX;
   std::size_t capacity_;
 };
 

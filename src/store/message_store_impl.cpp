@@ -61,23 +61,42 @@ Result<RecordLocation> MessageStoreImpl::write_locked(std::string_view frame) {
   return where;
 }
 
+namespace {
+
+bool has_duplicate_queue(const std::vector<QueueTarget>& targets) {
+  for (std::size_t i = 1; i < targets.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (targets[i].queue == targets[j].queue) return true;
+  return false;
+}
+
+}  // namespace
+
 AppendResult MessageStoreImpl::append(const Message& message,
                                       const std::vector<QueueTarget>& requested,
                                       std::function<void(bool ok)> on_durable) {
-  std::vector<QueueTarget> targets;
-  targets.reserve(requested.size());
-  for (const auto& t : requested)
-    if (std::none_of(targets.begin(), targets.end(), [&](const QueueTarget& u) { return u.queue == t.queue; }))
-      targets.push_back(t);
+  std::span<const QueueTarget> targets(requested);
+  std::vector<QueueTarget> unique;  // only when a queue is named twice, which is rare
+  if (has_duplicate_queue(requested)) {
+    for (const auto& t : requested)
+      if (std::none_of(unique.begin(), unique.end(), [&](const QueueTarget& u) { return u.queue == t.queue; }))
+        unique.push_back(t);
+    targets = unique;
+  }
   if (targets.empty()) {
     spdlog::error("store: append without a queue refused");
     return {AppendStatus::failed, 0};
   }
-  // Encode and copy outside the lock; only the sequence is filled in under it.
+  // Encoded outside the lock into a buffer this thread keeps (no allocation per append);
+  // under the lock only the sequence is filled in and the frame sealed.
+  thread_local std::string frame;
+  constexpr std::size_t kMaxKeptFrameBytes = 1 << 20;
+  if (frame.capacity() > kMaxKeptFrameBytes) std::string().swap(frame);  // after an outsized one
   const auto enqueued_at_ms = clock_.unix_millis();
-  std::string frame = encode_message_frame(0, enqueued_at_ms, targets, message);
-  std::shared_ptr<const Message> cached;
-  if (options_.cache_bytes > 0) cached = std::make_shared<const Message>(message);
+  encode_message_frame_unsealed(frame, enqueued_at_ms, targets, message);
+  // Always cached: until the sync thread has written the record, the cache is where read()
+  // finds it.
+  auto cached = std::make_shared<const Message>(message);
 
   std::lock_guard lock(mutex_);
   if (sync_->failed()) return {AppendStatus::failed, 0};
@@ -123,9 +142,13 @@ AppendResult MessageStoreImpl::append(const Message& message,
     queues_.at(t.queue).push_back(seq, t.expires_at_ms);
     if (t.expires_at_ms != 0) expiry_.push({t.expires_at_ms, seq, t.queue});
   }
-  if (cached) cache_.insert(seq, enqueued_at_ms, std::move(cached));
-  // Under the lock, so callbacks run in the order the records were written.
-  sync_->submit(segments_.active(), std::move(on_durable));
+  const auto& segment = segments_.active();
+  const std::uint64_t end = std::uint64_t{where->offset} + where->frame_bytes;
+  unwritten_.add(segment, seq, end);
+  cache_.pin_from(unwritten_.first_unwritten(next_seq_));
+  cache_.insert(seq, enqueued_at_ms, std::move(cached));
+  // Under the lock, so callbacks run in the order the records were buffered.
+  sync_->submit(segment, end, std::move(on_durable));
   if (under_pressure_locked()) sync_->request_background_work();
   return {AppendStatus::accepted, seq};
 }
@@ -172,6 +195,10 @@ Result<QueuedMessage> MessageStoreImpl::load_message_locked(const MessageSlot& s
 void MessageStoreImpl::drop_unreadable_locked(Sequence seq, const std::string& why) {
   spdlog::error("store: message {} cannot be read back ({}); dropping it from every queue", seq, why);
   ++counters_.unreadable_messages;
+  drop_message_locked(seq);
+}
+
+void MessageStoreImpl::drop_message_locked(Sequence seq) {
   for (auto& [id, queue] : queues_) remove_entry_locked(queue, seq);
 }
 
@@ -199,12 +226,16 @@ void MessageStoreImpl::release_message_locked(Sequence seq) {
   auto* usage = segments_.usage(last->where.segment);
   usage->live_bytes -= last->where.frame_bytes;
   --usage->live_messages;
-  // The oldest segment just died or became mostly garbage: let the background delete it.
-  const auto oldest = segments_.oldest_sealed();
-  if (full_reported_ ||
-      (oldest && *oldest == last->where.segment &&
-       (usage->live_messages == 0 || usage->live_bytes * 2 <= segments_.find(*oldest)->size())))
+  // The oldest segment just died or became mostly garbage: let the background delete it,
+  // at once if an append is waiting for the space.
+  if (full_reported_) {
     sync_->request_background_work();
+    return;
+  }
+  const auto oldest = segments_.oldest_sealed();
+  if (oldest && *oldest == last->where.segment &&
+      (usage->live_messages == 0 || usage->live_bytes * 2 <= segments_.find(*oldest)->size()))
+    sync_->request_background_work_later();
 }
 
 void MessageStoreImpl::ack(QueueId queue_id, Sequence seq) {
@@ -214,8 +245,8 @@ void MessageStoreImpl::ack(QueueId queue_id, Sequence seq) {
   pending_delivered_.push_back({queue_id, seq});
   if (pending_delivered_.size() >= kAckBatch)
     write_pending_acks_locked(append_limit());
-  else
-    sync_->request_background_work();  // writes them soon, batched with whatever follows
+  else if (pending_delivered_.size() == 1)
+    sync_->request_background_work_later();  // with the acks that follow meanwhile
 }
 
 void MessageStoreImpl::write_pending_acks_locked(std::uint64_t limit) {
@@ -307,6 +338,10 @@ void MessageStoreImpl::flush() {
     notify = take_space_notification_locked();
   }
   sync_->flush();
+  {
+    std::lock_guard lock(mutex_);
+    cache_.pin_from(unwritten_.first_unwritten(next_seq_));  // all written: back to cache_bytes
+  }
   if (notify) notify();
 }
 

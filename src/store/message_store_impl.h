@@ -25,6 +25,7 @@
 #include "segment_appender.h"
 #include "segment_set.h"
 #include "sync_thread.h"
+#include "unwritten_records.h"
 
 namespace outpost::store {
 
@@ -60,12 +61,18 @@ class MessageStoreImpl final : public MessageStore {
   // entry's expiry item was already popped from the heap.
   bool remove_entry_locked(QueueIndex& queue, Sequence seq, bool expiring = false);
   void release_message_locked(Sequence seq);
+  // Removes the message from every queue holding it.
+  void drop_message_locked(Sequence seq);
   Result<RecordLocation> write_locked(std::string_view frame);
   // Writes buffered acks while the folder stays within `limit` bytes; the rest wait.
   void write_pending_acks_locked(std::uint64_t limit);
   void write_acks_locked(AckReason reason, std::vector<AckEntry>& entries, std::uint64_t limit);
   Result<QueuedMessage> load_message_locked(const MessageSlot& slot);
   void drop_unreadable_locked(Sequence seq, const std::string& why);
+
+  // message_store_lost.cpp: after a failed write (called by the sync thread).
+  void on_lost_write();
+  void handle_lost_writes_locked();
 
   // message_store_reclaim.cpp
   void background_work();
@@ -97,6 +104,7 @@ class MessageStoreImpl final : public MessageStore {
   QueueId next_queue_id_ = 1;
   ExpiryIndex expiry_;
   MessageCache cache_;
+  UnwrittenRecords unwritten_;  // what the cache must keep until it is written
   // Acks not yet written. Delivered acks are batched (no fsync needed); any ack waits here
   // while the folder is at the append limit, so acks never eat compaction's reserve.
   std::vector<AckEntry> pending_delivered_;

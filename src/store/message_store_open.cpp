@@ -67,7 +67,7 @@ MessageStoreImpl::MessageStoreImpl(const StoreOptions& options, const Clock& clo
       appender_(segments_, segment_bytes, preamble_),
       cache_(options.cache_bytes),
       sync_(std::make_unique<SyncThread>(options.fsync, options.group_commit_delay,
-                                         [this] { background_work(); })) {}
+                                         [this] { background_work(); }, [this] { on_lost_write(); })) {}
 
 Status MessageStoreImpl::load(RecoveredLog log) {
   std::lock_guard lock(mutex_);

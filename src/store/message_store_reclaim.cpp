@@ -149,13 +149,35 @@ Status MessageStoreImpl::compact_locked(SegmentId id) {
     if (slot.where.segment == id) live.push_back(slot.seq);
   });
 
+  // Messages moved to their copies so far. If the copies cannot be made durable, they go
+  // back to their originals, which stay (the source is deleted only after success).
+  struct Moved {
+    Sequence seq;
+    RecordLocation from;
+  };
+  std::vector<Moved> moved;
+  const auto fail = [&](Status error) {
+    for (const auto& m : moved) {
+      auto* slot = messages_.find(m.seq);
+      if (slot == nullptr) continue;
+      auto* copy_usage = segments_.usage(slot->where.segment);
+      copy_usage->live_bytes -= slot->where.frame_bytes;
+      --copy_usage->live_messages;
+      slot->where = m.from;
+      auto* usage = segments_.usage(m.from.segment);
+      usage->live_bytes += m.from.frame_bytes;
+      ++usage->live_messages;
+    }
+    return error;
+  };
+
   std::vector<SegmentPtr> written;
   std::string frame;
   std::uint64_t copied = 0;
   for (const auto seq : live) {
     auto* slot = messages_.find(seq);
     const auto from = slot->where;
-    if (auto got = source->read(from.offset, from.frame_bytes, frame); !got) return got;
+    if (auto got = source->read(from.offset, from.frame_bytes, frame); !got) return fail(got);
     auto payload = open_frame(frame, RecordType::message);
     auto head = payload ? decode_message_head(*payload) : Result<MessageRecord>(make_error(payload.error()));
     if (!head) {
@@ -181,13 +203,14 @@ Status MessageStoreImpl::compact_locked(SegmentId id) {
       frame = encode_message_frame(seq, full->enqueued_at_ms, still, full->message);
     }
     auto where = appender_.append(frame, next_seq_);
-    if (!where) return make_error(where.error());
+    if (!where) return fail(make_error(where.error()));
     const auto& target = segments_.active();
     if (written.empty() || written.back() != target) written.push_back(target);
     sync_->note_write(target);
 
     slot = messages_.find(seq);
     slot->where = *where;
+    moved.push_back({seq, from});
     auto* old_usage = segments_.usage(id);
     old_usage->live_bytes -= from.frame_bytes;
     --old_usage->live_messages;
@@ -196,14 +219,18 @@ Status MessageStoreImpl::compact_locked(SegmentId id) {
     ++new_usage->live_messages;
     ++copied;
   }
-  // The copies must be on disk before the originals disappear.
+  // The copies must be in the file before the originals disappear (a kill -9 keeps what
+  // was written), and on disk too unless the policy is `never`. They are written here,
+  // not left to the sync thread.
+  for (const auto& segment : written)
+    if (auto flushed = segment->write_pending(); !flushed) return fail(flushed);
   if (options_.fsync != FsyncPolicy::never) {
     for (const auto& segment : written)
-      if (auto synced = segment->sync(); !synced) return synced;
+      if (auto synced = segment->sync(); !synced) return fail(synced);
   }
-  if (segments_.usage(id)->live_messages != 0) return make_error("live messages left behind");
+  if (segments_.usage(id)->live_messages != 0) return fail(make_error("live messages left behind"));
   const auto bytes = source->size();
-  if (auto removed = segments_.remove(id); !removed) return removed;
+  if (auto removed = segments_.remove(id); !removed) return fail(removed);
   ++counters_.compactions;
   ++counters_.deleted_segments;
   counters_.copied_messages += copied;

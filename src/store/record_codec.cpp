@@ -72,14 +72,13 @@ Result<MessageRecord> decode_message_impl(std::string_view payload, bool with_bo
 
 }  // namespace
 
-std::string encode_message_frame(Sequence seq, std::int64_t enqueued_at_ms,
-                                 std::span<const QueueTarget> targets, const Message& message) {
+void encode_message_frame_unsealed(std::string& frame, std::int64_t enqueued_at_ms,
+                                   std::span<const QueueTarget> targets, const Message& message) {
   const auto property_count = message.system.size() + message.application.size();
-  std::string frame = begin_frame(RecordType::message, 32 + targets.size() * kTargetBytes +
-                                                           message.counted_size() +
-                                                           property_count * 9);
+  begin_frame(frame, RecordType::message,
+              32 + targets.size() * kTargetBytes + message.counted_size() + property_count * 9);
   ByteWriter w(frame);
-  w.u64(seq);
+  w.u64(0);  // the sequence, set under the store lock
   w.i64(enqueued_at_ms);
   w.u32(static_cast<std::uint32_t>(targets.size()));
   for (const auto& t : targets) {
@@ -89,7 +88,13 @@ std::string encode_message_frame(Sequence seq, std::int64_t enqueued_at_ms,
   w.string(message.body);
   encode_properties(w, message.system);
   encode_properties(w, message.application);
-  seal_frame(frame);
+}
+
+std::string encode_message_frame(Sequence seq, std::int64_t enqueued_at_ms,
+                                 std::span<const QueueTarget> targets, const Message& message) {
+  std::string frame;
+  encode_message_frame_unsealed(frame, enqueued_at_ms, targets, message);
+  set_message_frame_seq(frame, seq);
   return frame;
 }
 

@@ -45,8 +45,11 @@ std::string encode_message_frame(Sequence seq, std::int64_t enqueued_at_ms,
 std::string encode_ack_frame(AckReason reason, std::span<const AckEntry> entries);
 std::string encode_queue_def_frame(QueueId queue, std::string_view name);
 
-// Sets the sequence of an encoded MESSAGE frame and reseals it: the body is encoded before
-// the store lock is taken, the sequence is known only under it.
+// The store's append path: the body is encoded before the store lock is taken, into a
+// buffer the thread reuses, with sequence 0 and no checksum; under the lock
+// set_message_frame_seq() fills in the sequence and seals the frame (its one CRC pass).
+void encode_message_frame_unsealed(std::string& frame, std::int64_t enqueued_at_ms,
+                                   std::span<const QueueTarget> targets, const Message& message);
 void set_message_frame_seq(std::string& frame, Sequence seq);
 
 // Decoders take the payload (without the record header) and check every length against

@@ -5,8 +5,10 @@
 namespace outpost::store {
 
 bool SegmentAppender::would_roll(std::size_t frame_bytes) const {
-  if (segments_.empty() || must_roll_) return true;
-  const auto size = segments_.active()->size();
+  if (segments_.empty()) return true;
+  const auto& active = segments_.active();
+  if (active->broken()) return true;  // never append behind a failed write
+  const auto size = active->size();
   // A record larger than a segment still gets one (of its own), rather than never fitting.
   return size + frame_bytes > segment_bytes_ && size > kSegmentHeaderBytes + preamble_.size();
 }
@@ -20,31 +22,30 @@ std::uint64_t SegmentAppender::bytes_needed(std::size_t frame_bytes) const {
 }
 
 Status SegmentAppender::roll(Sequence next_seq) {
-  auto created = segments_.create_next(next_seq);
+  // A failure here breaks the old segment; the store learns what it lost from it
+  // (Segment::take_lost), as for any failed write.
+  if (!segments_.empty()) (void)segments_.active()->write_pending(/*seal=*/true);
+  auto created = segments_.create_next(next_seq, preamble_);
   if (!created) return make_error(created.error());
-  must_roll_ = false;
-  if (!preamble_.empty()) {
-    if (auto written = (*created)->append(preamble_); !written) {
-      must_roll_ = true;
-      return written;
-    }
-  }
   return {};
 }
 
 Result<RecordLocation> SegmentAppender::append(std::string_view frame, Sequence next_seq) {
-  if (would_roll(frame.size())) {
-    if (auto rolled = roll(next_seq); !rolled) return make_error(rolled.error());
+  for (int attempt = 0;; ++attempt) {
+    if (would_roll(frame.size())) {
+      if (auto rolled = roll(next_seq); !rolled) return make_error(rolled.error());
+    }
+    const auto& segment = segments_.active();
+    const auto offset = segment->size();
+    if (offset + frame.size() > UINT32_MAX) return make_error("segment too large");
+    auto buffered = segment->append(frame);
+    // The sync thread's write failed since would_roll() looked: once more, in a new segment.
+    if (!buffered && attempt == 0) continue;
+    if (!buffered) return make_error(buffered.error());
+    if (*buffered > kMaxBufferedBytes) (void)segment->write_pending();
+    return RecordLocation{segment->id(), static_cast<std::uint32_t>(offset),
+                          static_cast<std::uint32_t>(frame.size())};
   }
-  const auto& segment = segments_.active();
-  const auto offset = segment->size();
-  if (offset + frame.size() > UINT32_MAX) return make_error("segment too large");
-  if (auto written = segment->append(frame); !written) {
-    must_roll_ = true;
-    return make_error(written.error());
-  }
-  return RecordLocation{segment->id(), static_cast<std::uint32_t>(offset),
-                        static_cast<std::uint32_t>(frame.size())};
 }
 
 }  // namespace outpost::store

@@ -53,10 +53,15 @@ std::string_view describe(HeaderCheck check) {
 
 std::string begin_frame(RecordType type, std::size_t payload_hint) {
   std::string frame;
+  begin_frame(frame, type, payload_hint);
+  return frame;
+}
+
+void begin_frame(std::string& frame, RecordType type, std::size_t payload_hint) {
+  frame.clear();
   frame.reserve(kRecordHeaderBytes + payload_hint);
   frame.resize(kRecordHeaderBytes - 1, '\0');
   frame.push_back(static_cast<char>(type));
-  return frame;
 }
 
 std::uint32_t frame_checksum(std::uint32_t payload_bytes, std::uint8_t type,

@@ -53,9 +53,24 @@ std::string_view describe(HeaderCheck check);
 // Frames are built in place: begin_frame() reserves the record header, the caller appends
 // the payload, seal_frame() fills in length and checksum.
 std::string begin_frame(RecordType type, std::size_t payload_hint = 0);
+// The same into `frame`, reusing its capacity.
+void begin_frame(std::string& frame, RecordType type, std::size_t payload_hint = 0);
 void seal_frame(std::string& frame);
 std::uint32_t frame_checksum(std::uint32_t payload_bytes, std::uint8_t type,
                              std::string_view payload);
+
+// Calls f(RecordType, payload) for each frame in `bytes`, which this process framed itself
+// (a buffer that failed to reach the file); stops at anything that is not a whole frame.
+template <typename F>
+void for_each_frame(std::string_view bytes, F&& f) {
+  while (bytes.size() >= kRecordHeaderBytes) {
+    std::uint32_t length = 0;
+    for (int i = 0; i < 4; ++i) length |= std::uint32_t{static_cast<unsigned char>(bytes[i])} << (8 * i);
+    if (length > bytes.size() - kRecordHeaderBytes) return;
+    f(static_cast<RecordType>(bytes[kRecordHeaderBytes - 1]), bytes.substr(kRecordHeaderBytes, length));
+    bytes.remove_prefix(kRecordHeaderBytes + length);
+  }
+}
 
 // Checks one frame read back by its location (length, type, CRC) and returns its payload.
 Result<std::string_view> open_frame(std::string_view frame, RecordType expected);

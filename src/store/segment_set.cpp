@@ -3,20 +3,16 @@
 namespace outpost::store {
 
 void SegmentSet::adopt(SegmentPtr segment) {
+  if (!segments_.empty()) sealed_bytes_ += active()->size();
   const auto id = segment->id();
   segments_[id] = Entry{std::move(segment), {}};
 }
 
-Result<SegmentPtr> SegmentSet::create_next(Sequence base_seq) {
+Result<SegmentPtr> SegmentSet::create_next(Sequence base_seq, std::string_view preamble) {
   const SegmentId id = segments_.empty() ? SegmentId{1} : next(segments_.rbegin()->first);
-  auto created = Segment::create(folder_, id, base_seq);
+  auto created = Segment::create(folder_, id, base_seq, preamble, sync_directory_);
   if (!created) return created;
-  if (sync_directory_) {
-    if (auto synced = sync_directory(folder_); !synced) {
-      (void)(*created)->unlink();
-      return make_error(synced.error());
-    }
-  }
+  if (!segments_.empty()) sealed_bytes_ += active()->size();  // sealed: written out, final
   segments_[id] = Entry{*created, {}};
   return created;
 }
@@ -26,6 +22,7 @@ Status SegmentSet::remove(SegmentId id) {
   if (it == segments_.end()) return {};
   if (std::next(it) == segments_.end()) return make_error("the active segment cannot be removed");
   if (auto removed = it->second.file->unlink(); !removed) return removed;
+  sealed_bytes_ -= it->second.file->size();
   segments_.erase(it);  // the fd closes when the last owner (maybe the sync thread) lets go
   return {};
 }
@@ -45,10 +42,11 @@ SegmentPtr SegmentSet::find(SegmentId id) const {
   return it == segments_.end() ? nullptr : it->second.file;
 }
 
-std::uint64_t SegmentSet::total_bytes() const {
-  std::uint64_t total = 0;
-  for (const auto& [id, entry] : segments_) total += entry.file->size();
-  return total;
+std::optional<LostBytes> SegmentSet::take_lost(const SegmentPtr& segment) {
+  const auto before = segment->size();
+  auto lost = segment->take_lost();
+  if (lost && !segments_.empty() && segment != active()) sealed_bytes_ -= before - segment->size();
+  return lost;
 }
 
 }  // namespace outpost::store

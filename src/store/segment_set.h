@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <string_view>
 
 #include "outpost/core/result.h"
 #include "segment.h"
@@ -23,17 +24,21 @@ class SegmentSet {
       : folder_(std::move(folder)), sync_directory_(sync_directory) {}
 
   void adopt(SegmentPtr segment);  // recovery, in id order
-  // Creates the segment after the newest (header only) and makes it the active one; the
-  // folder is fsynced first so the new file survives a power cut.
-  Result<SegmentPtr> create_next(Sequence base_seq);
+  // Creates the segment after the newest, beginning with `preamble`, and makes it the
+  // active one. Its first sync() also fsyncs the folder, so the new file survives a power
+  // cut before anything in it is reported durable (Segment::create).
+  Result<SegmentPtr> create_next(Sequence base_seq, std::string_view preamble);
   Status remove(SegmentId id);  // deletes the file; never the active segment
+  // Segment::take_lost(), keeping total_bytes() right.
+  std::optional<LostBytes> take_lost(const SegmentPtr& segment);
 
   bool empty() const { return segments_.empty(); }
   const SegmentPtr& active() const { return segments_.rbegin()->second.file; }
   std::optional<SegmentId> oldest_sealed() const;
   SegmentUsage* usage(SegmentId id);
   SegmentPtr find(SegmentId id) const;
-  std::uint64_t total_bytes() const;
+  // O(1): the store asks on every append.
+  std::uint64_t total_bytes() const { return segments_.empty() ? 0 : sealed_bytes_ + active()->size(); }
   std::size_t count() const { return segments_.size(); }
   const std::filesystem::path& folder() const { return folder_; }
 
@@ -51,6 +56,7 @@ class SegmentSet {
   std::filesystem::path folder_;
   bool sync_directory_;
   std::map<SegmentId, Entry> segments_;
+  std::uint64_t sealed_bytes_ = 0;  // all but the active one: their sizes no longer grow
 };
 
 }  // namespace outpost::store

@@ -106,6 +106,38 @@ TEST_F(MessageStoreTest, ReadsFromDiskWhenNotCached) {
   EXPECT_EQ(got[0].enqueued_at_ms, clock_.unix_millis());
 }
 
+TEST_F(MessageStoreTest, ReadsItsOwnWritesBeforeTheSyncThreadWroteThem) {
+  // append() only buffers the record; the sync thread writes it. Until then read() must
+  // still return it — from the cache, which keeps unwritten messages even with no room.
+  auto o = options_for(dir_.path());
+  o.cache_bytes = 0;
+  o.group_commit_delay = std::chrono::seconds(5);  // the sync thread holds off writing
+  auto store = open(o);
+  const auto q = store->queue("q");
+  store->flush();  // the queue's record is written: the sync thread is idle now
+  const auto on_disk = testing::bytes_on_disk(dir_.path());
+  testing::DurableLog log;
+  std::vector<Message> sent;
+  std::vector<Sequence> seqs;
+  for (int i = 0; i < 20; ++i) {
+    sent.push_back(make_message("unwritten " + std::to_string(i), "id-" + std::to_string(i)));
+    seqs.push_back(store->append(sent.back(), {{q, 0}}, log.callback(static_cast<Sequence>(i))).seq);
+  }
+  ASSERT_EQ(testing::bytes_on_disk(dir_.path()), on_disk) << "append() wrote to the file itself";
+  EXPECT_GT(store->disk_bytes(), on_disk) << "buffered bytes count as the store's bytes";
+  auto got = store->read(q, 0, 100);
+  ASSERT_EQ(seqs_of(got), seqs);
+  for (std::size_t i = 0; i < got.size(); ++i) EXPECT_EQ(*got[i].message, sent[i]) << i;
+  EXPECT_EQ(log.order().size(), 0u) << "reported durable before it was written";
+
+  store->flush();  // does not wait out the delay
+  EXPECT_EQ(log.ok(), 20u);
+  EXPECT_TRUE(testing::disk_bytes_match(*store, dir_.path()));
+  got = store->read(q, 0, 100);  // from the file now: the cache has no room
+  ASSERT_EQ(seqs_of(got), seqs);
+  for (std::size_t i = 0; i < got.size(); ++i) EXPECT_EQ(*got[i].message, sent[i]) << i;
+}
+
 TEST_F(MessageStoreTest, BadAppendsAreRefusedAndWriteNothing) {
   auto store = open();
   const auto q = store->queue("q");

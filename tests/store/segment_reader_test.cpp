@@ -24,6 +24,7 @@ Written write_segment(const std::filesystem::path& folder, int records) {
     EXPECT_TRUE(w.segment->append(frame));
     w.ends.push_back(w.segment->size());
   }
+  EXPECT_TRUE(w.segment->write_pending());  // appends are buffered; the reader reads the file
   return w;
 }
 
@@ -55,6 +56,7 @@ TEST(SegmentReader, RecordsSpanningChunksAreReadWhole) {
                                             testing::make_message(std::string(3000 + i * 97, 'z')));
     ASSERT_TRUE((*created)->append(frame));
   }
+  ASSERT_TRUE((*created)->write_pending());
   SegmentReader reader(**created, 4096);  // smaller than two records
   SegmentHeader header;
   ASSERT_EQ(reader.read_header(header), HeaderCheck::ok);
@@ -100,6 +102,7 @@ TEST(SegmentReader, ZeroFilledTailIsNotARecord) {
   testing::TempDir dir;
   auto w = write_segment(dir.path(), 2);
   ASSERT_TRUE(w.segment->append(std::string(100, '\0')));
+  ASSERT_TRUE(w.segment->write_pending());
   SegmentReader reader(*w.segment);
   SegmentHeader header;
   ASSERT_EQ(reader.read_header(header), HeaderCheck::ok);

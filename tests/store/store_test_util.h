@@ -1,8 +1,11 @@
 // Helpers for the store tests: a temporary folder, messages, bounded waits.
 #pragma once
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -123,6 +126,30 @@ inline std::vector<Sequence> seqs_of(const std::vector<QueuedMessage>& messages)
   return out;
 }
 
+// While it lives, a write that would take any file of this process past `bytes` fails
+// (EFBIG; SIGXFSZ is ignored meanwhile): how the tests provoke a write error on a real
+// file. Files already larger can still shrink, and new files take `bytes` each.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(std::uint64_t bytes) {
+    ::getrlimit(RLIMIT_FSIZE, &saved_);
+    previous_ = ::signal(SIGXFSZ, SIG_IGN);
+    rlimit limit = saved_;
+    limit.rlim_cur = static_cast<rlim_t>(bytes);
+    if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) ADD_FAILURE() << "setrlimit(RLIMIT_FSIZE) failed";
+  }
+  ~FileSizeLimit() {
+    ::setrlimit(RLIMIT_FSIZE, &saved_);
+    ::signal(SIGXFSZ, previous_);
+  }
+  FileSizeLimit(const FileSizeLimit&) = delete;
+  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+
+ private:
+  rlimit saved_{};
+  sighandler_t previous_ = SIG_DFL;
+};
+
 // Counts durability callbacks and remembers their order.
 class DurableLog {
  public:
@@ -130,6 +157,7 @@ class DurableLog {
     return [this, tag](bool ok) {
       std::lock_guard lock(mutex_);
       order_.push_back(tag);
+      (ok ? succeeded_ : failures_).push_back(tag);
       if (ok) ++ok_;
       else ++failed_;
     };
@@ -137,10 +165,15 @@ class DurableLog {
   std::size_t ok() const { std::lock_guard lock(mutex_); return ok_; }
   std::size_t failed() const { std::lock_guard lock(mutex_); return failed_; }
   std::vector<Sequence> order() const { std::lock_guard lock(mutex_); return order_; }
+  // The tags whose callback got true / false.
+  std::vector<Sequence> succeeded() const { std::lock_guard lock(mutex_); return succeeded_; }
+  std::vector<Sequence> failures() const { std::lock_guard lock(mutex_); return failures_; }
 
  private:
   mutable std::mutex mutex_;
   std::vector<Sequence> order_;
+  std::vector<Sequence> succeeded_;
+  std::vector<Sequence> failures_;
   std::size_t ok_ = 0;
   std::size_t failed_ = 0;
 };

@@ -27,7 +27,7 @@ namespace outpost::store {
 enum class FsyncPolicy {
   group,  // default: fdatasync back to back, each covering every write since the last
   always, // one fdatasync per append (slow; for comparison and paranoid setups)
-  never,  // never fsync: survives a process crash (page cache), not a power cut
+  never,  // never fsync, report once written: survives a process crash (page cache), not a power cut
 };
 
 struct StoreOptions {
@@ -54,7 +54,7 @@ struct QueuedMessage {
 };
 
 enum class AppendStatus {
-  accepted,  // written; on_durable follows
+  accepted,  // stored and readable now; on_durable follows once it is written (and synced)
   full,      // the byte cap is reached: nothing written (back-pressure; retry after on_space)
   failed,    // I/O error: nothing acknowledged
 };
@@ -105,7 +105,9 @@ class MessageStore {
 
   // Stores `message` once and enqueues it on every target. `on_durable(ok)` runs once, on the
   // sync thread, when the record is on disk under the fsync policy (ok) or failed (!ok).
-  // With status `full` or `failed` nothing was written and on_durable is never called.
+  // append() itself does no I/O: the record is buffered and the sync thread writes each
+  // group with one write; if that write fails, its messages get !ok and leave their queues.
+  // With status `full` or `failed` nothing was stored and on_durable is never called.
   virtual AppendResult append(const Message& message, const std::vector<QueueTarget>& targets,
                               std::function<void(bool ok)> on_durable) = 0;
 
@@ -125,7 +127,9 @@ class MessageStore {
 
   virtual std::vector<QueueStats> stats() const = 0;
   virtual std::uint64_t queue_length(QueueId queue) const = 0;
-  virtual std::uint64_t disk_bytes() const = 0;  // bytes of the segment files, as on disk
+  // Bytes of the segment files, counting records buffered for the next write (what the cap
+  // limits); the files hold exactly this once flush() returns.
+  virtual std::uint64_t disk_bytes() const = 0;
   virtual StoreCounters counters() const = 0;
 
   // Writes out and fsyncs everything pending (no fsync under FsyncPolicy::never) and returns
