@@ -7,7 +7,7 @@
 #include "outpost/core/crypto.h"
 #include "outpost/core/encoding.h"
 #include "outpost/core/sas_token.h"
-#include "outpost/net/http_client.h"
+#include "outpost/net/http_fetch.h"
 
 namespace outpost::hub {
 
@@ -89,7 +89,7 @@ void ScopeCache::fetch_in_background() {
   options.timeout = std::chrono::seconds(20);
   for (int page = 0; page < 1000 && token; ++page) {
     const nlohmann::json body{{"pageSize", 1000}, {"continuationLink", continuation}, {"authChain", settings_.edge_device_id}};
-    auto r = net::http_request("POST", url, {{"Authorization", *token}, {"Content-Type", "application/json"}},
+    auto r = net::fetch("POST", url, {{"Authorization", *token}, {"Content-Type", "application/json"}},
                                body.dump(), options);
     if (!r) {
       error = r.error();
