@@ -100,9 +100,9 @@ Result<HttpClientResponse> fetch(std::string_view method, const std::string& url
     if (ec) return fail("CA '" + options.ca_file + "': " + ec.message());
     beast::ssl_stream<beast::tcp_stream> stream(io, ctx);
     // Verify the certificate against the host we dialled: a DNS name or an IP address.
-    boost::system::error_code ip_ec;
-    const auto ip = asio::ip::make_address(u->host, ip_ec);
-    if (ip_ec) {
+    boost::system::error_code not_an_ip;
+    asio::ip::make_address(u->host, not_an_ip);
+    if (not_an_ip) {
       SSL_set_tlsext_host_name(stream.native_handle(), u->host.c_str());
       SSL_set1_host(stream.native_handle(), u->host.c_str());
     } else {

@@ -163,5 +163,17 @@ TEST_F(HubConfigTest, ErrorsNameLineAndKey) {
             "hub.yaml:1:1: log_level 'loud': expected trace, debug, info, warning, error or fatal");
 }
 
+TEST(ExampleConfigs, TheShippedHubExampleIsValid) {
+  // config/ is what operators copy: it must load, identities and routes included.
+  const auto c = load_hub_config(outpost::testing::source_path("config/hub.yaml"));
+  EXPECT_EQ(c.device_id, "edge1");
+  const auto identities = IdentityRegistry::load_file(c.identities_file);
+  EXPECT_EQ(identities.size(), 3u);
+  const auto check = outpost::testing::run_command(
+      {outpost::testing::built_binary("outpost-hub"), "--config", outpost::testing::source_path("config/hub.yaml"), "--check"},
+      std::chrono::seconds(10));
+  EXPECT_EQ(check.status, 0) << check.output;
+}
+
 }  // namespace
 }  // namespace outpost::hub

@@ -11,6 +11,8 @@
 #include <sstream>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "outpost/core/crypto.h"
 
 extern char** environ;
@@ -87,8 +89,9 @@ std::optional<int> Process::wait(std::chrono::milliseconds timeout) {
 
 std::string Process::log() const { return read_file(log_file_); }
 
-std::string built_binary(const std::string& name) { return std::string(OUTPOST_BINARY_DIR) + "/bin/" + name; }
-std::string source_path(const std::string& relative) { return std::string(OUTPOST_SOURCE_DIR) + "/" + relative; }
+// fmt rather than operator+: g++ 12 misreads the latter as an out-of-bounds copy (-Warray-bounds).
+std::string built_binary(const std::string& name) { return fmt::format("{}/bin/{}", OUTPOST_BINARY_DIR, name); }
+std::string source_path(const std::string& relative) { return fmt::format("{}/{}", OUTPOST_SOURCE_DIR, relative); }
 
 std::string make_temp_dir(const std::string& prefix) {
   const auto dir = std::filesystem::temp_directory_path() / (prefix + "-" + random_hex_id(6));
