@@ -146,6 +146,27 @@ TEST_F(HubWithMosquittoClients, QueuedMessagesSurviveAHubRestart) {
   for (int i = 0; i < 5; ++i) EXPECT_NE(got.output.find(" m" + std::to_string(i)), std::string::npos) << got.output;
 }
 
+TEST_F(HubWithMosquittoClients, SighupReloadsRoutesAndRefusesABadFile) {
+  auto hub = start_hub({{"toB", "FROM /messages/modules/A/outputs/old INTO BrokeredEndpoint(\"/modules/B/inputs/in1\")"}});
+  const auto count_active = [&] {
+    std::size_t n = 0;
+    for (auto pos = hub->log().find("routes active"); pos != std::string::npos; pos = hub->log().find("routes active", pos + 1)) ++n;
+    return n;
+  };
+  hub->write_routes({{"toB", "FROM /messages/modules/A/outputs/new INTO BrokeredEndpoint(\"/modules/B/inputs/in2\")"}});
+  hub->reload();
+  ASSERT_TRUE(wait_until([&] { return count_active() == 2; })) << hub->log();
+  ASSERT_EQ(pub(*hub, kA, "devices/edge1/modules/A/messages/events/%24.on=new", "via-new-route").status, 0);
+  const auto got = sub(*hub, kB, "devices/edge1/modules/B/inputs/#", 1);
+  EXPECT_NE(got.output.find("devices/edge1/modules/B/inputs/in2/"), std::string::npos) << got.output;
+  // A file that does not compile is refused; the running routes stay.
+  write_file(hub->dir() + "/edgehub.json", "{\"schemaVersion\":\"1.1\",\"routes\":{\"r\":\"FROM nowhere\"}}");
+  hub->reload();
+  ASSERT_TRUE(wait_until([&] { return hub->log().find("reload refused") != std::string::npos; })) << hub->log();
+  ASSERT_EQ(pub(*hub, kA, "devices/edge1/modules/A/messages/events/%24.on=new", "still-routed").status, 0);
+  EXPECT_EQ(hub->metric("edgehub_messages_dropped_total", "reason=\"no_route\""), -1) << "the old routes must still apply";
+}
+
 TEST_F(HubWithMosquittoClients, BadConfigurationExitsWithAClearMessage) {
   const auto dir = make_temp_dir("outpost-hub-badconf");
   write_file(dir + "/hub.yaml", "hostname: h\ndevice_id: e\nlisten: { mqtt: \"127.0.0.1:99999\" }\n"

@@ -84,6 +84,10 @@ void HubProcess::stop() {
   if (!status) process_->kill_hard();
 }
 
+void HubProcess::reload() {
+  if (process_) process_->signal(SIGHUP);
+}
+
 void HubProcess::kill() {
   if (process_) process_->kill_hard();
 }

@@ -33,6 +33,7 @@ class HubProcess {
   void start();  // asserts that the hub comes up (bounded wait)
   void stop();   // SIGTERM and wait
   void kill();   // SIGKILL
+  void reload();  // SIGHUP: re-read routes and identities
   bool running() { return process_ && process_->running(); }
 
   std::uint16_t mqtt_port() const { return ports_.value("mqtt", 0); }
