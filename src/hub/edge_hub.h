@@ -95,7 +95,10 @@ class EdgeHub final : public mqtt::Handler {
   void stamp(Message& message, const iothub::Identity& sender) const;
   // Routes, stores and wakes delivery; on a full store parks the publish (back-pressure).
   void route_and_store(const std::weak_ptr<mqtt::Connection>& sender, Message&& message, std::uint8_t qos,
-                       mqtt::PublishTicket ticket, const std::string& from, const std::string& from_output);
+                       mqtt::PublishTicket ticket, const std::string& from, const std::string& from_output,
+                       bool count_unrouted = true);
+  // edgeHub routes every reported-properties update as a /twinChangeNotifications message.
+  void route_twin_change(const ClientState& client, const nlohmann::json& patch);
   bool append(const std::weak_ptr<mqtt::Connection>& sender, const Message& message,
               const std::vector<store::QueueTarget>& targets, const std::vector<const EndpointInfo*>& endpoints,
               mqtt::PublishTicket ticket);

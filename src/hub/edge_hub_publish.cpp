@@ -88,9 +88,11 @@ void EdgeHub::stamp(Message& message, const iothub::Identity& sender) const {
 }
 
 void EdgeHub::route_and_store(const std::weak_ptr<mqtt::Connection>& sender, Message&& message, std::uint8_t qos,
-                              mqtt::PublishTicket ticket, const std::string& from, const std::string& from_output) {
+                              mqtt::PublishTicket ticket, const std::string& from, const std::string& from_output,
+                              bool count_unrouted) {
   const auto routes = routes_;  // a config reload may swap the table during this call
   routes->match(message, matches_);
+  if (matches_.empty() && !count_unrouted) return;
   if (matches_.empty()) {
     spdlog::debug("hub: no route for a message from '{}' (output '{}'); dropped", from, from_output);
     metrics_.dropped("no_route", from, from_output).inc();
@@ -157,6 +159,17 @@ void EdgeHub::retry_parked() {
   spdlog::info("hub: store has space again; acknowledging publishes");
 }
 
+void EdgeHub::route_twin_change(const ClientState& client, const nlohmann::json& patch) {
+  Message change;
+  change.body = nlohmann::json{{"properties", {{"reported", patch}}}}.dump();
+  stamp(change, client.identity);  // delivered with $.cdid/$.cmid = the module that reported
+  change.system.set(std::string(sysprop::kMessageType), "twinChangeNotification");
+  change.system.set(std::string(sysprop::kContentType), "application/json");
+  change.system.set(std::string(sysprop::kContentEncoding), "utf-8");
+  // Most deployments have no such route: an unrouted twin change is not a dropped message.
+  route_and_store({}, std::move(change), 0, 0, client.id, "", /*count_unrouted=*/false);
+}
+
 void EdgeHub::handle_twin_get(const mqtt::ConnectionPtr& c, ClientState& client, const std::string& rid) {
   metrics_.get_twin(client.id).inc();
   const auto body = twins_.get(client.identity).to_json().dump();
@@ -178,6 +191,7 @@ void EdgeHub::handle_reported_patch(const mqtt::ConnectionPtr& c, ClientState& c
   }
   metrics_.reported_properties(client.id).inc();
   c->publish(iothub::twin_response_topic(204, rid, *version), "", 0);
+  route_twin_change(client, patch);
   // Acknowledged at once from the local copy; the cloud gets it when the link allows.
   if (upstream_) upstream_->report(client.identity, patch);
 }

@@ -131,6 +131,23 @@ TEST(HubBehaviour, UnacknowledgedDeliveriesAreRedeliveredInOrderAfterReconnect) 
   EXPECT_FALSE(again->receive_a<PublishPacket>(300ms)) << "acknowledged messages must not come back";
 }
 
+TEST(HubBehaviour, ReportedPropertiesAreRoutedAsTwinChangeNotifications) {
+  auto hub = make_hub({{"twins", "FROM /twinChangeNotifications INTO BrokeredEndpoint(\"/modules/B/inputs/twin\")"}});
+  auto a = connect(*hub, kA, true);
+  a->send(SubscribePacket{1, {{"$iothub/twin/res/#", 0}}});
+  ASSERT_TRUE(a->receive_a<mqtt::SubackPacket>());
+  a->send(PublishPacket{"$iothub/twin/PATCH/properties/reported/?$rid=1", R"({"fw":"3.1"})", 0});
+  ASSERT_TRUE(a->receive_a<PublishPacket>());  // the 204
+  auto b = connect(*hub, kB, true);
+  b->send(SubscribePacket{1, {{"devices/edge1/modules/B/inputs/#", 1}}});
+  auto change = b->receive_a<PublishPacket>();
+  ASSERT_TRUE(change) << hub->log();
+  EXPECT_EQ(change->topic.rfind("devices/edge1/modules/B/inputs/twin/", 0), 0u) << change->topic;
+  EXPECT_NE(change->topic.find("%24.cmid=A"), std::string::npos) << "the sender travels in $.cmid: " << change->topic;
+  EXPECT_EQ(nlohmann::json::parse(change->payload)["properties"]["reported"]["fw"], "3.1");
+  EXPECT_LE(hub->metric("edgehub_messages_dropped_total"), 0) << hub->metrics();
+}
+
 TEST(HubBehaviour, ASecondConnectionOfOneIdentityDropsTheFirst) {
   auto hub = make_hub({{"r", "FROM /* INTO $upstream"}});
   auto first = connect(*hub, kA);
