@@ -66,11 +66,11 @@ void ServiceApi::method(const net::HttpRequest& request, const iothub::Identity&
   if (!cloud_.storage().get_device(target.device_id)) return reply(error_response(device_not_found(target.device_id)));
   if (target.module_id && !cloud_.storage().get_module(target.device_id, *target.module_id))
     return reply(error_response(module_not_found(target.device_id, *target.module_id)));
-  MethodDispatcher::Call call{target, (*body)["methodName"].get<std::string>(), payload,
+  iothub::MethodDispatcher::Call call{target, (*body)["methodName"].get<std::string>(), payload,
                               std::chrono::seconds(timeout), std::chrono::seconds(connect_timeout)};
   auto& metrics = cloud_.metrics();
   cloud_.methods().invoke(std::move(call), cloud_.endpoint().listening_for_methods(target),
-                          [reply, &metrics, target](MethodResult result) {
+                          [reply, &metrics, target](iothub::MethodResult result) {
                             if (!result.from_device) {
                               metrics.direct_methods(result.status == 504 ? "timeout" : "offline").inc();
                               const auto code = result.status == 504 ? "GatewayTimeout" : "DeviceNotOnline";

@@ -20,7 +20,7 @@
 #include "cloud/device_endpoint.h"
 #include "cloud/event_feed.h"
 #include "cloud/events_api.h"
-#include "cloud/method_dispatcher.h"
+#include "outpost/iothub/method_dispatcher.h"
 #include "cloud/registry.h"
 #include "cloud/service_api.h"
 #include "cloud/service_auth.h"
@@ -77,7 +77,7 @@ class Cloud {
   Registry& registry() { return registry_; }
   TwinService& twins() { return twins_; }
   Deployments& deployments() { return *deployments_; }
-  MethodDispatcher& methods() { return methods_; }
+  iothub::MethodDispatcher& methods() { return methods_; }
   C2dQueue& c2d() { return c2d_; }
   EventFeed& feed() { return feed_; }
   DeviceEndpoint& endpoint() { return *endpoint_; }
@@ -101,7 +101,7 @@ class Cloud {
   Registry registry_;
   TwinService twins_;
   std::unique_ptr<Deployments> deployments_;
-  MethodDispatcher methods_;
+  iothub::MethodDispatcher methods_;
   C2dQueue c2d_;
   EventFeed feed_;
   std::unique_ptr<DeviceEndpoint> endpoint_;

@@ -13,7 +13,7 @@ namespace outpost::cloud {
 using iothub::SubscriptionKind;
 
 DeviceEndpoint::DeviceEndpoint(net::EventLoop& loop, DeviceEndpointSettings settings, Storage& storage,
-                               Registry& registry, TwinService& twins, MethodDispatcher& methods, C2dQueue& c2d,
+                               Registry& registry, TwinService& twins, iothub::MethodDispatcher& methods, C2dQueue& c2d,
                                TelemetryStore& telemetry, EventFeed& feed, CloudMetrics& metrics, const Clock& clock)
     : loop_(loop),
       settings_(std::move(settings)),

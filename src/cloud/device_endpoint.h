@@ -18,7 +18,7 @@
 #include "cloud/cloud_metrics.h"
 #include "cloud/device_auth.h"
 #include "cloud/event_feed.h"
-#include "cloud/method_dispatcher.h"
+#include "outpost/iothub/method_dispatcher.h"
 #include "cloud/registry.h"
 #include "cloud/storage.h"
 #include "cloud/twins.h"
@@ -38,7 +38,7 @@ struct DeviceEndpointSettings {
 class DeviceEndpoint final : public mqtt::Handler {
  public:
   DeviceEndpoint(net::EventLoop& loop, DeviceEndpointSettings settings, Storage& storage, Registry& registry,
-                 TwinService& twins, MethodDispatcher& methods, C2dQueue& c2d, TelemetryStore& telemetry,
+                 TwinService& twins, iothub::MethodDispatcher& methods, C2dQueue& c2d, TelemetryStore& telemetry,
                  EventFeed& feed, CloudMetrics& metrics, const Clock& clock = SystemClock::instance());
   ~DeviceEndpoint() override;
 
@@ -106,7 +106,7 @@ class DeviceEndpoint final : public mqtt::Handler {
   Storage& storage_;
   Registry& registry_;
   TwinService& twins_;
-  MethodDispatcher& methods_;
+  iothub::MethodDispatcher& methods_;
   C2dQueue& c2d_;
   TelemetryStore& telemetry_;
   EventFeed& feed_;

@@ -245,6 +245,7 @@ void EdgeHub::on_close(const mqtt::ConnectionPtr& c, mqtt::CloseReason reason) {
   const auto it = connected_.find(client->id);
   if (it != connected_.end() && it->second == c) connected_.erase(it);
   metrics_.disconnect(client->id).inc();
+  methods_.connection_closed(c->id());  // its calls in flight end now (404), not at their timeout
   if (upstream_ && reason != mqtt::CloseReason::taken_over) report_client(*client, false);
   spdlog::info("hub: '{}' disconnected: {}", client->id, mqtt::close_reason_name(reason));
   if (client->clean_session && reason != mqtt::CloseReason::taken_over) sessions_.erase(client->id);

@@ -19,12 +19,12 @@
 #include "hub/endpoint_registry.h"
 #include "hub/hub_metrics.h"
 #include "hub/identity_registry.h"
-#include "hub/method_router.h"
 #include "hub/scope_cache.h"
 #include "hub/session_store.h"
 #include "hub/twin_service.h"
 #include "hub/upstream_link.h"
 #include "outpost/core/clock.h"
+#include "outpost/iothub/method_dispatcher.h"
 #include "outpost/kv/kv_store.h"
 #include "outpost/mqtt/server.h"
 #include "outpost/net/event_loop.h"
@@ -79,7 +79,7 @@ class EdgeHub final : public mqtt::Handler {
   nlohmann::json twin(const iothub::Identity& identity);
   Result<std::int64_t> update_desired(const iothub::Identity& identity, const nlohmann::json& desired, bool replace);
   void invoke_method(const iothub::Identity& target, const std::string& method, const std::string& payload_json,
-                     std::chrono::seconds timeout, MethodRouter::Callback done);
+                     std::chrono::seconds timeout, iothub::MethodDispatcher::Callback done);
   // Relays a cloud-to-device message to a connected leaf device (live, not stored).
   Status send_c2d(const std::string& device_id, Message message);
   HubStatus status() const;
@@ -133,7 +133,7 @@ class EdgeHub final : public mqtt::Handler {
   HubMetrics& metrics_;
   const Clock& clock_;
   EndpointRegistry endpoints_;
-  MethodRouter methods_;
+  iothub::MethodDispatcher methods_;
 
   std::shared_ptr<const routing::RouteTable> routes_;
   routing::StoreAndForwardConfig store_and_forward_;

@@ -78,8 +78,8 @@ void EdgeHub::on_upstream_method(const iothub::Identity& identity, const std::st
   metrics_.direct_methods("upstream", identity.id()).inc();
   auto conn = connection_of(identity);
   const bool listens = conn && state(conn).subscribed(iothub::SubscriptionKind::methods);
-  methods_.invoke(conn, listens, method, payload.empty() ? "null" : payload, std::chrono::seconds(30),
-                  [this, identity, rid](MethodResult result) {
+  methods_.invoke({identity, method, payload.empty() ? "null" : payload, std::chrono::seconds(30)},
+                  listens ? conn : nullptr, [this, identity, rid](iothub::MethodResult result) {
                     if (upstream_) upstream_->answer_method(identity, rid, result.status, result.payload_json);
                   });
 }
@@ -101,11 +101,11 @@ void EdgeHub::report_client(const ClientState& client, bool connected) {
 }
 
 void EdgeHub::invoke_method(const iothub::Identity& target, const std::string& method, const std::string& payload_json,
-                            std::chrono::seconds timeout, MethodRouter::Callback done) {
+                            std::chrono::seconds timeout, iothub::MethodDispatcher::Callback done) {
   metrics_.direct_methods("management", target.id()).inc();
   auto conn = connection_of(target);
   const bool listens = conn && state(conn).subscribed(iothub::SubscriptionKind::methods);
-  methods_.invoke(conn, listens, method, payload_json, timeout, std::move(done));
+  methods_.invoke({target, method, payload_json, timeout}, listens ? conn : nullptr, std::move(done));
 }
 
 Status EdgeHub::send_c2d(const std::string& device_id, Message message) {

@@ -147,7 +147,7 @@ void ManagementApi::handle_method(const net::HttpRequest& request, const iothub:
     return;
   }
   hub_.invoke_method(identity, body["methodName"].get<std::string>(), payload, std::chrono::seconds(timeout),
-                     [responder](MethodResult result) {
+                     [responder](iothub::MethodResult result) {
                        if (!result.from_device) {
                          responder.send(HttpResponse::json(result.status, result.payload_json));
                          return;

@@ -1,10 +1,10 @@
-#include "cloud/method_dispatcher.h"
+#include "outpost/iothub/method_dispatcher.h"
 
 #include <fmt/format.h>
 
 #include "outpost/iothub/topics.h"
 
-namespace outpost::cloud {
+namespace outpost::iothub {
 
 namespace {
 const char* kNotOnline = R"({"errorCode":404103,"message":"The device is not online or not subscribed to methods"})";
@@ -36,7 +36,7 @@ void MethodDispatcher::invoke(Call call, const mqtt::ConnectionPtr& listening, C
   waiting_[key].push_back({id, std::move(call), std::move(done), std::move(timer)});
 }
 
-void MethodDispatcher::target_ready(const iothub::Identity& target, const mqtt::ConnectionPtr& connection) {
+void MethodDispatcher::target_ready(const Identity& target, const mqtt::ConnectionPtr& connection) {
   auto it = waiting_.find(target.id());
   if (it == waiting_.end()) return;
   auto list = std::move(it->second);
@@ -55,7 +55,7 @@ void MethodDispatcher::send(Call call, const mqtt::ConnectionPtr& connection, Ca
     callback({504, kTimedOut, false});
   });
   pending_.emplace(rid, Pending{connection->id(), std::move(done), std::move(timer)});
-  connection->publish(iothub::method_request_topic(call.method, rid), call.payload_json, 0);
+  connection->publish(method_request_topic(call.method, rid), call.payload_json, 0);
 }
 
 bool MethodDispatcher::complete(const mqtt::Connection& connection, const std::string& rid, int status,
@@ -83,4 +83,4 @@ void MethodDispatcher::connection_closed(std::uint64_t connection_id) {
     done({404, R"({"errorCode":404103,"message":"The device disconnected before it answered"})", false});
 }
 
-}  // namespace outpost::cloud
+}  // namespace outpost::iothub

@@ -1,5 +1,5 @@
-// Direct methods from the service API to connected devices and modules (directly, or via
-// an edge hub's on-behalf-of connection): the request goes out on
+// Direct methods to connected devices and modules, for every server that speaks IoT Hub's
+// MQTT (the cloud's service API, the edge hub's management API and its cloud link): the request goes out on
 // $iothub/methods/POST/{name}/?$rid={rid}, the answer on $iothub/methods/res/{status}/?$rid=
 // completes the caller. When the target is not listening the call waits up to its
 // connectTimeoutInSeconds for it to connect and subscribe (0: answer 404 at once);
@@ -17,10 +17,10 @@
 #include "outpost/mqtt/server.h"
 #include "outpost/net/event_loop.h"
 
-namespace outpost::cloud {
+namespace outpost::iothub {
 
 struct MethodResult {
-  int status = 0;            // the method's status, or 404 / 504 from the cloud
+  int status = 0;            // the method's status, or 404 / 504 from the server
   std::string payload_json;  // the device's payload ("null" when none)
   bool from_device = false;
 };
@@ -31,7 +31,7 @@ class MethodDispatcher {
   explicit MethodDispatcher(net::EventLoop& loop) : loop_(loop) {}
 
   struct Call {
-    iothub::Identity target;
+    Identity target;
     std::string method;
     std::string payload_json;
     std::chrono::seconds response_timeout{30};
@@ -40,7 +40,7 @@ class MethodDispatcher {
   // `listening` is the target's connection when it is connected and subscribed to methods.
   void invoke(Call call, const mqtt::ConnectionPtr& listening, Callback done);
   // The target subscribed to methods: send it what waited for it.
-  void target_ready(const iothub::Identity& target, const mqtt::ConnectionPtr& connection);
+  void target_ready(const Identity& target, const mqtt::ConnectionPtr& connection);
   // A response from `connection`; false when no such call is pending on it.
   bool complete(const mqtt::Connection& connection, const std::string& rid, int status, std::string payload);
   // The connection closed: its calls in flight end now (404) instead of at their timeout.
@@ -68,4 +68,4 @@ class MethodDispatcher {
   std::uint64_t next_waiting_ = 1;
 };
 
-}  // namespace outpost::cloud
+}  // namespace outpost::iothub
