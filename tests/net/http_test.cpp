@@ -28,7 +28,7 @@ class HttpServerTest : public ::testing::Test {
                                                    "\",\"q\":\"" + req.query_param("a b").value_or("") +
                                                    "\",\"h\":\"" + req.header("x-test").value_or("") + "\"}"));
       } else if (req.path == "/later") {
-        later = responder;
+        later_ready.set_value(responder);
       } else if (req.path == "/stream") {
         stream = responder.stream(200, {{"Content-Type", "text/event-stream"}});
         stream_open.set_value();
@@ -48,7 +48,7 @@ class HttpServerTest : public ::testing::Test {
   }
   EventLoop loop;
   std::unique_ptr<HttpServer> server;
-  std::optional<HttpResponder> later;
+  std::promise<HttpResponder> later_ready;
   std::shared_ptr<HttpStream> stream;
   std::promise<void> stream_open;
   std::string base;
@@ -69,17 +69,9 @@ TEST_F(HttpServerTest, ServesRequestsWithQueryHeadersAndBody) {
 TEST_F(HttpServerTest, AnswersLaterFromAnotherThread) {
   auto pending = std::async(std::launch::async, [&] { return http_request("GET", base + "/later"); });
   ASSERT_EQ(pending.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout);
-  std::promise<void> captured;
-  // The responder is set on the loop thread; wait until it exists, then answer from here.
-  for (int i = 0; i < 500; ++i) {
-    std::promise<bool> ready;
-    loop.post([&] { ready.set_value(later.has_value()); });
-    if (ready.get_future().get()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  std::promise<HttpResponder> responder;
-  loop.post([&] { responder.set_value(*later); });
-  responder.get_future().get().send(HttpResponse::text(504, "timeout\n"));
+  auto parked = later_ready.get_future();
+  ASSERT_EQ(parked.wait_for(std::chrono::seconds(5)), std::future_status::ready) << "the request never reached the handler";
+  parked.get().send(HttpResponse::text(504, "timeout\n"));  // from this thread, not the loop
   auto r = pending.get();
   ASSERT_TRUE(r) << r.error();
   EXPECT_EQ(r->status, 504);
