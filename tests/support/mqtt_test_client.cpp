@@ -1,5 +1,7 @@
 #include "support/mqtt_test_client.h"
 
+#include <utility>  // before Asio: its awaitable needs std::exchange on g++ 12
+
 #include <thread>
 
 #include <boost/asio.hpp>
