@@ -1,15 +1,13 @@
-// outpost-hub driven by our own blocking MQTT client where a test needs control over single
-// packets: sessions across restarts, takeover, wills, malformed input, methods, C2D, the
-// management API and back-pressure when the store is full.
+// outpost-hub driven by our own blocking MQTT client, for what needs the process: sessions
+// and twins across a restart, the management API on its HTTP listener, hub.yaml's store cap,
+// malformed input on real sockets. The hub's logic itself (takeover, wills, delivery and
+// redelivery, twins, methods, C2D, the management API, back-pressure, TTL) is tested in
+// process, with fakes and a ManualClock: tests/hub/edge_hub*_test.cpp and the files beside.
 #include <gtest/gtest.h>
-
-#include <future>
-#include <set>
 
 #include "hub/hub_process.h"
 #include "outpost/core/clock.h"
 #include "outpost/core/sas_token.h"
-#include "outpost/iothub/topics.h"
 #include "outpost/net/http_client.h"
 #include "support/mqtt_test_client.h"
 
@@ -100,79 +98,16 @@ TEST(HubBehaviour, PersistentSessionKeepsTwinSubscriptionsAcrossHubRestart) {
   EXPECT_EQ(nlohmann::json::parse(desired->payload), nlohmann::json::parse(R"({"rate":5,"$version":2})"));
 }
 
-TEST(HubBehaviour, UnacknowledgedDeliveriesAreRedeliveredInOrderAfterReconnect) {
-  auto hub = make_hub({{"AtoB", "FROM /messages/modules/A/* INTO BrokeredEndpoint(\"/modules/B/inputs/in1\")"}});
+// storage.max_bytes reaches the store: with the cap full, QoS 0 messages are dropped and
+// counted (QoS 1 ones are held un-acknowledged: edge_hub_publish_test.cpp).
+TEST(HubBehaviour, TheStoreCapFromHubYamlApplies) {
+  auto hub = make_hub({{"AtoB", "FROM /messages/modules/A/* INTO BrokeredEndpoint(\"/modules/B/inputs/in1\")"}},
+                      262144);
   auto a = connect(*hub, kA, true);
-  for (std::uint16_t i = 1; i <= 3; ++i) {
-    a->send(PublishPacket{"devices/edge1/modules/A/messages/events/", "m" + std::to_string(i), 1, false, false, i});
-    ASSERT_TRUE(a->receive_a<mqtt::PubackPacket>());
-  }
-  {
-    auto b = connect(*hub, kB);
-    b->send(SubscribePacket{1, {{"devices/edge1/modules/B/inputs/#", 1}}});
-    for (int i = 1; i <= 3; ++i) {
-      auto msg = b->receive_a<PublishPacket>();
-      ASSERT_TRUE(msg);
-      EXPECT_EQ(msg->payload, "m" + std::to_string(i));
-    }
-    // No PUBACKs: B goes away with all three in flight.
-  }
-  auto b = connect(*hub, kB);  // persistent session: no SUBSCRIBE
-  for (int i = 1; i <= 3; ++i) {
-    auto msg = b->receive_a<PublishPacket>();
-    ASSERT_TRUE(msg) << "message " << i << " was not redelivered\n" << hub->log();
-    EXPECT_EQ(msg->payload, "m" + std::to_string(i));
-    b->send(mqtt::PubackPacket{msg->packet_id});
-  }
-  ASSERT_TRUE(wait_until([&] { return hub->metric("edgehub_queue_length", "edge1/B/in1") == 0; }))
-      << hub->metrics();
-  b.reset();
-  auto again = connect(*hub, kB);
-  EXPECT_FALSE(again->receive_a<PublishPacket>(300ms)) << "acknowledged messages must not come back";
-}
-
-TEST(HubBehaviour, ReportedPropertiesAreRoutedAsTwinChangeNotifications) {
-  auto hub = make_hub({{"twins", "FROM /twinChangeNotifications INTO BrokeredEndpoint(\"/modules/B/inputs/twin\")"}});
-  auto a = connect(*hub, kA, true);
-  a->send(SubscribePacket{1, {{"$iothub/twin/res/#", 0}}});
-  ASSERT_TRUE(a->receive_a<mqtt::SubackPacket>());
-  a->send(PublishPacket{"$iothub/twin/PATCH/properties/reported/?$rid=1", R"({"fw":"3.1"})", 0});
-  ASSERT_TRUE(a->receive_a<PublishPacket>());  // the 204
-  auto b = connect(*hub, kB, true);
-  b->send(SubscribePacket{1, {{"devices/edge1/modules/B/inputs/#", 1}}});
-  auto change = b->receive_a<PublishPacket>();
-  ASSERT_TRUE(change) << hub->log();
-  EXPECT_EQ(change->topic.rfind("devices/edge1/modules/B/inputs/twin/", 0), 0u) << change->topic;
-  EXPECT_NE(change->topic.find("%24.cmid=A"), std::string::npos) << "the sender travels in $.cmid: " << change->topic;
-  EXPECT_EQ(nlohmann::json::parse(change->payload)["properties"]["reported"]["fw"], "3.1");
-  EXPECT_LE(hub->metric("edgehub_messages_dropped_total"), 0) << hub->metrics();
-}
-
-TEST(HubBehaviour, ASecondConnectionOfOneIdentityDropsTheFirst) {
-  auto hub = make_hub({{"r", "FROM /* INTO $upstream"}});
-  auto first = connect(*hub, kA);
-  auto second = connect(*hub, kA);
-  EXPECT_TRUE(first->wait_closed()) << "the first connection must be closed";
-  second->send(mqtt::PingreqPacket{});
-  EXPECT_TRUE(second->receive_a<mqtt::PingrespPacket>());
-}
-
-TEST(HubBehaviour, WillIsPublishedWhenAConnectionDiesAndNotOnDisconnect) {
-  auto hub = make_hub({{"AtoB", "FROM /messages/modules/A/* INTO BrokeredEndpoint(\"/modules/B/inputs/will\")"}});
-  const mqtt::Will will{"devices/edge1/modules/A/messages/events/%24.on=status", "A is gone", 1, false};
-  {
-    auto polite = connect(*hub, kA, true, will);
-    polite->send(mqtt::DisconnectPacket{});
-    EXPECT_TRUE(polite->wait_closed());
-  }
-  { auto rude = connect(*hub, kA, true, will); }  // socket closed without DISCONNECT
-  auto b = connect(*hub, kB, true);
-  b->send(SubscribePacket{1, {{"devices/edge1/modules/B/inputs/#", 1}}});
-  auto msg = b->receive_a<PublishPacket>();
-  ASSERT_TRUE(msg) << hub->log();
-  EXPECT_EQ(msg->payload, "A is gone");
-  EXPECT_NE(msg->topic.find("MessageType=Will"), std::string::npos) << msg->topic;
-  EXPECT_FALSE(b->receive_a<PublishPacket>(500ms)) << "a graceful DISCONNECT must not publish the will";
+  const std::string body(8 * 1024, 'x');
+  for (int i = 0; i < 60; ++i) a->send(PublishPacket{"devices/edge1/modules/A/messages/events/", body, 0});
+  EXPECT_TRUE(wait_until([&] { return hub->metric("edgehub_messages_dropped_total", "reason=\"store_full\"") > 0; }))
+      << "60 messages of 8 KB must overflow a 256 KB store\n" << hub->metrics();
 }
 
 TEST(HubBehaviour, MalformedPacketsCloseOnlyThatConnection) {
@@ -189,106 +124,6 @@ TEST(HubBehaviour, MalformedPacketsCloseOnlyThatConnection) {
   EXPECT_TRUE(good->receive_a<mqtt::PingrespPacket>());
   EXPECT_TRUE(hub->running());
   EXPECT_NE(hub->log().find("closing 'edge1/B'"), std::string::npos) << hub->log();
-}
-
-TEST(HubBehaviour, DirectMethodsThroughTheManagementApi) {
-  auto hub = make_hub({{"r", "FROM /* INTO $upstream"}});
-  // Offline target: 404.
-  auto offline = net::http_request("POST", api(*hub, "/twins/edge1/modules/A/methods"), service_auth(),
-                                   R"({"methodName":"reboot","payload":{"delay":1},"responseTimeoutInSeconds":5})");
-  ASSERT_TRUE(offline);
-  EXPECT_EQ(offline->status, 404) << offline->body;
-  auto a = connect(*hub, kA);
-  a->send(SubscribePacket{1, {{"$iothub/methods/POST/#", 0}}});
-  ASSERT_TRUE(a->receive_a<mqtt::SubackPacket>());
-  auto call = std::async(std::launch::async, [&] {
-    return net::http_request("POST", api(*hub, "/twins/edge1/modules/A/methods"), service_auth(),
-                             R"({"methodName":"reboot","payload":{"delay":1},"responseTimeoutInSeconds":5})");
-  });
-  auto request = a->receive_a<PublishPacket>();
-  ASSERT_TRUE(request);
-  ASSERT_EQ(request->topic.rfind("$iothub/methods/POST/reboot/?$rid=", 0), 0u) << request->topic;
-  EXPECT_EQ(nlohmann::json::parse(request->payload), nlohmann::json::parse(R"({"delay":1})"));
-  const auto rid = *iothub::query_parameter(request->topic, "$rid");
-  a->send(PublishPacket{"$iothub/methods/res/201/?$rid=" + rid, R"({"done":true})", 0});
-  auto answer = call.get();
-  ASSERT_TRUE(answer) << answer.error();
-  EXPECT_EQ(answer->status, 200);
-  EXPECT_EQ(nlohmann::json::parse(answer->body), nlohmann::json::parse(R"({"status":201,"payload":{"done":true}})"));
-  // No answer within the timeout: 504.
-  const auto t0 = std::chrono::steady_clock::now();
-  auto silent = net::http_request("POST", api(*hub, "/twins/edge1/modules/A/methods"), service_auth(),
-                                  R"({"methodName":"hang","responseTimeoutInSeconds":5})");
-  ASSERT_TRUE(silent);
-  EXPECT_EQ(silent->status, 504) << silent->body;
-  EXPECT_GE(std::chrono::steady_clock::now() - t0, 4500ms);
-}
-
-TEST(HubBehaviour, CloudToDeviceMessagesReachALeafDevice) {
-  auto hub = make_hub({{"r", "FROM /* INTO $upstream"}});
-  auto leaf = connect(*hub, kLeaf, true);
-  leaf->send(SubscribePacket{1, {{"devices/leaf1/messages/devicebound/#", 1}}});
-  ASSERT_TRUE(leaf->receive_a<mqtt::SubackPacket>());
-  auto headers = service_auth();
-  headers.emplace_back("iothub-messageid", "c2d-1");
-  headers.emplace_back("iothub-app-colour", "blue");
-  auto r = net::http_request("POST", api(*hub, "/devices/leaf1/messages/devicebound"), headers, "open the valve");
-  ASSERT_TRUE(r && r->status == 204) << (r ? r->body : r.error());
-  auto msg = leaf->receive_a<PublishPacket>();
-  ASSERT_TRUE(msg);
-  EXPECT_EQ(msg->payload, "open the valve");
-  EXPECT_EQ(msg->topic.rfind("devices/leaf1/messages/devicebound/", 0), 0u) << msg->topic;
-  EXPECT_NE(msg->topic.find("%24.mid=c2d-1"), std::string::npos) << msg->topic;
-  EXPECT_NE(msg->topic.find("colour=blue"), std::string::npos) << msg->topic;
-}
-
-TEST(HubBehaviour, ManagementApiNeedsAValidServiceToken) {
-  auto hub = make_hub({{"r", "FROM /* INTO $upstream"}});
-  auto none = net::http_request("GET", api(*hub, "/twins/edge1/modules/A"));
-  ASSERT_TRUE(none);
-  EXPECT_EQ(none->status, 401);
-  auto forged = build_sas_token(HubProcess::kHostname, random_key(), SystemClock::instance().unix_seconds() + 60,
-                                std::string_view("iothubowner"));
-  auto bad = net::http_request("GET", api(*hub, "/twins/edge1/modules/A"), {{"Authorization", *forged}});
-  ASSERT_TRUE(bad);
-  EXPECT_EQ(bad->status, 401);
-  auto good = net::http_request("GET", api(*hub, "/twins/edge1/modules/A"), service_auth());
-  ASSERT_TRUE(good);
-  EXPECT_EQ(good->status, 200) << good->body;
-  auto metrics = net::http_request("GET", api(*hub, "/metrics"));
-  ASSERT_TRUE(metrics);
-  EXPECT_EQ(metrics->status, 200) << "metrics need no token, as Prometheus scrapes expect";
-}
-
-// With the store capped, a publisher is back-pressured: PUBACKs stop, nothing is dropped,
-// and once the consumer frees space every held message is acknowledged and delivered.
-TEST(HubBehaviour, FullStoreStopsAcknowledgingInsteadOfDropping) {
-  auto hub = make_hub({{"AtoB", "FROM /messages/modules/A/* INTO BrokeredEndpoint(\"/modules/B/inputs/in1\")"}},
-                      262144);
-  auto a = connect(*hub, kA, true);
-  const std::string body(8 * 1024, 'x');
-  constexpr int kCount = 60;  // ~480 KB: well over the cap
-  for (std::uint16_t i = 1; i <= kCount; ++i)
-    a->send(PublishPacket{"devices/edge1/modules/A/messages/events/", std::to_string(i) + ":" + body, 1, false, false, i});
-  int acked = 0;
-  while (a->receive_a<mqtt::PubackPacket>(1500ms)) ++acked;
-  EXPECT_GT(acked, 0);
-  EXPECT_LT(acked, kCount) << "the cap must hold back some PUBACKs";
-  EXPECT_NE(hub->log().find("store full"), std::string::npos) << hub->log();
-  EXPECT_LE(hub->metric("edgehub_messages_dropped_total"), 0) << hub->metrics();
-  auto b = connect(*hub, kB, true);
-  b->send(SubscribePacket{1, {{"devices/edge1/modules/B/inputs/#", 1}}});
-  std::set<int> delivered;
-  while (delivered.size() < kCount) {
-    auto msg = b->receive_a<PublishPacket>(10s);
-    ASSERT_TRUE(msg) << "only " << delivered.size() << " of " << kCount << " delivered\n" << hub->log();
-    delivered.insert(std::stoi(msg->payload.substr(0, msg->payload.find(':'))));
-    b->send(mqtt::PubackPacket{msg->packet_id});
-  }
-  while (acked < kCount) {
-    ASSERT_TRUE(a->receive_a<mqtt::PubackPacket>(10s)) << "held PUBACKs must follow once space frees; got " << acked;
-    ++acked;
-  }
 }
 
 }  // namespace
