@@ -128,7 +128,8 @@ bool EdgeHub::append(const std::weak_ptr<mqtt::Connection>& sender, const Messag
                      mqtt::PublishTicket ticket) {
   std::function<void(bool)> on_durable = [](bool) {};
   if (ticket != 0) {
-    on_durable = [acks = &durable_acks_, sender, ticket](bool ok) { acks->push({sender, ticket, ok}); };
+    // A handle, not &durable_acks_: the sync thread may run this after the hub is gone.
+    on_durable = [acks = durable_acks_.sender(), sender, ticket](bool ok) { acks.push({sender, ticket, ok}); };
   }
   const auto result = store_.append(message, targets, std::move(on_durable));
   switch (result.status) {

@@ -26,18 +26,36 @@ class Inbox {
   Inbox(const Inbox&) = delete;
   Inbox& operator=(const Inbox&) = delete;
 
-  void push(T item) {  // any thread
-    std::lock_guard lock(shared_->mutex);
-    if (!shared_->alive) return;
-    shared_->pending.push_back(std::move(item));
-    if (shared_->scheduled) return;
-    shared_->scheduled = true;
-    shared_->loop.post([shared = shared_] { shared->drain(); });
-  }
+  void push(T item) { shared_->push(std::move(item)); }  // any thread
 
  private:
-  struct Shared {
+  struct Shared;
+
+ public:
+  // A copyable handle for producers that may outlive the Inbox (a worker thread's callback
+  // still queued when the owner is destroyed): pushing after the Inbox is gone does nothing.
+  class Sender {
+   public:
+    void push(T item) const { shared_->push(std::move(item)); }
+
+   private:
+    friend class Inbox;
+    explicit Sender(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {}
+    std::shared_ptr<Shared> shared_;
+  };
+  Sender sender() const { return Sender(shared_); }
+
+ private:
+  struct Shared : std::enable_shared_from_this<Shared> {
     Shared(EventLoop& l, std::function<void(T&)> d) : loop(l), deliver(std::move(d)) {}
+    void push(T item) {
+      std::lock_guard lock(mutex);
+      if (!alive) return;
+      pending.push_back(std::move(item));
+      if (scheduled) return;
+      scheduled = true;
+      loop.post([self = this->shared_from_this()] { self->drain(); });
+    }
     void drain() {
       std::vector<T> batch;
       {
