@@ -242,6 +242,144 @@ TEST(HubBehaviour, CloudToDeviceMessagesReachALeafDevice) {
   EXPECT_NE(msg->topic.find("colour=blue"), std::string::npos) << msg->topic;
 }
 
+// IoT Hub's whole header mapping, and expiry on a live relay: an expired message is dropped.
+TEST(HubBehaviour, CloudToDeviceHeadersMapAsIoTHubsAndExpiredMessagesAreDropped) {
+  auto hub = make_hub({{"r", "FROM /* INTO $upstream"}});
+  auto leaf = connect(*hub, kLeaf, true);
+  leaf->send(SubscribePacket{1, {{"devices/leaf1/messages/devicebound/#", 1}}});
+  ASSERT_TRUE(leaf->receive_a<mqtt::SubackPacket>());
+  auto headers = service_auth();
+  for (const auto& h : net::Headers{{"iothub-userid", "ops"}, {"iothub-ack", "full"}, {"Content-Encoding", "utf-8"},
+                                    {"iothub-correlationid", "c7"}, {"iothub-expiry", "2100-01-01T00:00:00Z"}})
+    headers.push_back(h);
+  auto r = net::http_request("POST", api(*hub, "/devices/leaf1/messages/devicebound"), headers, "valve");
+  ASSERT_TRUE(r && r->status == 204) << (r ? r->body : r.error());
+  auto msg = leaf->receive_a<PublishPacket>();
+  ASSERT_TRUE(msg);
+  for (const auto* part : {"%24.uid=ops", "ack=full", "%24.ce=utf-8", "%24.cid=c7", "%24.exp=2100-01-01T00%3A00%3A00Z"})
+    EXPECT_NE(msg->topic.find(part), std::string::npos) << part << " missing in " << msg->topic;
+  auto late = service_auth();
+  late.emplace_back("iothub-expiry", "2001-01-01T00:00:00Z");
+  auto expired = net::http_request("POST", api(*hub, "/devices/leaf1/messages/devicebound"), late, "too late");
+  ASSERT_TRUE(expired);
+  EXPECT_EQ(expired->status, 400) << expired->body;
+  EXPECT_EQ(expired->header("iothub-errorcode"), "ArgumentInvalid");
+  EXPECT_EQ(hub->metric("edgehub_messages_dropped_total", "reason=\"ttl_expiry\""), 1) << hub->metrics();
+  EXPECT_NE(hub->log().find("dropped a cloud-to-device message for 'leaf1': it expired at 2001-01-01T00:00:00Z"),
+            std::string::npos) << hub->log();
+  EXPECT_FALSE(leaf->receive_a<PublishPacket>(300ms)) << "an expired message must not be relayed";
+  auto unknown = net::http_request("POST", api(*hub, "/devices/ghost/messages/devicebound"), service_auth(), "x");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+  EXPECT_EQ(unknown->header("iothub-errorcode"), "DeviceNotFound");
+}
+
+// Only modules may call the module API (x-ms-edge-moduleId), as with IoT Edge.
+TEST(HubBehaviour, ALeafDeviceCannotInvokeMethodsThroughTheModuleApi) {
+  auto hub = make_hub({{"r", "FROM /* INTO $upstream"}});
+  const std::string body = R"({"methodName":"reboot","responseTimeoutInSeconds":5})";
+  auto as_leaf = net::http_request("POST", api(*hub, "/twins/edge1/modules/A/methods"),
+                                   {{"Authorization", hub->password(kLeaf)}, {"x-ms-edge-moduleId", "leaf1"}}, body);
+  ASSERT_TRUE(as_leaf);
+  EXPECT_EQ(as_leaf->status, 401) << as_leaf->body;
+  EXPECT_EQ(nlohmann::json::parse(as_leaf->body)["Message"],
+            "ErrorCode:IotHubUnauthorizedAccess;x-ms-edge-moduleId 'leaf1' names a device; only modules of 'edge1' "
+            "may invoke methods through the module API");
+  // A module with its own token may (B is offline: IoT Hub's 404).
+  auto as_module = net::http_request("POST", api(*hub, "/twins/edge1/modules/B/methods"),
+                                     {{"Authorization", hub->password(kA)}, {"x-ms-edge-moduleId", "edge1/A"}}, body);
+  ASSERT_TRUE(as_module);
+  EXPECT_EQ(as_module->status, 404) << as_module->body;
+  EXPECT_EQ(as_module->header("iothub-errorcode"), "DeviceNotOnline");
+  // ... but not with another's token.
+  auto borrowed = net::http_request("POST", api(*hub, "/twins/edge1/modules/B/methods"),
+                                    {{"Authorization", hub->password(kB)}, {"x-ms-edge-moduleId", "edge1/A"}}, body);
+  ASSERT_TRUE(borrowed);
+  EXPECT_EQ(borrowed->status, 401) << borrowed->body;
+  EXPECT_NE(hub->log().find("refused POST /twins/edge1/modules/A/methods"), std::string::npos) << hub->log();
+}
+
+// A service token whose sr names one device reaches that device only.
+TEST(HubBehaviour, ADeviceScopedServiceTokenReachesOnlyThatDevice) {
+  auto hub = make_hub({{"r", "FROM /* INTO $upstream"}});
+  const auto sr = std::string(HubProcess::kHostname) + "/devices/leaf1";
+  const net::Headers leaf_only{
+      {"Authorization", *build_sas_token(sr, kPolicyKey, SystemClock::instance().unix_seconds() + 600,
+                                         std::string_view("iothubowner"))}};
+  auto own = net::http_request("GET", api(*hub, "/twins/leaf1"), leaf_only);
+  ASSERT_TRUE(own);
+  EXPECT_EQ(own->status, 200) << own->body;
+  for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
+           {"GET", "/twins/edge1/modules/A"}, {"PATCH", "/twins/edge1/modules/A"}, {"GET", "/status"},
+           {"POST", "/twins/edge1/modules/A/methods"}, {"POST", "/devices/leaf2/messages/devicebound"}}) {
+    auto r = net::http_request(method, api(*hub, path), leaf_only, "{}");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 401) << method << " " << path << ": " << r->body;
+    EXPECT_NE(r->body.find("the token is scoped to 'myhub.local/devices/leaf1', which does not cover"),
+              std::string::npos) << r->body;
+  }
+  auto hub_wide = net::http_request("GET", api(*hub, "/twins/edge1/modules/A"), service_auth());
+  ASSERT_TRUE(hub_wide);
+  EXPECT_EQ(hub_wide->status, 200) << hub_wide->body;
+}
+
+// Twins exist only for identities the hub knows: nothing is stored for others.
+TEST(HubBehaviour, TwinsOfUnknownIdentitiesAreNotFound) {
+  auto hub = make_hub({{"r", "FROM /* INTO $upstream"}});
+  auto ghost = net::http_request("GET", api(*hub, "/twins/ghost"), service_auth());
+  ASSERT_TRUE(ghost);
+  EXPECT_EQ(ghost->status, 404);
+  EXPECT_EQ(nlohmann::json::parse(ghost->body)["Message"], "ErrorCode:DeviceNotFound;Device 'ghost' was not found");
+  auto patch = net::http_request("PATCH", api(*hub, "/twins/edge1/modules/ghost"), service_auth(),
+                                 R"({"properties":{"desired":{"x":1}}})");
+  ASSERT_TRUE(patch);
+  EXPECT_EQ(patch->status, 404);
+  EXPECT_EQ(patch->header("iothub-errorcode"), "ModuleNotFound");
+  auto method = net::http_request("POST", api(*hub, "/twins/ghost/methods"), service_auth(), R"({"methodName":"m"})");
+  ASSERT_TRUE(method);
+  EXPECT_EQ(method->header("iothub-errorcode"), "DeviceNotFound");
+  for (const auto* known : {"/twins/edge1/modules/$edgeHub", "/twins/edge1/modules/$edgeAgent", "/twins/leaf1"}) {
+    auto r = net::http_request("GET", api(*hub, known), service_auth());
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << known << ": " << r->body;
+  }
+}
+
+TEST(HubBehaviour, AUserNameForAnotherHubIsRefused) {
+  auto hub = make_hub({{"r", "FROM /* INTO $upstream"}});
+  auto client = std::make_unique<MqttTestClient>();
+  ASSERT_TRUE(client->connect_tcp("127.0.0.1", hub->mqtt_port()));
+  ConnectPacket c;
+  c.client_id = kLeaf.id();
+  c.username = "other.hub/leaf1/?api-version=2021-04-12";
+  c.password = hub->password(kLeaf);  // a valid token for this hub
+  auto ack = client->handshake(c);
+  ASSERT_TRUE(ack) << client->last_error();
+  EXPECT_EQ(ack->return_code, mqtt::ConnectReturnCode::not_authorized);
+  EXPECT_NE(hub->log().find("the user name names host 'other.hub', not this hub"), std::string::npos) << hub->log();
+}
+
+// connectTimeoutInSeconds: the call waits for the target to connect and subscribe.
+TEST(HubBehaviour, AMethodCallWaitsForItsTargetToConnect) {
+  auto hub = make_hub({{"r", "FROM /* INTO $upstream"}});
+  auto call = std::async(std::launch::async, [&] {
+    return net::http_request("POST", api(*hub, "/twins/edge1/modules/A/methods"), service_auth(),
+                             R"({"methodName":"wake","responseTimeoutInSeconds":10,"connectTimeoutInSeconds":20})");
+  });
+  ASSERT_TRUE(wait_until([&] { return hub->metric("edgehub_direct_methods_total") >= 1; })) << hub->metrics();
+  auto a = connect(*hub, kA);
+  a->send(SubscribePacket{1, {{"$iothub/methods/POST/#", 0}}});
+  ASSERT_TRUE(a->receive_a<mqtt::SubackPacket>());
+  auto request = a->receive_a<PublishPacket>();
+  ASSERT_TRUE(request) << "the waiting call was not sent once A subscribed\n" << hub->log();
+  const auto rid = *iothub::query_parameter(request->topic, "$rid");
+  a->send(PublishPacket{"$iothub/methods/res/200/?$rid=" + rid, "\"awake\"", 0});
+  auto answer = call.get();
+  ASSERT_TRUE(answer) << answer.error();
+  EXPECT_EQ(answer->status, 200) << answer->body;
+  EXPECT_EQ(nlohmann::json::parse(answer->body)["payload"], "awake");
+}
+
 TEST(HubBehaviour, ManagementApiNeedsAValidServiceToken) {
   auto hub = make_hub({{"r", "FROM /* INTO $upstream"}});
   auto none = net::http_request("GET", api(*hub, "/twins/edge1/modules/A"));
