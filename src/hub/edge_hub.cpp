@@ -72,7 +72,7 @@ void EdgeHub::replace_identities(IdentityRegistry identities) {
 }
 
 void EdgeHub::enable_scope_cache(ScopeCacheSettings settings) {
-  scope_ = std::make_unique<ScopeCache>(loop_, twins_kv_, std::move(settings), [this](const IdentityRegistry& scope) {
+  scope_ = std::make_unique<ScopeCache>(loop_, twins_kv_, std::move(settings), clock_, [this](const IdentityRegistry& scope) {
     scope_identities_ = scope;
     identities_ = scope_identities_;
     identities_.merge_from(file_identities_);
@@ -206,7 +206,8 @@ void EdgeHub::persist_session(const ClientState& client) {
 void EdgeHub::start_delivery(const mqtt::ConnectionPtr& c, ClientState& client) {
   if (!client.identity.module_id || !client.subscribed(SubscriptionKind::module_inputs)) return;
   if (!client.delivery)
-    client.delivery = std::make_unique<ModuleDelivery>(store_, metrics_, c, client.identity, settings_.delivery_window);
+    client.delivery =
+        std::make_unique<ModuleDelivery>(store_, metrics_, c, client.identity, settings_.delivery_window, clock_);
   for (auto* endpoint : endpoints_.for_module(*client.identity.module_id)) client.delivery->pump(*endpoint);
 }
 
@@ -251,6 +252,11 @@ void EdgeHub::on_close(const mqtt::ConnectionPtr& c, mqtt::CloseReason reason) {
 }
 
 void EdgeHub::sweep_expired() {
+  expire_messages();
+  sweep_timer_->start(settings_.ttl_sweep_interval, [this] { sweep_expired(); });
+}
+
+std::uint64_t EdgeHub::expire_messages() {
   const auto expired = store_.expire(clock_.unix_millis());
   std::uint64_t total = 0;
   for (const auto& e : expired) {
@@ -258,7 +264,7 @@ void EdgeHub::sweep_expired() {
     metrics_.dropped("ttl_expiry", "", "").inc(static_cast<double>(e.count));
   }
   if (total > 0) spdlog::info("hub: {} messages expired (TTL) and were dropped", total);
-  sweep_timer_->start(settings_.ttl_sweep_interval, [this] { sweep_expired(); });
+  return total;
 }
 
 void EdgeHub::refresh_gauges() {

@@ -65,6 +65,10 @@ class EdgeHub final : public mqtt::Handler {
   void enable_scope_cache(ScopeCacheSettings settings);
   bool upstream_online() const { return upstream_ && upstream_->online(); }
   void start();  // TTL sweeps; call once the loop runs or is about to
+  // Drops the messages whose TTL has passed by the Clock and counts them (ttl_expiry);
+  // returns how many. The sweep timer runs it every ttl_sweep_interval; tests call it
+  // after advancing a ManualClock instead of waiting for the timer.
+  std::uint64_t expire_messages();
 
   // mqtt::Handler
   mqtt::ConnectDecision on_connect(const mqtt::ConnectionPtr& c, const mqtt::ConnectPacket& p) override;

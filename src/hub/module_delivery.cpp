@@ -1,6 +1,5 @@
 #include "hub/module_delivery.h"
 
-#include "outpost/core/clock.h"
 #include "outpost/core/property_bag.h"
 #include "outpost/iothub/topics.h"
 
@@ -8,9 +7,9 @@ namespace outpost::hub {
 
 ModuleDelivery::ModuleDelivery(store::MessageStore& store, HubMetrics& metrics,
                                std::weak_ptr<mqtt::Connection> connection, iothub::Identity receiver,
-                               std::size_t window)
+                               std::size_t window, const Clock& clock)
     : store_(store), metrics_(metrics), connection_(std::move(connection)), receiver_(std::move(receiver)),
-      window_(window) {}
+      window_(window), clock_(clock) {}
 
 void ModuleDelivery::pump(const EndpointInfo& endpoint) {
   auto [it, inserted] = pumps_.try_emplace(endpoint.id);
@@ -67,7 +66,7 @@ void ModuleDelivery::delivered(std::uint64_t tag) {
   store_.ack(done.queue, done.seq);
   --done.pump->in_flight;
   done.sent->inc();
-  const auto now_ms = SystemClock::instance().unix_millis();
+  const auto now_ms = clock_.unix_millis();
   metrics_.process_duration().observe(static_cast<double>(now_ms - done.enqueued_at_ms) / 1000.0);
   fill(*done.pump);
 }

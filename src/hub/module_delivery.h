@@ -11,6 +11,7 @@
 
 #include "hub/endpoint_registry.h"
 #include "hub/hub_metrics.h"
+#include "outpost/core/clock.h"
 #include "outpost/iothub/identity.h"
 #include "outpost/mqtt/server.h"
 #include "outpost/store/message_store.h"
@@ -19,8 +20,9 @@ namespace outpost::hub {
 
 class ModuleDelivery {
  public:
+  // `clock` times each message from enqueue to acknowledgement (the process-duration metric).
   ModuleDelivery(store::MessageStore& store, HubMetrics& metrics, std::weak_ptr<mqtt::Connection> connection,
-                 iothub::Identity receiver, std::size_t window);
+                 iothub::Identity receiver, std::size_t window, const Clock& clock);
 
   // Starts (or continues) delivering from this endpoint's queues.
   void pump(const EndpointInfo& endpoint);
@@ -51,6 +53,7 @@ class ModuleDelivery {
   std::weak_ptr<mqtt::Connection> connection_;
   iothub::Identity receiver_;
   std::size_t window_;
+  const Clock& clock_;
   std::unordered_map<std::string, Pump> pumps_;  // by endpoint id
   std::unordered_map<std::uint64_t, InFlight> in_flight_;
   std::uint64_t next_tag_ = 1;

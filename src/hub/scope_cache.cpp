@@ -3,11 +3,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "outpost/core/clock.h"
 #include "outpost/core/crypto.h"
 #include "outpost/core/encoding.h"
 #include "outpost/core/sas_token.h"
-#include "outpost/net/http_fetch.h"
 
 namespace outpost::hub {
 
@@ -16,8 +14,14 @@ constexpr std::string_view kNamespace = "scope";
 constexpr std::string_view kKey = "identities";
 }  // namespace
 
-ScopeCache::ScopeCache(net::EventLoop& loop, kv::KvStore& kv, ScopeCacheSettings settings, OnUpdate on_update)
-    : loop_(loop), kv_(kv), settings_(std::move(settings)), on_update_(std::move(on_update)), timer_(loop.make_timer()) {}
+ScopeCache::ScopeCache(net::EventLoop& loop, kv::KvStore& kv, ScopeCacheSettings settings, const Clock& clock,
+                       OnUpdate on_update)
+    : loop_(loop),
+      kv_(kv),
+      settings_(std::move(settings)),
+      clock_(clock),
+      on_update_(std::move(on_update)),
+      timer_(loop.make_timer()) {}
 
 ScopeCache::~ScopeCache() {
   *alive_ = false;
@@ -78,7 +82,7 @@ void ScopeCache::refresh_soon() {
 void ScopeCache::fetch_in_background() {
   // Blocking HTTP on its own thread; the result goes back to the loop.
   const auto audience = device_resource_uri(settings_.hostname, settings_.edge_device_id, "$edgeHub");
-  const auto token = build_sas_token(audience, settings_.edgehub_key, SystemClock::instance().unix_seconds() + 600);
+  const auto token = build_sas_token(audience, settings_.edgehub_key, clock_.unix_seconds() + 600);
   const auto url = fmt::format("{}/devices/{}/modules/%24edgeHub/devicesAndModulesInTargetDeviceScope?api-version=2020-06-30-preview",
                                settings_.api_base, url_encode(settings_.edge_device_id));
   nlohmann::json devices = nlohmann::json::array(), modules = nlohmann::json::array();
@@ -89,8 +93,8 @@ void ScopeCache::fetch_in_background() {
   options.timeout = std::chrono::seconds(20);
   for (int page = 0; page < 1000 && token; ++page) {
     const nlohmann::json body{{"pageSize", 1000}, {"continuationLink", continuation}, {"authChain", settings_.edge_device_id}};
-    auto r = net::fetch("POST", url, {{"Authorization", *token}, {"Content-Type", "application/json"}},
-                               body.dump(), options);
+    auto r = settings_.fetch("POST", url, {{"Authorization", *token}, {"Content-Type", "application/json"}},
+                             body.dump(), options);
     if (!r) {
       error = r.error();
       break;

@@ -8,13 +8,16 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "hub/identity_registry.h"
+#include "outpost/core/clock.h"
 #include "outpost/kv/kv_store.h"
 #include "outpost/net/event_loop.h"
+#include "outpost/net/http_fetch.h"
 
 namespace outpost::hub {
 
@@ -26,12 +29,19 @@ struct ScopeCacheSettings {
   std::string edgehub_key;  // base64
   std::chrono::seconds refresh_interval{3600};
   std::chrono::seconds min_refresh_gap{30};
+  // Makes the HTTP request, on the worker thread: net::fetch, or a stand-in in tests.
+  std::function<Result<net::HttpClientResponse>(std::string_view method, const std::string& url,
+                                                const net::Headers& headers, std::string_view body,
+                                                const net::HttpClientOptions& options)>
+      fetch = &net::fetch;
 };
 
 class ScopeCache {
  public:
   using OnUpdate = std::function<void(const IdentityRegistry&)>;
-  ScopeCache(net::EventLoop& loop, kv::KvStore& kv, ScopeCacheSettings settings, OnUpdate on_update);
+  // `clock` sets the expiry of the SAS token the fetch sends.
+  ScopeCache(net::EventLoop& loop, kv::KvStore& kv, ScopeCacheSettings settings, const Clock& clock,
+             OnUpdate on_update);
   ~ScopeCache();
 
   void start();         // loads the cache, then fetches from the cloud
@@ -48,6 +58,7 @@ class ScopeCache {
   net::EventLoop& loop_;
   kv::KvStore& kv_;
   ScopeCacheSettings settings_;
+  const Clock& clock_;
   OnUpdate on_update_;
   std::unique_ptr<net::Timer> timer_;
   std::thread worker_;

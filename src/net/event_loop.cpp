@@ -58,6 +58,11 @@ void EventLoop::run() {
   impl_->io.run();
 }
 
+std::size_t EventLoop::poll() {
+  if (impl_->io.stopped()) impl_->io.restart();
+  return impl_->io.poll();
+}
+
 void EventLoop::stop() { impl_->io.stop(); }
 
 bool EventLoop::stopped() const { return impl_->io.stopped(); }

@@ -175,6 +175,17 @@ void HttpResponder::send(HttpResponse response) const {
   });
 }
 
+HttpResponder HttpResponder::to_callback(EventLoop& loop, std::function<void(HttpResponse)> on_response) {
+  auto target = std::make_shared<Target>();
+  target->executor = asio_context(loop).get_executor();
+  // notify() runs inside send()'s posted task, which keeps the target alive; a raw pointer
+  // here avoids a target -> wake -> target cycle.
+  target->wake = [t = target.get(), on_response = std::move(on_response)] {
+    if (t->response) on_response(std::move(*t->response));
+  };
+  return HttpResponder(std::move(target));
+}
+
 std::shared_ptr<HttpStream> HttpResponder::stream(int status,
                                                   std::vector<std::pair<std::string, std::string>> headers) const {
   auto stream = std::make_shared<StreamImpl>(target_);

@@ -3,6 +3,7 @@
 // Code inside src/ that needs the io_context itself includes "net/asio_loop.h".
 #pragma once
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 
@@ -25,6 +26,9 @@ class EventLoop {
   EventLoop& operator=(const EventLoop&) = delete;
 
   void run();   // runs handlers on the calling thread until stop()
+  // Runs the handlers that are ready now (and those they make ready), without waiting;
+  // returns how many ran. Lets tests drive the loop step by step on their own thread.
+  std::size_t poll();
   void stop();  // thread-safe
   bool stopped() const;
   void post(std::function<void()> fn);  // thread-safe; runs fn on the loop's thread

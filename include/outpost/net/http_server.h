@@ -60,6 +60,10 @@ class HttpResponder {
  public:
   struct Target;
   explicit HttpResponder(std::shared_ptr<Target> target) : target_(std::move(target)) {}
+  // A responder bound to no connection: the response goes to `on_response` on `loop`'s
+  // thread (once, the first one sent). Drives handlers without a socket, as tests do.
+  // Streams are not supported.
+  static HttpResponder to_callback(EventLoop& loop, std::function<void(HttpResponse)> on_response);
   void send(HttpResponse response) const;
   std::shared_ptr<HttpStream> stream(int status, std::vector<std::pair<std::string, std::string>> headers) const;
 

@@ -1,0 +1,111 @@
+// Who may connect: user name, client id and SAS token must name the same identity, known
+// to the registry, signed with one of its keys, for this hub (user name and token), not expired.
+#include "hub/authenticator.h"
+
+#include <gtest/gtest.h>
+
+#include "outpost/core/encoding.h"
+#include "outpost/core/sas_token.h"
+#include "outpost/iothub/username.h"
+
+namespace outpost::hub {
+namespace {
+
+constexpr std::int64_t kNow = 1'800'000'000;
+const std::string kKeyA = base64_encode(std::string(32, 'a'));
+const std::string kKeyA2 = base64_encode(std::string(32, 'b'));
+const std::string kKeyLeaf = base64_encode(std::string(32, 'c'));
+
+IdentityRegistry registry() {
+  auto r = IdentityRegistry::from_json(nlohmann::json::parse(
+      R"([{"deviceId":"edge1","moduleId":"A","primaryKey":")" + kKeyA + R"(","secondaryKey":")" + kKeyA2 +
+      R"("},{"deviceId":"leaf1","primaryKey":")" + kKeyLeaf + R"("}])"), "test");
+  EXPECT_TRUE(r) << r.error();
+  return std::move(*r);
+}
+
+mqtt::ConnectPacket connect_as(const iothub::Identity& id, const std::string& key, std::int64_t expiry = kNow + 3600,
+                               const std::string& host = "myhub.local") {
+  mqtt::ConnectPacket c;
+  c.client_id = id.id();
+  c.username = iothub::format_mqtt_username(host, id, iothub::kApiVersion);
+  c.password = *build_sas_token(device_resource_uri(host, id.device_id, id.module_id), key, expiry);
+  return c;
+}
+
+const AuthSettings kSettings{{"myhub.local", "gateway.local"}, "edge1"};
+
+TEST(Authenticator, AcceptsModulesAndLeafDevicesWithEitherKey) {
+  const auto ids = registry();
+  EXPECT_TRUE(authenticate(connect_as({"edge1", std::string("A")}, kKeyA), ids, kSettings, kNow).ok());
+  EXPECT_TRUE(authenticate(connect_as({"edge1", std::string("A")}, kKeyA2), ids, kSettings, kNow).ok());
+  EXPECT_TRUE(authenticate(connect_as({"leaf1", std::nullopt}, kKeyLeaf), ids, kSettings, kNow).ok());
+  // A token for the gateway host name is as good as one for the hub's.
+  EXPECT_TRUE(authenticate(connect_as({"leaf1", std::nullopt}, kKeyLeaf, kNow + 60, "gateway.local"), ids, kSettings, kNow).ok());
+}
+
+TEST(Authenticator, RefusesWithTheRightCodeAndAReason) {
+  const auto ids = registry();
+  const iothub::Identity a{"edge1", std::string("A")};
+  auto wrong_key = authenticate(connect_as(a, kKeyLeaf), ids, kSettings, kNow);
+  EXPECT_EQ(wrong_key.code, mqtt::ConnectReturnCode::not_authorized);
+  EXPECT_NE(wrong_key.reason.find("signature"), std::string::npos) << wrong_key.reason;
+  auto expired = authenticate(connect_as(a, kKeyA, kNow - 301), ids, kSettings, kNow);
+  EXPECT_EQ(expired.code, mqtt::ConnectReturnCode::not_authorized);
+  EXPECT_NE(expired.reason.find("expired"), std::string::npos) << expired.reason;
+  auto other_audience = connect_as(a, kKeyA);
+  other_audience.password = connect_as(a, kKeyA, kNow + 60, "evil.example").password;
+  auto other_host = authenticate(other_audience, ids, kSettings, kNow);
+  EXPECT_NE(other_host.reason.find("audience"), std::string::npos) << other_host.reason;
+  auto mismatch = connect_as(a, kKeyA);
+  mismatch.client_id = "edge1/B";
+  EXPECT_EQ(authenticate(mismatch, ids, kSettings, kNow).code, mqtt::ConnectReturnCode::identifier_rejected);
+  auto foreign = authenticate(connect_as({"edge2", std::string("A")}, kKeyA), ids, kSettings, kNow);
+  EXPECT_NE(foreign.reason.find("does not belong to this edge device"), std::string::npos) << foreign.reason;
+  auto unknown = authenticate(connect_as({"edge1", std::string("Z")}, kKeyA), ids, kSettings, kNow);
+  EXPECT_EQ(unknown.reason, "unknown identity 'edge1/Z'");
+  auto no_password = connect_as(a, kKeyA);
+  no_password.password.reset();
+  EXPECT_EQ(authenticate(no_password, ids, kSettings, kNow).code, mqtt::ConnectReturnCode::bad_username_or_password);
+  auto bad_user = connect_as(a, kKeyA);
+  bad_user.username = "just-a-name";
+  EXPECT_EQ(authenticate(bad_user, ids, kSettings, kNow).code, mqtt::ConnectReturnCode::bad_username_or_password);
+}
+
+TEST(Authenticator, TheUserNamesHostMustBeOneOfTheHubsNames) {
+  const auto ids = registry();
+  const iothub::Identity leaf{"leaf1", std::nullopt};
+  // A valid token for this hub, but a user name for another: CONNACK 5, with the reason logged.
+  auto c = connect_as(leaf, kKeyLeaf);
+  c.username = iothub::format_mqtt_username("evil.example", leaf, iothub::kApiVersion);
+  const auto refused = authenticate(c, ids, kSettings, kNow);
+  EXPECT_EQ(refused.code, mqtt::ConnectReturnCode::not_authorized);
+  EXPECT_EQ(refused.reason, "the user name names host 'evil.example', not this hub ('myhub.local' or 'gateway.local')");
+  // Its host name or its gateway host name, in any case (DNS names are case-insensitive).
+  for (const auto* host : {"MyHub.Local", "GATEWAY.local"}) {
+    c.username = iothub::format_mqtt_username(host, leaf, iothub::kApiVersion);
+    EXPECT_TRUE(authenticate(c, ids, kSettings, kNow).ok()) << host;
+  }
+}
+
+TEST(Authenticator, ToleratesFiveMinutesOfClockSkewAndNoMore) {
+  const auto ids = registry();
+  const iothub::Identity a{"edge1", std::string("A")};
+  EXPECT_TRUE(authenticate(connect_as(a, kKeyA, kNow - 299), ids, kSettings, kNow).ok());
+  EXPECT_FALSE(authenticate(connect_as(a, kKeyA, kNow - 301), ids, kSettings, kNow).ok());
+  // The same token, judged later: decided by the time given, not the machine's clock.
+  const auto token = connect_as(a, kKeyA, kNow + 60);
+  EXPECT_TRUE(authenticate(token, ids, kSettings, kNow + 60 + 300).ok());
+  EXPECT_FALSE(authenticate(token, ids, kSettings, kNow + 60 + 301).ok());
+}
+
+TEST(Authenticator, ALeafDeviceMayBelongToAnyDeviceButAModuleOnlyToThisEdge) {
+  auto ids = registry();
+  ids.upsert({"edge2", std::string("A")}, SasKeys{kKeyA, ""});
+  EXPECT_FALSE(authenticate(connect_as({"edge2", std::string("A")}, kKeyA), ids, kSettings, kNow).ok())
+      << "a module of another edge device is refused even when its keys are known";
+  EXPECT_TRUE(authenticate(connect_as({"leaf1", std::nullopt}, kKeyLeaf), ids, kSettings, kNow).ok());
+}
+
+}  // namespace
+}  // namespace outpost::hub

@@ -1,0 +1,71 @@
+// The identities file (and the device scope): every error names the entry and the field.
+#include "hub/identity_registry.h"
+
+#include <gtest/gtest.h>
+
+#include "outpost/core/config.h"
+#include "outpost/core/encoding.h"
+
+namespace outpost::hub {
+namespace {
+
+const std::string kKeyA = base64_encode(std::string(32, 'a'));
+
+TEST(IdentityRegistry, NamesTheEntryAndTheField) {
+  EXPECT_EQ(IdentityRegistry::from_json(nlohmann::json::parse(R"([{"moduleId":"A"}])"), "ids.json").error(),
+            "ids.json: entry 0: missing \"deviceId\"");
+  EXPECT_EQ(IdentityRegistry::from_json(nlohmann::json::parse(R"([{"deviceId":"d","primaryKey":"!!"}])"), "ids.json").error(),
+            "ids.json: entry 0: \"primaryKey\" is not base64");
+  EXPECT_EQ(IdentityRegistry::from_json(nlohmann::json::parse(R"({"deviceId":"d"})"), "ids.json").error(),
+            "ids.json: expected a JSON array of identities");
+  const auto dup = std::string(R"([{"deviceId":"d","primaryKey":")") + kKeyA + R"("},{"deviceId":"d","primaryKey":")" + kKeyA + R"("}])";
+  EXPECT_EQ(IdentityRegistry::from_json(nlohmann::json::parse(dup), "ids.json").error(),
+            "ids.json: entry 1: identity 'd' is listed twice");
+}
+
+TEST(IdentityRegistry, ReadsModulesDevicesAndOptionalSecondaryKeys) {
+  const auto key_b = base64_encode(std::string(32, 'b'));
+  auto r = IdentityRegistry::from_json(
+      nlohmann::json::parse(R"([{"deviceId":"edge1","moduleId":"A","primaryKey":")" + kKeyA + R"(","secondaryKey":")" +
+                            key_b + R"("},{"deviceId":"leaf1","primaryKey":")" + kKeyA + R"("}])"),
+      "ids.json");
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(r->size(), 2u);
+  const auto* a = r->keys({"edge1", std::string("A")});
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->primary, kKeyA);
+  EXPECT_EQ(a->secondary, key_b);
+  ASSERT_NE(r->keys({"leaf1", std::nullopt}), nullptr);
+  EXPECT_EQ(r->keys({"leaf1", std::nullopt})->secondary, "");
+  EXPECT_EQ(r->keys({"edge1", std::nullopt}), nullptr) << "the edge device is not its module";
+  EXPECT_EQ(r->keys({"leaf1", std::string("A")}), nullptr);
+}
+
+TEST(IdentityRegistry, MergeReplacesEntriesWithTheSameIdentity) {
+  const auto key_b = base64_encode(std::string(32, 'b'));
+  IdentityRegistry scope;
+  scope.upsert({"leaf1", std::nullopt}, SasKeys{kKeyA, ""});
+  scope.upsert({"leaf2", std::nullopt}, SasKeys{kKeyA, ""});
+  IdentityRegistry file;
+  file.upsert({"leaf1", std::nullopt}, SasKeys{key_b, ""});
+  scope.merge_from(file);
+  EXPECT_EQ(scope.size(), 2u);
+  EXPECT_EQ(scope.keys({"leaf1", std::nullopt})->primary, key_b) << "the merged-in entry wins";
+  EXPECT_EQ(scope.keys({"leaf2", std::nullopt})->primary, kKeyA);
+}
+
+TEST(IdentityRegistry, LoadFileThrowsAConfigErrorNamingTheFile) {
+  EXPECT_THROW(
+      {
+        try {
+          IdentityRegistry::load_file("/nonexistent/identities.json");
+        } catch (const ConfigError& e) {
+          EXPECT_NE(std::string(e.what()).find("/nonexistent/identities.json"), std::string::npos) << e.what();
+          throw;
+        }
+      },
+      ConfigError);
+}
+
+}  // namespace
+}  // namespace outpost::hub
