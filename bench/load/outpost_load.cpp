@@ -253,14 +253,13 @@ class Subscriber {
         std::fprintf(stderr, "outpost-load: subscriber lost its connection: %s\n", reason.c_str());
         std::exit(3);
       }
-      timer_.expires_after(std::chrono::milliseconds(100));
-      timer_.async_wait([this](auto ec) {
-        if (!ec) open();
-      });
+      retry();
     };
     client_->connect([this](bool ok, std::string error) {
       if (!ok) {
-        if (reconnect_) return;  // on_close retries
+        // A refused TCP connect (the hub restarting) gets no on_close: retry from here too;
+        // the timer keeps one pending retry when on_close also schedules one.
+        if (reconnect_) return retry();
         std::fprintf(stderr, "outpost-load: subscriber cannot connect: %s\n", error.c_str());
         std::exit(3);
       }
@@ -275,6 +274,13 @@ class Subscriber {
           r();
         }
       });
+    });
+  }
+
+  void retry() {
+    timer_.expires_after(std::chrono::milliseconds(100));  // cancels a pending retry
+    timer_.async_wait([this](auto ec) {
+      if (!ec) open();
     });
   }
 

@@ -17,8 +17,6 @@ Outcome<std::string> C2dQueue::enqueue(const std::string& device_id, Message mes
     return CloudError{403, "DeviceMaximumQueueDepthExceeded",
                       fmt::format("device '{}' already has {} cloud-to-device messages waiting", device_id,
                                   settings_.max_queue_depth)};
-  if (message.counted_size() > 64 * 1024)
-    return CloudError{413, "MessageTooLarge", "cloud-to-device messages are limited to 64 KB"};
   auto id = message.system.get(sysprop::kMessageId);
   if (!id) {
     id = random_uuid();

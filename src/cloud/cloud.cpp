@@ -7,6 +7,7 @@
 #include "cloud/sqlite_telemetry_store.h"
 #include "cloud/time_text.h"
 #include "outpost/core/connection_string.h"
+#include "outpost/iothub/service_paths.h"
 
 namespace outpost::cloud {
 
@@ -167,7 +168,8 @@ void Cloud::handle_http(net::HttpRequest&& request, net::HttpResponder responder
                       (request.path == "/events/stream" ||
                        (request.path == "/events" && accept.find("text/event-stream") != std::string::npos));
   if (stream) {
-    const auto policy = auth_.authorize(request.header("Authorization"), rights::kServiceConnect);
+    const auto policy = auth_.authorize(request.header("Authorization"), rights::kServiceConnect,
+                                        iothub::service_resource(request.path_segments()));
     if (!policy) {
       responder.send(error_response(policy.error()));
       return;

@@ -115,6 +115,9 @@ DeviceAuthDecision authenticate_device(const mqtt::ConnectPacket& connect, const
   if (!connect.username) return refuse(ConnectReturnCode::bad_username_or_password, "no user name");
   const auto username = iothub::parse_mqtt_username(*connect.username);
   if (!username) return refuse(ConnectReturnCode::bad_username_or_password, "user name: " + username.error());
+  if (!iothub::host_accepted(username->host, {hostname}))
+    return refuse(ConnectReturnCode::not_authorized,
+                  fmt::format("the user name names host '{}', not this hub ('{}')", username->host, hostname));
   const auto& identity = username->identity;
   if (connect.client_id != identity.id())
     return refuse(ConnectReturnCode::identifier_rejected,

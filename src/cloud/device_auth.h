@@ -1,6 +1,7 @@
 // Who an MQTT CONNECT to outpost-cloud is, decided as IoT Hub decides it.
 //
-// Direct: client id = "{d}" or "{d}/{m}", user name "{host}/{d}[/{m}]/?api-version=...",
+// Direct: client id = "{d}" or "{d}/{m}", user name "{host}/{d}[/{m}]/?api-version=..."
+// whose host is this hub's host name (any case; another host: CONNACK 5),
 // password = a SAS token for host/devices/{d}[/modules/{m}] signed with that identity's
 // key (or with a policy key that has DeviceConnect, naming it in skn).
 //

@@ -7,6 +7,8 @@
 
 #include "cloud/ids.h"
 #include "outpost/core/property_bag.h"
+#include "outpost/iothub/subscription_rules.h"
+#include "outpost/iothub/telemetry_rules.h"
 
 namespace outpost::cloud {
 
@@ -131,26 +133,12 @@ mqtt::ConnectDecision DeviceEndpoint::on_connect(const mqtt::ConnectionPtr& c, c
 std::vector<std::uint8_t> DeviceEndpoint::on_subscribe(const mqtt::ConnectionPtr& c,
                                                        const std::vector<mqtt::Subscription>& subs) {
   auto& s = client(c);
-  std::vector<std::uint8_t> codes;
-  bool methods = false, c2d = false;
-  for (const auto& sub : subs) {
-    const auto filter = iothub::parse_subscription_filter(sub.filter);
-    bool allowed = filter.kind != SubscriptionKind::unknown;
-    if (filter.kind == SubscriptionKind::module_inputs) allowed = filter.identity == s.identity;
-    if (filter.kind == SubscriptionKind::c2d)
-      allowed = !s.identity.is_module() && filter.identity->device_id == s.identity.device_id;
-    if (!allowed) {
-      spdlog::warn("cloud: refused subscription of '{}' to '{}'{}", s.id, sub.filter,
-                   filter.kind == SubscriptionKind::unknown ? " (not an IoT Hub topic)" : " (not its own topic)");
-      codes.push_back(mqtt::kSubackFailure);
-      continue;
-    }
-    s.subscriptions |= static_cast<std::uint32_t>(filter.kind);
-    methods = methods || filter.kind == SubscriptionKind::methods;
-    c2d = c2d || filter.kind == SubscriptionKind::c2d;
-    codes.push_back(std::min<std::uint8_t>(sub.qos, 1));
-  }
+  auto decision = iothub::authorize_subscriptions(s.identity, subs);
+  for (const auto& refused : decision.refused) spdlog::warn("cloud: refused subscription of '{}' to {}", s.id, refused);
+  s.subscriptions |= decision.granted;
   persist_session(s);
+  const bool methods = decision.granted_kind(SubscriptionKind::methods);
+  const bool c2d = decision.granted_kind(SubscriptionKind::c2d);
   if (methods || c2d) {
     // After the SUBACK, so the client knows the subscription before messages arrive.
     loop_.post([this, weak = std::weak_ptr<mqtt::Connection>(c), alive = std::weak_ptr<bool>(alive_), methods, c2d] {
@@ -161,7 +149,7 @@ std::vector<std::uint8_t> DeviceEndpoint::on_subscribe(const mqtt::ConnectionPtr
       if (c2d) pump_c2d(conn, st);
     });
   }
-  return codes;
+  return std::move(decision.return_codes);
 }
 
 void DeviceEndpoint::on_unsubscribe(const mqtt::ConnectionPtr& c, const std::vector<std::string>& filters) {
@@ -229,20 +217,12 @@ void DeviceEndpoint::on_close(const mqtt::ConnectionPtr& c, mqtt::CloseReason re
     }
   }
   // IoT Hub sends the will as telemetry when the connection ends without a DISCONNECT.
-  const bool ungraceful = reason == mqtt::CloseReason::transport_error ||
-                          reason == mqtt::CloseReason::keep_alive_timeout ||
-                          reason == mqtt::CloseReason::protocol_error;
-  if (ungraceful && s->will) {
-    const auto topic = iothub::parse_publish_topic(s->will->topic);
-    const auto* telemetry = topic ? std::get_if<iothub::TelemetryTopic>(&*topic) : nullptr;
-    Message will;
-    if (telemetry && telemetry->sender == s->identity && decode_property_bag(telemetry->bag, will)) {
-      will.body = s->will->payload;
-      will.application.set("iothub-MessageType", "Will");
+  if (mqtt::ended_in_error(reason) && s->will) {
+    if (auto will = iothub::will_message(*s->will, s->identity, iothub::kIotHubWillMarker)) {
       spdlog::info("cloud: storing the will of '{}'", s->id);
-      store({}, std::move(will), s->identity, 0, 0);
+      store({}, std::move(*will), s->identity, 0, 0);
     } else {
-      spdlog::warn("cloud: ignoring the will of '{}': its topic is not its own telemetry topic", s->id);
+      spdlog::warn("cloud: ignoring the will of '{}': {}", s->id, will.error());
     }
   }
 }

@@ -3,17 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include "cloud/device_endpoint.h"
-#include "outpost/core/property_bag.h"
+#include "outpost/iothub/errors.h"
+#include "outpost/iothub/telemetry_rules.h"
 
 namespace outpost::cloud {
-
-namespace {
-
-std::string twin_error(int code, std::string_view message) {
-  return nlohmann::json{{"errorCode", code}, {"message", message}}.dump();
-}
-
-}  // namespace
 
 void DeviceEndpoint::on_publish(const mqtt::ConnectionPtr& c, mqtt::PublishPacket&& p, mqtt::PublishTicket t) {
   auto& s = client(c);
@@ -50,30 +43,13 @@ void DeviceEndpoint::on_publish(const mqtt::ConnectionPtr& c, mqtt::PublishPacke
 
 void DeviceEndpoint::ingest(const mqtt::ConnectionPtr& c, Client& s, const iothub::TelemetryTopic& topic,
                             mqtt::PublishPacket&& p, mqtt::PublishTicket ticket) {
-  if (topic.sender != s.identity) {
-    spdlog::warn("cloud: '{}' published telemetry as '{}'; closing", s.id, topic.sender.id());
-    c->close(mqtt::CloseReason::protocol_error, "telemetry topic of another identity");
+  auto in = iothub::take_telemetry(topic, s.identity, p, iothub::DupMarking::ignore);
+  if (!in.ok()) {
+    spdlog::warn("cloud: closing '{}': {}", s.id, in.reason);
+    c->close(mqtt::CloseReason::protocol_error, in.reason);
     return;
   }
-  Message message;
-  if (auto decoded = decode_property_bag(topic.bag, message); !decoded) {
-    spdlog::warn("cloud: '{}' sent a malformed property bag: {}; closing", s.id, decoded.error());
-    c->close(mqtt::CloseReason::protocol_error, decoded.error());
-    return;
-  }
-  message.body = std::move(p.payload);
-  // The authenticated identity, never the bag, says who sent it.
-  message.system.erase(sysprop::kConnectionDeviceId);
-  message.system.erase(sysprop::kConnectionModuleId);
-  message.system.set(std::string(sysprop::kConnectionDeviceId), s.identity.device_id);
-  if (s.identity.module_id) message.system.set(std::string(sysprop::kConnectionModuleId), *s.identity.module_id);
-  if (p.retain) message.application.set("mqtt-retain", "true");
-  if (message.counted_size() > kMaxMessageSize) {
-    spdlog::warn("cloud: '{}' sent a {} byte message, over the {} byte limit; closing", s.id, message.counted_size(),
-                 kMaxMessageSize);
-    c->close(mqtt::CloseReason::protocol_error, "message too large");
-    return;
-  }
+  auto& message = in.message;
   metrics_.telemetry_received().inc();
   metrics_.telemetry_bytes().inc(static_cast<double>(message.counted_size()));
   store(c, std::move(message), s.identity, p.qos, ticket);
@@ -114,7 +90,7 @@ void DeviceEndpoint::twin_get(const mqtt::ConnectionPtr& c, Client& s, const std
   }
   const auto twin = twins_.get(s.identity);
   if (!twin) {
-    c->publish(iothub::twin_response_topic(404, rid), twin_error(404001, twin.error().message), 0);
+    c->publish(iothub::twin_response_topic(404, rid), iothub::numeric_error_body(404001, twin.error().message), 0);
     return;
   }
   c->publish(iothub::twin_response_topic(200, rid), twin->properties.to_json().dump(), 0);
@@ -129,12 +105,12 @@ void DeviceEndpoint::twin_patch(const mqtt::ConnectionPtr& c, Client& s, const s
   };
   const auto patch = nlohmann::json::parse(body, nullptr, false);
   if (patch.is_discarded() || !patch.is_object()) {
-    respond(400, twin_error(400004, "the reported-properties patch must be a JSON object"), std::nullopt);
+    respond(400, iothub::numeric_error_body(400004, "the reported-properties patch must be a JSON object"), std::nullopt);
     return;
   }
   const auto twin = twins_.patch_reported(s.identity, patch);
   if (!twin) {
-    respond(twin.error().status, twin_error(twin.error().status * 1000 + 4, twin.error().message), std::nullopt);
+    respond(twin.error().status, iothub::numeric_error_body(twin.error().status * 1000 + 4, twin.error().message), std::nullopt);
     return;
   }
   respond(204, "", twin->properties.reported_version());

@@ -6,13 +6,12 @@
 #include <utility>
 #include <variant>
 
+#include "outpost/iothub/errors.h"
+
 namespace outpost::cloud {
 
-struct CloudError {
-  int status = 500;     // HTTP status
-  std::string code;     // IoT Hub's ErrorCode name, e.g. "DeviceNotFound"
-  std::string message;  // human-readable, names what is wrong
-};
+// An HTTP status, IoT Hub's ErrorCode name ("DeviceNotFound") and a message naming what is wrong.
+using CloudError = iothub::ServiceError;
 
 template <typename T>
 class [[nodiscard]] Outcome {
@@ -48,17 +47,11 @@ class [[nodiscard]] Outcome<void> {
   bool failed_ = false;
 };
 
-// The errors IoT Hub answers most, by name (ErrorCode names as IoT Hub spells them).
-inline CloudError bad_request(std::string message) { return {400, "ArgumentInvalid", std::move(message)}; }
-inline CloudError unauthorized(std::string message) { return {401, "IotHubUnauthorizedAccess", std::move(message)}; }
-inline CloudError device_not_found(const std::string& id) {
-  return {404, "DeviceNotFound", "Device '" + id + "' was not found"};
-}
-inline CloudError module_not_found(const std::string& device, const std::string& module) {
-  return {404, "ModuleNotFound", "Module '" + module + "' was not found on device '" + device + "'"};
-}
-inline CloudError precondition_failed(std::string message) {
-  return {412, "PreconditionFailed", std::move(message)};
-}
+// The errors IoT Hub answers most, by name (iothub/errors.h, shared with the edge hub).
+using iothub::bad_request;
+using iothub::device_not_found;
+using iothub::module_not_found;
+using iothub::precondition_failed;
+using iothub::unauthorized;
 
 }  // namespace outpost::cloud

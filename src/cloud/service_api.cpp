@@ -9,19 +9,16 @@
 #include "cloud/ids.h"
 #include "cloud/model_json.h"
 #include "cloud/time_text.h"
-#include "outpost/core/crypto.h"
 #include "outpost/core/encoding.h"
+#include "outpost/iothub/service_paths.h"
 
 namespace outpost::cloud {
 
 using nlohmann::json;
 
 net::HttpResponse error_response(const CloudError& error) {
-  const json body{{"Message", "ErrorCode:" + error.code + ";" + error.message},
-                  {"ExceptionMessage", "Tracking ID:" + random_hex_id(16) + "-G:0-TimeStamp:" +
-                                           format_iso8601(SystemClock::instance().now())}};
-  auto response = net::HttpResponse::json(error.status, body.dump());
-  response.with_header("iothub-errorcode", error.code);
+  auto response = net::HttpResponse::json(error.status, iothub::service_error_body(error));
+  response.with_header(std::string(iothub::kErrorCodeHeader), error.code);
   return response;
 }
 
@@ -32,7 +29,8 @@ net::HttpResponse json_response(int status, const json& body, const std::string&
 }
 
 bool ServiceApi::authorized(const net::HttpRequest& request, std::uint32_t rights, Reply& reply) {
-  const auto policy = cloud_.auth().authorize(request.header("Authorization"), rights);
+  const auto policy =
+      cloud_.auth().authorize(request.header("Authorization"), rights, iothub::service_resource(request.path_segments()));
   if (policy) return true;
   spdlog::info("cloud: API: refused {} {} from {}: {}", request.method, request.path, request.remote_address,
                policy.error().message);

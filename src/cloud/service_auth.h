@@ -1,9 +1,12 @@
 // Who may call the service REST API: a SAS token signed with a shared access policy's
-// key ("SharedAccessSignature sr={host}&sig=...&se=...&skn={policy}"), whose policy
-// grants the rights the operation needs (RegistryRead, RegistryWrite, ServiceConnect).
+// key ("SharedAccessSignature sr={host}&sig=...&se=...&skn={policy}"), whose `sr` covers
+// the resource the request acts on (iothub/service_token.h: a token for {host}/devices/d1
+// reaches only d1) and whose policy grants the rights the operation needs (RegistryRead,
+// RegistryWrite, ServiceConnect).
 #pragma once
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "cloud/model.h"
 #include "cloud/outcome.h"
@@ -17,8 +20,10 @@ class ServiceAuth {
   ServiceAuth(Storage& storage, std::string hostname, const Clock& clock = SystemClock::instance())
       : storage_(storage), hostname_(std::move(hostname)), clock_(clock) {}
 
-  // The policy that signed `authorization`, if it verifies and grants any of `needed`.
-  Outcome<PolicyRecord> authorize(const std::optional<std::string>& authorization, std::uint32_t needed) const;
+  // The policy that signed `authorization`, if it verifies, covers `resource`
+  // (iothub::service_resource of the request's path, service_paths.h) and grants any of `needed`.
+  Outcome<PolicyRecord> authorize(const std::optional<std::string>& authorization, std::uint32_t needed,
+                                  std::string_view resource) const;
 
  private:
   Storage& storage_;

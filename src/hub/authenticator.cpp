@@ -1,6 +1,7 @@
 #include "hub/authenticator.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "outpost/iothub/username.h"
 
@@ -22,6 +23,12 @@ AuthDecision authenticate(const mqtt::ConnectPacket& connect, const IdentityRegi
     return d;
   }
   d.identity = username->identity;
+  // The SAS audience is checked against the same names below; the user name must agree.
+  if (!iothub::host_accepted(username->host, settings.accepted_hosts)) {
+    d.reason = fmt::format("the user name names host '{}', not this hub ('{}')", username->host,
+                           fmt::join(settings.accepted_hosts, "' or '"));
+    return d;
+  }
   if (connect.client_id != d.identity.id()) {
     d.code = ConnectReturnCode::identifier_rejected;
     d.reason = fmt::format("client id '{}' does not match the user name's identity '{}'",

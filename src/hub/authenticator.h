@@ -1,5 +1,6 @@
-// Decides who an MQTT CONNECT is: user name and client id must name the same identity,
-// and the password must be a SAS token for that identity, signed with one of its keys.
+// Decides who an MQTT CONNECT is: the user name's host must be one of the hub's names,
+// user name and client id must name the same identity, and the password must be a SAS
+// token for that identity, signed with one of its keys.
 #pragma once
 #include <string>
 #include <vector>

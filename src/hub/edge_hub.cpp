@@ -4,7 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "outpost/core/property_bag.h"
+#include "outpost/iothub/subscription_rules.h"
+#include "outpost/iothub/telemetry_rules.h"
 
 namespace outpost::hub {
 
@@ -90,8 +91,8 @@ void EdgeHub::enable_upstream(UpstreamSettings settings) {
   hooks.on_method = [this](const iothub::Identity& id, const std::string& method, const std::string& rid,
                            const std::string& payload) { on_upstream_method(id, method, rid, payload); };
   hooks.on_c2d = [this](const iothub::Identity& id, Message message) {
-    if (auto s = send_c2d(id.device_id, std::move(message)); !s)
-      spdlog::info("hub: C2D for '{}' not relayed: {}", id.id(), s.error());
+    if (send_c2d(id.device_id, std::move(message)) == C2dRelay::not_connected)
+      spdlog::info("hub: C2D for '{}' not relayed: it is not connected or not subscribed to C2D", id.id());
   };
   upstream_ = std::make_unique<UpstreamLink>(loop_, std::move(settings), store_, endpoints_, metrics_, std::move(hooks));
   // The last $edgeHub desired properties the cloud sent, for an offline start.
@@ -158,45 +159,31 @@ mqtt::ConnectDecision EdgeHub::on_connect(const mqtt::ConnectionPtr& c, const mq
     upstream_->attach(client->identity);
     report_client(*client, true);
   }
-  if (client->subscribed(SubscriptionKind::module_inputs)) {
-    // After the CONNACK: nothing may be published before it.
-    loop_.post([this, weak = std::weak_ptr<mqtt::Connection>(c), alive = std::weak_ptr<bool>(alive_)] {
-      auto conn = weak.lock();
-      if (alive.lock() && conn && conn->open()) start_delivery(conn, state(conn));
-    });
-  }
+  if (client->subscriptions != 0) after_subscribe(c, client->subscriptions);  // a resumed session
   return {mqtt::ConnectReturnCode::accepted, session_present};
 }
 
 std::vector<std::uint8_t> EdgeHub::on_subscribe(const mqtt::ConnectionPtr& c,
                                                 const std::vector<mqtt::Subscription>& subs) {
   auto& client = state(c);
-  std::vector<std::uint8_t> codes;
-  bool inputs = false;
-  for (const auto& sub : subs) {
-    const auto filter = iothub::parse_subscription_filter(sub.filter);
-    bool allowed = filter.kind != SubscriptionKind::unknown;
-    if (filter.kind == SubscriptionKind::module_inputs) allowed = filter.identity == client.identity;
-    if (filter.kind == SubscriptionKind::c2d)
-      allowed = !client.identity.is_module() && filter.identity->device_id == client.identity.device_id;
-    if (!allowed) {
-      spdlog::warn("hub: refused subscription of '{}' to '{}'{}", client.id, sub.filter,
-                   filter.kind == SubscriptionKind::unknown ? " (not an IoT Hub topic)" : " (not its own topic)");
-      codes.push_back(mqtt::kSubackFailure);
-      continue;
-    }
-    client.subscriptions |= static_cast<std::uint32_t>(filter.kind);
-    inputs = inputs || filter.kind == SubscriptionKind::module_inputs;
-    codes.push_back(std::min<std::uint8_t>(sub.qos, 1));
-  }
+  auto decision = iothub::authorize_subscriptions(client.identity, subs);
+  for (const auto& refused : decision.refused) spdlog::warn("hub: refused subscription of '{}' to {}", client.id, refused);
+  client.subscriptions |= decision.granted;
   persist_session(client);
-  if (inputs) {
-    loop_.post([this, weak = std::weak_ptr<mqtt::Connection>(c), alive = std::weak_ptr<bool>(alive_)] {
-      auto conn = weak.lock();
-      if (alive.lock() && conn && conn->open()) start_delivery(conn, state(conn));
-    });
-  }
-  return codes;
+  after_subscribe(c, decision.granted);
+  return std::move(decision.return_codes);
+}
+
+void EdgeHub::after_subscribe(const mqtt::ConnectionPtr& c, std::uint32_t kinds) {
+  const auto has = [kinds](SubscriptionKind kind) { return (kinds & static_cast<std::uint32_t>(kind)) != 0; };
+  if (!has(SubscriptionKind::module_inputs) && !has(SubscriptionKind::methods)) return;
+  // After the CONNACK or SUBACK: nothing may be published before it.
+  loop_.post([this, weak = std::weak_ptr<mqtt::Connection>(c), alive = std::weak_ptr<bool>(alive_), has] {
+    auto conn = weak.lock();
+    if (!alive.lock() || !conn || !conn->open()) return;
+    if (has(SubscriptionKind::methods)) methods_.target_ready(state(conn).identity, conn);
+    if (has(SubscriptionKind::module_inputs)) start_delivery(conn, state(conn));
+  });
 }
 
 void EdgeHub::on_unsubscribe(const mqtt::ConnectionPtr& c, const std::vector<std::string>& filters) {
@@ -251,23 +238,13 @@ void EdgeHub::on_close(const mqtt::ConnectionPtr& c, mqtt::CloseReason reason) {
   spdlog::info("hub: '{}' disconnected: {}", client->id, mqtt::close_reason_name(reason));
   if (client->clean_session && reason != mqtt::CloseReason::taken_over) sessions_.erase(client->id);
   // A will is published only when the connection ends in error (edgeHub's rule).
-  const bool error = reason == mqtt::CloseReason::transport_error ||
-                     reason == mqtt::CloseReason::keep_alive_timeout ||
-                     reason == mqtt::CloseReason::protocol_error;
-  if (error && client->will) {
-    const auto topic = iothub::parse_publish_topic(client->will->topic);
-    const auto* telemetry = topic ? std::get_if<iothub::TelemetryTopic>(&*topic) : nullptr;
-    if (telemetry && telemetry->sender == client->identity) {
-      Message will;
-      if (decode_property_bag(telemetry->bag, will)) {
-        will.body = client->will->payload;
-        stamp(will, client->identity);
-        will.application.set("MessageType", "Will");
-        spdlog::info("hub: publishing the will of '{}'", client->id);
-        route_and_store({}, std::move(will), 0, 0, client->id, "");
-      }
+  if (mqtt::ended_in_error(reason) && client->will) {
+    if (auto will = iothub::will_message(*client->will, client->identity, iothub::kEdgeHubWillMarker)) {
+      stamp(*will, client->identity);
+      spdlog::info("hub: publishing the will of '{}'", client->id);
+      route_and_store({}, std::move(*will), 0, 0, client->id, "");
     } else {
-      spdlog::warn("hub: ignoring the will of '{}': its topic is not its own telemetry topic", client->id);
+      spdlog::warn("hub: ignoring the will of '{}': {}", client->id, will.error());
     }
   }
   // The delivery may be on the call stack (a failed write inside a publish): free it later.

@@ -82,13 +82,19 @@ class EdgeHub final : public mqtt::Handler {
   // Operations for the management API.
   nlohmann::json twin(const iothub::Identity& identity);
   Result<std::int64_t> update_desired(const iothub::Identity& identity, const nlohmann::json& desired, bool replace);
-  void invoke_method(const iothub::Identity& target, const std::string& method, const std::string& payload_json,
-                     std::chrono::seconds timeout, iothub::MethodDispatcher::Callback done);
-  // Relays a cloud-to-device message to a connected leaf device (live, not stored).
-  Status send_c2d(const std::string& device_id, Message message);
+  void invoke_method(const iothub::Identity& target, iothub::MethodRequest request,
+                     iothub::MethodDispatcher::Callback done);
+  // Relays a cloud-to-device message to a connected leaf device, live: nothing is stored, so
+  // a message whose $.exp has passed is dropped (logged, counted as ttl_expiry from $c2d).
+  enum class C2dRelay { relayed, not_connected, expired };
+  C2dRelay send_c2d(const std::string& device_id, Message message);
   HubStatus status() const;
   // Whether `token` is a valid SAS token of `identity` (a module calling the HTTP API).
   bool verify_token(const iothub::Identity& identity, const std::string& token) const;
+  // Whether the hub knows `identity`: its identities file, the cloud's device scope, and its
+  // own $edgeHub and $edgeAgent.
+  bool knows(const iothub::Identity& identity) const;
+  const std::string& device_id() const { return settings_.device_id; }
 
  private:
   ClientState& state(const mqtt::ConnectionPtr& c);
@@ -111,6 +117,8 @@ class EdgeHub final : public mqtt::Handler {
   void handle_reported_patch(const mqtt::ConnectionPtr& c, ClientState& client, const std::string& rid,
                              const std::string& body);
   void start_delivery(const mqtt::ConnectionPtr& c, ClientState& client);
+  // Once subscribed to `kinds` (SubscriptionKind bits): deliveries start, waiting method calls go out.
+  void after_subscribe(const mqtt::ConnectionPtr& c, std::uint32_t kinds);
   void wake_endpoint(const EndpointInfo& endpoint);
   void sweep_expired();
   void refresh_gauges();

@@ -5,6 +5,7 @@
 #include "outpost/core/crypto.h"
 #include "outpost/core/property_bag.h"
 #include "outpost/core/sas_token.h"
+#include "outpost/iothub/c2d_headers.h"
 
 namespace outpost::hub {
 
@@ -100,21 +101,28 @@ void EdgeHub::report_client(const ClientState& client, bool connected) {
   upstream_->report(edgehub_identity_, {{"clients", {{key, entry}}}});
 }
 
-void EdgeHub::invoke_method(const iothub::Identity& target, const std::string& method, const std::string& payload_json,
-                            std::chrono::seconds timeout, iothub::MethodDispatcher::Callback done) {
+void EdgeHub::invoke_method(const iothub::Identity& target, iothub::MethodRequest request,
+                            iothub::MethodDispatcher::Callback done) {
   metrics_.direct_methods("management", target.id()).inc();
   auto conn = connection_of(target);
   const bool listens = conn && state(conn).subscribed(iothub::SubscriptionKind::methods);
-  methods_.invoke({target, method, payload_json, timeout}, listens ? conn : nullptr, std::move(done));
+  methods_.invoke({target, std::move(request.method), std::move(request.payload_json), request.response_timeout,
+                   request.connect_timeout},
+                  listens ? conn : nullptr, std::move(done));
 }
 
-Status EdgeHub::send_c2d(const std::string& device_id, Message message) {
+EdgeHub::C2dRelay EdgeHub::send_c2d(const std::string& device_id, Message message) {
+  if (const auto expiry = iothub::expiry_of(message); expiry && *expiry <= clock_.unix_millis()) {
+    spdlog::info("hub: dropped a cloud-to-device message for '{}': it expired at {}", device_id,
+                 *message.system.get(sysprop::kExpiryTime));
+    metrics_.dropped("ttl_expiry", "$c2d", "").inc();
+    return C2dRelay::expired;
+  }
   auto conn = connection_of({device_id, std::nullopt});
-  if (!conn || !state(conn).subscribed(iothub::SubscriptionKind::c2d))
-    return make_error("the device is not connected or not subscribed to cloud-to-device messages");
+  if (!conn || !state(conn).subscribed(iothub::SubscriptionKind::c2d)) return C2dRelay::not_connected;
   if (!message.system.contains(sysprop::kMessageId)) message.system.set(std::string(sysprop::kMessageId), random_uuid());
   conn->publish(iothub::c2d_topic(device_id, encode_property_bag(message)), message.body, 1);
-  return {};
+  return C2dRelay::relayed;
 }
 
 bool EdgeHub::verify_token(const iothub::Identity& identity, const std::string& token) const {
@@ -122,6 +130,12 @@ bool EdgeHub::verify_token(const iothub::Identity& identity, const std::string& 
   if (keys == nullptr) return false;
   const SasAudience audience{auth_settings_.accepted_hosts, identity.device_id, identity.module_id};
   return verify_sas_token(token, *keys, &audience, clock_.unix_seconds()).ok();
+}
+
+bool EdgeHub::knows(const iothub::Identity& identity) const {
+  if (identities_.keys(identity) != nullptr) return true;
+  return identity.device_id == settings_.device_id &&
+         (identity.module_id == "$edgeHub" || identity.module_id == "$edgeAgent");
 }
 
 HubStatus EdgeHub::status() const {

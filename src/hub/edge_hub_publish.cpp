@@ -4,17 +4,10 @@
 
 #include "hub/edge_hub.h"
 #include "outpost/core/crypto.h"
-#include "outpost/core/property_bag.h"
+#include "outpost/iothub/errors.h"
+#include "outpost/iothub/telemetry_rules.h"
 
 namespace outpost::hub {
-
-namespace {
-
-std::string error_body(int code, std::string_view message) {
-  return nlohmann::json{{"errorCode", code}, {"message", message}}.dump();
-}
-
-}  // namespace
 
 void EdgeHub::on_publish(const mqtt::ConnectionPtr& c, mqtt::PublishPacket&& p, mqtt::PublishTicket ticket) {
   auto& client = state(c);
@@ -47,29 +40,17 @@ void EdgeHub::on_publish(const mqtt::ConnectionPtr& c, mqtt::PublishPacket&& p, 
 void EdgeHub::ingest_telemetry(const mqtt::ConnectionPtr& c, ClientState& client,
                                const iothub::TelemetryTopic& topic, mqtt::PublishPacket&& packet,
                                mqtt::PublishTicket ticket) {
-  if (topic.sender != client.identity) {
-    spdlog::warn("hub: refused: '{}' published as '{}'; closing its connection", client.id, topic.sender.id());
-    c->close(mqtt::CloseReason::protocol_error, "published as another identity");
-    return;
-  }
-  Message message;
-  if (auto s = decode_property_bag(topic.bag, message); !s) {
-    spdlog::warn("hub: closing '{}': {}", client.id, s.error());
-    c->close(mqtt::CloseReason::protocol_error, s.error());
-    return;
-  }
-  message.body = std::move(packet.payload);
-  stamp(message, client.identity);
-  if (packet.retain) message.application.set("mqtt-retain", "true");
-  if (packet.dup) message.application.set("mqtt-dup", "true");
-  const auto size = message.counted_size();
-  metrics_.message_size().observe(static_cast<double>(size));
-  if (size > kMaxMessageSize) {
-    spdlog::warn("hub: closing '{}': message of {} bytes exceeds IoT Hub's 256 KB limit", client.id, size);
+  auto in = iothub::take_telemetry(topic, client.identity, packet, iothub::DupMarking::mark);
+  auto& message = in.message;
+  if (in.fault == iothub::TelemetryFault::too_large)
     metrics_.dropped("too_large", client.id, message.system.get(sysprop::kOutputName).value_or("")).inc();
-    c->close(mqtt::CloseReason::protocol_error, "message too large");
+  if (!in.ok()) {
+    spdlog::warn("hub: refused: {}; closing '{}'", in.reason, client.id);
+    c->close(mqtt::CloseReason::protocol_error, in.reason);
     return;
   }
+  stamp(message, client.identity);
+  metrics_.message_size().observe(static_cast<double>(message.counted_size()));
   const auto output = message.system.get(sysprop::kOutputName);
   if (output) metrics_.received(client.id, *output).inc();
   else client.received_default->inc();
@@ -77,11 +58,7 @@ void EdgeHub::ingest_telemetry(const mqtt::ConnectionPtr& c, ClientState& client
 }
 
 void EdgeHub::stamp(Message& message, const iothub::Identity& sender) const {
-  // Who sent it comes from the authenticated connection, never from the property bag.
-  message.system.erase(sysprop::kConnectionDeviceId);
-  message.system.erase(sysprop::kConnectionModuleId);
-  message.system.set(std::string(sysprop::kConnectionDeviceId), sender.device_id);
-  if (sender.module_id) message.system.set(std::string(sysprop::kConnectionModuleId), *sender.module_id);
+  iothub::stamp_sender(message, sender);
   message.system.set(std::string(sysprop::kEdgeMessageId), random_uuid());
   message.system.set(std::string(sysprop::kEnqueuedTime), format_iso8601(clock_.now()));
   message.system.set(std::string(sysprop::kEdgeHubOriginInterface), sender.module_id ? "internal" : "downstream");
@@ -181,13 +158,13 @@ void EdgeHub::handle_reported_patch(const mqtt::ConnectionPtr& c, ClientState& c
                                     const std::string& body) {
   const auto patch = nlohmann::json::parse(body, nullptr, false);
   if (patch.is_discarded() || !patch.is_object()) {
-    c->publish(iothub::twin_response_topic(400, rid), error_body(400004, "reported properties must be a JSON object"), 0);
+    c->publish(iothub::twin_response_topic(400, rid), iothub::numeric_error_body(400004, "reported properties must be a JSON object"), 0);
     return;
   }
   auto version = twins_.patch_reported(client.identity, patch);
   if (!version) {
     spdlog::info("hub: rejected reported properties of '{}': {}", client.id, version.error());
-    c->publish(iothub::twin_response_topic(400, rid), error_body(400004, version.error()), 0);
+    c->publish(iothub::twin_response_topic(400, rid), iothub::numeric_error_body(400004, version.error()), 0);
     return;
   }
   metrics_.reported_properties(client.id).inc();

@@ -3,15 +3,20 @@
 #include <spdlog/spdlog.h>
 
 #include "outpost/core/encoding.h"
-#include "outpost/core/sas_token.h"
+#include "outpost/iothub/c2d_headers.h"
+#include "outpost/iothub/service_paths.h"
+#include "outpost/iothub/service_token.h"
 
 namespace outpost::hub {
 namespace {
 
 using net::HttpResponse;
 
-HttpResponse error(int status, int code, std::string message) {
-  return HttpResponse::json(status, nlohmann::json{{"errorCode", code}, {"message", std::move(message)}}.dump());
+// IoT Hub's REST error (the azure-iothub SDKs parse it into their error classes).
+HttpResponse error(const iothub::ServiceError& e) {
+  auto response = HttpResponse::json(e.status, iothub::service_error_body(e));
+  response.with_header(std::string(iothub::kErrorCodeHeader), e.code);
+  return response;
 }
 
 }  // namespace
@@ -22,21 +27,35 @@ ManagementApi::ManagementApi(EdgeHub& hub, HubMetrics& metrics, std::string host
 
 std::optional<std::string> ManagementApi::authorize(const net::HttpRequest& request) const {
   if (policies_.empty()) return "the management API is disabled: hub.yaml lists no management.policies";
-  const auto header = request.header("Authorization");
-  if (!header) return "missing Authorization header (a SharedAccessSignature with skn)";
-  auto token = parse_sas_token(*header);
-  if (!token) return token.error();
-  if (!token->key_name) return "the token names no policy (skn)";
-  if (!iequals(token->resource_uri, hostname_) && !iequals(token->resource_uri.substr(0, hostname_.size() + 1), hostname_ + "/"))
-    return "the token is not for this hub (sr must be " + hostname_ + ")";
-  for (const auto& policy : policies_) {
-    if (policy.name != *token->key_name) continue;
-    const auto verdict =
-        verify_sas_token(*token, SasKeys{policy.primary_key, policy.secondary_key}, nullptr, clock_.unix_seconds());
-    if (verdict.ok()) return std::nullopt;
-    return verdict.detail;
-  }
-  return "unknown policy '" + *token->key_name + "'";
+  const auto keys_of = [this](const std::string& name) -> std::optional<SasKeys> {
+    for (const auto& policy : policies_)
+      if (policy.name == name) return SasKeys{policy.primary_key, policy.secondary_key};
+    return std::nullopt;
+  };
+  const auto verified = iothub::verify_service_token(request.header("Authorization"), hostname_, keys_of,
+                                                     iothub::service_resource(request.path_segments()),
+                                                     clock_.unix_seconds());
+  if (verified) return std::nullopt;
+  return verified.error();
+}
+
+std::optional<std::string> ManagementApi::authorize_module(const net::HttpRequest& request,
+                                                           const std::string& caller) const {
+  // Only modules of this edge device, as with IoT Edge: a leaf device's token is no module's.
+  const auto slash = caller.find('/');
+  if (slash == std::string::npos)
+    return "x-ms-edge-moduleId '" + caller + "' names a device; only modules of '" + hub_.device_id() +
+           "' may invoke methods through the module API";
+  const iothub::Identity identity{caller.substr(0, slash), caller.substr(slash + 1)};
+  if (identity.device_id != hub_.device_id())
+    return "'" + caller + "' is not a module of this edge device '" + hub_.device_id() + "'";
+  const auto parts = request.path_segments();
+  const auto path = iothub::parse_twins_path(parts);
+  if (request.method != "POST" || !path || path->operation != "methods")
+    return "modules may only invoke methods (POST /twins/{d}[/modules/{m}]/methods)";
+  if (!hub_.verify_token(identity, request.header("Authorization").value_or("")))
+    return "the Authorization header is not a valid SAS token of '" + caller + "'";
+  return std::nullopt;
 }
 
 void ManagementApi::handle(net::HttpRequest&& request, net::HttpResponder responder) {
@@ -50,39 +69,18 @@ void ManagementApi::handle(net::HttpRequest&& request, net::HttpResponder respon
   }
   // A module calling a direct method (ModuleClient.invokeMethod): its own SAS token and
   // x-ms-edge-moduleId: {device}/{module}, as edgeHub's module API expects.
-  if (const auto caller = request.header("x-ms-edge-moduleId")) {
-    const auto slash = caller->find('/');
-    const iothub::Identity identity{caller->substr(0, slash),
-                                    slash == std::string::npos ? std::nullopt : std::optional(caller->substr(slash + 1))};
-    const auto parts = request.path_segments();
-    const bool is_method_call = request.method == "POST" && parts.size() >= 3 && parts[0] == "twins" &&
-                                parts.back() == "methods";
-    if (!is_method_call || !hub_.verify_token(identity, request.header("Authorization").value_or(""))) {
-      responder.send(error(401, 401002, "modules may only invoke methods, with their own SAS token"));
-      return;
-    }
-    iothub::Identity target{parts[1], std::nullopt};
-    if (parts.size() == 5 && parts[2] == "modules") target.module_id = parts[3];
-    return handle_method(request, target, std::move(responder));
-  }
-  if (const auto denied = authorize(request)) {
+  const auto caller = request.header("x-ms-edge-moduleId");
+  if (const auto denied = caller ? authorize_module(request, *caller) : authorize(request)) {
     spdlog::info("hub: management API: refused {} {} from {}: {}", request.method, request.path,
                  request.remote_address, *denied);
-    responder.send(error(401, 401002, *denied));
+    responder.send(error(iothub::unauthorized(*denied)));
     return;
   }
   const auto parts = request.path_segments();
-  // /twins/{d}[/modules/{m}][/methods]
-  if (!parts.empty() && parts[0] == "twins" && parts.size() >= 2) {
-    iothub::Identity identity{parts[1], std::nullopt};
-    std::size_t next = 2;
-    if (parts.size() >= 4 && parts[2] == "modules") {
-      identity.module_id = parts[3];
-      next = 4;
-    }
-    if (parts.size() == next) return handle_twin(request, identity, responder);
-    if (parts.size() == next + 1 && parts[next] == "methods" && request.method == "POST")
-      return handle_method(request, identity, std::move(responder));
+  if (const auto twins = iothub::parse_twins_path(parts)) {
+    if (!twins->operation) return handle_twin(request, twins->identity, responder);
+    if (twins->operation == "methods" && request.method == "POST")
+      return handle_method(request, twins->identity, std::move(responder));
   }
   if (parts.size() == 4 && parts[0] == "devices" && parts[2] == "messages" && iequals(parts[3], "devicebound") &&
       request.method == "POST")
@@ -98,32 +96,37 @@ void ManagementApi::handle(net::HttpRequest&& request, net::HttpResponder respon
                                                .dump()));
     return;
   }
-  responder.send(error(404, 404000, request.method + " " + request.path + " is not an API of this hub"));
+  responder.send(error({404, "NotFound", request.method + " " + request.path + " is not an API of this hub"}));
 }
 
 void ManagementApi::handle_twin(const net::HttpRequest& request, const iothub::Identity& identity,
                                 net::HttpResponder& responder) {
+  if (request.method != "GET" && request.method != "PATCH" && request.method != "PUT") {
+    responder.send(error({405, "MethodNotAllowed", "twins support GET, PATCH and PUT"}));
+    return;
+  }
+  // Nothing is stored for an identity the hub does not know.
+  if (!hub_.knows(identity)) {
+    responder.send(error(iothub::identity_not_found(identity)));
+    return;
+  }
   if (request.method == "GET") {
     responder.send(HttpResponse::json(200, hub_.twin(identity).dump()));
     return;
   }
-  if (request.method != "PATCH" && request.method != "PUT") {
-    responder.send(error(405, 405000, "twins support GET, PATCH and PUT"));
-    return;
-  }
   const auto body = nlohmann::json::parse(request.body, nullptr, false);
   if (body.is_discarded() || !body.is_object()) {
-    responder.send(error(400, 400004, "the body must be a JSON twin: {\"properties\":{\"desired\":{...}}}"));
+    responder.send(error(iothub::bad_request("the body must be a JSON twin: {\"properties\":{\"desired\":{...}}}")));
     return;
   }
   if (!body.contains("properties") || !body["properties"].is_object() ||
       !body["properties"].contains("desired") || !body["properties"]["desired"].is_object()) {
-    responder.send(error(400, 400004, "the body has no properties.desired object"));
+    responder.send(error(iothub::bad_request("the body has no properties.desired object")));
     return;
   }
   auto version = hub_.update_desired(identity, body["properties"]["desired"], request.method == "PUT");
   if (!version) {
-    responder.send(error(400, 400004, version.error()));
+    responder.send(error(iothub::bad_request(version.error())));
     return;
   }
   responder.send(HttpResponse::json(200, hub_.twin(identity).dump()));
@@ -131,51 +134,46 @@ void ManagementApi::handle_twin(const net::HttpRequest& request, const iothub::I
 
 void ManagementApi::handle_method(const net::HttpRequest& request, const iothub::Identity& identity,
                                   net::HttpResponder responder) {
-  const auto body = nlohmann::json::parse(request.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object() || !body.contains("methodName") || !body["methodName"].is_string()) {
-    responder.send(error(400, 400004, "the body must be {\"methodName\":..., \"payload\":..., \"responseTimeoutInSeconds\":...}"));
+  iothub::MethodRequest call;
+  if (auto e = iothub::parse_method_request(request.body, call)) {
+    responder.send(error(*e));
     return;
   }
-  const auto timeout = body.value("responseTimeoutInSeconds", 30);
-  if (timeout < 5 || timeout > 300) {
-    responder.send(error(400, 400004, "responseTimeoutInSeconds must be between 5 and 300"));
+  if (!hub_.knows(identity)) {
+    responder.send(error(iothub::identity_not_found(identity)));
     return;
   }
-  const auto payload = body.contains("payload") ? body["payload"].dump() : std::string("null");
-  if (payload.size() > 128 * 1024) {
-    responder.send(error(413, 413000, "method payloads are limited to 128 KB"));
-    return;
-  }
-  hub_.invoke_method(identity, body["methodName"].get<std::string>(), payload, std::chrono::seconds(timeout),
-                     [responder](iothub::MethodResult result) {
-                       if (!result.from_device) {
-                         responder.send(HttpResponse::json(result.status, result.payload_json));
-                         return;
-                       }
-                       auto parsed = nlohmann::json::parse(result.payload_json, nullptr, false);
-                       if (parsed.is_discarded()) parsed = result.payload_json;  // not JSON: return it as a string
-                       responder.send(HttpResponse::json(200, nlohmann::json{{"status", result.status},
-                                                                             {"payload", parsed}}
-                                                                  .dump()));
-                     });
+  hub_.invoke_method(identity, std::move(call), [responder, identity](iothub::MethodResult result) {
+    auto answer = iothub::method_answer(result, identity);
+    responder.send(answer.error ? error(*answer.error) : HttpResponse::json(200, std::move(answer.body)));
+  });
 }
 
 void ManagementApi::handle_c2d(const net::HttpRequest& request, const std::string& device_id,
                                net::HttpResponder& responder) {
-  Message message;
-  message.body = request.body;
-  for (const auto& [name, value] : request.headers) {
-    const auto lower = to_lower(name);
-    if (lower.rfind("iothub-app-", 0) == 0) message.application.set(name.substr(11), value);
-    else if (lower == "iothub-messageid") message.system.set(std::string(sysprop::kMessageId), value);
-    else if (lower == "iothub-correlationid") message.system.set(std::string(sysprop::kCorrelationId), value);
-    else if (lower == "content-type") message.system.set(std::string(sysprop::kContentType), value);
-  }
-  if (auto s = hub_.send_c2d(device_id, std::move(message)); !s) {
-    responder.send(error(404, 404001, s.error()));
+  iothub::C2dRequest c2d;
+  if (auto e = iothub::c2d_request_from_http(request.headers, request.body, c2d)) {
+    responder.send(error(*e));
     return;
   }
-  responder.send(HttpResponse::text(204, ""));
+  if (!hub_.knows({device_id, std::nullopt})) {
+    responder.send(error(iothub::device_not_found(device_id)));
+    return;
+  }
+  switch (hub_.send_c2d(device_id, std::move(c2d.message))) {
+    case EdgeHub::C2dRelay::relayed:
+      responder.send(HttpResponse::text(204, ""));
+      return;
+    case EdgeHub::C2dRelay::not_connected:
+      responder.send(error({404, "DeviceNotOnline",
+                            "'" + device_id + "' is not connected or not subscribed to cloud-to-device messages; "
+                            "the hub relays them live and stores none"}));
+      return;
+    case EdgeHub::C2dRelay::expired:
+      responder.send(error(iothub::bad_request("the message expired (iothub-expiry) before the hub could relay it; "
+                                               "dropped")));
+      return;
+  }
 }
 
 }  // namespace outpost::hub

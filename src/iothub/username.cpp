@@ -59,6 +59,12 @@ Result<MqttUsername> parse_mqtt_username(std::string_view username) {
   return out;
 }
 
+bool host_accepted(std::string_view host, const std::vector<std::string>& accepted) {
+  for (const auto& name : accepted)
+    if (iequals(host, name)) return true;
+  return false;
+}
+
 std::string format_mqtt_username(std::string_view host, const Identity& identity,
                                  std::string_view api_version,
                                  std::optional<std::string_view> auth_chain,

@@ -114,6 +114,23 @@ TEST_F(DeviceAuthTest, ClientIdAndUserNameMustAgree) {
   EXPECT_EQ(authenticate_device(p, kHost, lookup, kNow).code, mqtt::ConnectReturnCode::bad_username_or_password);
 }
 
+TEST_F(DeviceAuthTest, TheUserNamesHostMustBeThisHubInAnyCase) {
+  const auto key = devices["leaf1"].authentication.keys.primary;
+  mqtt::ConnectPacket p;
+  p.client_id = "leaf1";
+  p.password = token("leaf1", std::nullopt, key);  // a valid token for this hub
+  p.username = iothub::format_mqtt_username("other.hub", {"leaf1", std::nullopt}, "2021-04-12");
+  const auto other = authenticate_device(p, kHost, lookup, kNow);
+  EXPECT_EQ(other.code, mqtt::ConnectReturnCode::not_authorized);
+  EXPECT_EQ(other.reason, "the user name names host 'other.hub', not this hub ('hub.test')");
+  p.username = iothub::format_mqtt_username("HUB.Test", {"leaf1", std::nullopt}, "2021-04-12");
+  EXPECT_TRUE(authenticate_device(p, kHost, lookup, kNow).ok());
+  // On behalf of: the edge hub's user name names this hub too.
+  p.password = edge_hub_token("edge1");
+  p.username = iothub::format_mqtt_username("other.hub", {"leaf1", std::nullopt}, "2021-04-12", "leaf1;edge1");
+  EXPECT_EQ(authenticate_device(p, kHost, lookup, kNow).code, mqtt::ConnectReturnCode::not_authorized);
+}
+
 TEST_F(DeviceAuthTest, DeviceConnectPolicies) {
   EXPECT_TRUE(connect({"loner", std::nullopt}, token("loner", std::nullopt, policies["device"].keys.primary, "device")).ok());
   EXPECT_FALSE(connect({"loner", std::nullopt}, token("loner", std::nullopt, policies["service"].keys.primary, "service")).ok());

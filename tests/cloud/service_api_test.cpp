@@ -94,6 +94,56 @@ TEST_F(ServiceApiTest, AuthorizationNeedsAValidPolicyTokenWithTheRights) {
             "HostName=api.test;SharedAccessKeyName=iothubowner;SharedAccessKey=" + owner_key);
 }
 
+TEST_F(ServiceApiTest, ADeviceScopedTokenReachesOnlyThatDevice) {
+  for (const auto* d : {"d1", "d2"}) ASSERT_EQ(call("PUT", std::string("/devices/") + d, json::object()).status, 200);
+  ASSERT_EQ(call("PUT", "/devices/d1/modules/m1", json::object()).status, 200);
+  const auto d1 = *build_sas_token(std::string(kHost) + "/devices/d1", owner_key,
+                                   SystemClock::instance().unix_seconds() + 600, std::string_view("iothubowner"));
+  EXPECT_EQ(call("GET", "/twins/d1", nullptr, {}, d1).status, 200);
+  EXPECT_EQ(call("PATCH", "/twins/d1", json{{"properties", {{"desired", {{"x", 1}}}}}}, {}, d1).status, 200);
+  EXPECT_EQ(call("GET", "/devices/d1", nullptr, {}, d1).status, 200);
+  EXPECT_EQ(call("GET", "/twins/d1/modules/m1", nullptr, {}, d1).status, 200);
+  EXPECT_EQ(call("POST", "/devices/d1/messages/devicebound", std::string("hi"), {}, d1).status, 202);
+  // Other devices and hub-wide operations: 401, naming the scope.
+  const std::vector<std::pair<std::string, std::string>> refused{
+      {"GET", "/twins/d2"},         {"PATCH", "/twins/d2"},       {"GET", "/devices/d2"},
+      {"PUT", "/devices/d3"},       {"GET", "/devices"},          {"POST", "/devices/query"},
+      {"GET", "/configurations"},   {"GET", "/statistics/devices"}, {"GET", "/events"},
+      {"POST", "/twins/d2/methods"}, {"POST", "/devices/d2/messages/devicebound"}};
+  for (const auto& [method, path] : refused) {
+    const auto r = call(method, path, method == "GET" ? json(nullptr) : json::object(), {}, d1);
+    EXPECT_EQ(r.status, 401) << method << " " << path << ": " << r.body;
+    EXPECT_EQ(body(r)["Message"].get<std::string>().rfind(
+                  "ErrorCode:IotHubUnauthorizedAccess;the token is scoped to 'api.test/devices/d1', which does not "
+                  "cover",
+                  0),
+              0u)
+        << r.body;
+  }
+  EXPECT_FALSE(body(call("GET", "/twins/d2")).contains("Message")) << "a hub-wide token still reaches d2";
+}
+
+TEST_F(ServiceApiTest, CloudToDeviceHeadersBecomeTheMessagesProperties) {
+  ASSERT_EQ(call("PUT", "/devices/d1", json::object()).status, 200);
+  const auto sent = call("POST", "/devices/d1/messages/devicebound", std::string("open"),
+                         {{"iothub-messageid", "m1"}, {"iothub-correlationid", "c1"}, {"iothub-userid", "ops"},
+                          {"iothub-ack", "full"}, {"Content-Type", "text/plain"}, {"Content-Encoding", "utf-8"},
+                          {"iothub-expiry", "2100-01-01T00:00:00Z"}, {"iothub-app-colour", "blue"}});
+  ASSERT_EQ(sent.status, 202) << sent.body;
+  const auto queued = cloud->c2d().next("d1", 0, 10);
+  ASSERT_EQ(queued.size(), 1u);
+  // The mapping itself is iothub's (c2d_headers_test); here: it reaches the queue whole.
+  const auto& m = queued[0].message;
+  EXPECT_EQ(m.body, "open");
+  EXPECT_EQ(m.system.size(), 8u);  // the seven headers and $.to
+  EXPECT_EQ(m.application.get("colour"), "blue");
+  EXPECT_EQ(queued[0].expiry_ms, 4102444800000);
+  const auto big = call("POST", "/devices/d1/messages/devicebound", std::string(64 * 1024 + 1, 'x'));
+  EXPECT_EQ(big.status, 413);
+  EXPECT_EQ(call("POST", "/devices/d1/messages/devicebound", std::string("late"),
+                 {{"iothub-expiry", "2001-01-01T00:00:00Z"}}).status, 400);
+}
+
 TEST_F(ServiceApiTest, DevicesWithETagsAndIoTHubErrors) {
   const auto created = call("PUT", "/devices/d1?api-version=2021-04-12", json{{"deviceId", "d1"}});
   ASSERT_EQ(created.status, 200) << created.body;

@@ -26,8 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       apply_layer(desired, *content);
     }
   }
-  if (const auto ms = parse_iso8601_ms(input)) {
-    if (!parse_iso8601_ms(format_iso8601_ms(*ms))) std::abort();
+  if (const auto ms = outpost::parse_iso8601_ms(input)) {
+    if (!outpost::parse_iso8601_ms(format_iso8601_ms(*ms))) std::abort();
   }
   (void)scope_device_id(input);
   (void)validate_identity_id(input, "id");

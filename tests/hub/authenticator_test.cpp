@@ -1,5 +1,5 @@
 // Who may connect: user name, client id and SAS token must name the same identity, known
-// to the registry, signed with one of its keys, for this hub, not expired.
+// to the registry, signed with one of its keys, for this hub (user name and token), not expired.
 #include "hub/authenticator.h"
 
 #include <gtest/gtest.h>
@@ -53,7 +53,9 @@ TEST(Authenticator, RefusesWithTheRightCodeAndAReason) {
   auto expired = authenticate(connect_as(a, kKeyA, kNow - 301), ids, kSettings, kNow);
   EXPECT_EQ(expired.code, mqtt::ConnectReturnCode::not_authorized);
   EXPECT_NE(expired.reason.find("expired"), std::string::npos) << expired.reason;
-  auto other_host = authenticate(connect_as(a, kKeyA, kNow + 60, "evil.example"), ids, kSettings, kNow);
+  auto other_audience = connect_as(a, kKeyA);
+  other_audience.password = connect_as(a, kKeyA, kNow + 60, "evil.example").password;
+  auto other_host = authenticate(other_audience, ids, kSettings, kNow);
   EXPECT_NE(other_host.reason.find("audience"), std::string::npos) << other_host.reason;
   auto mismatch = connect_as(a, kKeyA);
   mismatch.client_id = "edge1/B";
@@ -68,6 +70,22 @@ TEST(Authenticator, RefusesWithTheRightCodeAndAReason) {
   auto bad_user = connect_as(a, kKeyA);
   bad_user.username = "just-a-name";
   EXPECT_EQ(authenticate(bad_user, ids, kSettings, kNow).code, mqtt::ConnectReturnCode::bad_username_or_password);
+}
+
+TEST(Authenticator, TheUserNamesHostMustBeOneOfTheHubsNames) {
+  const auto ids = registry();
+  const iothub::Identity leaf{"leaf1", std::nullopt};
+  // A valid token for this hub, but a user name for another: CONNACK 5, with the reason logged.
+  auto c = connect_as(leaf, kKeyLeaf);
+  c.username = iothub::format_mqtt_username("evil.example", leaf, iothub::kApiVersion);
+  const auto refused = authenticate(c, ids, kSettings, kNow);
+  EXPECT_EQ(refused.code, mqtt::ConnectReturnCode::not_authorized);
+  EXPECT_EQ(refused.reason, "the user name names host 'evil.example', not this hub ('myhub.local' or 'gateway.local')");
+  // Its host name or its gateway host name, in any case (DNS names are case-insensitive).
+  for (const auto* host : {"MyHub.Local", "GATEWAY.local"}) {
+    c.username = iothub::format_mqtt_username(host, leaf, iothub::kApiVersion);
+    EXPECT_TRUE(authenticate(c, ids, kSettings, kNow).ok()) << host;
+  }
 }
 
 TEST(Authenticator, ToleratesFiveMinutesOfClockSkewAndNoMore) {

@@ -16,8 +16,11 @@ class EdgeHubOperationsTest : public EdgeHubTest {
  protected:
   // Calls a method on `target`; the result lands in `result`.
   void invoke(const TestIdentity& target, std::chrono::seconds timeout = std::chrono::seconds(30)) {
-    hub_->invoke_method(target.identity, "reboot", R"({"delay":1})", timeout,
-                        [this](iothub::MethodResult r) { result_ = std::move(r); });
+    iothub::MethodRequest request;
+    request.method = "reboot";
+    request.payload_json = R"({"delay":1})";
+    request.response_timeout = timeout;
+    hub_->invoke_method(target.identity, std::move(request), [this](iothub::MethodResult r) { result_ = std::move(r); });
   }
   std::optional<iothub::MethodResult> result_;
 };
@@ -109,13 +112,14 @@ TEST_F(EdgeHubOperationsTest, CloudToDeviceMessagesReachASubscribedLeafDevice) {
   Message m;
   m.body = "open the valve";
   m.application.set("colour", "blue");
-  EXPECT_FALSE(hub_->send_c2d("leaf1", m)) << "not connected";
+  using Relay = EdgeHub::C2dRelay;
+  EXPECT_EQ(hub_->send_c2d("leaf1", m), Relay::not_connected);
   auto leaf = connect(kLeaf);
-  EXPECT_FALSE(hub_->send_c2d("leaf1", m)) << "connected but not subscribed";
+  EXPECT_EQ(hub_->send_c2d("leaf1", m), Relay::not_connected) << "connected but not subscribed";
   leaf->subscribe({"devices/leaf1/messages/devicebound/#"});
-  ASSERT_TRUE(hub_->send_c2d("leaf1", m));
+  ASSERT_EQ(hub_->send_c2d("leaf1", m), Relay::relayed);
   m.system.set(std::string(sysprop::kMessageId), "c2d-1");
-  ASSERT_TRUE(hub_->send_c2d("leaf1", m));
+  ASSERT_EQ(hub_->send_c2d("leaf1", m), Relay::relayed);
   ASSERT_EQ(leaf->published().size(), 2u);
   const auto& first = leaf->published()[0];
   EXPECT_EQ(first.payload, "open the valve");
@@ -124,6 +128,22 @@ TEST_F(EdgeHubOperationsTest, CloudToDeviceMessagesReachASubscribedLeafDevice) {
   EXPECT_NE(first.topic.find("%24.mid="), std::string::npos) << "a message id is generated: " << first.topic;
   EXPECT_NE(first.topic.find("colour=blue"), std::string::npos) << first.topic;
   EXPECT_NE(leaf->published()[1].topic.find("%24.mid=c2d-1"), std::string::npos) << leaf->published()[1].topic;
+}
+
+// The hub relays C2D live: a message whose $.exp has passed by the hub's clock is dropped.
+TEST_F(EdgeHubOperationsTest, ACloudToDeviceMessageThatHasExpiredIsDroppedAndCounted) {
+  auto leaf = connect(kLeaf);
+  leaf->subscribe({"devices/leaf1/messages/devicebound/#"});
+  Message m;
+  m.body = "valve";
+  m.system.set(std::string(sysprop::kExpiryTime), format_iso8601(clock_.now() + std::chrono::seconds(1)));
+  EXPECT_EQ(hub_->send_c2d("leaf1", m), EdgeHub::C2dRelay::relayed);
+  clock_.advance(std::chrono::seconds(1));
+  EXPECT_EQ(hub_->send_c2d("leaf1", m), EdgeHub::C2dRelay::expired) << "expiry is inclusive, as the store's TTL";
+  EXPECT_EQ(leaf->published().size(), 1u);
+  EXPECT_EQ(dropped("ttl_expiry", "$c2d"), 1);
+  m.system.set(std::string(sysprop::kExpiryTime), "not a time");
+  EXPECT_EQ(hub_->send_c2d("leaf1", m), EdgeHub::C2dRelay::relayed) << "an unreadable $.exp from upstream is relayed";
 }
 
 TEST_F(EdgeHubOperationsTest, StatusListsClientsQueuesAndTheUpstreamMode) {

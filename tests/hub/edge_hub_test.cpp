@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "hub/hub_test_util.h"
+#include "outpost/iothub/username.h"
 
 namespace outpost::hub::testing {
 namespace {
@@ -34,6 +35,17 @@ TEST_F(EdgeHubConnectTest, AcceptsAValidTokenAndRefusesOthersWithTheRightCode) {
   EXPECT_EQ(metrics_.connect_failed("edge1/B", "auth").value(), 2);
   EXPECT_EQ(metrics_.connect_failed("edge1/Z", "auth").value(), 1);
   EXPECT_EQ(hub_->status().clients, std::vector<std::string>{"edge1/A"});
+}
+
+TEST_F(EdgeHubConnectTest, AUserNameForAnotherHubIsRefusedWithCode5) {
+  auto packet = connect_packet(kLeaf, clock_.unix_seconds() + 60);  // a valid token for this hub
+  packet.username = iothub::format_mqtt_username("other.hub", kLeaf.identity, iothub::kApiVersion);
+  auto c = FakeConnection::make(hub_.get());
+  EXPECT_EQ(c->connect(packet).code, ConnectReturnCode::not_authorized);
+  EXPECT_EQ(metrics_.connect_failed("leaf1", "auth").value(), 1);
+  packet.username = iothub::format_mqtt_username("GATEWAY.LOCAL", kLeaf.identity, iothub::kApiVersion);
+  EXPECT_EQ(FakeConnection::make(hub_.get())->connect(packet).code, ConnectReturnCode::accepted)
+      << "the gateway host name, in any case";
 }
 
 TEST_F(EdgeHubConnectTest, TokenExpiryIsJudgedByTheHubsClock) {

@@ -79,7 +79,11 @@ TEST_F(ManagementApiTest, EverythingElseNeedsAValidServicePolicyToken) {
   EXPECT_EQ(status_without_token(service_token(test_key('x'))), 401) << "forged signature";
   EXPECT_EQ(status_without_token(service_token(kPolicyKey, "someoneelse")), 401) << "unknown policy";
   EXPECT_EQ(status_without_token(service_token(kPolicyKey, "iothubowner", "otherhub.local")), 401) << "other hub";
-  EXPECT_EQ(body(*last_)["errorCode"], 401002);
+  // IoT Hub's error shape, which the azure-iothub SDKs parse (UnauthorizedError).
+  EXPECT_EQ(body(*last_)["Message"], "ErrorCode:IotHubUnauthorizedAccess;the token is for 'otherhub.local', not "
+                                     "for this hub ('myhub.local')");
+  EXPECT_EQ(last_->value().headers.back(), (std::pair<std::string, std::string>{"iothub-errorcode",
+                                                                                "IotHubUnauthorizedAccess"}));
   const auto token = service_token();
   EXPECT_EQ(status_without_token(token), 200);
   clock_.advance(std::chrono::seconds(600 + 301));
@@ -172,6 +176,105 @@ TEST_F(ManagementApiTest, AModuleMayInvokeMethodsWithItsOwnTokenAndNothingElse) 
             401);
   EXPECT_EQ(call(api_, "GET", "/twins/edge1/modules/B", "", as_a)->status, 401) << "modules may only invoke methods";
   EXPECT_EQ(b->published().size(), 1u);
+}
+
+// Only modules of this edge device may use the module API, as with IoT Edge.
+TEST_F(ManagementApiTest, ALeafDeviceCannotInvokeMethodsThroughTheModuleApi) {
+  auto a = connect(kModuleA);
+  a->subscribe({"$iothub/methods/POST/#"});
+  const auto leaf_token = *build_sas_token(device_resource_uri(kHostname, "leaf1"), kLeaf.key, clock_.unix_seconds() + 60);
+  const auto r = call(api_, "POST", "/twins/edge1/modules/A/methods", R"({"methodName":"reboot"})",
+                      {{"x-ms-edge-moduleId", "leaf1"}, {"Authorization", leaf_token}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401);
+  EXPECT_EQ(body(r)["Message"],
+            "ErrorCode:IotHubUnauthorizedAccess;x-ms-edge-moduleId 'leaf1' names a device; only modules of 'edge1' may "
+            "invoke methods through the module API");
+  // Nor as a module of another device, with that device's own token.
+  EXPECT_EQ(call(api_, "POST", "/twins/edge1/modules/A/methods", R"({"methodName":"reboot"})",
+                 {{"x-ms-edge-moduleId", "leaf1/x"}, {"Authorization", leaf_token}})
+                ->status,
+            401);
+  EXPECT_TRUE(a->published().empty()) << "the method must not reach A";
+}
+
+// A service token whose sr names one device is held to that device and its modules.
+TEST_F(ManagementApiTest, ADeviceScopedServiceTokenReachesOnlyThatDevice) {
+  const auto leaf_only = service_token(kPolicyKey, "iothubowner", std::string(kHostname) + "/devices/leaf1");
+  const Headers auth{{"Authorization", leaf_only}};
+  EXPECT_EQ(call(api_, "GET", "/twins/leaf1", "", auth)->status, 200);
+  EXPECT_EQ(call(api_, "PATCH", "/twins/leaf1", R"({"properties":{"desired":{"x":1}}})", auth)->status, 200);
+  for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
+           {"GET", "/twins/edge1/modules/A"}, {"PATCH", "/twins/leaf2"}, {"POST", "/twins/edge1/modules/A/methods"},
+           {"POST", "/devices/leaf2/messages/devicebound"}, {"GET", "/status"}}) {
+    const auto r = call(api_, method, path, R"({"methodName":"m"})", auth);
+    ASSERT_TRUE(r) << method << " " << path;
+    EXPECT_EQ(r->status, 401) << method << " " << path;
+    EXPECT_NE(r->body.find("the token is scoped to 'myhub.local/devices/leaf1', which does not cover"),
+              std::string::npos)
+        << r->body;
+  }
+  EXPECT_EQ(body(call("GET", "/twins/leaf2"))["deviceId"], "leaf2") << "a hub-wide token still reaches leaf2";
+}
+
+// Twins, methods and C2D exist only for identities the hub knows; nothing is stored for others.
+TEST_F(ManagementApiTest, UnknownIdentitiesAreNotFoundAndNothingIsStoredForThem) {
+  const auto ghost = call("GET", "/twins/ghost");
+  ASSERT_TRUE(ghost);
+  EXPECT_EQ(ghost->status, 404);
+  EXPECT_EQ(body(ghost)["Message"], "ErrorCode:DeviceNotFound;Device 'ghost' was not found");
+  const auto patch = call("PATCH", "/twins/edge1/modules/ghost", R"({"properties":{"desired":{"x":1}}})");
+  ASSERT_TRUE(patch);
+  EXPECT_EQ(patch->status, 404);
+  EXPECT_EQ(body(patch)["Message"], "ErrorCode:ModuleNotFound;Module 'ghost' was not found on device 'edge1'");
+  EXPECT_FALSE(kv_->get("twins", "edge1/ghost")) << "desired properties were stored for an unknown module";
+  EXPECT_EQ(call("PUT", "/twins/ghost", R"({"properties":{"desired":{}}})")->status, 404);
+  EXPECT_EQ(body(call("POST", "/twins/ghost/methods", R"({"methodName":"m"})"))["Message"],
+            "ErrorCode:DeviceNotFound;Device 'ghost' was not found");
+  EXPECT_EQ(call("POST", "/devices/ghost/messages/devicebound", "x")->status, 404);
+  // The hub's own modules are known without an identities entry.
+  for (const auto* own : {"/twins/edge1/modules/$edgeHub", "/twins/edge1/modules/$edgeAgent"})
+    EXPECT_EQ(call("GET", own)->status, 200) << own;
+}
+
+// IoT Hub's whole C2D header mapping; a message already expired is dropped, not relayed.
+TEST_F(ManagementApiTest, CloudToDeviceHeadersMapAsIoTHubsAndExpiredMessagesAreDropped) {
+  auto leaf = connect(kLeaf);
+  leaf->subscribe({"devices/leaf1/messages/devicebound/#"});
+  const Headers headers{{"iothub-userid", "ops"},
+                        {"iothub-ack", "full"},
+                        {"Content-Encoding", "utf-8"},
+                        {"iothub-expiry", format_iso8601(clock_.now() + std::chrono::hours(1))}};
+  EXPECT_EQ(call("POST", "/devices/leaf1/messages/devicebound", "valve", headers)->status, 204);
+  ASSERT_EQ(leaf->published().size(), 1u);
+  for (const auto* part : {"%24.uid=ops", "ack=full", "%24.ce=utf-8", "%24.exp="})
+    EXPECT_NE(leaf->published()[0].topic.find(part), std::string::npos) << part << " missing from "
+                                                                         << leaf->published()[0].topic;
+  const auto late = call("POST", "/devices/leaf1/messages/devicebound", "too late",
+                         {{"iothub-expiry", format_iso8601(clock_.now() - std::chrono::seconds(1))}});
+  ASSERT_TRUE(late);
+  EXPECT_EQ(late->status, 400);
+  EXPECT_NE(late->body.find("expired"), std::string::npos) << late->body;
+  EXPECT_EQ(dropped("ttl_expiry", "$c2d"), 1);
+  EXPECT_EQ(call("POST", "/devices/leaf1/messages/devicebound", "x", {{"iothub-expiry", "soon"}})->status, 400);
+  EXPECT_EQ(call("POST", "/devices/leaf1/messages/devicebound", std::string(64 * 1024 + 1, 'x'))->status, 413);
+  EXPECT_EQ(leaf->published().size(), 1u);
+}
+
+// connectTimeoutInSeconds: the call waits for its target to connect and subscribe.
+TEST_F(ManagementApiTest, AMethodCallWaitsForItsTargetToConnect) {
+  EXPECT_FALSE(call("POST", "/twins/edge1/modules/A/methods",
+                    R"({"methodName":"wake","responseTimeoutInSeconds":10,"connectTimeoutInSeconds":20})"))
+      << "A is not connected yet: the call waits";
+  auto a = connect(kModuleA);
+  a->subscribe({"$iothub/methods/POST/#"});
+  loop_.poll();
+  ASSERT_EQ(a->published().size(), 1u) << "the waiting call goes out once A subscribes";
+  const auto rid = *iothub::query_parameter(a->published()[0].topic, "$rid");
+  a->send_publish("$iothub/methods/res/200/?$rid=" + rid, R"("awake")", 0);
+  loop_.poll();
+  ASSERT_TRUE(*last_);
+  EXPECT_EQ(body(*last_), json::parse(R"({"status":200,"payload":"awake"})"));
 }
 
 TEST_F(ManagementApiTest, CloudToDeviceMessagesGoToAConnectedLeafDevice) {

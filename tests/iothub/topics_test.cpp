@@ -102,5 +102,16 @@ TEST(MqttUsername, NamesWhatIsWrong) {
   EXPECT_EQ(parse_mqtt_username("h//?api-version=1").error(), "user name has an empty device or module id");
 }
 
+TEST(MqttUsername, HostMustNameTheHubInAnyCase) {
+  const std::vector<std::string> hub{"myhub.local", "gw.local"};
+  EXPECT_TRUE(host_accepted("myhub.local", hub));
+  EXPECT_TRUE(host_accepted("MyHub.LOCAL", hub));  // DNS names are case-insensitive
+  EXPECT_TRUE(host_accepted("gw.local", hub));
+  EXPECT_FALSE(host_accepted("evil.example", hub));
+  EXPECT_FALSE(host_accepted("myhub.local.evil.example", hub));
+  EXPECT_FALSE(host_accepted("", hub));
+  EXPECT_FALSE(host_accepted("myhub.local", {}));
+}
+
 }  // namespace
 }  // namespace outpost::iothub

@@ -4,7 +4,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace outpost {
 
@@ -44,5 +46,8 @@ class ManualClock final : public Clock {
 
 // ISO 8601 UTC with milliseconds, as IoT Hub writes timestamps: 2024-01-02T03:04:05.678Z
 std::string format_iso8601(Clock::time_point t);
+// Parses YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM) (iothub-expiry, ?from=, $.exp) to
+// unix milliseconds, for years 1970..2200; nullopt otherwise.
+std::optional<std::int64_t> parse_iso8601_ms(std::string_view text);
 
 }  // namespace outpost

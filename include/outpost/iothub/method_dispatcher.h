@@ -14,16 +14,11 @@
 #include <vector>
 
 #include "outpost/iothub/identity.h"
+#include "outpost/iothub/method_requests.h"
 #include "outpost/mqtt/server.h"
 #include "outpost/net/event_loop.h"
 
 namespace outpost::iothub {
-
-struct MethodResult {
-  int status = 0;            // the method's status, or 404 / 504 from the server
-  std::string payload_json;  // the device's payload ("null" when none)
-  bool from_device = false;
-};
 
 class MethodDispatcher {
  public:

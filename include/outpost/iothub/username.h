@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "outpost/core/result.h"
 #include "outpost/iothub/identity.h"
@@ -12,7 +13,7 @@
 namespace outpost::iothub {
 
 struct MqttUsername {
-  std::string host;  // edgeHub ignores it; kept for logs
+  std::string host;  // must name the hub: see host_accepted (edgeHub ignores it; Outpost does not)
   Identity identity;
   std::string api_version;
   std::optional<std::string> device_client_type;
@@ -21,6 +22,10 @@ struct MqttUsername {
 };
 
 Result<MqttUsername> parse_mqtt_username(std::string_view username);
+
+// Whether `host` (a user name's) is one of `accepted` (the hub's host name, its gateway host
+// name), compared case-insensitively as DNS names are.
+bool host_accepted(std::string_view host, const std::vector<std::string>& accepted);
 
 // The username an upstream client sends for `identity` (used by the edge hub's upstream).
 std::string format_mqtt_username(std::string_view host, const Identity& identity,

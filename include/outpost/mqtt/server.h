@@ -31,6 +31,12 @@ enum class CloseReason {
   server_closed,      // the handler or a shutdown closed it
 };
 const char* close_reason_name(CloseReason reason);
+// The connection failed (I/O error, keep-alive timeout, protocol violation) rather than
+// ending by DISCONNECT, a takeover or the server's choice: when IoT Hub and edgeHub send a will.
+inline bool ended_in_error(CloseReason reason) {
+  return reason == CloseReason::transport_error || reason == CloseReason::keep_alive_timeout ||
+         reason == CloseReason::protocol_error;
+}
 
 class Connection {
  public:
