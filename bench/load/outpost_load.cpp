@@ -260,7 +260,7 @@ class Subscriber {
     };
     client_->connect([this](bool ok, std::string error) {
       if (!ok) {
-        if (reconnect_) return;  // on_close retries
+        if (reconnect_) return client_->on_close(error);  // a refused connect gets no on_close of its own: retry
         std::fprintf(stderr, "outpost-load: subscriber cannot connect: %s\n", error.c_str());
         std::exit(3);
       }

@@ -65,9 +65,12 @@ Status check_listen_address(std::string_view text) {
                                   text));
   }
   // A bind without listen() tells whether the address is local and the port allowed, and
-  // is undone by close().
+  // is undone by close(). SO_REUSEADDR, as the listeners set it, so that a daemon binding
+  // the same port at this moment is not refused because of the probe.
   const int fd = ::socket(storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return make_error(fmt::format("'{}': {}", text, std::strerror(errno)));
+  const int on = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
   const int rc = ::bind(fd, reinterpret_cast<const sockaddr*>(&storage), length);
   const int error = rc == 0 ? 0 : errno;
   ::close(fd);
