@@ -18,13 +18,19 @@
 //     - { name: service, primary_key: "...", secondary_key: "...", rights: [ServiceConnect] }
 //   log_level: info
 //
-// Relative paths are relative to the file's folder. Errors throw ConfigError naming the
+// Relative paths are relative to the file's folder. What the file names on disk is checked
+// too (TLS files parse and match, the storage folder can be written, listen addresses are
+// this machine's). Errors throw one ConfigError listing every problem, each naming the
 // file, line and key.
 #pragma once
 #include <optional>
 #include <string>
 
 #include "cloud/cloud.h"
+
+namespace outpost {
+class ConfigNode;
+}
 
 namespace outpost::cloud {
 
@@ -38,5 +44,7 @@ struct CloudConfig {
 };
 
 CloudConfig load_cloud_config(const std::string& file);
+// The same on a parsed file: problems go to root.problems() and reading goes on.
+CloudConfig read_cloud_config(const ConfigNode& root);
 
 }  // namespace outpost::cloud

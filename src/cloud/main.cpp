@@ -3,12 +3,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
 #include "cloud/cloud.h"
 #include "cloud/cloud_config.h"
 #include "outpost/core/config.h"
+#include "outpost/core/config_checks.h"
 #include "outpost/core/log.h"
 #include "outpost/mqtt/server.h"
 #include "outpost/net/http_server.h"
@@ -21,10 +23,22 @@ int usage(int code) {
   std::fprintf(code == 0 ? stdout : stderr,
                "usage: outpost-cloud --config cloud.yaml [--check] [--ready-file FILE]\n"
                "       outpost-cloud --config cloud.yaml --print-connection-string POLICY\n"
-               "  --check                            validate the configuration, then exit\n"
+               "  --check                            check the configuration and what it names (TLS files,\n"
+               "                                     storage folder, listen addresses); list every problem\n"
                "  --ready-file FILE                  once serving, write the bound ports there as JSON\n"
                "  --print-connection-string POLICY   print a service connection string (e.g. iothubowner)\n");
   return code;
+}
+
+// cloud.yaml and the --ready-file's folder, with every problem listed in one ConfigError.
+cloud::CloudConfig load_config(const std::string& file, const std::string& ready_file) {
+  const auto root = load_yaml_file(file);
+  std::optional<cloud::CloudConfig> config;
+  root.attempt([&] { config = cloud::read_cloud_config(root); });
+  if (!ready_file.empty())
+    if (auto ok = check_ready_file(ready_file); !ok) root.problems().add("--ready-file: " + ok.error());
+  root.problems().throw_if_any();
+  return std::move(*config);
 }
 
 int print_connection_string(const cloud::CloudConfig& config, const std::string& policy) {
@@ -107,7 +121,7 @@ int main(int argc, char** argv) {
   if (config_file.empty()) return usage(2);
   std::signal(SIGPIPE, SIG_IGN);
   try {
-    const auto config = cloud::load_cloud_config(config_file);
+    const auto config = load_config(config_file, ready_file);
     if (check_only) {
       std::printf("%s: ok\n", config_file.c_str());
       return 0;
@@ -116,7 +130,7 @@ int main(int argc, char** argv) {
     if (!policy.empty()) return print_connection_string(config, policy);
     return run(config, ready_file);
   } catch (const ConfigError& e) {
-    std::fprintf(stderr, "outpost-cloud: %s\n", e.what());
+    print_config_problems("outpost-cloud", e);
     return 1;
   } catch (const cloud::StorageFailure& e) {
     std::fprintf(stderr, "outpost-cloud: storage: %s\n", e.what());

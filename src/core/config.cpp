@@ -1,12 +1,14 @@
 #include "outpost/core/config.h"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -25,29 +27,62 @@ std::string join_path(const std::string& prefix, std::string_view key) {
   return prefix.empty() ? std::string(key) : fmt::format("{}.{}", prefix, key);
 }
 
+std::string join_lines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& line : lines) out += (out.empty() ? "" : "\n") + line;
+  return out;
+}
+
 // yaml-cpp keeps both entries of a repeated key and reads the first; an operator who wrote
 // the key twice meant one of them, so say so instead of guessing.
-void reject_duplicate_keys(const YAML::Node& node, const std::string& file) {
+void report_duplicate_keys(const YAML::Node& node, const std::string& file, ConfigProblems& problems) {
   if (node.IsMap()) {
     std::map<std::string, YAML::Mark> seen;
     for (const auto& item : node) {
       const auto key = item.first.Scalar();
       const auto [it, inserted] = seen.emplace(key, item.first.Mark());
       if (!inserted)
-        throw ConfigError(fmt::format("{}:{}:{}: key '{}' appears twice (first on line {})", file,
-                                      item.first.Mark().line + 1, item.first.Mark().column + 1, key,
-                                      it->second.line + 1));
-      reject_duplicate_keys(item.second, file);
+        problems.add(fmt::format("{}:{}:{}: key '{}' appears twice (first on line {})", file,
+                                 item.first.Mark().line + 1, item.first.Mark().column + 1, key,
+                                 it->second.line + 1));
+      report_duplicate_keys(item.second, file, problems);
     }
   } else if (node.IsSequence()) {
-    for (const auto& item : node) reject_duplicate_keys(item, file);
+    for (const auto& item : node) report_duplicate_keys(item, file, problems);
   }
 }
 
 }  // namespace
 
-ConfigNode::ConfigNode(YAML::Node node, std::string file, std::string path)
-    : node_(std::move(node)), file_(std::move(file)), path_(std::move(path)) {}
+ConfigError::ConfigError(const std::string& problem) : ConfigError(std::vector<std::string>{problem}) {}
+
+ConfigError::ConfigError(std::vector<std::string> problems)
+    : std::runtime_error(join_lines(problems)), problems_(std::move(problems)) {}
+
+void ConfigProblems::add(std::string problem) {
+  for (const auto& known : problems_)
+    if (known == problem) return;
+  problems_.push_back(std::move(problem));
+}
+
+void ConfigProblems::add(const ConfigError& error) {
+  for (const auto& problem : error.problems()) add(problem);
+}
+
+void ConfigProblems::attempt(const std::function<void()>& step) {
+  try {
+    step();
+  } catch (const ConfigError& e) {
+    add(e);
+  }
+}
+
+void ConfigProblems::throw_if_any() const {
+  if (!problems_.empty()) throw ConfigError(problems_);
+}
+
+ConfigNode::ConfigNode(YAML::Node node, std::string file, std::string path, std::shared_ptr<ConfigProblems> problems)
+    : node_(std::move(node)), file_(std::move(file)), path_(std::move(path)), problems_(std::move(problems)) {}
 
 std::string ConfigNode::location() const {
   const auto mark = node_.Mark();
@@ -58,6 +93,10 @@ std::string ConfigNode::location() const {
 
 void ConfigNode::fail(std::string_view message) const {
   throw ConfigError(fmt::format("{}: {}", location(), message));
+}
+
+void ConfigNode::report(std::string_view message) const {
+  problems_->add(fmt::format("{}: {}", location(), message));
 }
 
 bool ConfigNode::has(std::string_view key) const {
@@ -74,7 +113,7 @@ ConfigNode ConfigNode::child(std::string_view key) const {
     const YAML::Node found = node_[std::string(key)];
     if (found.IsDefined()) child = found;
   }
-  return ConfigNode(child, file_, join_path(path_, key));
+  return ConfigNode(child, file_, join_path(path_, key), problems_);
 }
 
 std::vector<ConfigNode> ConfigNode::items() const {
@@ -82,7 +121,7 @@ std::vector<ConfigNode> ConfigNode::items() const {
   if (!defined()) return out;
   if (!node_.IsSequence()) fail("expected a list");
   for (std::size_t i = 0; i < node_.size(); ++i)
-    out.emplace_back(node_[i], file_, fmt::format("{}[{}]", path_, i));
+    out.emplace_back(node_[i], file_, fmt::format("{}[{}]", path_, i), problems_);
   return out;
 }
 
@@ -147,14 +186,14 @@ bool ConfigNode::bool_or(std::string_view key, bool fallback) const {
 void ConfigNode::expect_only(std::initializer_list<std::string_view> allowed) const {
   if (!node_.IsMap()) return;
   for (const auto& item : node_) {
-    const auto key = item.first.as<std::string>();
+    const auto key = item.first.IsScalar() ? item.first.Scalar() : std::string("(a non-scalar key)");
     bool known = false;
     for (const auto a : allowed) known = known || a == key;
     if (!known) {
       std::string list;
       for (const auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      ConfigNode(item.first, file_, join_path(path_, key))
-          .fail(fmt::format("unknown key (expected one of: {})", list));
+      ConfigNode(item.first, file_, join_path(path_, key), problems_)
+          .report(fmt::format("unknown key (expected one of: {})", list));
     }
   }
 }
@@ -164,8 +203,9 @@ ConfigNode parse_yaml(std::string_view text, const std::string& file_name) {
     YAML::Node root = YAML::Load(std::string(text));
     if (root.IsDefined() && !root.IsNull() && !root.IsMap())
       throw ConfigError(fmt::format("{}: the top level must be a mapping of keys", file_name));
-    reject_duplicate_keys(root, file_name);
-    return ConfigNode(root, file_name, "");
+    auto problems = std::make_shared<ConfigProblems>();
+    report_duplicate_keys(root, file_name, *problems);
+    return ConfigNode(root, file_name, "", std::move(problems));
   } catch (const YAML::Exception& e) {
     throw ConfigError(fmt::format("{}:{}:{}: {}", file_name, e.mark.line + 1, e.mark.column + 1,
                                   e.msg));
@@ -212,6 +252,11 @@ void write_ready_file(const std::string& file, const nlohmann::json& content) {
     out << content.dump() << "\n";
   }
   std::filesystem::rename(tmp, file);
+}
+
+void print_config_problems(std::string_view program, const ConfigError& error) {
+  for (const auto& problem : error.problems()) fmt::print(stderr, "{}: {}\n", program, problem);
+  if (error.problems().size() > 1) fmt::print(stderr, "{}: {} problems\n", program, error.problems().size());
 }
 
 std::optional<std::string> env_var(const char* name) {

@@ -11,6 +11,10 @@
 
 #include "outpost/store/message_store.h"
 
+namespace outpost {
+class ConfigNode;
+}
+
 namespace outpost::hub {
 
 struct ServicePolicy {
@@ -57,7 +61,12 @@ struct HubConfig {
   std::optional<UpstreamConfig> upstream;  // absent: standalone (no cloud)
 };
 
-// Reads and validates the file; throws ConfigError naming file, line and key.
+// Reads and validates the file, and checks what it names on disk (TLS and CA files parse,
+// the storage folder can be written) and the listen addresses (this machine's, bindable).
+// Throws one ConfigError listing every problem, each naming file, line and key.
 HubConfig load_hub_config(const std::string& file);
+// The same on a parsed file: problems go to root.problems() and reading goes on, so a
+// caller can add its own checks (hub_startup.h) before listing them all.
+HubConfig read_hub_config(const ConfigNode& root);
 
 }  // namespace outpost::hub

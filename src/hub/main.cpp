@@ -8,7 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "hub/edge_hub.h"
-#include "hub/hub_config.h"
+#include "hub/hub_startup.h"
 #include "hub/management_api.h"
 #include "outpost/core/config.h"
 #include "outpost/core/log.h"
@@ -25,26 +25,16 @@ using namespace outpost;
 int usage(int code) {
   std::fprintf(code == 0 ? stdout : stderr,
                "usage: outpost-hub --config hub.yaml [--check] [--ready-file FILE]\n"
-               "  --check             validate the configuration, identities and routes, then exit\n"
+               "  --check             check the configuration and everything it names (TLS files, identities,\n"
+               "                      routes, folders, listen addresses); list every problem, then exit\n"
                "  --ready-file FILE   once serving, write the bound ports there as JSON\n");
   return code;
 }
 
-routing::EdgeHubConfig load_desired(const std::string& file) {
-  const auto text = load_json_file(file);
-  auto config = routing::parse_edgehub_desired(text);
-  if (!config) throw ConfigError(file + ": " + config.error());
-  return std::move(*config);
-}
-
-int run(const hub::HubConfig& config, bool check_only, const std::string& ready_file) {
-  auto identities = hub::IdentityRegistry::load_file(config.identities_file);
-  auto desired = load_desired(config.desired_file);
-  if (check_only) {
-    std::printf("%s: ok (%zu identities, %zu routes)\n", config.config_file.c_str(), identities.size(),
-                desired.route_table.size());
-    return 0;
-  }
+int run(hub::HubStartup startup, const std::string& ready_file) {
+  const auto& config = startup.config;
+  auto& identities = startup.identities;
+  auto& desired = startup.desired;
   std::filesystem::create_directories(config.storage_folder);
   store::StoreOptions store_options;
   store_options.folder = std::filesystem::path(config.storage_folder) / "messages";
@@ -116,7 +106,7 @@ int run(const hub::HubConfig& config, bool check_only, const std::string& ready_
       spdlog::info("hub: SIGHUP: reloading {} and {}", config.desired_file, config.identities_file);
       try {
         edge_hub.replace_identities(hub::IdentityRegistry::load_file(config.identities_file));
-        edge_hub.apply_config(load_desired(config.desired_file));
+        edge_hub.apply_config(hub::load_desired_file(config.desired_file));
       } catch (const std::exception& e) {
         spdlog::error("hub: reload refused, keeping the running configuration: {}", e.what());
       }
@@ -154,11 +144,16 @@ int main(int argc, char** argv) {
   if (config_file.empty()) return usage(2);
   std::signal(SIGPIPE, SIG_IGN);
   try {
-    const auto config = hub::load_hub_config(config_file);
-    init_logging("hub", config.log_level);
-    return run(config, check_only, ready_file);
+    auto startup = hub::load_hub_startup(config_file, ready_file);
+    if (check_only) {
+      std::printf("%s: ok (%zu identities, %zu routes)\n", config_file.c_str(), startup.identities.size(),
+                  startup.desired.route_table.size());
+      return 0;
+    }
+    init_logging("hub", startup.config.log_level);
+    return run(std::move(startup), ready_file);
   } catch (const ConfigError& e) {
-    std::fprintf(stderr, "outpost-hub: %s\n", e.what());
+    print_config_problems("outpost-hub", e);
     return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "outpost-hub: fatal: %s\n", e.what());

@@ -1,8 +1,14 @@
 #include "outpost/net/tls.h"
 
+#include <cstdio>
+#include <memory>
+
 #include <fmt/format.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "net/asio_loop.h"
+#include "outpost/core/config_checks.h"
 
 namespace outpost::net {
 
@@ -27,6 +33,27 @@ Result<std::shared_ptr<TlsServerContext>> TlsServerContext::create(const TlsFile
     return make_error(fmt::format("TLS key '{}' does not match certificate '{}'", files.key_file,
                                   files.cert_file));
   return tls;
+}
+
+Status check_tls_files(const TlsFiles& files) {
+  if (auto ok = check_readable_file(files.cert_file); !ok) return make_error("TLS certificate: " + ok.error());
+  if (auto ok = check_readable_file(files.key_file); !ok) return make_error("TLS key: " + ok.error());
+  auto created = TlsServerContext::create(files);
+  if (!created) return make_error(created.error());
+  return {};
+}
+
+Status check_ca_file(const std::string& file) {
+  if (auto ok = check_readable_file(file); !ok) return make_error(ok.error());
+  const std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(file.c_str(), "r"), &BIO_free);
+  if (!bio) return make_error(fmt::format("cannot read '{}'", file));
+  int certificates = 0;
+  while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
+    X509_free(cert);
+    ++certificates;
+  }
+  if (certificates == 0) return make_error(fmt::format("'{}' holds no PEM certificate", file));
+  return {};
 }
 
 }  // namespace outpost::net

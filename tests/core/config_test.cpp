@@ -1,6 +1,9 @@
 #include "outpost/core/config.h"
 
 #include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -37,17 +40,80 @@ TEST(ConfigYaml, ErrorsNameFileLineAndKey) {
             "hub.yaml:3:3: storage: missing required key 'folder'");
 }
 
-TEST(ConfigYaml, RejectsUnknownKeys) {
-  const auto root = parse_yaml("hostname: h\nhostnmae: typo\n", "hub.yaml");
-  EXPECT_EQ(error_of([&] { root.expect_only({"hostname", "device_id"}); }),
-            "hub.yaml:2:1: hostnmae: unknown key (expected one of: hostname, device_id)");
+using Problems = std::vector<std::string>;
+
+TEST(ConfigYaml, ReportsEveryUnknownKey) {
+  const auto root = parse_yaml("hostname: h\nhostnmae: typo\ndevice: e\n", "hub.yaml");
+  root.expect_only({"hostname", "device_id"});
+  EXPECT_EQ(root.problems().list(),
+            (Problems{"hub.yaml:2:1: hostnmae: unknown key (expected one of: hostname, device_id)",
+                      "hub.yaml:3:1: device: unknown key (expected one of: hostname, device_id)"}));
 }
 
-TEST(ConfigYaml, RejectsDuplicateKeys) {
-  EXPECT_EQ(error_of([] { parse_yaml("a: 1\nlisten:\n  mqtt: x\n  mqtt: y\n", "d.yaml"); }),
-            "d.yaml:4:3: key 'mqtt' appears twice (first on line 3)");
-  EXPECT_EQ(error_of([] { parse_yaml("storage: {a: 1}\nstorage: {b: 2}\n", "d.yaml"); }),
-            "d.yaml:2:1: key 'storage' appears twice (first on line 1)");
+TEST(ConfigYaml, ReportsEveryDuplicateKey) {
+  EXPECT_EQ(parse_yaml("a: 1\nlisten:\n  mqtt: x\n  mqtt: y\na: 2\n", "d.yaml").problems().list(),
+            (Problems{"d.yaml:4:3: key 'mqtt' appears twice (first on line 3)",
+                      "d.yaml:5:1: key 'a' appears twice (first on line 1)"}));
+  EXPECT_EQ(parse_yaml("storage: {a: 1}\nstorage: {b: 2}\n", "d.yaml").problems().list(),
+            (Problems{"d.yaml:2:1: key 'storage' appears twice (first on line 1)"}));
+}
+
+TEST(ConfigProblems, AttemptRecordsWhatAStepThrowsAndReadingGoesOn) {
+  const auto root = parse_yaml("n: lots\nm: 3\nk: x\n", "c.yaml");
+  std::int64_t m = 0;
+  root.attempt([&] { root.integer("n"); });
+  root.attempt([&] { m = root.integer("m"); });
+  root.attempt([&] { root.string("missing"); });
+  root.child("k").report("is not what we want");
+  EXPECT_EQ(m, 3);
+  EXPECT_EQ(root.problems().list(), (Problems{"c.yaml:1:4: n: expected an integer, got 'lots'",
+                                              "c.yaml:1:1: missing required key 'missing'",
+                                              "c.yaml:3:4: k: is not what we want"}));
+  root.child("k").report("is not what we want");  // a repeat is not listed twice
+  EXPECT_EQ(root.problems().list().size(), 3u);
+  try {
+    root.problems().throw_if_any();
+    FAIL() << "no ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.problems().size(), 3u);
+    EXPECT_EQ(std::string(e.what()),
+              "c.yaml:1:4: n: expected an integer, got 'lots'\nc.yaml:1:1: missing required key 'missing'\n"
+              "c.yaml:3:4: k: is not what we want");
+  }
+}
+
+TEST(ConfigProblems, NothingToThrowWhenAllIsWell) {
+  ConfigProblems problems;
+  problems.attempt([] {});
+  EXPECT_TRUE(problems.empty());
+  problems.throw_if_any();
+  EXPECT_EQ(ConfigError("one").problems(), Problems{"one"});
+  EXPECT_STREQ(ConfigError("one").what(), "one");
+}
+
+TEST(ConfigYaml, ReadYamlConfigListsEveryProblemOfALoader) {
+  const std::string dir = ::testing::TempDir();
+  const auto file = dir + "/loader.yaml";
+  std::ofstream(file) << "name: n\nsize: big\nsize2: 3\ncolour: blue\nname: again\n";
+  // A loader that stops at nothing: unknown keys, a bad value, a missing key, and the
+  // parser's duplicate key all end up in one ConfigError.
+  const auto read = [](const ConfigNode& root) {
+    root.expect_only({"name", "size", "size2", "owner"});
+    root.attempt([&] { root.integer("size"); });
+    root.attempt([&] { root.string("owner"); });
+    return root.integer("size2");
+  };
+  try {
+    read_yaml_config(file, read);
+    FAIL() << "no ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.problems(), (Problems{file + ":5:1: key 'name' appears twice (first on line 1)",
+                                      file + ":4:1: colour: unknown key (expected one of: name, size, size2, owner)",
+                                      file + ":2:7: size: expected an integer, got 'big'",
+                                      file + ":1:1: missing required key 'owner'"}));
+  }
+  std::ofstream(file, std::ios::trunc) << "name: n\nsize: 1\nsize2: 3\nowner: o\n";
+  EXPECT_EQ(read_yaml_config(file, read), 3);
 }
 
 TEST(ConfigYaml, SyntaxErrorsNameTheLine) {

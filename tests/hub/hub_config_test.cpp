@@ -60,14 +60,14 @@ TEST_F(HubConfigTest, ReadsTheDocumentedShapeAndResolvesPathsFromTheFile) {
 TEST_F(HubConfigTest, FallsBackToEdgeHubEnvironmentVariables) {
   ::setenv("IOTEDGE_IOTHUBHOSTNAME", "envhub", 1);
   ::setenv("IOTEDGE_DEVICEID", "envedge", 1);
-  ::setenv("StorageFolder", "/var/lib/x", 1);
+  ::setenv("StorageFolder", (dir_ + "/var/lib/x").c_str(), 1);
   ::setenv("RuntimeLogLevel", "debug", 1);
   ::setenv("IotHubConnectionString", ("HostName=envhub;DeviceId=envedge;ModuleId=$edgeHub;SharedAccessKey=" + kKeyA).c_str(), 1);
   write_file(dir_ + "/hub.yaml", "listen: { mqtt: \"127.0.0.1:0\" }\nidentities: i.json\ndesired: d.json\n");
   const auto c = load_hub_config(dir_ + "/hub.yaml");
   EXPECT_EQ(c.hostname, "envhub");
   EXPECT_EQ(c.device_id, "envedge");
-  EXPECT_EQ(c.storage_folder, "/var/lib/x");
+  EXPECT_EQ(c.storage_folder, dir_ + "/var/lib/x");
   EXPECT_EQ(c.log_level, "debug");
   ASSERT_TRUE(c.upstream);
   EXPECT_EQ(c.upstream->mqtt_address, "envhub:8883");

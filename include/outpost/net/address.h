@@ -19,7 +19,13 @@ struct HostPort {
 // "127.0.0.1:1883", "[::1]:8883", "localhost:0". Errors name the problem.
 Result<HostPort> parse_host_port(std::string_view text);
 
-// An optional "host:port" in a config file; a malformed one is a ConfigError at its line.
+// What a listener will need, checked without listening: an IP address (not a name) of this
+// machine, and a port this process may bind (below 1024 needs root). A port already in
+// use is not an error here (the daemon may be running while its next config is checked).
+Status check_listen_address(std::string_view text);
+
+// An optional listen address ("host:port") in a config file; a malformed or unbindable one
+// is reported at its line (node.report), and the value is returned as written.
 std::optional<std::string> config_address(const ConfigNode& node, std::string_view key);
 
 }  // namespace outpost::net

@@ -1,0 +1,15 @@
+// Throw-away TLS material for tests, made in-process with OpenSSL (no openssl CLI needed).
+#pragma once
+#include <string>
+
+namespace outpost::testing {
+
+struct TestCertificate {
+  std::string cert_file;  // PEM, self-signed, CN=localhost
+  std::string key_file;   // PEM, EC P-256
+};
+
+// Writes `<dir>/<name>.pem` and `<dir>/<name>.key`.
+TestCertificate write_self_signed_certificate(const std::string& dir, const std::string& name = "server");
+
+}  // namespace outpost::testing
