@@ -13,6 +13,7 @@
 #include "outpost/core/clock.h"
 #include "outpost/core/connection_string.h"
 #include "outpost/core/encoding.h"
+#include "outpost/core/json.h"
 #include "outpost/core/sas_token.h"
 #include "outpost/net/http_client.h"
 
@@ -96,8 +97,8 @@ int monitor(const std::vector<std::string>& args) {
         [&](std::string_view chunk) {
           return reader.feed(chunk, [&](const std::string& data) {
             // One compact JSON line per event, flushed so pipes see it at once.
-            const auto event = nlohmann::json::parse(data, nullptr, false);
-            std::cout << (event.is_discarded() ? data : event.dump()) << std::endl;
+            const auto event = parse_json(data);
+            std::cout << (event ? event->dump() : data) << std::endl;
             if (limit > 0 && ++printed >= limit) {
               done = true;
               return false;
@@ -109,9 +110,11 @@ int monitor(const std::vector<std::string>& args) {
     if (done) return 0;
     if (!reader.last_id().empty()) from = std::to_string(std::stoll(reader.last_id()) + 1);
     if (status && *status != 200) {
-      const auto body = nlohmann::json::parse(reader.pending(), nullptr, false);
-      std::cerr << "outpost cloud monitor: HTTP " << *status << ": "
-                << (!body.is_discarded() && body.contains("Message") ? body["Message"].get<std::string>() : reader.pending())
+      const auto body = parse_json(reader.pending());
+      const auto message = body && body->is_object() && body->contains("Message") && (*body)["Message"].is_string()
+                               ? (*body)["Message"].get<std::string>()
+                               : reader.pending();
+      std::cerr << "outpost cloud monitor: HTTP " << *status << ": " << message
                 << "\n";
       return 1;
     }

@@ -6,15 +6,16 @@
 #include <nlohmann/json.hpp>
 
 #include "cloud/outcome.h"
+#include "outpost/core/json.h"
 #include "outpost/net/http_server.h"
 
 namespace outpost::cloud {
 
 inline Outcome<nlohmann::json> json_body(const net::HttpRequest& request) {
   if (request.body.empty()) return nlohmann::json::object();
-  auto body = nlohmann::json::parse(request.body, nullptr, false);
-  if (body.is_discarded()) return bad_request("the body is not valid JSON");
-  return body;
+  auto body = parse_json(request.body);
+  if (!body) return bad_request("the body is " + body.error());
+  return std::move(*body);
 }
 
 // ?top=n (1..1000), or `fallback`.

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cloud/device_endpoint.h"
+#include "outpost/core/json.h"
 #include "outpost/iothub/errors.h"
 #include "outpost/iothub/telemetry_rules.h"
 
@@ -103,11 +104,14 @@ void DeviceEndpoint::twin_patch(const mqtt::ConnectionPtr& c, Client& s, const s
     if (s.subscribed(iothub::SubscriptionKind::twin_responses))
       c->publish(iothub::twin_response_topic(status, rid, version), payload, 0);
   };
-  const auto patch = nlohmann::json::parse(body, nullptr, false);
-  if (patch.is_discarded() || !patch.is_object()) {
-    respond(400, iothub::numeric_error_body(400004, "the reported-properties patch must be a JSON object"), std::nullopt);
+  auto parsed = parse_json(body);
+  if (!parsed || !parsed->is_object()) {
+    const auto why = parsed ? std::string("the reported-properties patch must be a JSON object")
+                            : "the reported-properties patch is " + parsed.error();
+    respond(400, iothub::numeric_error_body(400004, why), std::nullopt);
     return;
   }
+  const auto& patch = *parsed;
   const auto twin = twins_.patch_reported(s.identity, patch);
   if (!twin) {
     respond(twin.error().status, iothub::numeric_error_body(twin.error().status * 1000 + 4, twin.error().message), std::nullopt);

@@ -8,6 +8,7 @@
 #include "cloud/service_api.h"
 #include "cloud/time_text.h"
 #include "outpost/core/encoding.h"
+#include "outpost/core/json.h"
 
 namespace outpost::cloud {
 
@@ -54,9 +55,10 @@ json event_json(const TelemetryEvent& e) {
   if (!e.module_id.empty()) out["moduleId"] = e.module_id;
   out["systemProperties"] = std::move(system);
   out["applicationProperties"] = std::move(application);
-  auto parsed = json::parse(e.message.body, nullptr, false);
-  if (!e.message.body.empty() && !parsed.is_discarded()) {
-    out["body"] = std::move(parsed);
+  // Bodies are stored as sent; one too deep to embed safely is shown as text, like non-JSON.
+  auto parsed = parse_json(e.message.body);
+  if (!e.message.body.empty() && parsed) {
+    out["body"] = std::move(*parsed);
   } else if (valid_utf8(e.message.body)) {
     out["body"] = e.message.body;
   } else {

@@ -1,9 +1,11 @@
 #include "cloud/sqlite_storage.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "cloud/model_json.h"
 #include "cloud/sqlite_db.h"
+#include "outpost/core/json.h"
 
 namespace outpost::cloud {
 
@@ -75,18 +77,25 @@ struct SqliteStorage::Impl {
   std::optional<std::pair<json, std::string>> find(std::string_view kind, std::string_view k1, std::string_view k2) {
     get.bind(1, kind).bind(2, k1).bind(3, k2);
     std::optional<std::pair<json, std::string>> out;
-    if (get.step()) out.emplace(json::parse(get.text(0), nullptr, false), get.text(1));
+    if (!get.step()) {
+      get.reset();
+      return out;
+    }
+    auto doc = parse_json(get.text(0));
+    out.emplace(doc ? std::move(*doc) : json(), get.text(1));
     get.reset();
-    if (out && out->first.is_discarded())
-      throw StorageFailure(fmt::format("{}: stored {} '{}/{}' is not JSON", db.file(), kind, k1, k2));
+    if (!doc) throw StorageFailure(fmt::format("{}: stored {} '{}/{}' is {}", db.file(), kind, k1, k2, doc.error()));
     return out;
   }
 
   std::vector<json> all(Statement& stmt) {
     std::vector<json> out;
-    while (stmt.step()) out.push_back(json::parse(stmt.text(0), nullptr, false));
+    while (stmt.step()) {
+      // A damaged or too-deep row is skipped (and logged), never handed to a recursive walk.
+      if (auto doc = parse_json(stmt.text(0))) out.push_back(std::move(*doc));
+      else spdlog::error("cloud: {}: skipped a stored document that is {}", db.file(), doc.error());
+    }
     stmt.reset();
-    std::erase_if(out, [](const json& j) { return j.is_discarded(); });
     return out;
   }
 
@@ -368,7 +377,8 @@ std::vector<C2dRecord> SqliteStorage::pending_c2d(std::string_view device_id, st
     r.enqueued_ms = s.integer(1);
     r.expiry_ms = s.integer(2);
     r.delivery_count = static_cast<int>(s.integer(3));
-    r.message = message_from_storage_json(json::parse(s.text(4), nullptr, false));
+    auto stored = parse_json(s.text(4));
+    r.message = message_from_storage_json(stored ? *stored : json());
     out.push_back(std::move(r));
   }
   s.reset();

@@ -10,6 +10,7 @@
 
 #include "cloud/model_json.h"
 #include "cloud/sqlite_db.h"
+#include "outpost/core/json.h"
 
 namespace outpost::cloud {
 
@@ -272,8 +273,8 @@ Result<std::vector<TelemetryEvent>> SqliteTelemetryStore::read(const EventQuery&
       e.enqueued_ms = select.integer(1);
       e.device_id = select.text(2);
       e.module_id = select.text(3);
-      e.message.system = properties_from_json(json::parse(select.text(4), nullptr, false));
-      e.message.application = properties_from_json(json::parse(select.text(5), nullptr, false));
+      e.message.system = properties_from_json(parse_json(select.text(4)).value_or(json()));
+      e.message.application = properties_from_json(parse_json(select.text(5)).value_or(json()));
       e.message.body = select.text(6);
       out.push_back(std::move(e));
     }

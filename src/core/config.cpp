@@ -1,5 +1,7 @@
 #include "outpost/core/config.h"
 
+#include "outpost/core/json.h"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -215,6 +217,8 @@ ConfigNode parse_yaml(std::string_view text, const std::string& file_name) {
 ConfigNode load_yaml_file(const std::string& file) { return parse_yaml(read_file_or_throw(file), file); }
 
 nlohmann::json parse_json_text(std::string_view text, const std::string& file_name) {
+  if (json_nesting_depth(text, kMaxJsonDepth) > kMaxJsonDepth)
+    throw ConfigError(fmt::format("{}: JSON nested deeper than {} levels", file_name, kMaxJsonDepth));
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {

@@ -3,6 +3,7 @@
 
 #include "hub/edge_hub.h"
 #include "outpost/core/crypto.h"
+#include "outpost/core/json.h"
 #include "outpost/core/property_bag.h"
 #include "outpost/core/sas_token.h"
 #include "outpost/iothub/c2d_headers.h"
@@ -32,7 +33,7 @@ void EdgeHub::push_desired(const iothub::Identity& identity, const nlohmann::jso
   if (identity == edgehub_identity_) return;
   auto conn = connection_of(identity);
   if (conn && state(conn).subscribed(iothub::SubscriptionKind::twin_desired))
-    conn->publish(iothub::twin_desired_topic(body.value("$version", std::int64_t{0})), body.dump(), 0);
+    conn->publish(iothub::twin_desired_topic(integer_field(body, "$version", 0)), body.dump(), 0);
 }
 
 void EdgeHub::on_upstream_twin(const iothub::Identity& identity, const nlohmann::json& twin) {

@@ -4,6 +4,7 @@
 
 #include "hub/edge_hub.h"
 #include "outpost/core/crypto.h"
+#include "outpost/core/json.h"
 #include "outpost/iothub/errors.h"
 #include "outpost/iothub/telemetry_rules.h"
 
@@ -156,11 +157,14 @@ void EdgeHub::handle_twin_get(const mqtt::ConnectionPtr& c, ClientState& client,
 
 void EdgeHub::handle_reported_patch(const mqtt::ConnectionPtr& c, ClientState& client, const std::string& rid,
                                     const std::string& body) {
-  const auto patch = nlohmann::json::parse(body, nullptr, false);
-  if (patch.is_discarded() || !patch.is_object()) {
-    c->publish(iothub::twin_response_topic(400, rid), iothub::numeric_error_body(400004, "reported properties must be a JSON object"), 0);
+  auto parsed = parse_json(body);
+  if (!parsed || !parsed->is_object()) {
+    const auto why = parsed ? std::string("reported properties must be a JSON object")
+                            : "reported properties are " + parsed.error();
+    c->publish(iothub::twin_response_topic(400, rid), iothub::numeric_error_body(400004, why), 0);
     return;
   }
+  const auto& patch = *parsed;
   auto version = twins_.patch_reported(client.identity, patch);
   if (!version) {
     spdlog::info("hub: rejected reported properties of '{}': {}", client.id, version.error());

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "outpost/core/encoding.h"
+#include "outpost/core/json.h"
 #include "outpost/iothub/c2d_headers.h"
 #include "outpost/iothub/service_paths.h"
 #include "outpost/iothub/service_token.h"
@@ -114,8 +115,13 @@ void ManagementApi::handle_twin(const net::HttpRequest& request, const iothub::I
     responder.send(HttpResponse::json(200, hub_.twin(identity).dump()));
     return;
   }
-  const auto body = nlohmann::json::parse(request.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) {
+  auto parsed = parse_json(request.body);
+  if (!parsed) {
+    responder.send(error(iothub::bad_request("the body is " + parsed.error())));
+    return;
+  }
+  auto& body = *parsed;
+  if (!body.is_object()) {
     responder.send(error(iothub::bad_request("the body must be a JSON twin: {\"properties\":{\"desired\":{...}}}")));
     return;
   }

@@ -5,6 +5,7 @@
 
 #include "outpost/core/crypto.h"
 #include "outpost/core/encoding.h"
+#include "outpost/core/json.h"
 #include "outpost/core/sas_token.h"
 
 namespace outpost::hub {
@@ -62,8 +63,8 @@ nlohmann::json ScopeCache::to_identity_list(const nlohmann::json& devices, const
 void ScopeCache::start() {
   if (const auto sealed = kv_.get(kNamespace, kKey)) {
     const auto plain = unseal(cache_key(), *sealed);
-    const auto list = plain ? nlohmann::json::parse(*plain, nullptr, false) : nlohmann::json();
-    if (list.is_array()) apply(list, false);
+    auto parsed = plain ? parse_json(*plain) : Result<nlohmann::json>(make_error("sealed by another key"));
+    if (parsed && parsed->is_array()) apply(*parsed, false);
     else spdlog::warn("hub: the cached device scope cannot be read (other key or damaged); waiting for the cloud");
   }
   refresh_soon();
@@ -103,11 +104,12 @@ void ScopeCache::fetch_in_background() {
       error = fmt::format("status {}: {}", r->status, r->body.substr(0, 200));
       break;
     }
-    const auto doc = nlohmann::json::parse(r->body, nullptr, false);
-    if (doc.is_discarded() || !doc.is_object()) {
-      error = "the answer is not JSON";
+    auto parsed = parse_json(r->body);
+    if (!parsed || !parsed->is_object()) {
+      error = parsed ? "the answer is not a JSON object" : "the answer is " + parsed.error();
       break;
     }
+    const auto& doc = *parsed;
     for (const auto* key : {"devices", "modules"})
       if (doc.contains(key) && doc[key].is_array())
         for (const auto& item : doc[key]) (std::string(key) == "devices" ? devices : modules).push_back(item);

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "outpost/core/json.h"
+
 namespace outpost::hub {
 
 namespace {
@@ -14,9 +16,10 @@ TwinProperties& TwinService::load(const iothub::Identity& identity) {
   if (it != cache_.end()) return it->second;
   TwinProperties twin;
   if (const auto stored = kv_.get(kNamespace, key)) {
-    const auto doc = nlohmann::json::parse(*stored, nullptr, false);
-    if (doc.is_discarded()) spdlog::error("hub: stored twin of '{}' is not JSON; starting it empty", key);
-    else twin = TwinProperties(doc);
+    // Stored by an older version, or damaged: never let it take the hub down.
+    auto doc = parse_json(*stored);
+    if (!doc) spdlog::error("hub: stored twin of '{}' is {}; starting it empty", key, doc.error());
+    else twin = TwinProperties(*doc);
   }
   return cache_.emplace(key, std::move(twin)).first->second;
 }
@@ -60,7 +63,7 @@ std::optional<nlohmann::json> TwinService::take_cloud_twin(const iothub::Identit
   if (!properties.is_object() || !properties.contains("desired") || !properties["desired"].is_object())
     return std::nullopt;
   auto desired = properties["desired"];
-  const auto version = desired.value("$version", std::int64_t{0});
+  const auto version = integer_field(desired, "$version", 0);
   auto& local = load(identity);
   if (version == local.desired_version() && merge_diff(local.desired(), desired).size() <= 1) return std::nullopt;
   auto before = local.desired();

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "outpost/core/clock.h"
+#include "outpost/core/json.h"
 #include "outpost/core/property_bag.h"
 #include "outpost/core/sas_token.h"
 #include "outpost/core/twin.h"
@@ -138,11 +139,13 @@ void UpstreamLink::sync_twin(const iothub::Identity& identity) {
       spdlog::warn("upstream: twin of '{}' not fetched (status {})", identity.id(), status);
       return;
     }
-    const auto twin = nlohmann::json::parse(body, nullptr, false);
-    if (twin.is_discarded() || !twin.is_object()) {
-      spdlog::warn("upstream: the cloud sent '{}' a twin that is not JSON", identity.id());
+    auto parsed = parse_json(body);
+    if (!parsed || !parsed->is_object()) {
+      spdlog::warn("upstream: the cloud sent '{}' a twin that is not a JSON object{}", identity.id(),
+                   parsed ? "" : " (" + parsed.error() + ")");
       return;
     }
+    const auto& twin = *parsed;
     links_.at(identity.id()).twin_synced = true;
     if (hooks_.on_twin) hooks_.on_twin(identity, twin);
   });
@@ -211,9 +214,14 @@ void UpstreamLink::on_message(const iothub::Identity& identity, const std::strin
     return;
   }
   if (topic.rfind("$iothub/twin/PATCH/properties/desired/", 0) == 0) {
-    const auto patch = nlohmann::json::parse(payload, nullptr, false);
-    if (patch.is_discarded() || !patch.is_object()) return;
-    std::int64_t version = patch.value("$version", std::int64_t{0});
+    auto parsed = parse_json(payload);
+    if (!parsed || !parsed->is_object()) {
+      spdlog::warn("upstream: the cloud sent '{}' a desired patch that is not a JSON object{}", identity.id(),
+                   parsed ? "" : " (" + parsed.error() + ")");
+      return;
+    }
+    const auto& patch = *parsed;
+    std::int64_t version = integer_field(patch, "$version", 0);
     if (const auto v = iothub::query_parameter(topic, "$version")) std::from_chars(v->data(), v->data() + v->size(), version);
     if (hooks_.on_desired) hooks_.on_desired(identity, patch, version);
     return;

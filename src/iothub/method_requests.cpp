@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "outpost/core/json.h"
+
 namespace outpost::iothub {
 
 namespace {
@@ -22,8 +24,9 @@ std::optional<ServiceError> seconds_field(const nlohmann::json& body, const char
 
 std::optional<ServiceError> parse_method_request(std::string_view text, MethodRequest& out) {
   out = {};
-  const auto body = nlohmann::json::parse(text, nullptr, false);
-  if (body.is_discarded()) return bad_request("the body is not valid JSON");
+  auto parsed = parse_json(text);
+  if (!parsed) return bad_request("the body is " + parsed.error());
+  const auto& body = *parsed;
   const auto name = body.is_object() ? body.find("methodName") : body.end();
   if (!body.is_object() || name == body.end() || !name->is_string() || name->get<std::string>().empty())
     return bad_request("the body must be {\"methodName\":..., \"payload\":..., \"responseTimeoutInSeconds\":...}");
@@ -43,8 +46,13 @@ MethodAnswer method_answer(const MethodResult& result, const Identity& target) {
     return {ServiceError{404, "DeviceNotOnline", "'" + target.id() + "' is not online or not listening for methods"},
             {}};
   }
-  auto payload = nlohmann::json::parse(result.payload_json, nullptr, false);
-  if (payload.is_discarded()) payload = result.payload_json;  // not JSON: answered as a string
+  if (json_nesting_depth(result.payload_json, kMaxJsonDepth) > kMaxJsonDepth)
+    return {ServiceError{400, "BadRequest",
+                         fmt::format("the answer of '{}' is JSON nested deeper than {} levels", target.id(), kMaxJsonDepth)},
+            {}};
+  auto parsed = parse_json(result.payload_json);
+  // Not JSON: answered as a string.
+  nlohmann::json payload = parsed ? std::move(*parsed) : nlohmann::json(result.payload_json);
   return {std::nullopt, nlohmann::json{{"status", result.status}, {"payload", payload}}.dump()};
 }
 

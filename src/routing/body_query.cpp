@@ -5,6 +5,7 @@
 #include <limits>
 #include <string>
 
+#include "outpost/core/json.h"
 #include "routing/text.h"
 
 namespace outpost::routing::detail {
@@ -124,6 +125,8 @@ std::optional<nlohmann::json> parse_message_body(const Message& message) {
   }
   if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // byte order mark
 
+  // Too deep to walk safely: treated as a body that is not JSON ($body queries are undefined).
+  if (json_nesting_depth(text, kMaxJsonDepth) > kMaxJsonDepth) return std::nullopt;
   // No exceptions: a body that is not JSON comes back discarded.
   auto parsed = nlohmann::json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false,
                                       /*ignore_comments=*/true);

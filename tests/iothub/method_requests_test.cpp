@@ -57,5 +57,20 @@ TEST(MethodRequests, AnswersWithTheDevicesStatusAndPayloadOrIoTHubsErrors) {
   EXPECT_EQ(late.error->message, "Timed out waiting for the response from 'edge1/A'");
 }
 
+// A payload or an answer nested 100,000 deep once overflowed the stack when it was copied
+// or dumped; both are refused at the door now.
+TEST(MethodRequests, RefusesTooDeepPayloadsAndAnswers) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  MethodRequest call;
+  const auto refused = parse_method_request(R"({"methodName":"m","payload":)" + deep + "}", call);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400);
+  EXPECT_EQ(refused->message, "the body is JSON nested deeper than 128 levels");
+  const auto answer = method_answer({200, deep, true}, Identity{"edge1", std::string("A")});
+  ASSERT_TRUE(answer.error);
+  EXPECT_EQ(answer.error->status, 400);
+  EXPECT_EQ(answer.error->message, "the answer of 'edge1/A' is JSON nested deeper than 128 levels");
+}
+
 }  // namespace
 }  // namespace outpost::iothub

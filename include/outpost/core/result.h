@@ -29,6 +29,8 @@ class [[nodiscard]] Result {
 
   const std::string& error() const { return std::get<1>(state_).message; }
 
+  T value_or(T fallback) && { return ok() ? std::move(value()) : std::move(fallback); }
+
  private:
   std::variant<T, Error> state_;
 };
