@@ -307,6 +307,43 @@ TEST_F(ServiceApiTest, EventsPageReadsStoredTelemetry) {
   EXPECT_EQ(call("GET", "/events", nullptr, {}, policy_token("reader", reader_key)).status, 401);
 }
 
+// A body nested 100,000 deep is refused with a 400 that names the limit, at every entry point
+// that reads JSON; a stored telemetry body that deep reads back as a string.
+TEST_F(ServiceApiTest, BodiesNestedTooDeepAreRefusedByName) {
+  ASSERT_EQ(call("PUT", "/devices/d1", json::object()).status, 200);
+  ASSERT_EQ(call("PUT", "/devices/edge1", json{{"capabilities", {{"iotEdge", true}}}}).status, 200);
+  const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+  const std::string deep_object = R"({"properties":{"desired":)" + deep + "}}";
+  const std::vector<std::pair<std::string, std::string>> entry_points{
+      {"PUT", "/devices/d2"},
+      {"PATCH", "/twins/d1"},
+      {"PUT", "/twins/d1"},
+      {"POST", "/twins/d1/methods"},
+      {"PUT", "/configurations/deep"},
+      {"POST", "/devices/query"},
+      {"POST", "/devices/edge1/applyConfigurationContent"},
+  };
+  for (const auto& [method, path] : entry_points) {
+    for (const auto& text : {deep, deep_object}) {
+      const auto r = call(method, path, text);
+      EXPECT_EQ(r.status, 400) << method << " " << path << ": " << r.body;
+      EXPECT_NE(r.body.find("nested deeper than 128 levels"), std::string::npos) << method << " " << path << ": " << r.body;
+    }
+  }
+  EXPECT_EQ(body(call("GET", "/twins/d1"))["properties"]["desired"].size(), 1u) << "the twin is unchanged";
+
+  TelemetryEvent e;
+  e.device_id = "d1";
+  e.enqueued_ms = 1'700'000'000'000;
+  e.message.body = deep;
+  std::vector<TelemetryEvent> batch{e};
+  cloud->telemetry().append(std::move(batch), nullptr);
+  cloud->telemetry().flush();
+  const auto page = call("GET", "/events?from=start");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_EQ(body(page)["events"][0]["body"], deep);
+}
+
 TEST(CloudConfig, ErrorsNameFileLineAndKey) {
   testing::TempDir dir;
   const auto write = [&](const std::string& text) {

@@ -156,6 +156,19 @@ TEST_F(EdgeHubPublishTest, TwinGetAndReportedPatchAreAnsweredOnTheTwinResponseTo
   EXPECT_EQ(metrics_.get_twin("edge1/A").value(), 1);
 }
 
+TEST_F(EdgeHubPublishTest, AReportedPatchNestedTooDeepIsRefusedByName) {
+  auto a = connect(kModuleA);
+  const std::string deep = R"({"a":)" + std::string(100'000, '[') + std::string(100'000, ']') + "}";
+  a->send_publish("$iothub/twin/PATCH/properties/reported/?$rid=1", deep, 0);
+  ASSERT_EQ(a->published().size(), 1u);
+  EXPECT_EQ(a->published()[0].topic, "$iothub/twin/res/400/?$rid=1");
+  EXPECT_NE(a->published()[0].payload.find("nested deeper than 128 levels"), std::string::npos)
+      << a->published()[0].payload;
+  a->send_publish("$iothub/twin/GET/?$rid=2", "", 0);
+  ASSERT_EQ(a->published().size(), 2u);
+  EXPECT_EQ(json::parse(a->published()[1].payload)["reported"], json::parse(R"({"$version":1})"));
+}
+
 TEST_F(EdgeHubPublishTest, ReportedPropertiesAreRoutedAsTwinChangeNotifications) {
   apply_routes({{"twins", R"(FROM /twinChangeNotifications INTO BrokeredEndpoint("/modules/B/inputs/twin"))"}});
   auto a = connect(kModuleA);

@@ -124,6 +124,19 @@ TEST_F(ManagementApiTest, BadTwinRequestsSayWhatIsWrong) {
   EXPECT_EQ(call("GET", "/nothing/here")->status, 404);
 }
 
+TEST_F(ManagementApiTest, BodiesNestedTooDeepAreRefusedByName) {
+  const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+  for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
+           {"PATCH", "/twins/edge1/modules/A"}, {"PUT", "/twins/edge1/modules/A"}, {"POST", "/twins/edge1/modules/A/methods"}}) {
+    for (const auto& text : {deep, R"({"properties":{"desired":)" + deep + "}}"}) {
+      const auto r = call(method, path, text);
+      ASSERT_TRUE(r) << method << " " << path;
+      EXPECT_EQ(r->status, 400) << method << " " << path << ": " << r->body;
+      EXPECT_NE(r->body.find("nested deeper than 128 levels"), std::string::npos) << method << " " << path << ": " << r->body;
+    }
+  }
+}
+
 TEST_F(ManagementApiTest, AMethodCallIsAnsweredWhenTheModuleAnswers) {
   auto a = connect(kModuleA);
   a->subscribe({"$iothub/methods/POST/#"});

@@ -58,6 +58,14 @@ TEST_F(TwinServiceTest, AnInvalidPatchChangesNothingAndSaysWhy) {
   EXPECT_EQ(twins_->get(kA).desired_version(), 1);
 }
 
+TEST_F(TwinServiceTest, AStoredTwinNestedTooDeepStartsEmptyInsteadOfCrashing) {
+  const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+  ASSERT_TRUE(kv_->put("twins", kA.id(), R"({"reported":)" + deep + "}"));
+  reopen();
+  EXPECT_EQ(twins_->get(kA).reported_version(), 1);
+  EXPECT_EQ(testing::version_of(twins_->patch_reported(kA, {{"fw", "1.0"}})), 2) << "and takes patches again";
+}
+
 TEST_F(TwinServiceTest, ReplaceDesiredDropsKeysThePatchWouldKeep) {
   ASSERT_TRUE(twins_->patch_desired(kA, {{"a", 1}, {"b", 2}}));
   EXPECT_EQ(testing::version_of(twins_->replace_desired(kA, {{"c", 3}})), 3);

@@ -143,6 +143,12 @@ TEST(BodyQuery, BodiesThatAreNotJsonObjectsAreUndefined) {
 TEST(BodyQuery, DeepBodiesDoNotCrash) {
   const std::string deep = "{\"a\":" + std::string(100000, '[') + std::string(100000, ']') + "}";
   EXPECT_EQ(testing::eval("$body.a = 1", MessageBuilder().json(deep)), U);
+  // The limit is the hub's kMaxJsonDepth (128 levels, the outer object counts as one).
+  const auto nested = [](int levels) {
+    return "{\"a\":1,\"b\":" + std::string(levels - 1, '[') + std::string(levels - 1, ']') + "}";
+  };
+  EXPECT_EQ(testing::eval("$body.a = 1", MessageBuilder().json(nested(128))), T);
+  EXPECT_EQ(testing::eval("$body.a = 1", MessageBuilder().json(nested(129))), U);
 }
 
 TEST(BodyQuery, ValueKinds) {
