@@ -3,7 +3,7 @@
 # Registers DEVICES devices, connects them all over MQTT (plain TCP on loopback, so the
 # figure is the cloud's and not TLS's), has each publish COUNT QoS 1 messages of SIZE bytes
 # with WINDOW in flight, and reports how fast the cloud acknowledged them. A PUBACK from
-# outpost-cloud means the event is durable in its SQLite telemetry store (group commit).
+# outpost-cloud means the event is durable in its SQLite telemetry log (group commit).
 #   usage: bench/cloud_ingest.sh [build dir]   env: DEVICES COUNT WINDOW SIZE FSYNC
 set -euo pipefail
 BUILD=${1:-build}

@@ -6,6 +6,7 @@
 #   outpost_executable(outpost-hub SOURCES main.cpp DEPS outpost::hub)
 #   outpost_unit_test(core_tests SOURCES ... DEPS ...)   -- label "unit": also runs under sanitizers
 #   outpost_integration_test(hub_it SOURCES ... DEPS ...) -- label "integration": real peers
+#   outpost_use_private_headers(core_tests core)  -- a test of a library's internals sees its folder
 
 set(OUTPOST_INCLUDE_DIR ${CMAKE_SOURCE_DIR}/include)
 
@@ -26,7 +27,9 @@ function(outpost_library name)
   add_library(outpost::${name} ALIAS outpost_${name})
   target_include_directories(outpost_${name}
     PUBLIC ${OUTPOST_INCLUDE_DIR}
-    PRIVATE ${CMAKE_CURRENT_SOURCE_DIR} ${CMAKE_SOURCE_DIR}/src)
+    PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+  # Private headers: found only from the library itself (and tests that ask for them).
+  set_target_properties(outpost_${name} PROPERTIES OUTPOST_PRIVATE_INCLUDE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
   target_link_libraries(outpost_${name} PUBLIC ${A_DEPS} PRIVATE ${A_PRIVATE_DEPS})
   if(A_ASIO)
     _outpost_pch(outpost_${name} ASIO)
@@ -38,7 +41,7 @@ endfunction()
 function(outpost_executable name)
   cmake_parse_arguments(A "ASIO" "" "SOURCES;DEPS" ${ARGN})
   add_executable(${name} ${A_SOURCES})
-  target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/src)
+  target_include_directories(${name} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
   target_link_libraries(${name} PRIVATE ${A_DEPS})
   if(A_ASIO)
     _outpost_pch(${name} ASIO)
@@ -52,7 +55,7 @@ include(GoogleTest)
 function(_outpost_test name label)
   cmake_parse_arguments(A "ASIO" "TIMEOUT" "SOURCES;DEPS" ${ARGN})
   add_executable(${name} ${A_SOURCES})
-  target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/src ${CMAKE_SOURCE_DIR}/tests)
+  target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/tests)
   target_link_libraries(${name} PRIVATE ${A_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   target_compile_definitions(${name} PRIVATE
     OUTPOST_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
@@ -80,4 +83,12 @@ function(outpost_integration_test name)
     return()
   endif()
   _outpost_test(${name} integration ${ARGN})
+endfunction()
+
+# A test (or tool) that exercises a library's internals includes its private headers by plain
+# name; this puts that library's folder (src/<lib>) on the target's include path.
+function(outpost_use_private_headers target)
+  foreach(lib IN LISTS ARGN)
+    target_include_directories(${target} PRIVATE $<TARGET_PROPERTY:outpost_${lib},OUTPOST_PRIVATE_INCLUDE_DIR>)
+  endforeach()
 endfunction()

@@ -8,14 +8,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/commands.h"
-#include "cli/options.h"
+#include "commands.h"
+#include "options.h"
 #include "outpost/core/clock.h"
 #include "outpost/core/connection_string.h"
 #include "outpost/core/encoding.h"
 #include "outpost/core/json.h"
 #include "outpost/core/sas_token.h"
-#include "outpost/net/http_client.h"
+#include "outpost/http_client/http_client.h"
 
 namespace outpost::cli {
 namespace {

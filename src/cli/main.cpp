@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "cli/commands.h"
+#include "commands.h"
 
 namespace {
 

@@ -1,8 +1,8 @@
 // outpost sas-token: like `az iot hub generate-sas-token`, offline.
 #include <iostream>
 
-#include "cli/commands.h"
-#include "cli/options.h"
+#include "commands.h"
+#include "options.h"
 #include "outpost/core/clock.h"
 #include "outpost/core/connection_string.h"
 #include "outpost/core/sas_token.h"

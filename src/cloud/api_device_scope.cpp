@@ -17,11 +17,11 @@
 
 #include <fmt/format.h>
 
-#include "cloud/api_util.h"
-#include "cloud/cloud.h"
-#include "cloud/ids.h"
-#include "cloud/model_json.h"
-#include "cloud/service_api.h"
+#include "api_util.h"
+#include "cloud.h"
+#include "ids.h"
+#include "model_json.h"
+#include "service_api.h"
 
 namespace outpost::cloud {
 

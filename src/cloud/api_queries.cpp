@@ -1,10 +1,10 @@
 // ServiceApi: POST /devices/query (IoT Hub query language) and /configurations.
 #include <charconv>
 
-#include "cloud/api_util.h"
-#include "cloud/cloud.h"
-#include "cloud/query.h"
-#include "cloud/service_api.h"
+#include "api_util.h"
+#include "cloud.h"
+#include "outpost/cloud_query/query.h"
+#include "service_api.h"
 #include "outpost/core/encoding.h"
 
 namespace outpost::cloud {

@@ -1,7 +1,7 @@
 // ServiceApi: device and module identities (/devices/{d}, /devices/{d}/modules/{m}).
-#include "cloud/api_util.h"
-#include "cloud/cloud.h"
-#include "cloud/service_api.h"
+#include "api_util.h"
+#include "cloud.h"
+#include "service_api.h"
 
 namespace outpost::cloud {
 

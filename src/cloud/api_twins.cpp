@@ -2,11 +2,11 @@
 // and cloud-to-device messages.
 #include <spdlog/spdlog.h>
 
-#include "cloud/api_util.h"
-#include "cloud/cloud.h"
-#include "cloud/service_api.h"
+#include "api_util.h"
+#include "cloud.h"
+#include "service_api.h"
 #include "outpost/iothub/c2d_headers.h"
-#include "outpost/iothub/method_requests.h"
+#include "outpost/iothub_methods/method_requests.h"
 #include "outpost/iothub/service_paths.h"
 
 namespace outpost::cloud {

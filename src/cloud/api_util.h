@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cloud/outcome.h"
+#include "outcome.h"
 #include "outpost/core/json.h"
 #include "outpost/net/http_server.h"
 

@@ -1,4 +1,4 @@
-#include "cloud/c2d_queue.h"
+#include "c2d_queue.h"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -7,7 +7,7 @@
 
 namespace outpost::cloud {
 
-C2dQueue::C2dQueue(Storage& storage, CloudMetrics& metrics, C2dSettings settings, const Clock& clock)
+C2dQueue::C2dQueue(CloudDatabase& storage, CloudMetrics& metrics, C2dSettings settings, const Clock& clock)
     : storage_(storage), metrics_(metrics), settings_(settings), clock_(clock) {}
 
 Outcome<std::string> C2dQueue::enqueue(const std::string& device_id, Message message,
@@ -45,7 +45,7 @@ void C2dQueue::sent(std::int64_t seq) {
 }
 
 void C2dQueue::completed(std::int64_t seq) {
-  if (storage_.complete_c2d(seq) == StoreResult::ok) metrics_.c2d("completed").inc();
+  if (storage_.complete_c2d(seq) == DbResult::ok) metrics_.c2d("completed").inc();
 }
 
 std::size_t C2dQueue::purge() {

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "cloud/cloud_metrics.h"
-#include "cloud/outcome.h"
-#include "cloud/storage.h"
+#include "cloud_metrics.h"
+#include "outcome.h"
+#include "cloud_database.h"
 #include "outpost/core/clock.h"
 #include "outpost/core/message.h"
 
@@ -26,7 +26,7 @@ struct C2dSettings {
 
 class C2dQueue {
  public:
-  C2dQueue(Storage& storage, CloudMetrics& metrics, C2dSettings settings, const Clock& clock = SystemClock::instance());
+  C2dQueue(CloudDatabase& storage, CloudMetrics& metrics, C2dSettings settings, const Clock& clock = SystemClock::instance());
 
   // Queues a message for a device; returns its message id (generated when absent).
   // `expiry_ms` overrides the default TTL. 404 for an unknown device, 403 when full.
@@ -39,7 +39,7 @@ class C2dQueue {
   std::function<void(const std::string& device_id)> on_enqueued;
 
  private:
-  Storage& storage_;
+  CloudDatabase& storage_;
   CloudMetrics& metrics_;
   C2dSettings settings_;
   const Clock& clock_;

@@ -1,11 +1,11 @@
-#include "cloud/cloud.h"
+#include "cloud.h"
 
 #include <spdlog/spdlog.h>
 
-#include "cloud/ids.h"
-#include "cloud/sqlite_storage.h"
-#include "cloud/sqlite_telemetry_store.h"
-#include "cloud/time_text.h"
+#include "ids.h"
+#include "sqlite_cloud_database.h"
+#include "sqlite_telemetry_log.h"
+#include "time_text.h"
 #include "outpost/core/connection_string.h"
 #include "outpost/iothub/service_paths.h"
 
@@ -23,18 +23,18 @@ std::vector<PolicySetting> default_policies() {
 
 namespace {
 
-std::unique_ptr<TelemetryStore> open_telemetry(const CloudSettings& s, const Clock& clock) {
-  TelemetryStoreOptions o;
+std::unique_ptr<TelemetryLog> open_telemetry(const CloudSettings& s, const Clock& clock) {
+  TelemetryLogOptions o;
   o.file = s.storage_folder / "telemetry.db";
   o.retention = s.retention;
   o.retention_interval = s.retention_interval;
   o.fsync = s.telemetry_fsync;
-  return std::make_unique<SqliteTelemetryStore>(std::move(o), clock);
+  return std::make_unique<SqliteTelemetryLog>(std::move(o), clock);
 }
 
-std::unique_ptr<Storage> open_storage(const CloudSettings& s) {
+std::unique_ptr<CloudDatabase> open_storage(const CloudSettings& s) {
   std::filesystem::create_directories(s.storage_folder);
-  return std::make_unique<SqliteStorage>(s.storage_folder / "registry.db");
+  return std::make_unique<SqliteCloudDatabase>(s.storage_folder / "registry.db");
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // outpost-cloud assembled: storage, registry, twins, deployments, the device-facing MQTT
-// handler, the service REST API and the telemetry store and streams, wired to each other.
+// handler, the service REST API and the telemetry log and streams, wired to each other.
 // The binary (main.cpp) adds the listeners; tests drive it in-process.
 //
 // Lifecycle: construct (opens the storage, creates the default shared access policies on
@@ -14,18 +14,18 @@
 #include <string>
 #include <vector>
 
-#include "cloud/c2d_queue.h"
-#include "cloud/cloud_metrics.h"
-#include "cloud/deployments.h"
-#include "cloud/device_endpoint.h"
-#include "cloud/event_feed.h"
-#include "cloud/events_api.h"
-#include "outpost/iothub/method_dispatcher.h"
-#include "cloud/registry.h"
-#include "cloud/service_api.h"
-#include "cloud/service_auth.h"
-#include "cloud/storage.h"
-#include "cloud/twins.h"
+#include "c2d_queue.h"
+#include "cloud_metrics.h"
+#include "deployments.h"
+#include "device_endpoint.h"
+#include "event_feed.h"
+#include "events_api.h"
+#include "outpost/iothub_methods/method_dispatcher.h"
+#include "registry.h"
+#include "service_api.h"
+#include "service_auth.h"
+#include "cloud_database.h"
+#include "twins.h"
 #include "outpost/core/clock.h"
 #include "outpost/net/event_loop.h"
 #include "outpost/net/http_server.h"
@@ -71,8 +71,8 @@ class Cloud {
   const CloudSettings& settings() const { return settings_; }
   net::EventLoop& loop() { return loop_; }
   const Clock& clock() const { return clock_; }
-  Storage& storage() { return *storage_; }
-  TelemetryStore& telemetry() { return *telemetry_; }
+  CloudDatabase& storage() { return *storage_; }
+  TelemetryLog& telemetry() { return *telemetry_; }
   CloudMetrics& metrics() { return metrics_; }
   Registry& registry() { return registry_; }
   TwinService& twins() { return twins_; }
@@ -95,8 +95,8 @@ class Cloud {
   net::EventLoop& loop_;
   CloudSettings settings_;
   const Clock& clock_;
-  std::unique_ptr<Storage> storage_;
-  std::unique_ptr<TelemetryStore> telemetry_;
+  std::unique_ptr<CloudDatabase> storage_;
+  std::unique_ptr<TelemetryLog> telemetry_;
   CloudMetrics metrics_;
   Registry registry_;
   TwinService twins_;

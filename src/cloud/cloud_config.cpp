@@ -1,13 +1,14 @@
-#include "cloud/cloud_config.h"
+#include "cloud_config.h"
 
 #include <filesystem>
 
 #include <fmt/format.h>
 
-#include "cloud/ids.h"
+#include "ids.h"
 #include "outpost/core/config.h"
 #include "outpost/core/config_checks.h"
 #include "outpost/core/log.h"
+#include "outpost/mqtt/server_limits.h"
 #include "outpost/net/address.h"
 #include "outpost/net/tls_config.h"
 
@@ -52,7 +53,7 @@ PolicySetting read_policy(const ConfigNode& p) {
 // Each key is read inside attempt() or reported with report(), so one run lists every
 // problem; a value with a problem is kept as written (the config is then never used).
 CloudConfig read_cloud_config(const ConfigNode& root) {
-  root.expect_only({"hostname", "listen", "tls", "storage", "telemetry", "c2d", "policies", "log_level"});
+  root.expect_only({"hostname", "listen", "tls", "storage", "telemetry", "c2d", "policies", "limits", "log_level"});
   CloudConfig c;
   c.config_file = root.file();
   auto& s = c.settings;
@@ -119,6 +120,12 @@ CloudConfig read_cloud_config(const ConfigNode& root) {
 
   root.attempt([&] {
     for (const auto& p : root.child("policies").items()) p.attempt([&] { s.policies.push_back(read_policy(p)); });
+  });
+
+  root.attempt([&] {
+    const auto limits = root.child("limits");
+    limits.expect_only(std::vector<std::string_view>(mqtt::kServerLimitKeys.begin(), mqtt::kServerLimitKeys.end()));
+    c.limits = mqtt::read_server_limits(limits);
   });
 
   root.attempt([&] {

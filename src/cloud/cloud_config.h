@@ -16,6 +16,8 @@
 //   c2d: { ttl_secs: 3600, max_delivery_count: 10, max_queue_depth: 50 }
 //   policies:                             # extra or pinned shared access policies
 //     - { name: service, primary_key: "...", secondary_key: "...", rights: [ServiceConnect] }
+//   limits: { max_connect_bytes: 65536, max_unauthenticated_connections: 1024,
+//             tls_handshake_timeout_secs: 10, connect_timeout_secs: 60 }
 //   log_level: info
 //
 // Relative paths are relative to the file's folder. What the file names on disk is checked
@@ -26,7 +28,8 @@
 #include <optional>
 #include <string>
 
-#include "cloud/cloud.h"
+#include "cloud.h"
+#include "outpost/mqtt/server.h"
 
 namespace outpost {
 class ConfigNode;
@@ -41,6 +44,7 @@ struct CloudConfig {
   std::string tls_cert;
   std::string tls_key;
   std::string log_level = "info";
+  mqtt::ServerLimits limits;  // what a device may cost before it authenticates
 };
 
 CloudConfig load_cloud_config(const std::string& file);

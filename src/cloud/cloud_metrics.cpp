@@ -1,4 +1,4 @@
-#include "cloud/cloud_metrics.h"
+#include "cloud_metrics.h"
 
 namespace outpost::cloud {
 

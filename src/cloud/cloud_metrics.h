@@ -15,6 +15,9 @@ class CloudMetrics {
   metrics::Counter& connects(const std::string& result) {  // accepted | refused
     return registry_.counter("outpost_cloud_connects_total", "MQTT CONNECTs by result", {{"result", result}});
   }
+  metrics::Counter& connections_refused(const std::string& reason) {  // closed on accept
+    return registry_.counter("outpost_connections_refused_total", "Connections closed on accept", {{"reason", reason}});
+  }
   metrics::Counter& telemetry_received() { return *telemetry_received_; }
   metrics::Counter& telemetry_bytes() { return *telemetry_bytes_; }
   metrics::Counter& twin_operations(const std::string& operation) {

@@ -1,12 +1,12 @@
-#include "cloud/deployments.h"
+#include "deployments.h"
 
 #include <algorithm>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "cloud/ids.h"
-#include "cloud/model_json.h"
+#include "ids.h"
+#include "model_json.h"
 #include "outpost/core/crypto.h"
 #include "outpost/core/encoding.h"
 #include "outpost/core/twin.h"
@@ -87,7 +87,7 @@ void apply_layer(std::map<std::string, json>& desired, const ModulesContent& lay
   }
 }
 
-Deployments::Deployments(Storage& storage, TwinService& twins, DocumentOf document_of, const Clock& clock)
+Deployments::Deployments(CloudDatabase& storage, TwinService& twins, DocumentOf document_of, const Clock& clock)
     : storage_(storage), twins_(twins), document_of_(std::move(document_of)), clock_(clock) {}
 
 const std::vector<Deployments::Compiled>& Deployments::compiled() {
@@ -182,10 +182,10 @@ Outcome<ConfigurationRecord> Deployments::put(const std::string& id, const json&
   const auto old_etag = c.etag;
   c.etag = generate_etag();
   const auto result = existing ? storage_.update_configuration(c, old_etag) : storage_.insert_configuration(c);
-  if (result == StoreResult::etag_mismatch) return precondition_failed("configuration '" + id + "' changed meanwhile");
-  if (result == StoreResult::already_exists)
+  if (result == DbResult::etag_mismatch) return precondition_failed("configuration '" + id + "' changed meanwhile");
+  if (result == DbResult::already_exists)
     return CloudError{409, "ConfigurationAlreadyExists", "configuration '" + id + "' already exists"};
-  if (result != StoreResult::ok) return CloudError{404, "ConfigurationNotFound", "configuration '" + id + "' was not found"};
+  if (result != DbResult::ok) return CloudError{404, "ConfigurationNotFound", "configuration '" + id + "' was not found"};
   evaluate_all();
   return c;
 }
@@ -207,7 +207,7 @@ Outcome<void> Deployments::remove(const std::string& id, const std::optional<std
   if (!c) return c.error();
   if (if_match && unquote_etag(*if_match) != "*" && unquote_etag(*if_match) != c->etag)
     return precondition_failed(fmt::format("configuration '{}' has etag \"{}\", not {}", id, c->etag, *if_match));
-  if (storage_.delete_configuration(id) != StoreResult::ok)
+  if (storage_.delete_configuration(id) != DbResult::ok)
     return CloudError{404, "ConfigurationNotFound", fmt::format("configuration '{}' was not found", id)};
   evaluate_all();
   return {};

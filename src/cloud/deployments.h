@@ -22,11 +22,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cloud/model.h"
-#include "cloud/outcome.h"
-#include "cloud/query.h"
-#include "cloud/storage.h"
-#include "cloud/twins.h"
+#include "model.h"
+#include "outcome.h"
+#include "outpost/cloud_query/query.h"
+#include "cloud_database.h"
+#include "twins.h"
 #include "outpost/core/clock.h"
 
 namespace outpost::cloud {
@@ -46,7 +46,7 @@ class Deployments {
  public:
   // `document_of` builds the twin document a targetCondition sees for a device.
   using DocumentOf = std::function<nlohmann::json(const TwinRecord& twin, const DeviceRecord& device)>;
-  Deployments(Storage& storage, TwinService& twins, DocumentOf document_of, const Clock& clock = SystemClock::instance());
+  Deployments(CloudDatabase& storage, TwinService& twins, DocumentOf document_of, const Clock& clock = SystemClock::instance());
 
   Outcome<ConfigurationRecord> put(const std::string& id, const nlohmann::json& body,
                                    const std::optional<std::string>& if_match);
@@ -74,7 +74,7 @@ class Deployments {
   void evaluate(const DeviceRecord& device, const TwinRecord& twin);
   void apply(const std::string& device_id, const std::map<std::string, nlohmann::json>& desired);
 
-  Storage& storage_;
+  CloudDatabase& storage_;
   TwinService& twins_;
   DocumentOf document_of_;
   const Clock& clock_;

@@ -1,8 +1,8 @@
-#include "cloud/device_auth.h"
+#include "device_auth.h"
 
 #include <fmt/format.h>
 
-#include "cloud/ids.h"
+#include "ids.h"
 #include "outpost/core/sas_token.h"
 #include "outpost/iothub/username.h"
 

@@ -18,9 +18,9 @@
 #include <string>
 #include <vector>
 
-#include "cloud/model.h"
+#include "model.h"
 #include "outpost/iothub/identity.h"
-#include "outpost/mqtt/packets.h"
+#include "outpost/mqtt_codec/packets.h"
 
 namespace outpost::cloud {
 

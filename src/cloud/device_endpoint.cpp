@@ -1,11 +1,11 @@
 // DeviceEndpoint: connections, sessions, subscriptions, cloud-to-device delivery and the
 // reactions to registry and twin changes. Publishes from clients are in
 // device_endpoint_publish.cpp.
-#include "cloud/device_endpoint.h"
+#include "device_endpoint.h"
 
 #include <spdlog/spdlog.h>
 
-#include "cloud/ids.h"
+#include "ids.h"
 #include "outpost/core/property_bag.h"
 #include "outpost/iothub/subscription_rules.h"
 #include "outpost/iothub/telemetry_rules.h"
@@ -14,9 +14,9 @@ namespace outpost::cloud {
 
 using iothub::SubscriptionKind;
 
-DeviceEndpoint::DeviceEndpoint(net::EventLoop& loop, DeviceEndpointSettings settings, Storage& storage,
+DeviceEndpoint::DeviceEndpoint(net::EventLoop& loop, DeviceEndpointSettings settings, CloudDatabase& storage,
                                Registry& registry, TwinService& twins, iothub::MethodDispatcher& methods, C2dQueue& c2d,
-                               TelemetryStore& telemetry, EventFeed& feed, CloudMetrics& metrics, const Clock& clock)
+                               TelemetryLog& telemetry, EventFeed& feed, CloudMetrics& metrics, const Clock& clock)
     : loop_(loop),
       settings_(std::move(settings)),
       storage_(storage),
@@ -39,7 +39,7 @@ void DeviceEndpoint::start() {
 void DeviceEndpoint::purge_c2d() {
   try {
     c2d_.purge();
-  } catch (const StorageFailure& e) {
+  } catch (const DatabaseFailure& e) {
     spdlog::error("cloud: cloud-to-device purge failed: {}", e.what());
   }
   purge_timer_->start(settings_.c2d_purge_interval, [this] { purge_c2d(); });
@@ -82,7 +82,7 @@ mqtt::ConnectDecision DeviceEndpoint::on_connect(const mqtt::ConnectionPtr& c, c
   DeviceAuthDecision auth;
   try {
     auth = authenticate_device(p, settings_.hostname, lookup(), clock_.unix_seconds());
-  } catch (const StorageFailure& e) {
+  } catch (const DatabaseFailure& e) {
     spdlog::error("cloud: cannot authenticate '{}': {}", p.client_id, e.what());
     return {mqtt::ConnectReturnCode::server_unavailable, false};
   }
@@ -162,7 +162,7 @@ void DeviceEndpoint::persist_session(const Client& s) {
   if (s.clean_session) return;
   try {
     storage_.save_session(s.id, s.subscriptions);
-  } catch (const StorageFailure& e) {
+  } catch (const DatabaseFailure& e) {
     spdlog::error("cloud: cannot persist the session of '{}': {}", s.id, e.what());
   }
 }
@@ -178,7 +178,7 @@ void DeviceEndpoint::pump_c2d(const mqtt::ConnectionPtr& c, Client& s) {
       c->publish(iothub::c2d_topic(s.identity.device_id, encode_property_bag(record.message)), record.message.body, 1,
                  static_cast<std::uint64_t>(record.seq), record.delivery_count > 0);
     }
-  } catch (const StorageFailure& e) {
+  } catch (const DatabaseFailure& e) {
     spdlog::error("cloud: cannot read the cloud-to-device queue of '{}': {}", s.id, e.what());
   }
 }
@@ -189,7 +189,7 @@ void DeviceEndpoint::on_delivered(const mqtt::ConnectionPtr& c, std::uint64_t ta
   if (s.c2d_in_flight.erase(seq) == 0) return;
   try {
     c2d_.completed(seq);
-  } catch (const StorageFailure& e) {
+  } catch (const DatabaseFailure& e) {
     spdlog::error("cloud: cannot complete cloud-to-device message {}: {}", seq, e.what());
   }
   pump_c2d(c, s);
@@ -213,7 +213,7 @@ void DeviceEndpoint::on_close(const mqtt::ConnectionPtr& c, mqtt::CloseReason re
   if (s->clean_session && reason != mqtt::CloseReason::taken_over) {
     try {
       storage_.erase_session(s->id);
-    } catch (const StorageFailure&) {
+    } catch (const DatabaseFailure&) {
     }
   }
   // IoT Hub sends the will as telemetry when the connection ends without a DISCONNECT.

@@ -14,14 +14,14 @@
 #include <string>
 #include <unordered_map>
 
-#include "cloud/c2d_queue.h"
-#include "cloud/cloud_metrics.h"
-#include "cloud/device_auth.h"
-#include "cloud/event_feed.h"
-#include "outpost/iothub/method_dispatcher.h"
-#include "cloud/registry.h"
-#include "cloud/storage.h"
-#include "cloud/twins.h"
+#include "c2d_queue.h"
+#include "cloud_metrics.h"
+#include "device_auth.h"
+#include "event_feed.h"
+#include "outpost/iothub_methods/method_dispatcher.h"
+#include "registry.h"
+#include "cloud_database.h"
+#include "twins.h"
 #include "outpost/core/clock.h"
 #include "outpost/iothub/topics.h"
 #include "outpost/mqtt/server.h"
@@ -37,8 +37,8 @@ struct DeviceEndpointSettings {
 
 class DeviceEndpoint final : public mqtt::Handler {
  public:
-  DeviceEndpoint(net::EventLoop& loop, DeviceEndpointSettings settings, Storage& storage, Registry& registry,
-                 TwinService& twins, iothub::MethodDispatcher& methods, C2dQueue& c2d, TelemetryStore& telemetry,
+  DeviceEndpoint(net::EventLoop& loop, DeviceEndpointSettings settings, CloudDatabase& storage, Registry& registry,
+                 TwinService& twins, iothub::MethodDispatcher& methods, C2dQueue& c2d, TelemetryLog& telemetry,
                  EventFeed& feed, CloudMetrics& metrics, const Clock& clock = SystemClock::instance());
   ~DeviceEndpoint() override;
 
@@ -103,12 +103,12 @@ class DeviceEndpoint final : public mqtt::Handler {
 
   net::EventLoop& loop_;
   DeviceEndpointSettings settings_;
-  Storage& storage_;
+  CloudDatabase& storage_;
   Registry& registry_;
   TwinService& twins_;
   iothub::MethodDispatcher& methods_;
   C2dQueue& c2d_;
-  TelemetryStore& telemetry_;
+  TelemetryLog& telemetry_;
   EventFeed& feed_;
   CloudMetrics& metrics_;
   const Clock& clock_;

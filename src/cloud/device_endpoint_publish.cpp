@@ -2,7 +2,7 @@
 // and reported PATCH, direct method responses.
 #include <spdlog/spdlog.h>
 
-#include "cloud/device_endpoint.h"
+#include "device_endpoint.h"
 #include "outpost/core/json.h"
 #include "outpost/iothub/errors.h"
 #include "outpost/iothub/telemetry_rules.h"
@@ -36,7 +36,7 @@ void DeviceEndpoint::on_publish(const mqtt::ConnectionPtr& c, mqtt::PublishPacke
       spdlog::warn("cloud: '{}' published on '{}', which is not an IoT Hub topic; closing", s.id, p.topic);
       c->close(mqtt::CloseReason::protocol_error, "not an IoT Hub topic");
     }
-  } catch (const StorageFailure& e) {
+  } catch (const DatabaseFailure& e) {
     spdlog::error("cloud: storage failure while serving '{}': {}; closing it", s.id, e.what());
     c->close(mqtt::CloseReason::server_closed, "storage failure");
   }
@@ -74,7 +74,7 @@ void DeviceEndpoint::store(const std::weak_ptr<mqtt::Connection>& sender, Messag
       if (!alive.lock()) return;
       auto conn = sender.lock();
       if (!ok) {
-        if (conn) conn->close(mqtt::CloseReason::server_closed, "telemetry store failure: " + error);
+        if (conn) conn->close(mqtt::CloseReason::server_closed, "telemetry log failure: " + error);
         return;
       }
       if (conn && qos > 0 && conn->open()) conn->complete_publish(ticket);

@@ -1,4 +1,4 @@
-#include "cloud/event_feed.h"
+#include "event_feed.h"
 
 namespace outpost::cloud {
 

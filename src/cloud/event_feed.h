@@ -7,7 +7,7 @@
 #include <map>
 #include <vector>
 
-#include "cloud/model.h"
+#include "model.h"
 
 namespace outpost::cloud {
 

@@ -1,12 +1,12 @@
-#include "cloud/events_api.h"
+#include "events_api.h"
 
 #include <charconv>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "cloud/service_api.h"
-#include "cloud/time_text.h"
+#include "service_api.h"
+#include "time_text.h"
 #include "outpost/core/encoding.h"
 #include "outpost/core/json.h"
 
@@ -101,7 +101,7 @@ Outcome<EventPosition> parse_event_position(const net::HttpRequest& request, boo
   return p;
 }
 
-EventsApi::EventsApi(net::EventLoop& loop, TelemetryStore& store, EventFeed& feed, CloudMetrics& metrics,
+EventsApi::EventsApi(net::EventLoop& loop, TelemetryLog& store, EventFeed& feed, CloudMetrics& metrics,
                      std::chrono::milliseconds heartbeat)
     : loop_(loop), store_(store), feed_(feed), metrics_(metrics), heartbeat_interval_(heartbeat) {
   feed_id_ = feed_.subscribe([this](const TelemetryEvent& e) { on_event(e); });

@@ -18,10 +18,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cloud/cloud_metrics.h"
-#include "cloud/event_feed.h"
-#include "cloud/outcome.h"
-#include "cloud/storage.h"
+#include "cloud_metrics.h"
+#include "event_feed.h"
+#include "outcome.h"
+#include "cloud_database.h"
 #include "outpost/net/event_loop.h"
 #include "outpost/net/http_server.h"
 
@@ -41,7 +41,7 @@ Outcome<EventPosition> parse_event_position(const net::HttpRequest& request, boo
 
 class EventsApi {
  public:
-  EventsApi(net::EventLoop& loop, TelemetryStore& store, EventFeed& feed, CloudMetrics& metrics,
+  EventsApi(net::EventLoop& loop, TelemetryLog& store, EventFeed& feed, CloudMetrics& metrics,
             std::chrono::milliseconds heartbeat);
   ~EventsApi();
 
@@ -66,7 +66,7 @@ class EventsApi {
   void drop(std::uint64_t id);
 
   net::EventLoop& loop_;
-  TelemetryStore& store_;
+  TelemetryLog& store_;
   EventFeed& feed_;
   CloudMetrics& metrics_;
   std::chrono::milliseconds heartbeat_interval_;

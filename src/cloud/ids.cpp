@@ -1,4 +1,4 @@
-#include "cloud/ids.h"
+#include "ids.h"
 
 #include <fmt/format.h>
 

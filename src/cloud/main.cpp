@@ -7,8 +7,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "cloud/cloud.h"
-#include "cloud/cloud_config.h"
+#include "cloud.h"
+#include "cloud_config.h"
 #include "outpost/core/config.h"
 #include "outpost/core/config_checks.h"
 #include "outpost/core/log.h"
@@ -71,7 +71,10 @@ int run(const cloud::CloudConfig& config, const std::string& ready_file) {
     if (!created) throw ConfigError(config.config_file + ": tls: " + created.error());
     tls = *created;
   }
-  mqtt::Server mqtt_server(loop, cloud.endpoint());
+  mqtt::ServerOptions mqtt_options;
+  mqtt_options.limits = config.limits;
+  mqtt_options.on_refused = [&cloud](const char* reason) { cloud.metrics().connections_refused(reason).inc(); };
+  mqtt::Server mqtt_server(loop, cloud.endpoint(), mqtt_options);
   net::HttpServer http(loop, [&cloud](net::HttpRequest&& request, net::HttpResponder responder) {
     cloud.handle_http(std::move(request), std::move(responder));
   });
@@ -132,7 +135,7 @@ int main(int argc, char** argv) {
   } catch (const ConfigError& e) {
     print_config_problems("outpost-cloud", e);
     return 1;
-  } catch (const cloud::StorageFailure& e) {
+  } catch (const cloud::DatabaseFailure& e) {
     std::fprintf(stderr, "outpost-cloud: storage: %s\n", e.what());
     return 1;
   } catch (const std::exception& e) {

@@ -1,4 +1,4 @@
-#include "cloud/model_json.h"
+#include "model_json.h"
 
 #include "outpost/core/encoding.h"
 

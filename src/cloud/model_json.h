@@ -5,7 +5,7 @@
 #pragma once
 #include <nlohmann/json.hpp>
 
-#include "cloud/model.h"
+#include "model.h"
 #include "outpost/core/message.h"
 
 namespace outpost::cloud {

@@ -1,8 +1,8 @@
-#include "cloud/registry.h"
+#include "registry.h"
 
 #include <fmt/format.h>
 
-#include "cloud/ids.h"
+#include "ids.h"
 
 namespace outpost::cloud {
 
@@ -10,13 +10,13 @@ using nlohmann::json;
 
 namespace {
 
-CloudError store_failure(StoreResult r, const std::string& what) {
+CloudError store_failure(DbResult r, const std::string& what) {
   switch (r) {
-    case StoreResult::not_found: return {404, "DeviceNotFound", what + " was not found"};
-    case StoreResult::already_exists: return {409, "DeviceAlreadyExists", what + " already exists"};
-    case StoreResult::etag_mismatch:
+    case DbResult::not_found: return {404, "DeviceNotFound", what + " was not found"};
+    case DbResult::already_exists: return {409, "DeviceAlreadyExists", what + " already exists"};
+    case DbResult::etag_mismatch:
       return precondition_failed(what + " was changed by someone else (etag mismatch); read it again");
-    case StoreResult::ok: break;
+    case DbResult::ok: break;
   }
   return {500, "ServerError", what};
 }
@@ -90,7 +90,7 @@ Outcome<void> parse_authentication(const json& body, Authentication& auth, bool 
   return {};
 }
 
-Registry::Registry(Storage& storage, const Clock& clock) : storage_(storage), clock_(clock) {}
+Registry::Registry(CloudDatabase& storage, const Clock& clock) : storage_(storage), clock_(clock) {}
 
 void Registry::notify(const std::string& device_id, const std::optional<std::string>& module_id,
                       IdentityChange change) {
@@ -155,7 +155,7 @@ Outcome<void> Registry::apply_scopes(DeviceRecord& device, const json& body) con
   return {};
 }
 
-StoreResult Registry::create_system_modules(const DeviceRecord& device) {
+DbResult Registry::create_system_modules(const DeviceRecord& device) {
   for (const auto id : {kEdgeAgent, kEdgeHub}) {
     if (storage_.get_module(device.device_id, id)) continue;
     ModuleRecord m;
@@ -165,10 +165,10 @@ StoreResult Registry::create_system_modules(const DeviceRecord& device) {
     m.etag = generate_etag();
     m.authentication.type = AuthType::sas;
     m.authentication.keys = {generate_key(), generate_key()};
-    if (auto r = storage_.insert_module(m); r != StoreResult::ok) return r;
-    if (auto r = storage_.insert_twin(new_twin({device.device_id, m.module_id})); r != StoreResult::ok) return r;
+    if (auto r = storage_.insert_module(m); r != DbResult::ok) return r;
+    if (auto r = storage_.insert_twin(new_twin({device.device_id, m.module_id})); r != DbResult::ok) return r;
   }
-  return StoreResult::ok;
+  return DbResult::ok;
 }
 
 Outcome<DeviceRecord> Registry::put_device(const std::string& device_id, const json& body,
@@ -210,24 +210,24 @@ Outcome<DeviceRecord> Registry::put_device(const std::string& device_id, const j
 
   if (!existing) return create_device(std::move(device));
   const auto result = storage_.atomically([&] {
-    if (auto r = storage_.update_device(device, old_etag); r != StoreResult::ok) return r;
-    return device.iot_edge ? create_system_modules(device) : StoreResult::ok;
+    if (auto r = storage_.update_device(device, old_etag); r != DbResult::ok) return r;
+    return device.iot_edge ? create_system_modules(device) : DbResult::ok;
   });
-  if (result != StoreResult::ok) return store_failure(result, "device '" + device_id + "'");
+  if (result != DbResult::ok) return store_failure(result, "device '" + device_id + "'");
   notify(device_id, std::nullopt, IdentityChange::updated);
   return device;
 }
 
 Outcome<DeviceRecord> Registry::create_device(DeviceRecord device) {
   const auto result = storage_.atomically([&] {
-    if (auto r = storage_.insert_device(device); r != StoreResult::ok) return r;
-    if (auto r = storage_.insert_twin(new_twin({device.device_id, std::nullopt})); r != StoreResult::ok) return r;
-    return device.iot_edge ? create_system_modules(device) : StoreResult::ok;
+    if (auto r = storage_.insert_device(device); r != DbResult::ok) return r;
+    if (auto r = storage_.insert_twin(new_twin({device.device_id, std::nullopt})); r != DbResult::ok) return r;
+    return device.iot_edge ? create_system_modules(device) : DbResult::ok;
   });
-  if (result == StoreResult::already_exists)
+  if (result == DbResult::already_exists)
     return CloudError{409, "DeviceAlreadyExists",
                       "device '" + device.device_id + "' already exists (send If-Match to update it)"};
-  if (result != StoreResult::ok) return store_failure(result, "device '" + device.device_id + "'");
+  if (result != DbResult::ok) return store_failure(result, "device '" + device.device_id + "'");
   notify(device.device_id, std::nullopt, IdentityChange::created);
   if (device.iot_edge) {
     notify(device.device_id, std::string(kEdgeAgent), IdentityChange::created);
@@ -249,7 +249,7 @@ Outcome<void> Registry::delete_device(const std::string& device_id, const std::o
   if (!device) return device_not_found(device_id);
   if (!etag_matches(if_match, device->etag))
     return precondition_failed(fmt::format("device '{}' has etag \"{}\", not {}", device_id, device->etag, *if_match));
-  if (auto r = storage_.delete_device(device_id); r != StoreResult::ok)
+  if (auto r = storage_.delete_device(device_id); r != DbResult::ok)
     return store_failure(r, "device '" + device_id + "'");
   notify(device_id, std::nullopt, IdentityChange::deleted);
   return {};
@@ -285,19 +285,19 @@ Outcome<ModuleRecord> Registry::put_module(const std::string& device_id, const s
   if (auto s = parse_authentication(body, module.authentication, existing.has_value()); !s) return s.error();
   const std::string old_etag = module.etag;
   module.etag = generate_etag();
-  StoreResult result;
+  DbResult result;
   if (existing) {
     result = storage_.update_module(module, old_etag);
   } else {
     result = storage_.atomically([&] {
-      if (auto r = storage_.insert_module(module); r != StoreResult::ok) return r;
+      if (auto r = storage_.insert_module(module); r != DbResult::ok) return r;
       return storage_.insert_twin(new_twin({device_id, module_id}));
     });
   }
-  if (result == StoreResult::already_exists)
+  if (result == DbResult::already_exists)
     return CloudError{409, "ModuleAlreadyExistsOnDevice",
                       fmt::format("module '{}' already exists on device '{}'", module_id, device_id)};
-  if (result != StoreResult::ok) return store_failure(result, "module '" + device_id + "/" + module_id + "'");
+  if (result != DbResult::ok) return store_failure(result, "module '" + device_id + "/" + module_id + "'");
   notify(device_id, module_id, existing ? IdentityChange::updated : IdentityChange::created);
   return module;
 }
@@ -323,7 +323,7 @@ Outcome<void> Registry::delete_module(const std::string& device_id, const std::s
   if (!etag_matches(if_match, module->etag))
     return precondition_failed(fmt::format("module '{}/{}' has etag \"{}\", not {}", device_id, module_id,
                                            module->etag, *if_match));
-  if (auto r = storage_.delete_module(device_id, module_id); r != StoreResult::ok)
+  if (auto r = storage_.delete_module(device_id, module_id); r != DbResult::ok)
     return store_failure(r, "module '" + device_id + "/" + module_id + "'");
   notify(device_id, module_id, IdentityChange::deleted);
   return {};

@@ -10,9 +10,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cloud/model.h"
-#include "cloud/outcome.h"
-#include "cloud/storage.h"
+#include "model.h"
+#include "outcome.h"
+#include "cloud_database.h"
 #include "outpost/core/clock.h"
 
 namespace outpost::cloud {
@@ -21,7 +21,7 @@ enum class IdentityChange { created, updated, deleted };
 
 class Registry {
  public:
-  Registry(Storage& storage, const Clock& clock = SystemClock::instance());
+  Registry(CloudDatabase& storage, const Clock& clock = SystemClock::instance());
 
   // PUT /devices/{id}: creates when `if_match` is absent (409 if it exists), otherwise
   // updates (404 if absent, 412 on a stale etag; "*" matches any).
@@ -46,15 +46,15 @@ class Registry {
                                       IdentityChange change)>;
   void observe(Observer observer) { observers_.push_back(std::move(observer)); }
 
-  Storage& storage() { return storage_; }
+  CloudDatabase& storage() { return storage_; }
 
  private:
   Outcome<DeviceRecord> create_device(DeviceRecord device);
   Outcome<void> apply_scopes(DeviceRecord& device, const nlohmann::json& body) const;
-  StoreResult create_system_modules(const DeviceRecord& device);
+  DbResult create_system_modules(const DeviceRecord& device);
   void notify(const std::string& device_id, const std::optional<std::string>& module_id, IdentityChange change);
 
-  Storage& storage_;
+  CloudDatabase& storage_;
   const Clock& clock_;
   std::vector<Observer> observers_;
 };

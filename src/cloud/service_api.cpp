@@ -1,14 +1,14 @@
 // ServiceApi: routing, authorization, IoT Hub-shaped errors, statistics. The handlers for
 // each resource are in api_registry.cpp, api_twins.cpp, api_queries.cpp and
 // api_device_scope.cpp.
-#include "cloud/service_api.h"
+#include "service_api.h"
 
 #include <spdlog/spdlog.h>
 
-#include "cloud/cloud.h"
-#include "cloud/ids.h"
-#include "cloud/model_json.h"
-#include "cloud/time_text.h"
+#include "cloud.h"
+#include "ids.h"
+#include "model_json.h"
+#include "time_text.h"
 #include "outpost/core/encoding.h"
 #include "outpost/iothub/service_paths.h"
 
@@ -104,7 +104,7 @@ void ServiceApi::handle(const net::HttpRequest& request, Reply reply) {
       return;
     }
     counted(error_response({404, "NotFound", request.method + " " + request.path + " is not an API of outpost-cloud"}));
-  } catch (const StorageFailure& failure) {
+  } catch (const DatabaseFailure& failure) {
     spdlog::error("cloud: API {} {}: storage failure: {}", request.method, request.path, failure.what());
     counted(error_response({500, "ServerError", "storage failure; see the outpost-cloud log"}));
   }

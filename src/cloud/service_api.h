@@ -23,8 +23,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cloud/model.h"
-#include "cloud/outcome.h"
+#include "model.h"
+#include "outcome.h"
 #include "outpost/net/http_server.h"
 
 namespace outpost::cloud {

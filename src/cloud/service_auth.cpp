@@ -1,4 +1,4 @@
-#include "cloud/service_auth.h"
+#include "service_auth.h"
 
 #include <fmt/format.h>
 

@@ -8,16 +8,16 @@
 #include <string>
 #include <string_view>
 
-#include "cloud/model.h"
-#include "cloud/outcome.h"
-#include "cloud/storage.h"
+#include "model.h"
+#include "outcome.h"
+#include "cloud_database.h"
 #include "outpost/core/clock.h"
 
 namespace outpost::cloud {
 
 class ServiceAuth {
  public:
-  ServiceAuth(Storage& storage, std::string hostname, const Clock& clock = SystemClock::instance())
+  ServiceAuth(CloudDatabase& storage, std::string hostname, const Clock& clock = SystemClock::instance())
       : storage_(storage), hostname_(std::move(hostname)), clock_(clock) {}
 
   // The policy that signed `authorization`, if it verifies, covers `resource`
@@ -26,7 +26,7 @@ class ServiceAuth {
                                   std::string_view resource) const;
 
  private:
-  Storage& storage_;
+  CloudDatabase& storage_;
   std::string hostname_;
   const Clock& clock_;
 };

@@ -1,10 +1,10 @@
-#include "cloud/sqlite_db.h"
+#include "sqlite_db.h"
 
 #include <sqlite3.h>
 
 #include <fmt/format.h>
 
-#include "cloud/storage.h"
+#include "cloud_database.h"
 
 namespace outpost::cloud {
 
@@ -26,7 +26,7 @@ void SqliteDb::exec(const char* sql) {
   if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
     std::string text = message ? message : "?";
     sqlite3_free(message);
-    throw StorageFailure(fmt::format("{}: {}: {}", file_, sql, text));
+    throw DatabaseFailure(fmt::format("{}: {}: {}", file_, sql, text));
   }
 }
 
@@ -34,7 +34,7 @@ std::int64_t SqliteDb::changes() const { return sqlite3_changes(db_); }
 std::int64_t SqliteDb::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 
 void SqliteDb::fail(std::string_view what) const {
-  throw StorageFailure(fmt::format("{}: {}: {}", file_, what, db_ ? sqlite3_errmsg(db_) : "out of memory"));
+  throw DatabaseFailure(fmt::format("{}: {}: {}", file_, what, db_ ? sqlite3_errmsg(db_) : "out of memory"));
 }
 
 Statement::Statement(SqliteDb& db, const char* sql) : db_(db) {

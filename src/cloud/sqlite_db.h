@@ -1,5 +1,5 @@
 // A thin RAII layer over the SQLite C API for the cloud's two databases: prepared
-// statements with typed binds and columns; every SQLite error becomes a StorageFailure
+// statements with typed binds and columns; every SQLite error becomes a DatabaseFailure
 // that names the file and SQLite's reason.
 #pragma once
 #include <cstdint>
@@ -44,7 +44,7 @@ class Statement {
 class SqliteDb {
  public:
   enum class Sync { full, normal };
-  // Opens or creates `file` in WAL mode. Throws StorageFailure.
+  // Opens or creates `file` in WAL mode. Throws DatabaseFailure.
   SqliteDb(const std::string& file, Sync sync);
   ~SqliteDb();
   SqliteDb(const SqliteDb&) = delete;

@@ -1,4 +1,4 @@
-#include "cloud/time_text.h"
+#include "time_text.h"
 
 #include <chrono>
 

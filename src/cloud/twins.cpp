@@ -1,8 +1,8 @@
-#include "cloud/twins.h"
+#include "twins.h"
 
 #include <fmt/format.h>
 
-#include "cloud/ids.h"
+#include "ids.h"
 #include "outpost/core/twin.h"
 
 namespace outpost::cloud {
@@ -65,12 +65,12 @@ Outcome<TwinRecord> TwinService::modify(const iothub::Identity& identity, const 
     if (!change) return change.error();
     if (!change->desired_patch && !change->tags_changed && !change->reported_changed) return std::move(*twin);
     const auto result = storage_.update_twin(*twin, old_etag);
-    if (result == StoreResult::etag_mismatch) {
+    if (result == DbResult::etag_mismatch) {
       if (if_match && unquote_etag(*if_match) != "*")
         return precondition_failed("the twin of " + describe(identity) + " changed meanwhile; read it again");
       continue;
     }
-    if (result == StoreResult::not_found) return missing(identity);
+    if (result == DbResult::not_found) return missing(identity);
     change->identity = identity;
     for (const auto& o : observers_) o(*change);
     return std::move(*twin);

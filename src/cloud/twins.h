@@ -11,9 +11,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cloud/model.h"
-#include "cloud/outcome.h"
-#include "cloud/storage.h"
+#include "model.h"
+#include "outcome.h"
+#include "cloud_database.h"
 #include "outpost/iothub/identity.h"
 
 namespace outpost::cloud {
@@ -27,7 +27,7 @@ struct TwinChange {
 
 class TwinService {
  public:
-  explicit TwinService(Storage& storage) : storage_(storage) {}
+  explicit TwinService(CloudDatabase& storage) : storage_(storage) {}
 
   Outcome<TwinRecord> get(const iothub::Identity& identity) const;
 
@@ -48,7 +48,7 @@ class TwinService {
   Outcome<TwinRecord> modify(const iothub::Identity& identity, const std::optional<std::string>& if_match,
                              const std::function<Outcome<TwinChange>(TwinRecord&)>& mutate);
 
-  Storage& storage_;
+  CloudDatabase& storage_;
   std::vector<Observer> observers_;
 };
 

@@ -186,6 +186,10 @@ bool ConfigNode::bool_or(std::string_view key, bool fallback) const {
 }
 
 void ConfigNode::expect_only(std::initializer_list<std::string_view> allowed) const {
+  expect_only(std::vector<std::string_view>(allowed));
+}
+
+void ConfigNode::expect_only(const std::vector<std::string_view>& allowed) const {
   if (!node_.IsMap()) return;
   for (const auto& item : node_) {
     const auto key = item.first.IsScalar() ? item.first.Scalar() : std::string("(a non-scalar key)");

@@ -1,4 +1,4 @@
-#include "hub/authenticator.h"
+#include "authenticator.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>

@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "hub/identity_registry.h"
+#include "identity_registry.h"
 #include "outpost/iothub/identity.h"
-#include "outpost/mqtt/packets.h"
+#include "outpost/mqtt_codec/packets.h"
 
 namespace outpost::hub {
 

@@ -5,10 +5,10 @@
 #include <optional>
 #include <string>
 
-#include "hub/module_delivery.h"
+#include "module_delivery.h"
 #include "outpost/iothub/identity.h"
 #include "outpost/iothub/topics.h"
-#include "outpost/mqtt/packets.h"
+#include "outpost/mqtt_codec/packets.h"
 
 namespace outpost::hub {
 

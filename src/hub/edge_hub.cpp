@@ -1,6 +1,6 @@
 // EdgeHub: connections, sessions and subscriptions. Publishing is in edge_hub_publish.cpp,
 // the operations behind the management API in edge_hub_operations.cpp.
-#include "hub/edge_hub.h"
+#include "edge_hub.h"
 
 #include <spdlog/spdlog.h>
 
@@ -11,7 +11,7 @@ namespace outpost::hub {
 
 using iothub::SubscriptionKind;
 
-EdgeHub::EdgeHub(net::EventLoop& loop, EdgeHubSettings settings, store::MessageStore& store, kv::KvStore& kv,
+EdgeHub::EdgeHub(net::EventLoop& loop, EdgeHubSettings settings, store::MessageStore& store, kv::KvDatabase& kv,
                  IdentityRegistry identities, HubMetrics& metrics, const Clock& clock)
     : loop_(loop),
       settings_(std::move(settings)),
@@ -233,8 +233,12 @@ void EdgeHub::on_close(const mqtt::ConnectionPtr& c, mqtt::CloseReason reason) {
   const auto it = connected_.find(client->id);
   if (it != connected_.end() && it->second == c) connected_.erase(it);
   metrics_.disconnect(client->id).inc();
+  release_parked_of(c.get());
   methods_.connection_closed(c->id());  // its calls in flight end now (404), not at their timeout
-  if (upstream_ && reason != mqtt::CloseReason::taken_over) report_client(*client, false);
+  if (upstream_ && reason != mqtt::CloseReason::taken_over) {
+    report_client(*client, false);
+    upstream_->detach(client->identity);  // the cloud sees it leave within idle_timeout
+  }
   spdlog::info("hub: '{}' disconnected: {}", client->id, mqtt::close_reason_name(reason));
   if (client->clean_session && reason != mqtt::CloseReason::taken_over) sessions_.erase(client->id);
   // A will is published only when the connection ends in error (edgeHub's rule).

@@ -13,19 +13,19 @@
 #include <unordered_map>
 #include <vector>
 
-#include "hub/authenticator.h"
-#include "hub/client_state.h"
-#include "hub/durable_acks.h"
-#include "hub/endpoint_registry.h"
-#include "hub/hub_metrics.h"
-#include "hub/identity_registry.h"
-#include "hub/scope_cache.h"
-#include "hub/session_store.h"
-#include "hub/twin_service.h"
-#include "hub/upstream_link.h"
+#include "authenticator.h"
+#include "client_state.h"
+#include "durable_acks.h"
+#include "endpoint_registry.h"
+#include "hub_metrics.h"
+#include "identity_registry.h"
+#include "scope_cache.h"
+#include "session_table.h"
+#include "twin_service.h"
+#include "upstream_link.h"
 #include "outpost/core/clock.h"
-#include "outpost/iothub/method_dispatcher.h"
-#include "outpost/kv/kv_store.h"
+#include "outpost/iothub_methods/method_dispatcher.h"
+#include "outpost/kv/kv_database.h"
 #include "outpost/mqtt/server.h"
 #include "outpost/net/event_loop.h"
 #include "outpost/routing/edgehub_config.h"
@@ -39,6 +39,9 @@ struct EdgeHubSettings {
   std::string gateway_hostname;
   std::size_t delivery_window = 100;
   std::chrono::milliseconds ttl_sweep_interval{1000};
+  // Publishes held un-acknowledged while the store is full, all senders together; each
+  // sender holds at most one (its reading pauses). Past this, a sender is disconnected.
+  std::size_t max_held_messages = 1000;
 };
 
 struct HubStatus {
@@ -51,7 +54,7 @@ struct HubStatus {
 
 class EdgeHub final : public mqtt::Handler {
  public:
-  EdgeHub(net::EventLoop& loop, EdgeHubSettings settings, store::MessageStore& store, kv::KvStore& kv,
+  EdgeHub(net::EventLoop& loop, EdgeHubSettings settings, store::MessageStore& store, kv::KvDatabase& kv,
           IdentityRegistry identities, HubMetrics& metrics, const Clock& clock = SystemClock::instance());
   ~EdgeHub() override;
 
@@ -135,9 +138,9 @@ class EdgeHub final : public mqtt::Handler {
   EdgeHubSettings settings_;
   AuthSettings auth_settings_;
   store::MessageStore& store_;
-  SessionStore sessions_;
+  SessionTable sessions_;
   TwinService twins_;
-  kv::KvStore& twins_kv_;  // state.db: also holds the device-scope cache
+  kv::KvDatabase& twins_kv_;  // state.db: also holds the device-scope cache
   IdentityRegistry identities_;  // what authentication uses: scope, then file entries on top
   IdentityRegistry file_identities_;
   IdentityRegistry scope_identities_;
@@ -160,7 +163,9 @@ class EdgeHub final : public mqtt::Handler {
     std::vector<store::QueueTarget> targets;
     std::vector<const EndpointInfo*> endpoints;
     mqtt::PublishTicket ticket;
+    std::int64_t held_since_ms;
   };
+  void release_parked_of(const mqtt::Connection* sender);  // its publishes will never be acknowledged
   std::deque<Parked> parked_;
   DurableAcks durable_acks_;
   iothub::Identity edgehub_identity_;

@@ -1,7 +1,7 @@
 // EdgeHub: operations behind the management API — twins, direct methods, C2D, status.
 #include <spdlog/spdlog.h>
 
-#include "hub/edge_hub.h"
+#include "edge_hub.h"
 #include "outpost/core/crypto.h"
 #include "outpost/core/json.h"
 #include "outpost/core/property_bag.h"

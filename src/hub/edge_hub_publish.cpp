@@ -2,7 +2,7 @@
 // method responses — and back-pressure when the store is full.
 #include <spdlog/spdlog.h>
 
-#include "hub/edge_hub.h"
+#include "edge_hub.h"
 #include "outpost/core/crypto.h"
 #include "outpost/core/json.h"
 #include "outpost/iothub/errors.h"
@@ -94,11 +94,31 @@ void EdgeHub::route_and_store(const std::weak_ptr<mqtt::Connection>& sender, Mes
     return;
   }
   // Back-pressure: keep the message un-acknowledged and stop reading from its sender.
+  const auto c = sender.lock();
+  if (!c) return;  // gone: its publish was never acknowledged, so the client sends it again
+  if (parked_.size() >= settings_.max_held_messages) {
+    spdlog::warn("hub: store full and {} publishes already held; disconnecting '{}'", parked_.size(), from);
+    metrics_.unacknowledged("held_limit").inc();
+    c->close(mqtt::CloseReason::server_closed, "store full and the hub holds too many publishes");
+    return;
+  }
   if (parked_.empty())
     spdlog::warn("hub: store full ({} bytes); holding publishes un-acknowledged until space frees",
                  store_.disk_bytes());
-  if (auto c = sender.lock()) c->pause_reading();
-  parked_.push_back({sender, std::move(message), std::move(targets), std::move(endpoints), ticket});
+  c->pause_reading();
+  parked_.push_back({sender, std::move(message), std::move(targets), std::move(endpoints), ticket, clock_.unix_millis()});
+  metrics_.messages_held().set(static_cast<double>(parked_.size()));
+}
+
+void EdgeHub::release_parked_of(const mqtt::Connection* sender) {
+  const auto before = parked_.size();
+  std::erase_if(parked_, [sender](const Parked& p) {
+    const auto s = p.sender.lock();
+    return !s || s.get() == sender;
+  });
+  if (parked_.size() == before) return;
+  metrics_.unacknowledged("sender_left_while_held").inc(static_cast<double>(before - parked_.size()));
+  metrics_.messages_held().set(static_cast<double>(parked_.size()));
 }
 
 bool EdgeHub::append(const std::weak_ptr<mqtt::Connection>& sender, const Message& message,
@@ -130,7 +150,9 @@ void EdgeHub::retry_parked() {
     auto& front = parked_.front();
     if (!append(front.sender, front.message, front.targets, front.endpoints, front.ticket)) return;
     const auto sender = front.sender.lock();
+    metrics_.held_duration().observe(static_cast<double>(clock_.unix_millis() - front.held_since_ms) / 1000.0);
     parked_.pop_front();
+    metrics_.messages_held().set(static_cast<double>(parked_.size()));
     bool more_from_sender = false;
     for (const auto& p : parked_) more_from_sender = more_from_sender || (sender && p.sender.lock() == sender);
     if (sender && !more_from_sender) sender->resume_reading();

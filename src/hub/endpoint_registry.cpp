@@ -1,4 +1,4 @@
-#include "hub/endpoint_registry.h"
+#include "endpoint_registry.h"
 
 #include <algorithm>
 #include <charconv>

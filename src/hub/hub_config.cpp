@@ -1,4 +1,4 @@
-#include "hub/hub_config.h"
+#include "hub_config.h"
 
 #include <filesystem>
 
@@ -9,6 +9,7 @@
 #include "outpost/core/connection_string.h"
 #include "outpost/core/encoding.h"
 #include "outpost/core/log.h"
+#include "outpost/mqtt/server_limits.h"
 #include "outpost/net/address.h"
 #include "outpost/net/tls_config.h"
 
@@ -99,6 +100,19 @@ void read_files_and_settings(const ConfigNode& root, HubConfig& c) {
   });
 }
 
+void read_limits(const ConfigNode& root, HubConfig& c) {
+  const auto limits = root.child("limits");
+  std::vector<std::string_view> keys(mqtt::kServerLimitKeys.begin(), mqtt::kServerLimitKeys.end());
+  keys.push_back("max_held_messages");
+  limits.expect_only(keys);
+  c.limits = mqtt::read_server_limits(limits);
+  limits.attempt([&] {
+    const auto held = limits.integer_or("max_held_messages", static_cast<std::int64_t>(c.max_held_messages));
+    if (held < 1 || held > 1'000'000) limits.child("max_held_messages").fail("must be between 1 and 1000000");
+    c.max_held_messages = static_cast<std::size_t>(held);
+  });
+}
+
 void read_management(const ConfigNode& root, HubConfig& c) {
   const auto management = root.child("management");
   management.expect_only({"policies"});
@@ -116,7 +130,7 @@ void read_management(const ConfigNode& root, HubConfig& c) {
 
 void read_upstream(const ConfigNode& root, HubConfig& c) {
   const auto upstream = root.child("upstream");
-  upstream.expect_only({"connection_string", "mqtt", "api", "ca", "window"});
+  upstream.expect_only({"connection_string", "mqtt", "api", "ca", "window", "idle_timeout_secs"});
   auto cs_text = upstream.optional_string("connection_string");
   if (!cs_text) cs_text = env_var("EdgeHubConnectionString");
   if (!cs_text) cs_text = env_var("IotHubConnectionString");
@@ -155,6 +169,11 @@ void read_upstream(const ConfigNode& root, HubConfig& c) {
     if (window < 1 || window > 65000) upstream.child("window").fail("must be between 1 and 65000");
     u.window = static_cast<std::size_t>(window);
   });
+  upstream.attempt([&] {
+    const auto idle = upstream.integer_or("idle_timeout_secs", 1);
+    if (idle < 0 || idle > 86400) upstream.child("idle_timeout_secs").fail("must be between 0 and 86400");
+    u.idle_timeout = std::chrono::seconds(idle);
+  });
   c.upstream = std::move(u);
 }
 
@@ -162,7 +181,7 @@ void read_upstream(const ConfigNode& root, HubConfig& c) {
 
 HubConfig read_hub_config(const ConfigNode& root) {
   root.expect_only({"hostname", "device_id", "gateway_hostname", "listen", "tls", "storage",
-                    "identities", "desired", "log_level", "delivery", "management", "upstream"});
+                    "identities", "desired", "log_level", "delivery", "management", "limits", "upstream"});
   HubConfig c;
   c.config_file = root.file();
   read_identity(root, c);
@@ -171,6 +190,7 @@ HubConfig read_hub_config(const ConfigNode& root) {
   root.attempt([&] { read_storage(root, c); });
   read_files_and_settings(root, c);
   root.attempt([&] { read_management(root, c); });
+  root.attempt([&] { read_limits(root, c); });
   root.attempt([&] { read_upstream(root, c); });
   return c;
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "outpost/mqtt/server.h"
 #include "outpost/store/message_store.h"
 
 namespace outpost {
@@ -31,6 +32,9 @@ struct UpstreamConfig {
   std::string ca_file;        // trust for the cloud's certificate; empty: the system store
   std::string api_base;       // the cloud's HTTPS API (device scope); default https://{hostname}
   std::size_t window = 256;   // messages in flight upstream
+  // A client's cloud connection closes this long after the client left the hub (and once
+  // nothing of it is in flight), so the cloud shows it Disconnected within seconds.
+  std::chrono::seconds idle_timeout{1};
 };
 
 struct HubConfig {
@@ -58,6 +62,8 @@ struct HubConfig {
   std::size_t delivery_window = 100;  // messages in flight per module input
   std::chrono::seconds ttl_sweep_interval{1};
   std::vector<ServicePolicy> policies;  // who may call the management API
+  mqtt::ServerLimits limits;            // `limits:` what a client may cost before it authenticates
+  std::size_t max_held_messages = 1000; // `limits.max_held_messages`: publishes held while the store is full
   std::optional<UpstreamConfig> upstream;  // absent: standalone (no cloud)
 };
 

@@ -1,4 +1,4 @@
-#include "hub/hub_metrics.h"
+#include "hub_metrics.h"
 
 namespace outpost::hub {
 
@@ -64,6 +64,19 @@ metrics::Gauge& HubMetrics::queue_length(const std::string& endpoint, std::uint3
 
 metrics::Gauge& HubMetrics::store_bytes() {
   return registry_.gauge("outpost_store_bytes", "Bytes of the message store on disk");
+}
+
+metrics::Gauge& HubMetrics::messages_held() {
+  return registry_.gauge("outpost_messages_held", "Publishes held un-acknowledged while the store is full");
+}
+
+metrics::Summary& HubMetrics::held_duration() {
+  return registry_.summary("outpost_messages_held_seconds", "How long a publish was held while the store was full");
+}
+
+metrics::Counter& HubMetrics::connections_refused(const std::string& reason) {
+  return registry_.counter("outpost_connections_refused_total", "Connections closed on accept",
+                           {{"reason", reason}});
 }
 
 metrics::Summary& HubMetrics::message_size() {

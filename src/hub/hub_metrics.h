@@ -27,6 +27,11 @@ class HubMetrics {
   metrics::Gauge& connected_clients();
   metrics::Gauge& queue_length(const std::string& endpoint, std::uint32_t priority);
   metrics::Gauge& store_bytes();
+  // Back-pressure: publishes held un-acknowledged while the store is full, and for how long.
+  metrics::Gauge& messages_held();
+  metrics::Summary& held_duration();
+  // Connections closed on accept (reason "unauthenticated_limit").
+  metrics::Counter& connections_refused(const std::string& reason);
   metrics::Summary& message_size();
   metrics::Summary& process_duration();
 

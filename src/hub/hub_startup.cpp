@@ -1,4 +1,4 @@
-#include "hub/hub_startup.h"
+#include "hub_startup.h"
 
 #include <fmt/format.h>
 

@@ -4,8 +4,8 @@
 #pragma once
 #include <string>
 
-#include "hub/hub_config.h"
-#include "hub/identity_registry.h"
+#include "hub_config.h"
+#include "identity_registry.h"
 #include "outpost/routing/edgehub_config.h"
 
 namespace outpost::hub {

@@ -1,4 +1,4 @@
-#include "hub/identity_registry.h"
+#include "identity_registry.h"
 
 #include <fmt/format.h>
 

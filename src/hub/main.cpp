@@ -7,12 +7,12 @@
 
 #include <spdlog/spdlog.h>
 
-#include "hub/edge_hub.h"
-#include "hub/hub_startup.h"
-#include "hub/management_api.h"
+#include "edge_hub.h"
+#include "hub_startup.h"
+#include "management_api.h"
 #include "outpost/core/config.h"
 #include "outpost/core/log.h"
-#include "outpost/kv/kv_store.h"
+#include "outpost/kv/kv_database.h"
 #include "outpost/mqtt/server.h"
 #include "outpost/net/http_server.h"
 #include "outpost/routing/edgehub_config.h"
@@ -46,13 +46,14 @@ int run(hub::HubStartup startup, const std::string& ready_file) {
   }
   auto store = store::MessageStore::open(store_options);
   if (!store) throw ConfigError("message store: " + store.error());
-  auto kv = kv::KvStore::open(std::filesystem::path(config.storage_folder) / "state.db");
+  auto kv = kv::KvDatabase::open(std::filesystem::path(config.storage_folder) / "state.db");
   if (!kv) throw ConfigError("state database: " + kv.error());
 
   net::EventLoop loop;
   hub::HubMetrics metrics(config.hostname, config.device_id);
   hub::EdgeHubSettings settings{config.hostname, config.device_id, config.gateway_hostname, config.delivery_window,
-                                std::chrono::duration_cast<std::chrono::milliseconds>(config.ttl_sweep_interval)};
+                                std::chrono::duration_cast<std::chrono::milliseconds>(config.ttl_sweep_interval),
+                                config.max_held_messages};
   hub::EdgeHub edge_hub(loop, settings, **store, **kv, std::move(identities), metrics);
   edge_hub.apply_config(std::move(desired));
   if (config.upstream) {
@@ -61,6 +62,7 @@ int run(hub::HubStartup startup, const std::string& ready_file) {
     upstream.edge_device_id = config.device_id;
     upstream.edgehub_key = config.upstream->edgehub_key;
     upstream.window = config.upstream->window;
+    upstream.idle_timeout = config.upstream->idle_timeout;
     edge_hub.enable_upstream(std::move(upstream));
     hub::ScopeCacheSettings scope;
     scope.api_base = config.upstream->api_base;
@@ -78,6 +80,8 @@ int run(hub::HubStartup startup, const std::string& ready_file) {
   };
   mqtt::ServerOptions server_options;
   server_options.websocket_http_fallback = api_handler;
+  server_options.limits = config.limits;
+  server_options.on_refused = [&metrics](const char* reason) { metrics.connections_refused(reason).inc(); };
   mqtt::Server server(loop, edge_hub, server_options);
   std::shared_ptr<net::TlsServerContext> tls;
   if (!config.tls_cert.empty()) {

@@ -1,4 +1,4 @@
-#include "hub/management_api.h"
+#include "management_api.h"
 
 #include <spdlog/spdlog.h>
 

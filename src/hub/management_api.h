@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "hub/edge_hub.h"
-#include "hub/hub_config.h"
+#include "edge_hub.h"
+#include "hub_config.h"
 #include "outpost/iothub/errors.h"
 #include "outpost/net/http_server.h"
 

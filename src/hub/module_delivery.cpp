@@ -1,4 +1,4 @@
-#include "hub/module_delivery.h"
+#include "module_delivery.h"
 
 #include "outpost/core/property_bag.h"
 #include "outpost/iothub/topics.h"

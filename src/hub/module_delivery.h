@@ -9,8 +9,8 @@
 #include <string>
 #include <unordered_map>
 
-#include "hub/endpoint_registry.h"
-#include "hub/hub_metrics.h"
+#include "endpoint_registry.h"
+#include "hub_metrics.h"
 #include "outpost/core/clock.h"
 #include "outpost/iothub/identity.h"
 #include "outpost/mqtt/server.h"

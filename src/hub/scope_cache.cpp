@@ -1,4 +1,4 @@
-#include "hub/scope_cache.h"
+#include "scope_cache.h"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -15,7 +15,7 @@ constexpr std::string_view kNamespace = "scope";
 constexpr std::string_view kKey = "identities";
 }  // namespace
 
-ScopeCache::ScopeCache(net::EventLoop& loop, kv::KvStore& kv, ScopeCacheSettings settings, const Clock& clock,
+ScopeCache::ScopeCache(net::EventLoop& loop, kv::KvDatabase& kv, ScopeCacheSettings settings, const Clock& clock,
                        OnUpdate on_update)
     : loop_(loop),
       kv_(kv),

@@ -13,9 +13,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "hub/identity_registry.h"
+#include "identity_registry.h"
 #include "outpost/core/clock.h"
-#include "outpost/kv/kv_store.h"
+#include "outpost/kv/kv_database.h"
 #include "outpost/net/event_loop.h"
 #include "outpost/net/http_fetch.h"
 
@@ -40,7 +40,7 @@ class ScopeCache {
  public:
   using OnUpdate = std::function<void(const IdentityRegistry&)>;
   // `clock` sets the expiry of the SAS token the fetch sends.
-  ScopeCache(net::EventLoop& loop, kv::KvStore& kv, ScopeCacheSettings settings, const Clock& clock,
+  ScopeCache(net::EventLoop& loop, kv::KvDatabase& kv, ScopeCacheSettings settings, const Clock& clock,
              OnUpdate on_update);
   ~ScopeCache();
 
@@ -56,7 +56,7 @@ class ScopeCache {
   std::string cache_key() const;
 
   net::EventLoop& loop_;
-  kv::KvStore& kv_;
+  kv::KvDatabase& kv_;
   ScopeCacheSettings settings_;
   const Clock& clock_;
   OnUpdate on_update_;

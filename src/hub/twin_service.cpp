@@ -1,4 +1,4 @@
-#include "hub/twin_service.h"
+#include "twin_service.h"
 
 #include <spdlog/spdlog.h>
 

@@ -11,13 +11,13 @@
 #include "outpost/core/result.h"
 #include "outpost/core/twin.h"
 #include "outpost/iothub/identity.h"
-#include "outpost/kv/kv_store.h"
+#include "outpost/kv/kv_database.h"
 
 namespace outpost::hub {
 
 class TwinService {
  public:
-  explicit TwinService(kv::KvStore& kv) : kv_(kv) {}
+  explicit TwinService(kv::KvDatabase& kv) : kv_(kv) {}
 
   const TwinProperties& get(const iothub::Identity& identity);
   // Validated against IoT Hub's limits; nothing changes on error. Returns the new version.
@@ -35,7 +35,7 @@ class TwinService {
   TwinProperties& load(const iothub::Identity& identity);
   Status save(const iothub::Identity& identity, const TwinProperties& twin);
 
-  kv::KvStore& kv_;
+  kv::KvDatabase& kv_;
   std::unordered_map<std::string, TwinProperties> cache_;
 };
 

@@ -1,4 +1,4 @@
-#include "hub/upstream_connection.h"
+#include "upstream_connection.h"
 
 #include <random>
 

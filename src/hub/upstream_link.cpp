@@ -1,4 +1,4 @@
-#include "hub/upstream_link.h"
+#include "upstream_link.h"
 
 #include <charconv>
 
@@ -17,6 +17,7 @@ namespace outpost::hub {
 namespace {
 
 constexpr auto kTokenLifetime = std::chrono::hours(6);
+constexpr auto kHousekeepingInterval = std::chrono::milliseconds(250);
 
 std::optional<iothub::Identity> sender_of(const Message& message) {
   auto device = message.system.get(sysprop::kConnectionDeviceId);
@@ -72,7 +73,7 @@ std::string UpstreamLink::token() const {
 
 void UpstreamLink::start() {
   attach(edgehub_identity_);
-  housekeeping_->start(std::chrono::seconds(1), [this] { expire_requests(); });
+  housekeeping_->start(kHousekeepingInterval, [this] { housekeeping(); });
 }
 
 bool UpstreamLink::online() const { return online_; }
@@ -112,7 +113,14 @@ UpstreamLink::Link& UpstreamLink::link(const iothub::Identity& identity) {
   return it->second;
 }
 
-void UpstreamLink::attach(const iothub::Identity& identity) { link(identity); }
+void UpstreamLink::attach(const iothub::Identity& identity) { link(identity).attached = true; }
+
+void UpstreamLink::detach(const iothub::Identity& identity) {
+  const auto it = links_.find(identity.id());
+  if (it == links_.end() || identity == edgehub_identity_) return;
+  it->second.attached = false;
+  it->second.idle_since = std::chrono::steady_clock::now();
+}
 
 void UpstreamLink::on_connected(const iothub::Identity& identity) {
   if (identity == edgehub_identity_ && !online_) {
@@ -185,6 +193,31 @@ void UpstreamLink::flush_reported() {
   }
 }
 
+void UpstreamLink::housekeeping() {
+  expire_requests();
+  close_idle_links();
+  housekeeping_->start(kHousekeepingInterval, [this] { housekeeping(); });
+}
+
+void UpstreamLink::close_idle_links() {
+  const auto now = std::chrono::steady_clock::now();
+  for (auto it = links_.begin(); it != links_.end();) {
+    const auto& l = it->second;
+    const bool busy = l.attached || l.in_flight > 0 || !l.requests.empty() || l.reporting || !l.reported.empty() ||
+                      blocked_on_ == it->first || l.connection->identity() == edgehub_identity_;
+    if (busy) {
+      ++it;
+      continue;
+    }
+    if (now - l.idle_since < settings_.idle_timeout) {
+      ++it;
+      continue;
+    }
+    spdlog::debug("upstream: closing the idle cloud connection of '{}'", it->first);
+    it = links_.erase(it);  // disconnects: the cloud sees the client leave
+  }
+}
+
 void UpstreamLink::expire_requests() {
   const auto now = std::chrono::steady_clock::now();
   for (auto& [id, l] : links_) {
@@ -198,7 +231,6 @@ void UpstreamLink::expire_requests() {
       done(504, "");
     }
   }
-  housekeeping_->start(std::chrono::seconds(1), [this] { expire_requests(); });
 }
 
 void UpstreamLink::on_message(const iothub::Identity& identity, const std::string& topic, std::string payload) {
@@ -291,8 +323,12 @@ void UpstreamLink::pump() {
           cursor = entry.seq;
           in_flight_[key] = true;
           const auto bag = encode_property_bag(*entry.message, {sysprop::kConnectionDeviceId, sysprop::kConnectionModuleId});
+          auto& sent = sent_counter(*sender, *entry.message, q.priority);
+          ++l.in_flight;
           l.connection->publish(telemetry_topic(*sender, bag), entry.message->body, 1,
-                                [this, done = InFlight{q.queue, entry.seq}](bool ok) { delivered(done, ok); });
+                                [this, done = InFlight{q.queue, entry.seq, &sent, sender->id()}](bool ok) {
+                                  delivered(done, ok);
+                                });
         }
       }
       if (blocked || in_flight_.size() >= settings_.window || store_.queue_length(q.queue) > 0) break;
@@ -301,13 +337,24 @@ void UpstreamLink::pump() {
   pumping_ = false;
 }
 
+metrics::Counter& UpstreamLink::sent_counter(const iothub::Identity& sender, const Message& message,
+                                             std::uint32_t priority) {
+  const auto output = message.system.find(sysprop::kOutputName);
+  const std::string from_output = output && output->value ? *output->value : "";
+  auto& slot = sent_counters_[sender.id() + '\x1f' + from_output + '\x1f' + std::to_string(priority)];
+  if (!slot) slot = &metrics_.sent(sender.id(), "upstream", from_output, "", priority);
+  return *slot;
+}
+
 void UpstreamLink::delivered(const InFlight& done, bool ok) {
   in_flight_.erase({done.queue, done.seq});
+  if (const auto it = links_.find(done.sender_id); it != links_.end() && it->second.in_flight > 0) {
+    --it->second.in_flight;
+    it->second.idle_since = std::chrono::steady_clock::now();
+  }
   if (ok) {
     store_.ack(done.queue, done.seq);
-    if (!sent_upstream_)
-      sent_upstream_ = &metrics_.sent("", "upstream", "", "", 0);
-    sent_upstream_->inc();
+    done.sent->inc();
   } else {
     cursor_[done.queue] = 0;  // resend from the head of the queue once connected again
   }

@@ -21,9 +21,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "hub/endpoint_registry.h"
-#include "hub/hub_metrics.h"
-#include "hub/upstream_connection.h"
+#include "endpoint_registry.h"
+#include "hub_metrics.h"
+#include "upstream_connection.h"
 #include "outpost/core/message.h"
 #include "outpost/iothub/identity.h"
 #include "outpost/net/event_loop.h"
@@ -38,6 +38,9 @@ struct UpstreamSettings {
   std::size_t window = 256;         // messages in flight upstream
   std::chrono::seconds request_timeout{30};
   std::chrono::milliseconds reported_sync_interval{1000};  // reported patches coalesced this long
+  // A connection for an identity that is not connected to the hub closes once it has been
+  // idle (nothing in flight, no request, no report) this long. The hub's own never closes.
+  std::chrono::milliseconds idle_timeout{1000};
 };
 
 struct UpstreamHooks {
@@ -65,6 +68,10 @@ class UpstreamLink {
   // Keeps a cloud connection for `identity` with the subscriptions it needs (twin, methods,
   // and C2D for leaf devices), and syncs its twin whenever the connection comes up.
   void attach(const iothub::Identity& identity);
+  // The identity left the hub: its cloud connection closes after idle_timeout, so the cloud
+  // sees it leave too (unless it comes back first).
+  void detach(const iothub::Identity& identity);
+  std::size_t connection_count() const { return links_.size(); }
   // Stores a reported patch to send (coalesced with others for the same identity).
   void report(const iothub::Identity& identity, const nlohmann::json& patch);
   void answer_method(const iothub::Identity& identity, const std::string& rid, int status, const std::string& payload);
@@ -80,11 +87,19 @@ class UpstreamLink {
     nlohmann::json reported;                            // coalesced, not yet sent
     bool reporting = false;
     bool twin_synced = false;
+    bool attached = false;        // its client is connected to the hub
+    std::size_t in_flight = 0;    // its telemetry awaiting the cloud's PUBACK
+    std::chrono::steady_clock::time_point idle_since = std::chrono::steady_clock::now();
   };
   struct InFlight {
     store::QueueId queue;
     store::Sequence seq;
+    metrics::Counter* sent;  // counted once the cloud acknowledges it
+    std::string sender_id;   // whose link carries it
   };
+  // edgehub_messages_sent_total{to="upstream"} as edgeHub labels it: the sending identity,
+  // its output, and the priority of the queue the message waited in.
+  metrics::Counter& sent_counter(const iothub::Identity& sender, const Message& message, std::uint32_t priority);
 
   Link& link(const iothub::Identity& identity);
   std::string token() const;
@@ -94,7 +109,9 @@ class UpstreamLink {
                std::function<void(int, const std::string&)> done);
   void sync_twin(const iothub::Identity& identity);
   void flush_reported();
+  void housekeeping();  // expires requests, closes idle connections
   void expire_requests();
+  void close_idle_links();
   void pump();
   void delivered(const InFlight& done, bool ok);
 
@@ -112,7 +129,7 @@ class UpstreamLink {
   bool online_ = false;
   bool pumping_ = false;
   std::optional<std::string> blocked_on_;  // the sender whose connection the queue head waits for
-  metrics::Counter* sent_upstream_ = nullptr;
+  std::unordered_map<std::string, metrics::Counter*> sent_counters_;  // by from, output, priority
   std::unique_ptr<net::Timer> housekeeping_;
   std::unique_ptr<net::Timer> reported_timer_;
 };

@@ -1,6 +1,7 @@
 #include "outpost/mqtt/server.h"
 
 #include <unordered_map>
+#include <unordered_set>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -10,9 +11,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "mqtt/session.h"
-#include "net/acceptor.h"
-#include "net/asio_loop.h"
+#include "session.h"
+#include "net_internal/acceptor.h"
+#include "net_internal/asio_loop.h"
 #include "outpost/net/address.h"
 
 namespace outpost::mqtt {
@@ -30,6 +31,7 @@ struct Server::Impl {
   ServerOptions options;
   std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
   std::unordered_map<std::uint64_t, std::weak_ptr<Session>> sessions;
+  std::unordered_set<std::uint64_t> unauthenticated;  // sessions whose CONNECT is not yet accepted
   std::uint64_t next_session_id = 1;
   std::shared_ptr<bool> alive = std::make_shared<bool>(true);
 
@@ -75,6 +77,14 @@ asio::awaitable<void> Server::Impl::accept_loop(std::shared_ptr<tcp::acceptor> a
 void Server::Impl::start_session(tcp::socket socket, ListenerKind kind,
                                  const std::shared_ptr<net::TlsServerContext>& tls) {
   error_code ignored;
+  if (unauthenticated.size() >= options.limits.max_unauthenticated_connections) {
+    // Strangers cost memory before they prove anything: past the cap, new ones wait outside.
+    spdlog::warn("mqtt: refusing a connection: {} connections have not sent an accepted CONNECT yet",
+                 unauthenticated.size());
+    socket.close(ignored);
+    if (options.on_refused) options.on_refused("unauthenticated_limit");
+    return;
+  }
   socket.set_option(tcp::no_delay(true), ignored);
   std::unique_ptr<Transport> transport;
   switch (kind) {
@@ -86,12 +96,19 @@ void Server::Impl::start_session(tcp::socket socket, ListenerKind kind,
       break;
   }
   const auto id = next_session_id++;
-  SessionContext context{handler, options, [this, alive_flag = alive](std::uint64_t finished) {
-                           if (*alive_flag) sessions.erase(finished);
+  SessionContext context{handler, options,
+                         [this, alive_flag = alive](std::uint64_t finished) {
+                           if (!*alive_flag) return;
+                           sessions.erase(finished);
+                           unauthenticated.erase(finished);
+                         },
+                         [this, alive_flag = alive](std::uint64_t authenticated) {
+                           if (*alive_flag) unauthenticated.erase(authenticated);
                          }};
   auto session = std::make_shared<Session>(io.get_executor(), std::move(transport),
                                            std::move(context), id);
   sessions.emplace(id, session);
+  unauthenticated.insert(id);
   session->start();
 }
 
@@ -129,6 +146,7 @@ void Server::stop() {
     if (auto s = weak.lock()) open.push_back(std::move(s));
   for (auto& s : open) s->close(CloseReason::server_closed, "server stopping");
   impl_->sessions.clear();
+  impl_->unauthenticated.clear();
 }
 
 std::size_t Server::connection_count() const { return impl_->sessions.size(); }

@@ -1,4 +1,4 @@
-#include "mqtt/session.h"
+#include "session.h"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -43,38 +43,42 @@ std::string Session::describe() const {
 }
 
 void Session::start() {
-  // Everything before CONNECT (TLS, WebSocket upgrade, CONNECT itself) shares one deadline.
-  deadline_.expires_after(context_.options.connect_timeout);
-  deadline_.async_wait([weak = weak_from_this()](const error_code& ec) {
-    auto self = weak.lock();
-    if (ec || !self || self->connected_) return;
-    self->close(CloseReason::protocol_error, "no CONNECT within the connect timeout");
-  });
-  asio::co_spawn(executor_, [self = shared_from_this()] { return self->run(); }, asio::detached);
+  reader_.set_max_packet_bytes(std::min(context_.options.limits.max_connect_bytes, context_.options.max_packet_bytes));
+  // The handshake (TLS, WebSocket upgrade) has its own short deadline; CONNECT must arrive
+  // within connect_timeout of the accept.
+  const auto accepted_at = std::chrono::steady_clock::now();
+  arm_connect_deadline(accepted_at + std::min<std::chrono::steady_clock::duration>(
+                                         context_.options.limits.tls_handshake_timeout, context_.options.limits.connect_timeout),
+                       "no handshake within the handshake timeout");
+  asio::co_spawn(executor_, [self = shared_from_this(), accepted_at] { return self->run(accepted_at); },
+                 asio::detached);
 }
 
-asio::awaitable<void> Session::run() {
+void Session::arm_connect_deadline(std::chrono::steady_clock::time_point due, const char* detail) {
+  deadline_.expires_at(due);
+  deadline_.async_wait([weak = weak_from_this(), detail](const error_code& ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->connected_ || self->closed_) return;
+    spdlog::info("mqtt: closing {}: {}", self->describe(), detail);
+    self->close(CloseReason::protocol_error, detail);
+  });
+}
+
+asio::awaitable<void> Session::run(std::chrono::steady_clock::time_point accepted_at) {
   error_code ec;
   co_await transport_->handshake(ec);
+  if (closed_) co_return;
   if (ec) {
     close(CloseReason::transport_error,
           transport_->handed_over() ? "served as HTTPS" : "handshake failed: " + ec.message());
     co_return;
   }
+  arm_connect_deadline(accepted_at + context_.options.limits.connect_timeout, "no CONNECT within the connect timeout");
   while (!closed_) {
-    // Handle what is buffered first; when paused, frames wait in the buffer, unparsed.
-    while (!closed_ && !reading_paused()) {
-      auto frame = reader_.next();
-      if (!frame) {
-        protocol_error(frame.error());
-        break;
-      }
-      if (!*frame) break;
-      handle_frame(**frame);
-    }
+    process_input();
     flush();
     if (closed_) break;
-    if (reading_paused()) {
+    if (reading_stopped()) {
       wake_.expires_at(asio::steady_timer::time_point::max());
       error_code ignored;
       co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
@@ -91,6 +95,56 @@ asio::awaitable<void> Session::run() {
     reader_.commit(n);
     last_received_ = std::chrono::steady_clock::now();
   }
+}
+
+void Session::process_input() {
+  // Held frames first: they arrived before anything still in the reader.
+  while (!closed_ && !reading_paused() && !held_frames_.empty()) {
+    const auto held = std::move(held_frames_.front());
+    held_frames_.pop_front();
+    held_bytes_ -= held.body.size() + 1;
+    handle_frame(Frame{held.first_byte, held.body});
+  }
+  while (!closed_) {
+    auto frame = reader_.next();
+    if (!frame) return protocol_error(frame.error());
+    if (!*frame) return;
+    const Frame& f = **frame;
+    if (!reading_paused() && held_frames_.empty()) {
+      handle_frame(f);
+      continue;
+    }
+    // Paused: a PINGREQ has no order to keep, so it is answered now (a publisher held back
+    // by a full store must not look dead to its client); everything else waits its turn.
+    if (connected_ && f.first_byte == 0xC0 && f.body.empty()) {
+      encode(out_, PingrespPacket{});
+      continue;
+    }
+    held_bytes_ += f.body.size() + 1;
+    held_frames_.push_back({f.first_byte, std::string(f.body)});
+  }
+}
+
+bool Session::reading_stopped() const { return held_bytes_ >= context_.options.max_held_inbound_bytes; }
+
+void Session::schedule_processing() {
+  if (process_posted_ || closed_) return;
+  process_posted_ = true;
+  asio::post(executor_, [self = shared_from_this()] {
+    self->process_posted_ = false;
+    if (self->closed_) return;
+    self->process_input();
+    self->flush();
+    self->wake_reader();  // if it stopped reading with the held frames at their cap
+  });
+}
+
+void Session::close_after_output(CloseReason reason, std::string_view detail) {
+  if (out_.empty() && !write_in_progress_) return close(reason, detail);
+  refused_ = true;  // read nothing more
+  closing_reason_ = reason;
+  closing_detail_ = detail;
+  flush();
 }
 
 void Session::handle_frame(const Frame& frame) {
@@ -122,7 +176,8 @@ void Session::handle_frame(const Frame& frame) {
         } else if constexpr (std::is_same_v<T, PingreqPacket>) {
           encode(out_, PingrespPacket{});
         } else if constexpr (std::is_same_v<T, DisconnectPacket>) {
-          close(CloseReason::client_disconnect, "DISCONNECT");
+          // Whatever is queued (a CONNACK sent in the same write, owed PUBACKs) goes out first.
+          close_after_output(CloseReason::client_disconnect, "DISCONNECT");
         } else if constexpr (std::is_same_v<T, PubrecPacket> || std::is_same_v<T, PubrelPacket> ||
                              std::is_same_v<T, PubcompPacket>) {
           protocol_error("QoS 2 is not supported");
@@ -152,11 +207,13 @@ void Session::handle_connect(ConnectPacket&& packet) {
   }
   encode(out_, connack);
   if (connack.return_code != ConnectReturnCode::accepted) {
-    refused_ = true;  // ignore anything else the client sends; close once CONNACK is out
-    flush();
+    // Ignore anything else the client sends; close once CONNACK is out.
+    close_after_output(CloseReason::server_closed, "connection refused");
     return;
   }
   connected_ = true;
+  reader_.set_max_packet_bytes(context_.options.max_packet_bytes);
+  if (context_.on_authenticated) context_.on_authenticated(id_);
   handler_knows_ = true;
   deadline_.cancel();
   if (packet.keep_alive_secs > 0) {
@@ -172,6 +229,8 @@ void Session::arm_keep_alive() {
   deadline_.async_wait([weak = weak_from_this()](const error_code& ec) {
     auto self = weak.lock();
     if (ec || !self || self->closed_) return;
+    // Silence while the hub itself stopped reading (back-pressure) is not the client's fault.
+    if (self->reading_stopped()) self->last_received_ = std::chrono::steady_clock::now();
     if (std::chrono::steady_clock::now() >= self->last_received_ + self->keep_alive_limit_) {
       self->close(CloseReason::keep_alive_timeout, "no packet within 1.5x the keep-alive");
     } else {
@@ -202,7 +261,7 @@ void Session::complete_publish(PublishTicket ticket) {
     sent = true;
   }
   if (sent) request_flush();
-  if (was_paused && !reading_paused()) wake_reader();
+  if (was_paused && !reading_paused()) schedule_processing();
 }
 
 void Session::handle_puback(std::uint16_t packet_id) {
@@ -284,7 +343,7 @@ asio::awaitable<void> Session::write_loop() {
     }
   }
   write_in_progress_ = false;
-  if (refused_) close(CloseReason::server_closed, "connection refused");
+  if (refused_) close(closing_reason_, closing_detail_);
 }
 
 bool Session::reading_paused() const {
@@ -293,7 +352,7 @@ bool Session::reading_paused() const {
 
 void Session::resume_reading() {
   paused_by_handler_ = false;
-  if (!reading_paused()) wake_reader();
+  if (!reading_paused()) schedule_processing();
 }
 
 void Session::wake_reader() { wake_.cancel(); }

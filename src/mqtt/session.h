@@ -1,8 +1,10 @@
 // One MQTT connection: reads frames, enforces the protocol, talks to the Handler, and
 // batches everything it sends into as few writes as possible.
 //
-// Lifecycle: created by a listener on accept; run() does the transport handshake, waits for
-// CONNECT (within connect_timeout), then reads until the peer leaves or close() is called.
+// Lifecycle: created by a listener on accept; run() does the transport handshake (within
+// tls_handshake_timeout), waits for CONNECT (within connect_timeout of the accept), then reads
+// until the peer leaves or close() is called. A DISCONNECT closes once what is queued is sent.
+// Back-pressure: while paused, frames that arrive are held (bounded), PINGREQs answered.
 // Owned by shared_ptr: the read coroutine, the write coroutine and the handler each hold one.
 // Threading: everything runs on the EventLoop's single thread.
 #pragma once
@@ -17,8 +19,8 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "mqtt/transport.h"
-#include "outpost/mqtt/codec.h"
+#include "transport.h"
+#include "outpost/mqtt_codec/codec.h"
 #include "outpost/mqtt/server.h"
 
 namespace outpost::mqtt {
@@ -26,7 +28,8 @@ namespace outpost::mqtt {
 struct SessionContext {
   Handler& handler;
   const ServerOptions& options;
-  std::function<void(std::uint64_t id)> on_finished;  // the server forgets the session
+  std::function<void(std::uint64_t id)> on_finished;       // the server forgets the session
+  std::function<void(std::uint64_t id)> on_authenticated;  // CONNECT accepted: no longer a stranger
 };
 
 class Session final : public Connection, public std::enable_shared_from_this<Session> {
@@ -52,9 +55,14 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   void close(CloseReason reason, std::string_view detail) override;
 
  private:
-  asio::awaitable<void> run();
+  asio::awaitable<void> run(std::chrono::steady_clock::time_point accepted_at);
+  void arm_connect_deadline(std::chrono::steady_clock::time_point due, const char* detail);
+  bool reading_stopped() const;  // held frames at their cap: not even reading the socket
+  void schedule_processing();    // after a resume: handle held frames soon
   asio::awaitable<void> write_loop();
+  void process_input();    // handles (or, while paused, holds) every complete frame read
   void handle_frame(const Frame& frame);
+  void close_after_output(CloseReason reason, std::string_view detail);
   void handle_connect(ConnectPacket&& packet);
   void handle_publish(PublishPacket&& packet);
   void handle_puback(std::uint16_t packet_id);
@@ -78,7 +86,9 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
   bool connected_ = false;
   bool closed_ = false;
-  bool refused_ = false;  // CONNECT refused: the CONNACK is being sent, then close
+  bool refused_ = false;  // CONNECT refused or DISCONNECT received: finish writing, then close
+  CloseReason closing_reason_ = CloseReason::server_closed;
+  std::string closing_detail_;
   bool handler_knows_ = false;  // on_connect accepted: on_close is owed
 
   // Output: `out_` collects packets; `writing_` is the buffer being written.
@@ -100,6 +110,14 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   std::uint16_t last_packet_id_ = 0;
 
   bool paused_by_handler_ = false;
+  // Frames read while paused, oldest first; handled in order once reading resumes.
+  struct HeldFrame {
+    std::uint8_t first_byte;
+    std::string body;
+  };
+  std::deque<HeldFrame> held_frames_;
+  std::size_t held_bytes_ = 0;
+  bool process_posted_ = false;
   asio::steady_timer wake_;  // the paused read loop waits on this; cancel() wakes it
   asio::steady_timer deadline_;  // CONNECT arrival, then keep-alive
   std::chrono::steady_clock::time_point last_received_;

@@ -1,4 +1,4 @@
-#include "mqtt/transport.h"
+#include "transport.h"
 
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl/stream.hpp>
@@ -9,8 +9,8 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
-#include "net/asio_loop.h"
-#include "net/http_takeover.h"
+#include "net_internal/asio_loop.h"
+#include "net_internal/http_takeover.h"
 
 namespace outpost::mqtt {
 namespace {

@@ -1,4 +1,4 @@
-#include "net/acceptor.h"
+#include "net_internal/acceptor.h"
 
 #include <fmt/format.h>
 

@@ -3,7 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "net/asio_loop.h"
+#include "net_internal/asio_loop.h"
 
 namespace outpost::net {
 namespace {

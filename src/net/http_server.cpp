@@ -13,9 +13,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "net/acceptor.h"
-#include "net/asio_loop.h"
-#include "net/http_takeover.h"
+#include "net_internal/acceptor.h"
+#include "net_internal/asio_loop.h"
+#include "net_internal/http_takeover.h"
 #include "outpost/core/encoding.h"
 #include "outpost/net/address.h"
 

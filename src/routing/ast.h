@@ -6,9 +6,9 @@
 #include <string_view>
 #include <vector>
 
-#include "routing/builtins.h"
-#include "routing/static_type.h"
-#include "routing/value.h"
+#include "builtins.h"
+#include "static_type.h"
+#include "value.h"
 
 namespace outpost::routing::detail {
 

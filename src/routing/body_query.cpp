@@ -1,4 +1,4 @@
-#include "routing/body_query.h"
+#include "body_query.h"
 
 #include <cstdint>
 #include <fmt/format.h>
@@ -6,7 +6,7 @@
 #include <string>
 
 #include "outpost/core/json.h"
-#include "routing/text.h"
+#include "text.h"
 
 namespace outpost::routing::detail {
 namespace {

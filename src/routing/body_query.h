@@ -19,8 +19,8 @@
 
 #include "outpost/core/message.h"
 #include "outpost/core/result.h"
-#include "routing/ast.h"
-#include "routing/value.h"
+#include "ast.h"
+#include "value.h"
 
 namespace outpost::routing::detail {
 

@@ -1,11 +1,11 @@
-#include "routing/builtins.h"
+#include "builtins.h"
 
 #include <array>
 #include <cmath>
 #include <fmt/format.h>
 
-#include "routing/evaluation_context.h"
-#include "routing/text.h"
+#include "evaluation_context.h"
+#include "text.h"
 
 namespace outpost::routing::detail {
 namespace {

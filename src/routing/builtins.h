@@ -7,8 +7,8 @@
 #include <string_view>
 
 #include "outpost/core/result.h"
-#include "routing/static_type.h"
-#include "routing/value.h"
+#include "static_type.h"
+#include "value.h"
 
 namespace outpost::routing::detail {
 

@@ -1,4 +1,4 @@
-#include "routing/condition_parser.h"
+#include "condition_parser.h"
 
 #include <cstdlib>
 #include <fmt/format.h>
@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "routing/body_query.h"
-#include "routing/builtins.h"
-#include "routing/text.h"
+#include "body_query.h"
+#include "builtins.h"
+#include "text.h"
 
 namespace outpost::routing::detail {
 namespace {

@@ -8,8 +8,8 @@
 #pragma once
 #include <cstdint>
 
-#include "routing/ast.h"
-#include "routing/token_cursor.h"
+#include "ast.h"
+#include "token_cursor.h"
 
 namespace outpost::routing::detail {
 

@@ -1,4 +1,4 @@
-#include "routing/diagnostics.h"
+#include "diagnostics.h"
 
 #include <fmt/format.h>
 

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <vector>
 
-#include "routing/text.h"
+#include "text.h"
 
 namespace outpost::routing {
 

@@ -1,6 +1,6 @@
-#include "routing/evaluation_context.h"
+#include "evaluation_context.h"
 
-#include "routing/body_query.h"
+#include "body_query.h"
 
 namespace outpost::routing::detail {
 

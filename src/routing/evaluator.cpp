@@ -1,12 +1,12 @@
-#include "routing/evaluator.h"
+#include "evaluator.h"
 
 #include <array>
 #include <cmath>
 #include <vector>
 
-#include "routing/body_query.h"
-#include "routing/builtins.h"
-#include "routing/text.h"
+#include "body_query.h"
+#include "builtins.h"
+#include "text.h"
 
 namespace outpost::routing::detail {
 namespace {

@@ -10,9 +10,9 @@
 //   - NaN results (0/0, sqrt(-1)) are undefined.
 #pragma once
 #include "outpost/routing/route.h"
-#include "routing/ast.h"
-#include "routing/evaluation_context.h"
-#include "routing/value.h"
+#include "ast.h"
+#include "evaluation_context.h"
+#include "value.h"
 
 namespace outpost::routing::detail {
 

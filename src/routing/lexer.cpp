@@ -1,10 +1,10 @@
-#include "routing/lexer.h"
+#include "lexer.h"
 
 #include <array>
 #include <fmt/format.h>
 #include <string>
 
-#include "routing/text.h"
+#include "text.h"
 
 namespace outpost::routing::detail {
 namespace {

@@ -1,6 +1,6 @@
 #include "outpost/routing/message_source.h"
 
-#include "routing/text.h"
+#include "text.h"
 
 namespace outpost::routing {
 namespace {

@@ -1,11 +1,11 @@
-#include "routing/parser.h"
+#include "parser.h"
 
 #include <fmt/format.h>
 #include <string>
 
-#include "routing/condition_parser.h"
-#include "routing/text.h"
-#include "routing/token_cursor.h"
+#include "condition_parser.h"
+#include "text.h"
+#include "token_cursor.h"
 
 namespace outpost::routing::detail {
 namespace {

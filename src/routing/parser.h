@@ -13,7 +13,7 @@
 
 #include "outpost/core/result.h"
 #include "outpost/routing/endpoint.h"
-#include "routing/ast.h"
+#include "ast.h"
 
 namespace outpost::routing::detail {
 

@@ -1,10 +1,10 @@
 #include "outpost/routing/route.h"
 
-#include "routing/ast.h"
-#include "routing/evaluation_context.h"
-#include "routing/evaluator.h"
-#include "routing/parser.h"
-#include "routing/type_check.h"
+#include "ast.h"
+#include "evaluation_context.h"
+#include "evaluator.h"
+#include "parser.h"
+#include "type_check.h"
 
 namespace outpost::routing {
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "routing/evaluation_context.h"
+#include "evaluation_context.h"
 
 namespace outpost::routing {
 

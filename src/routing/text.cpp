@@ -1,4 +1,4 @@
-#include "routing/text.h"
+#include "text.h"
 
 #include <cmath>
 #include <cstdlib>

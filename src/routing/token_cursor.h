@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "outpost/core/result.h"
-#include "routing/diagnostics.h"
-#include "routing/lexer.h"
+#include "diagnostics.h"
+#include "lexer.h"
 
 namespace outpost::routing::detail {
 

@@ -1,11 +1,11 @@
-#include "routing/type_check.h"
+#include "type_check.h"
 
 #include <fmt/format.h>
 #include <optional>
 #include <vector>
 
-#include "routing/builtins.h"
-#include "routing/diagnostics.h"
+#include "builtins.h"
+#include "diagnostics.h"
 
 namespace outpost::routing::detail {
 namespace {

@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "outpost/core/result.h"
-#include "routing/ast.h"
+#include "ast.h"
 
 namespace outpost::routing::detail {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "cloud/cloud_config.h"
+#include "cloud_config.h"
 #include "cloud_test_util.h"
 #include "outpost/core/config.h"
 

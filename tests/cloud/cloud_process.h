@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "outpost/iothub/identity.h"
-#include "outpost/net/http_client.h"
+#include "outpost/http_client/http_client.h"
 #include "support/process.h"
 
 namespace outpost::testing {

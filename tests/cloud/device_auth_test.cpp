@@ -4,8 +4,8 @@
 
 #include <map>
 
-#include "cloud/device_auth.h"
-#include "cloud/ids.h"
+#include "device_auth.h"
+#include "ids.h"
 #include "outpost/core/sas_token.h"
 #include "outpost/iothub/username.h"
 

@@ -2,9 +2,9 @@
 // keys, If-Match, edge devices with their system modules and scopes, parent/child scopes.
 #include <gtest/gtest.h>
 
-#include "cloud/ids.h"
-#include "cloud/registry.h"
-#include "cloud/sqlite_storage.h"
+#include "ids.h"
+#include "registry.h"
+#include "sqlite_cloud_database.h"
 #include "cloud_test_util.h"
 
 namespace outpost::cloud {
@@ -15,7 +15,7 @@ using nlohmann::json;
 class RegistryTest : public ::testing::Test {
  protected:
   testing::TempDir dir;
-  SqliteStorage storage{dir.path() / "registry.db"};
+  SqliteCloudDatabase storage{dir.path() / "registry.db"};
   ManualClock clock;
   Registry registry{storage, clock};
 };
@@ -154,41 +154,41 @@ TEST_F(RegistryTest, DeletingADeviceRemovesEverythingItOwns) {
 TEST_F(RegistryTest, StateSurvivesReopening) {
   auto d = registry.put_device("dev1", json::object(), std::nullopt);
   ASSERT_TRUE(d.ok());
-  SqliteStorage reopened(dir.path() / "registry.db");
+  SqliteCloudDatabase reopened(dir.path() / "registry.db");
   const auto again = reopened.get_device("dev1");
   ASSERT_TRUE(again.has_value());
   EXPECT_EQ(again->authentication.keys.primary, d->authentication.keys.primary);
   EXPECT_EQ(again->etag, d->etag);
 }
 
-TEST(StorageTest, CompareAndSetAndTransactions) {
+TEST(CloudDatabaseTest, CompareAndSetAndTransactions) {
   testing::TempDir dir;
-  SqliteStorage storage(dir.path() / "registry.db");
+  SqliteCloudDatabase storage(dir.path() / "registry.db");
   DeviceRecord d;
   d.device_id = "a";
   d.etag = "e1";
-  EXPECT_EQ(storage.insert_device(d), StoreResult::ok);
-  EXPECT_EQ(storage.insert_device(d), StoreResult::already_exists);
+  EXPECT_EQ(storage.insert_device(d), DbResult::ok);
+  EXPECT_EQ(storage.insert_device(d), DbResult::already_exists);
   d.etag = "e2";
-  EXPECT_EQ(storage.update_device(d, "wrong"), StoreResult::etag_mismatch);
-  EXPECT_EQ(storage.update_device(d, "e1"), StoreResult::ok);
+  EXPECT_EQ(storage.update_device(d, "wrong"), DbResult::etag_mismatch);
+  EXPECT_EQ(storage.update_device(d, "e1"), DbResult::ok);
   d.device_id = "missing";
-  EXPECT_EQ(storage.update_device(d, "e1"), StoreResult::not_found);
+  EXPECT_EQ(storage.update_device(d, "e1"), DbResult::not_found);
 
   // A failing step rolls the whole transaction back.
   DeviceRecord b;
   b.device_id = "b";
   const auto r = storage.atomically([&] {
-    EXPECT_EQ(storage.insert_device(b), StoreResult::ok);
-    return StoreResult::already_exists;
+    EXPECT_EQ(storage.insert_device(b), DbResult::ok);
+    return DbResult::already_exists;
   });
-  EXPECT_EQ(r, StoreResult::already_exists);
+  EXPECT_EQ(r, DbResult::already_exists);
   EXPECT_FALSE(storage.get_device("b"));
   // Paging by key.
   for (const char* id : {"c", "d", "e"}) {
     DeviceRecord x;
     x.device_id = id;
-    ASSERT_EQ(storage.insert_device(x), StoreResult::ok);
+    ASSERT_EQ(storage.insert_device(x), DbResult::ok);
   }
   const auto page = storage.list_devices(2, "a");
   ASSERT_EQ(page.size(), 2u);
@@ -197,9 +197,9 @@ TEST(StorageTest, CompareAndSetAndTransactions) {
   EXPECT_EQ(storage.count_devices(), 4u);
 }
 
-TEST(StorageTest, CloudToDeviceQueueOrderExpiryAndDeliveries) {
+TEST(CloudDatabaseTest, CloudToDeviceQueueOrderExpiryAndDeliveries) {
   testing::TempDir dir;
-  SqliteStorage storage(dir.path() / "registry.db");
+  SqliteCloudDatabase storage(dir.path() / "registry.db");
   for (int i = 0; i < 3; ++i) {
     C2dRecord r;
     r.device_id = "d";
@@ -216,8 +216,8 @@ TEST(StorageTest, CloudToDeviceQueueOrderExpiryAndDeliveries) {
   storage.count_c2d_delivery(pending[1].seq);
   storage.count_c2d_delivery(pending[1].seq);
   EXPECT_EQ(storage.purge_c2d(200, 2), 2u);  // m1 (expired) and m2 (delivered twice)
-  EXPECT_EQ(storage.complete_c2d(pending[0].seq), StoreResult::ok);
-  EXPECT_EQ(storage.complete_c2d(pending[0].seq), StoreResult::not_found);
+  EXPECT_EQ(storage.complete_c2d(pending[0].seq), DbResult::ok);
+  EXPECT_EQ(storage.complete_c2d(pending[0].seq), DbResult::not_found);
   EXPECT_EQ(storage.count_c2d("d"), 0u);
 }
 

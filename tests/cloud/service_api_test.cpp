@@ -6,9 +6,9 @@
 #include <fstream>
 #include <future>
 
-#include "cloud/cloud.h"
-#include "cloud/cloud_config.h"
-#include "cloud/ids.h"
+#include "cloud.h"
+#include "cloud_config.h"
+#include "ids.h"
 #include "cloud_test_util.h"
 #include "outpost/core/config.h"
 #include "outpost/core/sas_token.h"

@@ -2,11 +2,11 @@
 // deployments at scale: targetCondition, priority, layering, re-evaluation, applyConfigurationContent.
 #include <gtest/gtest.h>
 
-#include "cloud/deployments.h"
-#include "cloud/ids.h"
-#include "cloud/registry.h"
-#include "cloud/sqlite_storage.h"
-#include "cloud/twins.h"
+#include "deployments.h"
+#include "ids.h"
+#include "registry.h"
+#include "sqlite_cloud_database.h"
+#include "twins.h"
 #include "cloud_test_util.h"
 
 namespace outpost::cloud {
@@ -28,7 +28,7 @@ class TwinsTest : public ::testing::Test {
     EXPECT_TRUE(registry.put_device("dev1", json::object(), std::nullopt).ok());
   }
   testing::TempDir dir;
-  SqliteStorage storage{dir.path() / "registry.db"};
+  SqliteCloudDatabase storage{dir.path() / "registry.db"};
   ManualClock clock;
   Registry registry{storage, clock};
   TwinService twins{storage};
@@ -127,7 +127,7 @@ class DeploymentsTest : public ::testing::Test {
   }
 
   testing::TempDir dir;
-  SqliteStorage storage{dir.path() / "registry.db"};
+  SqliteCloudDatabase storage{dir.path() / "registry.db"};
   ManualClock clock;
   Registry registry{storage, clock};
   TwinService twins{storage};

@@ -9,10 +9,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cloud/deployments.h"
-#include "cloud/device_auth.h"
-#include "cloud/ids.h"
-#include "cloud/time_text.h"
+#include "deployments.h"
+#include "device_auth.h"
+#include "ids.h"
+#include "time_text.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace outpost::cloud;

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cloud/query.h"
+#include "outpost/cloud_query/query.h"
 
 namespace {
 

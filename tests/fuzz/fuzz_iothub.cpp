@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "outpost/iothub/c2d_headers.h"
-#include "outpost/iothub/method_requests.h"
+#include "outpost/iothub_methods/method_requests.h"
 #include "outpost/iothub/service_paths.h"
 #include "outpost/iothub/service_token.h"
 #include "outpost/iothub/subscription_rules.h"

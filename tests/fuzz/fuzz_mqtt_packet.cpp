@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "outpost/mqtt/codec.h"
+#include "outpost/mqtt_codec/codec.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   outpost::mqtt::FrameReader reader(64 * 1024);

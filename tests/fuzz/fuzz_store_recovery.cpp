@@ -19,8 +19,8 @@
 
 #include "outpost/core/clock.h"
 #include "outpost/store/message_store.h"
-#include "store/crc32c.h"
-#include "store/segment_format.h"
+#include "crc32c.h"
+#include "segment_format.h"
 
 namespace {
 

@@ -1,6 +1,6 @@
 // Who may connect: user name, client id and SAS token must name the same identity, known
 // to the registry, signed with one of its keys, for this hub (user name and token), not expired.
-#include "hub/authenticator.h"
+#include "authenticator.h"
 
 #include <gtest/gtest.h>
 

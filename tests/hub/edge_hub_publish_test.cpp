@@ -255,8 +255,7 @@ TEST_F(EdgeHubPublishTest, ANegativeTtlNeverExpires) {
 
 // With the store capped, publishers are back-pressured: their PUBACKs are held and reading
 // paused, nothing is dropped, and once the consumer frees space every held message is
-// stored, acknowledged and delivered. (Today's rule: parked publishes are unbounded; another
-// change bounds them.)
+// stored, acknowledged and delivered.
 TEST_F(EdgeHubPublishTest, AFullStoreHoldsPubacksAndPausesTheSenderUntilSpaceFrees) {
   restart_hub(/*max_bytes=*/256 * 1024);
   auto a = connect(kModuleA);
@@ -288,6 +287,38 @@ TEST_F(EdgeHubPublishTest, AFullStoreHoldsPubacksAndPausesTheSenderUntilSpaceFre
   EXPECT_FALSE(a->paused());
   EXPECT_EQ(a->resume_calls(), 1);
   EXPECT_TRUE(a->open());
+}
+
+// Held publishes are bounded in total (limits.max_held_messages) and let go when their sender
+// leaves: nothing was acknowledged, so the client sends them again; memory does not grow.
+TEST_F(EdgeHubPublishTest, HeldPublishesAreBoundedAndReleasedWhenTheirSenderLeaves) {
+  settings_.max_held_messages = 3;
+  restart_hub(/*max_bytes=*/256 * 1024);
+  const std::string body(8 * 1024, 'x');
+  auto a = connect(kModuleA);
+  for (int sent = 0; !a->paused(); ++sent) {
+    ASSERT_LT(sent, 200) << "the store never reported full";
+    a->send_publish(telemetry_topic(kModuleA, "%24.on=out1"), body, 1);
+  }
+  EXPECT_EQ(metrics_.messages_held().value(), 1);
+  // A fake connection ignores the pause, as several senders together would add up.
+  a->send_publish(telemetry_topic(kModuleA, "%24.on=out1"), body, 1);
+  a->send_publish(telemetry_topic(kModuleA, "%24.on=out1"), body, 1);
+  EXPECT_EQ(metrics_.messages_held().value(), 3);
+  EXPECT_TRUE(a->open());
+  a->send_publish(telemetry_topic(kModuleA, "%24.on=out1"), body, 1);
+  EXPECT_FALSE(a->open()) << "past max_held_messages the sender is disconnected, not held";
+  EXPECT_EQ(metrics_.unacknowledged("held_limit").value(), 1);
+  EXPECT_EQ(metrics_.messages_held().value(), 0) << "its held publishes went with it";
+  EXPECT_EQ(metrics_.unacknowledged("sender_left_while_held").value(), 3);
+
+  // A sender that leaves by itself releases its held publish too.
+  auto again = connect(kModuleA);
+  again->send_publish(telemetry_topic(kModuleA, "%24.on=out1"), body, 1);
+  EXPECT_EQ(metrics_.messages_held().value(), 1);
+  again->drop(mqtt::CloseReason::transport_error);
+  EXPECT_EQ(metrics_.messages_held().value(), 0);
+  EXPECT_EQ(metrics_.unacknowledged("sender_left_while_held").value(), 4);
 }
 
 TEST_F(EdgeHubPublishTest, AFullStoreDropsQos0MessagesAndCountsThem) {

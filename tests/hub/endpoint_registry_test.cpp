@@ -1,6 +1,6 @@
 // Endpoints and their store queues: edgeHub's queue names, highest priority first, and the
 // queues a restarted hub finds in its store adopted as endpoints again.
-#include "hub/endpoint_registry.h"
+#include "endpoint_registry.h"
 
 #include <gtest/gtest.h>
 

@@ -8,7 +8,7 @@
 #include "hub/hub_process.h"
 #include "outpost/core/clock.h"
 #include "outpost/core/sas_token.h"
-#include "outpost/net/http_client.h"
+#include "outpost/http_client/http_client.h"
 #include "support/mqtt_test_client.h"
 
 namespace outpost::testing {

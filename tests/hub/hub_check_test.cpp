@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "hub/hub_config.h"
-#include "hub/hub_startup.h"
+#include "hub_config.h"
+#include "hub_startup.h"
 #include "outpost/core/config.h"
 #include "outpost/core/encoding.h"
 #include "support/process.h"

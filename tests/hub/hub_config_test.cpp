@@ -1,13 +1,13 @@
 // hub.yaml: the documented shape, edgeHub's environment variables, errors naming file,
 // line and key, and the shipped example.
-#include "hub/hub_config.h"
+#include "hub_config.h"
 
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
 
-#include "hub/identity_registry.h"
+#include "identity_registry.h"
 #include "outpost/core/config.h"
 #include "outpost/core/encoding.h"
 #include "support/process.h"
@@ -55,6 +55,21 @@ TEST_F(HubConfigTest, ReadsTheDocumentedShapeAndResolvesPathsFromTheFile) {
   EXPECT_EQ(c.delivery_window, 100u);
   ASSERT_EQ(c.policies.size(), 1u);
   EXPECT_FALSE(c.upstream);
+  EXPECT_EQ(c.limits.max_connect_bytes, 64u * 1024) << "the documented defaults";
+  EXPECT_EQ(c.limits.tls_handshake_timeout, std::chrono::seconds(10));
+  EXPECT_EQ(c.max_held_messages, 1000u);
+}
+
+TEST_F(HubConfigTest, ReadsLimits) {
+  write_file(dir_ + "/hub.yaml", std::string(kMinimal) +
+                                     "limits: { max_connect_bytes: 4096, max_unauthenticated_connections: 10,"
+                                     " tls_handshake_timeout_secs: 3, connect_timeout_secs: 20, max_held_messages: 5 }\n");
+  const auto c = load_hub_config(dir_ + "/hub.yaml");
+  EXPECT_EQ(c.limits.max_connect_bytes, 4096u);
+  EXPECT_EQ(c.limits.max_unauthenticated_connections, 10u);
+  EXPECT_EQ(c.limits.tls_handshake_timeout, std::chrono::seconds(3));
+  EXPECT_EQ(c.limits.connect_timeout, std::chrono::seconds(20));
+  EXPECT_EQ(c.max_held_messages, 5u);
 }
 
 TEST_F(HubConfigTest, FallsBackToEdgeHubEnvironmentVariables) {
@@ -77,7 +92,7 @@ TEST_F(HubConfigTest, FallsBackToEdgeHubEnvironmentVariables) {
 TEST_F(HubConfigTest, ErrorsNameLineAndKey) {
   EXPECT_EQ(error_of(std::string(kMinimal) + "colour: blue\n"),
             "hub.yaml:7:1: colour: unknown key (expected one of: hostname, device_id, gateway_hostname, listen, tls, "
-            "storage, identities, desired, log_level, delivery, management, upstream)");
+            "storage, identities, desired, log_level, delivery, management, limits, upstream)");
   EXPECT_EQ(error_of("hostname: h\ndevice_id: e\nlisten: { mqtts: \"0.0.0.0:8883\" }\nstorage: { folder: s }\n"
                      "identities: i\ndesired: d\n"),
             "hub.yaml:1:1: tls: cert and key are required by the mqtts/wss/https listeners");
@@ -89,6 +104,15 @@ TEST_F(HubConfigTest, ErrorsNameLineAndKey) {
             "hub.yaml:7:32: upstream.connection_string: ModuleId must be $edgeHub: the hub acts upstream as $edgeHub");
   EXPECT_EQ(error_of(std::string(kMinimal) + "upstream: { mqtt: \"x:1\" }\n"),
             "hub.yaml:7:11: upstream: needs connection_string (or EdgeHubConnectionString / IotHubConnectionString)");
+  EXPECT_EQ(error_of(std::string(kMinimal) + "limits: { max_connect_bytes: 10 }\n"),
+            "hub.yaml:7:30: limits.max_connect_bytes: must be between 1024 and 1048576");
+  EXPECT_EQ(error_of(std::string(kMinimal) + "limits: { max_held: 10 }\n"),
+            "hub.yaml:7:11: limits.max_held: unknown key (expected one of: max_connect_bytes, "
+            "max_unauthenticated_connections, tls_handshake_timeout_secs, connect_timeout_secs, max_held_messages)");
+  EXPECT_NE(error_of(std::string(kMinimal) + "upstream: { connection_string: \"HostName=h;DeviceId=e;ModuleId=$edgeHub;SharedAccessKey=" +
+                     kKeyA + "\", idle_timeout_secs: -1 }\n")
+                .find("upstream.idle_timeout_secs: must be between 0 and 86400"),
+            std::string::npos);
   EXPECT_EQ(error_of(std::string(kMinimal) + "log_level: loud\n"),
             "hub.yaml:1:1: log_level 'loud': expected trace, debug, info, warning, error or fatal");
 }

@@ -1,6 +1,6 @@
 // edgeHub's metric names and labels (hub-protocol.md §6), so dashboards built for edgeHub
 // keep working against Outpost.
-#include "hub/hub_metrics.h"
+#include "hub_metrics.h"
 
 #include <gtest/gtest.h>
 

@@ -15,7 +15,7 @@
 #include "outpost/core/encoding.h"
 #include "outpost/core/sas_token.h"
 #include "outpost/iothub/username.h"
-#include "outpost/net/http_client.h"
+#include "outpost/http_client/http_client.h"
 
 namespace outpost::testing {
 

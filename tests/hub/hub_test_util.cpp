@@ -34,8 +34,8 @@ std::unique_ptr<store::MessageStore> open_test_store(const std::filesystem::path
   return std::move(*store);
 }
 
-std::unique_ptr<kv::KvStore> open_test_kv(const std::filesystem::path& file) {
-  auto kv = kv::KvStore::open(file);
+std::unique_ptr<kv::KvDatabase> open_test_kv(const std::filesystem::path& file) {
+  auto kv = kv::KvDatabase::open(file);
   if (!kv) throw std::runtime_error("state database: " + kv.error());
   return std::move(*kv);
 }

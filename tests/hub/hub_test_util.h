@@ -1,5 +1,5 @@
 // Shared pieces of the hub's in-process tests: a temporary folder, SAS CONNECT packets for
-// test identities, and EdgeHubTest — an EdgeHub on a real MessageStore and KvStore in a
+// test identities, and EdgeHubTest — an EdgeHub on a real MessageStore and KvDatabase in a
 // temp dir, a net::EventLoop driven step by step (poll) and a ManualClock, with clients
 // as FakeConnections. No sockets, no sleeps: tests advance the clock and poll the loop.
 #pragma once
@@ -16,14 +16,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "hub/edge_hub.h"
-#include "hub/hub_metrics.h"
-#include "hub/identity_registry.h"
+#include "edge_hub.h"
+#include "hub_metrics.h"
+#include "identity_registry.h"
 #include "outpost/core/clock.h"
 #include "outpost/core/message.h"
 #include "outpost/iothub/identity.h"
-#include "outpost/kv/kv_store.h"
-#include "outpost/mqtt/packets.h"
+#include "outpost/kv/kv_database.h"
+#include "outpost/mqtt_codec/packets.h"
 #include "outpost/net/event_loop.h"
 #include "outpost/store/message_store.h"
 #include "support/fake_connection.h"
@@ -51,7 +51,7 @@ class TempDir {
 // database file; both throw when they cannot open, failing the test that asked.
 std::unique_ptr<store::MessageStore> open_test_store(const std::filesystem::path& folder, const Clock& clock,
                                                      std::uint64_t max_bytes = 0);
-std::unique_ptr<kv::KvStore> open_test_kv(const std::filesystem::path& file);
+std::unique_ptr<kv::KvDatabase> open_test_kv(const std::filesystem::path& file);
 
 // A base64 key of 32 bytes `fill`: distinct, readable keys for test identities.
 std::string test_key(char fill);
@@ -123,7 +123,7 @@ class EdgeHubTest : public ::testing::Test {
   ManualClock clock_;
   net::EventLoop loop_;
   std::unique_ptr<store::MessageStore> store_;
-  std::unique_ptr<kv::KvStore> kv_;
+  std::unique_ptr<kv::KvDatabase> kv_;
   HubMetrics metrics_{kHostname, kEdgeDevice};
   EdgeHubSettings settings_{kHostname, kEdgeDevice, "gateway.local", 100, std::chrono::milliseconds(1000)};
   nlohmann::json routes_;  // as last applied, for restart_hub()

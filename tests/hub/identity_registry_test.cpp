@@ -1,5 +1,5 @@
 // The identities file (and the device scope): every error names the entry and the field.
-#include "hub/identity_registry.h"
+#include "identity_registry.h"
 
 #include <gtest/gtest.h>
 

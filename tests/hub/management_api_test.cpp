@@ -1,7 +1,7 @@
 // The hub's management API (src/hub/management_api.cpp) called without a socket: requests
 // go straight to ManagementApi::handle, responses come back through a callback responder on
 // the test's loop. Service tokens are judged by the ManualClock.
-#include "hub/management_api.h"
+#include "management_api.h"
 
 #include <gtest/gtest.h>
 

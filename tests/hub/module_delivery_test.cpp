@@ -1,7 +1,7 @@
 // Delivery to one module's inputs, with the module played by a FakeConnection: a window
 // of messages in flight, highest priority first, a store ack per PUBACK, and redelivery
 // in order when a new connection (a new ModuleDelivery) starts from the queue heads.
-#include "hub/module_delivery.h"
+#include "module_delivery.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // Offline authentication from the device scope (src/hub/scope_cache.cpp): the cloud's
 // device-scope API is a stand-in fetch (no network), the answer is sealed into the state
 // database, and a hub that starts while the cloud is away authenticates from that cache.
-#include "hub/scope_cache.h"
+#include "scope_cache.h"
 
 #include <gtest/gtest.h>
 
@@ -99,7 +99,7 @@ class ScopeCacheTest : public ::testing::Test {
   TempDir dir_;
   ManualClock clock_;
   net::EventLoop loop_;
-  std::unique_ptr<kv::KvStore> kv_;
+  std::unique_ptr<kv::KvDatabase> kv_;
   std::shared_ptr<FakeScopeApi> cloud_ = std::make_shared<FakeScopeApi>();
   std::vector<IdentityRegistry> updates_;
 };

@@ -1,6 +1,6 @@
 // The hub's copy of twins: reported and desired patches with versions, IoT Hub's limits,
 // persistence in the state database, and merging what the cloud sends after a reconnect.
-#include "hub/twin_service.h"
+#include "twin_service.h"
 
 #include <gtest/gtest.h>
 
@@ -24,7 +24,7 @@ class TwinServiceTest : public ::testing::Test {
     twins_ = std::make_unique<TwinService>(*kv_);
   }
   testing::TempDir dir_;
-  std::unique_ptr<kv::KvStore> kv_;
+  std::unique_ptr<kv::KvDatabase> kv_;
   std::unique_ptr<TwinService> twins_;
 };
 

@@ -8,7 +8,17 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "outpost/mqtt_codec/codec.h"
 #include "support/mqtt_test_client.h"
+#include "support/test_certificates.h"
 
 namespace outpost::mqtt {
 namespace {
@@ -70,10 +80,17 @@ class MqttServerTest : public ::testing::Test {
     loop.post([&] { result.set_value(f()); });
     return result.get_future().get();
   }
+  // A fixture may change the options before the server starts.
+  virtual void adjust(ServerOptions&) {}
   void SetUp() override {
     ServerOptions options;
-    options.connect_timeout = 1s;
+    options.limits.connect_timeout = 1s;
     options.max_unacknowledged_inbound = 8;
+    options.on_refused = [this](const char* reason) {
+      std::lock_guard lock(handler.mutex);
+      refused.emplace_back(reason);
+    };
+    adjust(options);
     server = std::make_unique<Server>(loop, handler, options);
     auto bound = server->listen_tcp("127.0.0.1:0");
     ASSERT_TRUE(bound) << bound.error();
@@ -107,8 +124,14 @@ class MqttServerTest : public ::testing::Test {
     return handler.publishes.size();
   }
 
+  std::size_t close_count() {
+    std::lock_guard lock(handler.mutex);
+    return handler.closes.size();
+  }
+
   net::EventLoop loop;
   RecordingHandler handler;
+  std::vector<std::string> refused;  // guarded by handler.mutex
   std::unique_ptr<Server> server;
   std::uint16_t port = 0;
   std::thread thread;
@@ -295,6 +318,158 @@ TEST_F(MqttServerTest, DisconnectIsGracefulAndLossIsNot) {
   std::lock_guard lock(handler.mutex);
   EXPECT_EQ(handler.closes[0], CloseReason::client_disconnect);
   EXPECT_EQ(handler.closes[1], CloseReason::transport_error);
+}
+
+TEST_F(MqttServerTest, ConnectAndDisconnectInOneWriteStillGetTheConnack) {
+  MqttTestClient client;
+  ASSERT_TRUE(client.connect_tcp("127.0.0.1", port));
+  ConnectPacket connect;
+  connect.client_id = "hasty";
+  std::string bytes;
+  encode(bytes, connect);
+  encode(bytes, DisconnectPacket{});
+  client.send_raw(bytes);
+  const auto ack = client.receive_a<ConnackPacket>();
+  ASSERT_TRUE(ack) << "the CONNACK must go out before the DISCONNECT closes the connection";
+  EXPECT_EQ(ack->return_code, ConnectReturnCode::accepted);
+  EXPECT_TRUE(client.wait_closed());
+  ASSERT_TRUE(wait_until([&] { return close_count() == 1; }));
+  std::lock_guard lock(handler.mutex);
+  EXPECT_EQ(handler.closes[0], CloseReason::client_disconnect);
+}
+
+TEST_F(MqttServerTest, PingsAreAnsweredWhileReadingIsPaused) {
+  handler.auto_complete = false;
+  auto client = connect("held");
+  for (std::uint16_t id = 1; id <= 10; ++id) client->send(PublishPacket{"t", "m", 1, false, false, id});
+  ASSERT_TRUE(wait_until([&] { return publish_count() == 8; }));
+  // A publisher held back must not look dead to its client: its pings are answered.
+  for (int i = 0; i < 3; ++i) {
+    client->send(PingreqPacket{});
+    ASSERT_TRUE(client->receive_a<PingrespPacket>()) << "ping " << i << " while paused";
+  }
+  EXPECT_EQ(publish_count(), 8u) << "the held publishes wait their turn";
+  EXPECT_EQ(close_count(), 0u);
+  std::vector<PublishTicket> tickets;
+  ConnectionPtr connection;
+  {
+    std::lock_guard lock(handler.mutex);
+    tickets = handler.tickets;
+    connection = handler.last;
+  }
+  on_loop([&] { for (auto t : tickets) connection->complete_publish(t); return 0; });
+  ASSERT_TRUE(wait_until([&] { return publish_count() == 10; })) << "held publishes are handled, in order, on resume";
+  std::lock_guard lock(handler.mutex);
+  EXPECT_EQ(handler.publishes[8].packet_id, 9);
+  EXPECT_EQ(handler.publishes[9].packet_id, 10);
+}
+
+TEST_F(MqttServerTest, PacketsBeforeConnectAreCappedLow) {
+  MqttTestClient stranger;
+  ASSERT_TRUE(stranger.connect_tcp("127.0.0.1", port));
+  // A CONNECT announcing 100 KB: refused from its header, before anything is buffered.
+  stranger.send_raw(std::string("\x10\x80\xa0\x06", 4));  // remaining length 102,400
+  EXPECT_TRUE(stranger.wait_closed());
+  // Once connected, the full packet size applies.
+  auto client = connect("big");
+  client->send(PublishPacket{"t", std::string(100 * 1024, 'x'), 1, false, false, 1});
+  EXPECT_TRUE(client->receive_a<PubackPacket>());
+}
+
+class MqttServerStrangerCapTest : public MqttServerTest {
+ protected:
+  void adjust(ServerOptions& options) override {
+    options.limits.max_unauthenticated_connections = 2;
+    options.limits.connect_timeout = 60s;
+  }
+};
+
+TEST_F(MqttServerStrangerCapTest, StrangersPastTheCapAreClosedOnAccept) {
+  MqttTestClient first, second, third;
+  ASSERT_TRUE(first.connect_tcp("127.0.0.1", port));
+  ASSERT_TRUE(second.connect_tcp("127.0.0.1", port));
+  ASSERT_TRUE(wait_until([&] { return on_loop([&] { return server->connection_count(); }) == 2; }));
+  ASSERT_TRUE(third.connect_tcp("127.0.0.1", port));
+  EXPECT_TRUE(third.wait_closed()) << "a third unauthenticated connection is over the cap of 2";
+  {
+    std::lock_guard lock(handler.mutex);
+    ASSERT_EQ(refused.size(), 1u);
+    EXPECT_EQ(refused[0], "unauthenticated_limit");
+  }
+  // Authenticating frees a place.
+  ConnectPacket c;
+  c.client_id = "first";
+  ASSERT_TRUE(first.handshake(c));
+  auto fourth = connect("fourth");
+  fourth->send(PingreqPacket{});
+  EXPECT_TRUE(fourth->receive_a<PingrespPacket>());
+}
+
+class MqttServerTlsTest : public MqttServerTest {
+ protected:
+  void adjust(ServerOptions& options) override {
+    options.limits.tls_handshake_timeout = 1s;
+    options.limits.connect_timeout = 60s;
+  }
+};
+
+// A blocking TLS 1.2 handshake offering only `ciphers`: did the server accept one?
+bool tls12_handshake_succeeds(std::uint16_t port, const char* ciphers) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    ::close(fd);
+    return false;
+  }
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
+  const bool configured = SSL_CTX_set_cipher_list(ctx, ciphers) == 1;
+  SSL* ssl = SSL_new(ctx);
+  SSL_set_fd(ssl, fd);
+  const bool ok = configured && SSL_connect(ssl) == 1;
+  SSL_free(ssl);
+  SSL_CTX_free(ctx);
+  ::close(fd);
+  return ok;
+}
+
+std::shared_ptr<net::TlsServerContext> test_tls_context(const std::filesystem::path& dir) {
+  std::filesystem::create_directories(dir);
+  const auto cert = outpost::testing::write_self_signed_certificate(dir.string());
+  auto tls = net::TlsServerContext::create({cert.cert_file, cert.key_file});
+  EXPECT_TRUE(tls) << tls.error();
+  return tls ? *tls : nullptr;
+}
+
+TEST_F(MqttServerTlsTest, Tls12OffersOnlyForwardSecretAeadSuites) {
+  const auto dir = std::filesystem::temp_directory_path() / ("outpost-mqtt-ciphers-" + std::to_string(::getpid()));
+  const auto tls = test_tls_context(dir);
+  ASSERT_TRUE(tls);
+  const auto tls_port = on_loop([&] { return server->listen_tls("127.0.0.1:0", tls); });
+  ASSERT_TRUE(tls_port) << tls_port.error();
+  EXPECT_TRUE(tls12_handshake_succeeds(*tls_port, "ECDHE-ECDSA-AES128-GCM-SHA256"));
+  EXPECT_TRUE(tls12_handshake_succeeds(*tls_port, "ECDHE-ECDSA-CHACHA20-POLY1305"));
+  EXPECT_FALSE(tls12_handshake_succeeds(*tls_port, "ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA384"))
+      << "CBC suites must not be offered";
+  EXPECT_FALSE(tls12_handshake_succeeds(*tls_port, "AES128-GCM-SHA256:AES256-SHA")) << "static RSA key exchange";
+  std::filesystem::remove_all(dir);
+}
+
+TEST_F(MqttServerTlsTest, ATlsClientThatNeverSaysHelloIsClosedAtTheHandshakeTimeout) {
+  const auto dir = std::filesystem::temp_directory_path() / ("outpost-mqtt-tls-" + std::to_string(::getpid()));
+  const auto tls = test_tls_context(dir);
+  ASSERT_TRUE(tls);
+  const auto tls_port = on_loop([&] { return server->listen_tls("127.0.0.1:0", tls); });
+  ASSERT_TRUE(tls_port) << tls_port.error();
+  MqttTestClient silent;
+  ASSERT_TRUE(silent.connect_tcp("127.0.0.1", *tls_port));
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(silent.wait_closed(10s)) << "the handshake timeout is 1 s (the CONNECT timeout 60 s)";
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

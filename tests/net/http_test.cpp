@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "outpost/net/address.h"
-#include "outpost/net/http_client.h"
+#include "outpost/http_client/http_client.h"
 #include "outpost/net/http_server.h"
 
 namespace outpost::net {

@@ -27,8 +27,9 @@ TEST(ListenAddressCheck, WantsABindableAddressOfThisMachine) {
   // 192.0.2.0/24 is TEST-NET-1: never an address of this machine.
   EXPECT_EQ(check_listen_address("192.0.2.7:1883").error(), "'192.0.2.7:1883': 192.0.2.7 is not an address of this machine");
   EXPECT_EQ(check_listen_address("127.0.0.1:99999").error(), "'127.0.0.1:99999': port must be a number from 0 to 65535");
-  if (::geteuid() != 0)
+  if (::geteuid() != 0) {
     EXPECT_EQ(check_listen_address("127.0.0.1:443").error(), "'127.0.0.1:443': port 443 needs root (or CAP_NET_BIND_SERVICE)");
+  }
 }
 
 class TlsChecks : public ::testing::Test {

@@ -106,6 +106,10 @@ h.runSteps('edge+cloud', [
     await send('hi', 'online-1');
     const event = await h.waitFor('the event in the cloud', async () => (await cloudEvents()).find((e) => e.systemProperties.messageId === 'online-1'), 20000, 100);
     if (event.moduleId !== 'A' || event.applicationProperties.kind !== 'hi') throw new Error(JSON.stringify(event));
+    // Counted as edgeHub counts it: the sender, its output, the priority of the route's queue.
+    await h.waitFor('the upstream send counted with from="edge1/A" and priority="0"', async () =>
+      /edgehub_messages_sent_total\{[^}]*from="edge1\/A",to="upstream",from_route_output="hi",to_route_input="",priority="0"\} 1/
+        .test(await hub.metrics()), 5000, 100);
     await send('local', 'local-1');
     await h.waitFor('B to get the locally routed message', () => inboxB.find((m) => m.messageId === 'local-1'));
   }],
@@ -115,6 +119,11 @@ h.runSteps('edge+cloud', [
       const c = (t.body.properties.reported || {}).clients || {};
       return c['edge1/A'] && c['edge1/A'].status === 'Connected' && c['edge1/B'] && c['edge1/B'].status === 'Connected';
     }, 20000, 200);
+  }],
+  ['the cloud shows a module Connected as soon as it connects to the hub', async () => {
+    const state = async (path) => (await cloud.api('GET', path)).body.connectionState;
+    await h.waitFor('edge1/A Connected in the cloud', async () => (await state(`/devices/${deviceId}/modules/A`)) === 'Connected', 5000, 100);
+    await h.waitFor('edge1/B Connected in the cloud', async () => (await state(`/devices/${deviceId}/modules/B`)) === 'Connected', 5000, 100);
   }],
   ['a direct method from the cloud reaches B through the hub; an absent module gives 404', async () => {
     clients.B.onMethod('reset', (request, response) => response.send(200, { done: request.payload }, () => {}));
@@ -150,6 +159,15 @@ h.runSteps('edge+cloud', [
       }
       return got.find((m) => m.data.toString() === 'close the valve');
     }, 30000, 1000);
+  }],
+  ['a leaf device that leaves the hub is Disconnected in the cloud within seconds', async () => {
+    const state = async () => (await cloud.api('GET', '/devices/leaf1')).body.connectionState;
+    if ((await state()) !== 'Connected') throw new Error('leaf1 should be Connected in the cloud while connected to the hub');
+    await clients.leaf1.close();
+    delete clients.leaf1;
+    const left = Date.now();
+    await h.waitFor('leaf1 Disconnected in the cloud', async () => (await state()) === 'Disconnected', 5000, 100);
+    console.log(`     leaf1 shown Disconnected ${Date.now() - left} ms after it left the hub`);
   }],
   ['a desired patch through the cloud REST API reaches B; B\'s reported patch is visible there', async () => {
     const twin = await h.withTimeout('getTwin', clients.B.getTwin());

@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "routing/body_query.h"
-#include "routing/evaluation_context.h"
+#include "body_query.h"
+#include "evaluation_context.h"
 #include "routing_test_util.h"
 
 namespace outpost::routing {

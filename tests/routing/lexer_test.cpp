@@ -1,6 +1,6 @@
 // The lexer follows ANTLR's rules for edgeHub's GrammarLexer.g4: longest match, ties to
 // the rule listed first. These cases pin down the surprising consequences.
-#include "routing/lexer.h"
+#include "lexer.h"
 
 #include <gtest/gtest.h>
 

@@ -6,7 +6,7 @@
 
 #include <boost/asio.hpp>
 
-#include "outpost/mqtt/codec.h"
+#include "outpost/mqtt_codec/codec.h"
 
 namespace outpost::testing {
 

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "outpost/mqtt/packets.h"
+#include "outpost/mqtt_codec/packets.h"
 
 namespace outpost::testing {
 

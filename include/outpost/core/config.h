@@ -72,6 +72,7 @@ class ConfigNode {
 
   // Reports every key outside `allowed`: a typo in a config file is an error, not a silent default.
   void expect_only(std::initializer_list<std::string_view> allowed) const;
+  void expect_only(const std::vector<std::string_view>& allowed) const;
 
   // A problem with this node that ends the current step (caught by `attempt`).
   [[noreturn]] void fail(std::string_view message) const;

@@ -9,7 +9,7 @@
 
 #include "outpost/iothub/identity.h"
 #include "outpost/iothub/topics.h"
-#include "outpost/mqtt/packets.h"
+#include "outpost/mqtt_codec/packets.h"
 
 namespace outpost::iothub {
 

@@ -11,7 +11,7 @@
 #include "outpost/core/result.h"
 #include "outpost/iothub/identity.h"
 #include "outpost/iothub/topics.h"
-#include "outpost/mqtt/packets.h"
+#include "outpost/mqtt_codec/packets.h"
 
 namespace outpost::iothub {
 

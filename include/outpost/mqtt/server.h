@@ -5,13 +5,14 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "outpost/core/result.h"
-#include "outpost/mqtt/packets.h"
+#include "outpost/mqtt_codec/packets.h"
 #include "outpost/net/event_loop.h"
 #include "outpost/net/http_server.h"
 #include "outpost/net/tls.h"
@@ -89,11 +90,26 @@ class Handler {
   virtual void on_close(const ConnectionPtr& connection, CloseReason reason) = 0;
 };
 
+// What a client may cost before it is authenticated. Defaults are what a gateway needs;
+// hub.yaml and cloud.yaml set them under `limits:` (server_limits.h reads them).
+struct ServerLimits {
+  // Until CONNECT is accepted a connection is a stranger: its packets are capped much lower
+  // (a CONNECT carries a client id, user name and SAS token: a few hundred bytes) and only
+  // so many strangers are served at once; more are closed on accept (on_refused is told).
+  std::size_t max_connect_bytes = 64 * 1024;
+  std::size_t max_unauthenticated_connections = 1024;
+  std::chrono::seconds tls_handshake_timeout{10};  // the TLS (and WebSocket) handshake
+  std::chrono::seconds connect_timeout{60};        // from accept to CONNECT
+};
+
 struct ServerOptions {
   std::size_t max_packet_bytes = 256 * 1024 + 8 * 1024;  // the 256 KB limit plus topic room
-  std::chrono::seconds connect_timeout{60};               // CONNECT must arrive within this
-  std::chrono::seconds tls_handshake_timeout{30};
+  ServerLimits limits;
   std::size_t max_unacknowledged_inbound = 1024;  // owed PUBACKs before reading pauses
+  // While reading is paused (back-pressure), frames already sent are kept, up to this many
+  // bytes per connection, so PINGREQs behind them are still answered; then reading stops.
+  std::size_t max_held_inbound_bytes = 256 * 1024 + 8 * 1024;
+  std::function<void(const char* reason)> on_refused;  // a connection closed on accept
   std::size_t max_outbound_buffer = 16 << 20;     // bytes queued to a slow client before closing it
   std::string websocket_path = "/$iothub/websocket";
   // On the WebSocket listener, HTTPS requests that are not an MQTT upgrade go here (IoT

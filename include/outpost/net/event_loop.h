@@ -1,6 +1,7 @@
 // The event loop every daemon runs on: one Boost.Asio io_context behind a small interface,
 // so code above the network layer (hub logic, cloud logic) stays free of Asio headers.
-// Code inside src/ that needs the io_context itself includes "net/asio_loop.h".
+// Outpost libraries that need the io_context itself link outpost::net_internal
+// (src/net/README.md).
 #pragma once
 #include <chrono>
 #include <cstddef>

@@ -1,12 +1,13 @@
 // A small blocking HTTP(S) client on Beast, for daemons that must stay lean: outpost-hub
 // fetches its device scope with it instead of linking libcurl (whose dependency tree costs
 // ~4 MB of resident memory). One request per call, TLS verified against `ca_file` (or the
-// system store), bounded by `options.timeout`. Types are shared with http_client.h.
+// system store), bounded by `options.timeout`. Types are shared with the libcurl client (http_client_types.h).
 #pragma once
 #include <string>
 #include <string_view>
 
-#include "outpost/net/http_client.h"
+#include "outpost/core/result.h"
+#include "outpost/net/http_client_types.h"
 
 namespace outpost::net {
 

@@ -1,0 +1,35 @@
+// Small durable key-value state on SQLite (WAL): MQTT sessions, twins, identity caches.
+// Low-rate data that wants transactions, not the message log. Not thread-safe: one owner.
+#pragma once
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "outpost/core/result.h"
+
+namespace outpost::kv {
+
+class KvDatabase {
+ public:
+  // Opens or creates the database file. Errors name the file and SQLite's reason.
+  static Result<std::unique_ptr<KvDatabase>> open(const std::filesystem::path& file);
+  ~KvDatabase();
+
+  std::optional<std::string> get(std::string_view ns, std::string_view key);
+  // Durable on return (synchronous=FULL): a process or power failure keeps it.
+  Status put(std::string_view ns, std::string_view key, std::string_view value);
+  Status erase(std::string_view ns, std::string_view key);
+  Status erase_namespace(std::string_view ns);
+  std::vector<std::pair<std::string, std::string>> list(std::string_view ns);
+
+ private:
+  KvDatabase() = default;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace outpost::kv

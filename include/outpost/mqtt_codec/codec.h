@@ -1,0 +1,71 @@
+// MQTT 3.1.1 wire codec: framing (fixed header + remaining length), decoding with errors
+// that name the packet and the fault, and encoding into a caller's buffer.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "outpost/core/result.h"
+#include "outpost/mqtt_codec/packets.h"
+
+namespace outpost::mqtt {
+
+// One complete control packet as it came off the wire.
+struct Frame {
+  std::uint8_t first_byte = 0;  // type << 4 | flags
+  std::string_view body;        // the "remaining length" bytes; valid until the next feed/next
+  PacketType type() const { return static_cast<PacketType>(first_byte >> 4); }
+  std::uint8_t flags() const { return first_byte & 0x0f; }
+};
+
+// Accumulates bytes from a stream and cuts them into frames. Bytes are appended with
+// `append`; `next()` yields frames until it needs more input. A frame bigger than
+// `max_packet_bytes` or a malformed remaining length is an error (the connection must close).
+class FrameReader {
+ public:
+  explicit FrameReader(std::size_t max_packet_bytes) : max_packet_bytes_(max_packet_bytes) {}
+
+  void append(std::string_view bytes);
+  // Direct access for reading from a socket without an extra copy.
+  char* prepare(std::size_t size);
+  void commit(std::size_t size);
+
+  // A frame, nullopt when more input is needed, or an error.
+  Result<std::optional<Frame>> next();
+  std::size_t buffered() const { return end_ - begin_; }
+  // Servers read CONNECT with a small cap and raise it once the client is authenticated.
+  void set_max_packet_bytes(std::size_t max_packet_bytes) { max_packet_bytes_ = max_packet_bytes; }
+
+ private:
+  void compact();
+  std::string buffer_;
+  std::size_t begin_ = 0;
+  std::size_t end_ = 0;
+  std::size_t max_packet_bytes_;
+};
+
+Result<Packet> decode_packet(const Frame& frame);
+
+// Encoders append to `out`, so several packets can go out in one write.
+void encode(std::string& out, const ConnectPacket& p);
+void encode(std::string& out, const ConnackPacket& p);
+void encode(std::string& out, const PublishPacket& p);
+// Publishing without building a PublishPacket (the hub's hot path).
+void encode_publish(std::string& out, std::string_view topic, std::string_view payload,
+                    std::uint8_t qos, std::uint16_t packet_id, bool retain = false,
+                    bool dup = false);
+void encode(std::string& out, const PubackPacket& p);
+void encode(std::string& out, const SubscribePacket& p);
+void encode(std::string& out, const SubackPacket& p);
+void encode(std::string& out, const UnsubscribePacket& p);
+void encode(std::string& out, const UnsubackPacket& p);
+void encode(std::string& out, const PingreqPacket& p);
+void encode(std::string& out, const PingrespPacket& p);
+void encode(std::string& out, const DisconnectPacket& p);
+void encode(std::string& out, const Packet& p);
+
+inline constexpr std::size_t kMaxRemainingLength = 268'435'455;
+
+}  // namespace outpost::mqtt

@@ -1,0 +1,45 @@
+#include "outpost/mqtt_codec/topic.h"
+
+#include <gtest/gtest.h>
+
+namespace outpost::mqtt {
+namespace {
+
+TEST(Topic, MatchesWildcardsAsMqtt311Says) {
+  EXPECT_TRUE(topic_matches("devices/d/modules/m/#", "devices/d/modules/m/inputs/in1/%24.cdid=e"));
+  EXPECT_TRUE(topic_matches("a/#", "a"));
+  EXPECT_TRUE(topic_matches("a/+/c", "a/b/c"));
+  EXPECT_TRUE(topic_matches("a/+", "a/"));
+  EXPECT_TRUE(topic_matches("+/+", "/x"));
+  EXPECT_TRUE(topic_matches("#", "a/b/c"));
+  EXPECT_TRUE(topic_matches("$iothub/twin/res/#", "$iothub/twin/res/200/?$rid=1"));
+  EXPECT_FALSE(topic_matches("a/+/c", "a/b/d"));
+  EXPECT_FALSE(topic_matches("a/+", "a/b/c"));
+  EXPECT_FALSE(topic_matches("a/b", "a"));
+  EXPECT_FALSE(topic_matches("a", "a/b"));
+  EXPECT_FALSE(topic_matches("#", "$iothub/twin/res/200"));
+  EXPECT_FALSE(topic_matches("+/twin", "$iothub/twin"));
+}
+
+TEST(Topic, ValidatesNamesAndFilters) {
+  EXPECT_TRUE(validate_topic_name("devices/d/messages/events/"));
+  EXPECT_FALSE(validate_topic_name("a/+"));
+  EXPECT_FALSE(validate_topic_name(""));
+  EXPECT_TRUE(validate_topic_filter("a/+/#"));
+  EXPECT_TRUE(validate_topic_filter("+"));
+  EXPECT_EQ(validate_topic_filter("a/b#").error(), "'#' must be the whole last level of a topic filter");
+  EXPECT_EQ(validate_topic_filter("a+/b").error(), "'+' must be a whole level of a topic filter");
+  EXPECT_FALSE(validate_topic_filter("a/#/b"));
+}
+
+TEST(Utf8, RejectsIllFormedSequences) {
+  EXPECT_TRUE(is_valid_utf8("plain \xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"));
+  EXPECT_FALSE(is_valid_utf8(std::string("a\0b", 3)));  // U+0000
+  EXPECT_FALSE(is_valid_utf8("\xC0\xAF"));              // overlong '/'
+  EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));          // surrogate
+  EXPECT_FALSE(is_valid_utf8("\xE2\x82"));              // truncated
+  EXPECT_FALSE(is_valid_utf8("\xFF"));
+}
+
+}  // namespace
+}  // namespace outpost::mqtt
