@@ -55,7 +55,7 @@ kill $HUB_PID; wait $HUB_PID 2>/dev/null || true
 
 # ---- mosquitto ----
 MQ_PORT=$(free_port)
-printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\nmax_inflight_messages 100\n' $MQ_PORT > "$WORK/mosquitto.conf"
+printf 'listener %s 127.0.0.1\nset_tcp_nodelay true\nallow_anonymous true\npersistence false\nmax_queued_messages 0\nmax_inflight_messages 100\n' $MQ_PORT > "$WORK/mosquitto.conf"
 mosquitto -c "$WORK/mosquitto.conf" > "$WORK/mosquitto.log" 2>&1 &
 MQ_PID=$!
 wait_port $MQ_PORT

@@ -1,3 +1,4 @@
+#include <cstring>
 #include "outpost/core/crypto.h"
 
 #include <openssl/core_names.h>
@@ -117,12 +118,28 @@ std::string to_hex(std::string_view bytes) {
 std::string random_hex_id(std::size_t byte_count) { return to_hex(random_bytes(byte_count)); }
 
 std::string random_uuid() {
-  std::string b = random_bytes(16);
-  b[6] = static_cast<char>((b[6] & 0x0f) | 0x40);  // version 4
-  b[8] = static_cast<char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
-  const std::string hex = to_hex(b);
-  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
-         hex.substr(16, 4) + "-" + hex.substr(20);
+  // One RAND_bytes call per 256 ids: the hub stamps an id on every message, and a call per
+  // message cost microseconds on the delivery path. Still OpenSSL's CSPRNG; per thread.
+  thread_local std::string pool;
+  thread_local std::size_t used = 0;
+  if (used + 16 > pool.size()) {
+    pool = random_bytes(16 * 256);
+    used = 0;
+  }
+  unsigned char b[16];
+  std::memcpy(b, pool.data() + used, 16);
+  used += 16;
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(36, '-');  // 8-4-4-4-12
+  std::size_t pos = 0;
+  for (int i = 0; i < 16; ++i) {
+    if (pos == 8 || pos == 13 || pos == 18 || pos == 23) ++pos;
+    out[pos++] = kDigits[b[i] >> 4];
+    out[pos++] = kDigits[b[i] & 15];
+  }
+  return out;
 }
 
 }  // namespace outpost

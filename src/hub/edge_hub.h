@@ -165,7 +165,9 @@ class EdgeHub final : public mqtt::Handler {
     mqtt::PublishTicket ticket;
     std::int64_t held_since_ms;
   };
-  void release_parked_of(const mqtt::Connection* sender);  // its publishes will never be acknowledged
+  void release_parked_of(const mqtt::Connection* sender);
+  void wake_store_writer_soon();
+  bool writer_wake_posted_ = false;  // its publishes will never be acknowledged
   std::deque<Parked> parked_;
   DurableAcks durable_acks_;
   iothub::Identity edgehub_identity_;

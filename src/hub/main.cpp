@@ -40,6 +40,7 @@ int run(hub::HubStartup startup, const std::string& ready_file) {
   store_options.folder = std::filesystem::path(config.storage_folder) / "messages";
   store_options.fsync = config.fsync;
   store_options.max_bytes = config.max_bytes;
+  store_options.wake_on_append = false;  // EdgeHub wakes the writer after its deliveries
   if (desired.store_and_forward.max_size_bytes && *desired.store_and_forward.max_size_bytes > 0) {
     const auto limit = static_cast<std::uint64_t>(*desired.store_and_forward.max_size_bytes);
     store_options.max_bytes = store_options.max_bytes == 0 ? limit : std::min(store_options.max_bytes, limit);

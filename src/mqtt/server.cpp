@@ -81,8 +81,8 @@ void Server::Impl::start_session(tcp::socket socket, ListenerKind kind,
     // Strangers cost memory before they prove anything: past the cap, new ones wait outside.
     spdlog::warn("mqtt: refusing a connection: {} connections have not sent an accepted CONNECT yet",
                  unauthenticated.size());
+    if (options.on_refused) options.on_refused("unauthenticated_limit");  // counted before the peer sees it
     socket.close(ignored);
-    if (options.on_refused) options.on_refused("unauthenticated_limit");
     return;
   }
   socket.set_option(tcp::no_delay(true), ignored);

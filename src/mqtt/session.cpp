@@ -325,6 +325,14 @@ void Session::request_flush() {
 
 void Session::flush() {
   if (write_in_progress_ || out_.empty() || closed_) return;
+  // Usually the socket takes it all at once; only the rest needs the write coroutine.
+  const std::size_t written = transport_->write_now(asio::buffer(out_));
+  if (written == out_.size()) {
+    out_.clear();
+    if (refused_) close(closing_reason_, closing_detail_);
+    return;
+  }
+  out_.erase(0, written);
   write_in_progress_ = true;
   asio::co_spawn(executor_, [self = shared_from_this()] { return self->write_loop(); },
                  asio::detached);

@@ -50,6 +50,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
                std::uint64_t tag, bool dup) override;
   std::size_t outbound_in_flight() const override { return in_flight_.size(); }
   void complete_publish(PublishTicket ticket) override;
+  void send_now() override { flush(); }
   void pause_reading() override { paused_by_handler_ = true; }
   void resume_reading() override;
   void close(CloseReason reason, std::string_view detail) override;

@@ -26,6 +26,8 @@ class TcpTransport final : public Transport {
  public:
   explicit TcpTransport(tcp::socket socket) : socket_(std::move(socket)) {
     remote_address_ = describe_endpoint(socket_);
+    error_code ignored;
+    socket_.non_blocking(true, ignored);  // for write_now; Asio's async operations are unaffected
   }
   asio::awaitable<void> handshake(error_code&) override { co_return; }
   asio::awaitable<std::size_t> read_some(asio::mutable_buffer b, error_code& ec) override {
@@ -33,6 +35,11 @@ class TcpTransport final : public Transport {
   }
   asio::awaitable<void> write(asio::const_buffer b, error_code& ec) override {
     co_await asio::async_write(socket_, b, redirect_error(use_awaitable, ec));
+  }
+  std::size_t write_now(asio::const_buffer b) override {
+    error_code ec;
+    const auto n = socket_.write_some(b, ec);
+    return ec ? 0 : n;
   }
   void close() override {
     error_code ignored;

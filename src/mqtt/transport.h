@@ -25,6 +25,11 @@ class Transport {
   virtual asio::awaitable<void> handshake(error_code& ec) = 0;
   virtual asio::awaitable<std::size_t> read_some(asio::mutable_buffer buffer, error_code& ec) = 0;
   virtual asio::awaitable<void> write(asio::const_buffer buffer, error_code& ec) = 0;
+  // Writes what the socket takes now without waiting, and returns how many bytes that was:
+  // most writes fit the socket buffer, and skipping the coroutine saves a loop turn on the
+  // delivery path. 0 when it would block, failed (write() then reports it) or the transport
+  // cannot (TLS and WebSocket frame their writes).
+  virtual std::size_t write_now(asio::const_buffer) { return 0; }
   // Closes the socket at once; pending reads and writes complete with an error.
   virtual void close() = 0;
   virtual const char* name() const = 0;

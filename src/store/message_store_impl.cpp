@@ -148,10 +148,12 @@ AppendResult MessageStoreImpl::append(const Message& message,
   cache_.pin_from(unwritten_.first_unwritten(next_seq_));
   cache_.insert(seq, enqueued_at_ms, std::move(cached));
   // Under the lock, so callbacks run in the order the records were buffered.
-  sync_->submit(segment, end, std::move(on_durable));
+  sync_->submit(segment, end, std::move(on_durable), options_.wake_on_append);
   if (under_pressure_locked()) sync_->request_background_work();
   return {AppendStatus::accepted, seq};
 }
+
+void MessageStoreImpl::wake_writer() { sync_->wake(); }
 
 std::vector<QueuedMessage> MessageStoreImpl::read(QueueId queue_id, Sequence after, std::size_t max) {
   std::lock_guard lock(mutex_);

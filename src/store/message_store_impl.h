@@ -41,6 +41,7 @@ class MessageStoreImpl final : public MessageStore {
   void ack(QueueId queue, Sequence seq) override;
   std::vector<ExpiredCount> expire(std::int64_t now_ms) override;
   void on_space_available(std::function<void()> callback) override;
+  void wake_writer() override;
   std::vector<QueueStats> stats() const override;
   std::uint64_t queue_length(QueueId queue) const override;
   std::uint64_t disk_bytes() const override;

@@ -42,15 +42,17 @@ void SyncThread::add(std::vector<SegmentPtr>& set, const SegmentPtr& segment) {
 }
 
 void SyncThread::submit(const SegmentPtr& segment, std::uint64_t end,
-                        std::function<void(bool)> on_durable) {
+                        std::function<void(bool)> on_durable, bool wake) {
   {
     std::lock_guard lock(mutex_);
     add(unwritten_, segment);
     pending_.push_back(Pending{segment, end, std::move(on_durable)});
     ++submitted_;
   }
-  wake_.notify_one();
+  if (wake) wake_.notify_one();
 }
+
+void SyncThread::wake() { wake_.notify_one(); }
 
 void SyncThread::note_write(const SegmentPtr& segment) {
   {

@@ -45,7 +45,9 @@ class SyncThread {
 
   // A record ending at byte `end` of `segment` was buffered; `on_durable` (may be empty)
   // runs once it is written and synced under the policy.
-  void submit(const SegmentPtr& segment, std::uint64_t end, std::function<void(bool)> on_durable);
+  // `wake` false leaves the thread asleep until wake() (or any other request).
+  void submit(const SegmentPtr& segment, std::uint64_t end, std::function<void(bool)> on_durable, bool wake = true);
+  void wake();
   // `segment` has bytes buffered that need no callback (acks, queue names, compaction).
   void note_write(const SegmentPtr& segment);
   // Asks for background_work() to run soon on this thread.

@@ -29,6 +29,7 @@ std::unique_ptr<store::MessageStore> open_test_store(const std::filesystem::path
   options.folder = folder;
   options.max_bytes = max_bytes;
   options.fsync = store::FsyncPolicy::never;  // no fsync wait in unit tests
+  options.wake_on_append = false;             // as outpost-hub opens it: EdgeHub wakes the writer
   auto store = store::MessageStore::open(options, clock);
   if (!store) throw std::runtime_error("message store: " + store.error());
   return std::move(*store);

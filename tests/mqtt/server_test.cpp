@@ -391,6 +391,10 @@ TEST_F(MqttServerStrangerCapTest, StrangersPastTheCapAreClosedOnAccept) {
   ASSERT_TRUE(wait_until([&] { return on_loop([&] { return server->connection_count(); }) == 2; }));
   ASSERT_TRUE(third.connect_tcp("127.0.0.1", port));
   EXPECT_TRUE(third.wait_closed()) << "a third unauthenticated connection is over the cap of 2";
+  ASSERT_TRUE(wait_until([&] {
+    std::lock_guard lock(handler.mutex);
+    return !refused.empty();
+  }));
   {
     std::lock_guard lock(handler.mutex);
     ASSERT_EQ(refused.size(), 1u);

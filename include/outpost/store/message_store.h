@@ -37,6 +37,10 @@ struct StoreOptions {
   std::chrono::microseconds group_commit_delay{0};  // extra wait to batch more per fsync
   std::uint64_t segment_bytes = 0;        // 0 = automatic: min(16 MiB, max(64 KiB, max_bytes/16))
   std::size_t cache_bytes = 8 << 20;      // recent message bodies kept in memory for delivery
+  // false: append() does not wake the sync thread; the caller calls wake_writer() once what
+  // it does right after appending (delivering the message) is done. Waking a thread costs a
+  // futex call and, on a busy machine, a preemption: the hub keeps that off the delivery path.
+  bool wake_on_append = true;
 };
 
 using Sequence = std::uint64_t;  // global, increasing; 0 is never a message
@@ -121,6 +125,9 @@ class MessageStore {
   // Drops every entry whose expiry is at or before `now`; returns how many per queue.
   // Cost is proportional to the number expired, not to the queue lengths.
   virtual std::vector<ExpiredCount> expire(std::int64_t now_ms) = 0;
+
+  // Starts writing what append() buffered (needed only with wake_on_append = false).
+  virtual void wake_writer() = 0;
 
   // Called (on any thread) when space frees up after an append returned `full`.
   virtual void on_space_available(std::function<void()> callback) = 0;
