@@ -21,10 +21,6 @@ void ModuleDelivery::fill(Pump& pump) {
   auto connection = connection_.lock();
   if (!connection || !connection->open()) return;
   const auto& input = pump.endpoint->endpoint.input;
-  struct SendWhenDone {  // the batch goes out in one write when fill() returns, not next turn
-    mqtt::Connection& c;
-    ~SendWhenDone() { c.send_now(); }
-  } send_when_done{*connection};
   // Highest priority first; a lower-priority queue is read only when the higher ones are
   // drained up to their cursors.
   for (const auto& q : pump.endpoint->queues) {

@@ -32,6 +32,7 @@ struct Server::Impl {
   std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
   std::unordered_map<std::uint64_t, std::weak_ptr<Session>> sessions;
   std::unordered_set<std::uint64_t> unauthenticated;  // sessions whose CONNECT is not yet accepted
+  std::shared_ptr<PendingWrites> pending_writes = std::make_shared<PendingWrites>(io.get_executor());
   std::uint64_t next_session_id = 1;
   std::shared_ptr<bool> alive = std::make_shared<bool>(true);
 
@@ -104,7 +105,8 @@ void Server::Impl::start_session(tcp::socket socket, ListenerKind kind,
                          },
                          [this, alive_flag = alive](std::uint64_t authenticated) {
                            if (*alive_flag) unauthenticated.erase(authenticated);
-                         }};
+                         },
+                         pending_writes};
   auto session = std::make_shared<Session>(io.get_executor(), std::move(transport),
                                            std::move(context), id);
   sessions.emplace(id, session);

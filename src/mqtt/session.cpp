@@ -11,6 +11,7 @@ namespace outpost::mqtt {
 
 namespace {
 constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr auto kQuietBeforeDirectWrite = std::chrono::microseconds(200);
 }
 
 const char* close_reason_name(CloseReason reason) {
@@ -76,6 +77,7 @@ asio::awaitable<void> Session::run(std::chrono::steady_clock::time_point accepte
   arm_connect_deadline(accepted_at + context_.options.limits.connect_timeout, "no CONNECT within the connect timeout");
   while (!closed_) {
     process_input();
+    context_.pending_writes->write_all();
     flush();
     if (closed_) break;
     if (reading_stopped()) {
@@ -134,6 +136,7 @@ void Session::schedule_processing() {
     self->process_posted_ = false;
     if (self->closed_) return;
     self->process_input();
+    self->context_.pending_writes->write_all();
     self->flush();
     self->wake_reader();  // if it stopped reading with the held frames at their cap
   });
@@ -317,16 +320,41 @@ void Session::publish(std::string_view topic, std::string_view payload, std::uin
 void Session::request_flush() {
   if (flush_requested_ || closed_) return;
   flush_requested_ = true;
+  context_.pending_writes->add(shared_from_this());
+}
+
+void Session::write_pending() {
+  flush_requested_ = false;
+  flush();
+}
+
+void PendingWrites::add(const std::shared_ptr<Session>& session) {
+  sessions_.push_back(session);
+  if (posted_) return;
+  posted_ = true;
   asio::post(executor_, [self = shared_from_this()] {
-    self->flush_requested_ = false;
-    self->flush();
+    self->posted_ = false;
+    self->write_all();
   });
+}
+
+void PendingWrites::write_all() {
+  // A write may close a session, and closing may queue output on others: take the list first.
+  std::vector<std::weak_ptr<Session>> now;
+  now.swap(sessions_);
+  for (const auto& weak : now)
+    if (auto session = weak.lock()) session->write_pending();
 }
 
 void Session::flush() {
   if (write_in_progress_ || out_.empty() || closed_) return;
-  // Usually the socket takes it all at once; only the rest needs the write coroutine.
-  const std::size_t written = transport_->write_now(asio::buffer(out_));
+  // A connection that has been quiet a while writes at once: the socket usually takes it all,
+  // and a lone message skips the write coroutine's loop turn. One that writes often goes
+  // through the coroutine, whose turn gathers more output per write (throughput).
+  const auto now = std::chrono::steady_clock::now();
+  const bool quiet = now - last_write_ >= kQuietBeforeDirectWrite;
+  last_write_ = now;
+  const std::size_t written = quiet ? transport_->write_now(asio::buffer(out_)) : 0;
   if (written == out_.size()) {
     out_.clear();
     if (refused_) close(closing_reason_, closing_detail_);

@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -25,11 +26,31 @@
 
 namespace outpost::mqtt {
 
+class Session;
+
+// Sessions with output queued in this loop turn. A session that has handled a read's worth of
+// frames writes out everything queued meanwhile — its own PUBACKs and the publishes it caused
+// on other sessions — before it reads again: a burst leaves in one write per receiver, and a
+// lone message leaves at once, without waiting a loop turn. Output queued elsewhere (timers,
+// the store's callbacks) is written by one posted pass.
+class PendingWrites : public std::enable_shared_from_this<PendingWrites> {
+ public:
+  explicit PendingWrites(asio::any_io_executor executor) : executor_(std::move(executor)) {}
+  void add(const std::shared_ptr<Session>& session);
+  void write_all();
+
+ private:
+  asio::any_io_executor executor_;
+  std::vector<std::weak_ptr<Session>> sessions_;
+  bool posted_ = false;
+};
+
 struct SessionContext {
   Handler& handler;
   const ServerOptions& options;
   std::function<void(std::uint64_t id)> on_finished;       // the server forgets the session
   std::function<void(std::uint64_t id)> on_authenticated;  // CONNECT accepted: no longer a stranger
+  std::shared_ptr<PendingWrites> pending_writes;           // shared by the server's sessions
 };
 
 class Session final : public Connection, public std::enable_shared_from_this<Session> {
@@ -50,7 +71,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
                std::uint64_t tag, bool dup) override;
   std::size_t outbound_in_flight() const override { return in_flight_.size(); }
   void complete_publish(PublishTicket ticket) override;
-  void send_now() override { flush(); }
+  void write_pending();  // PendingWrites' turn: write what request_flush() queued
   void pause_reading() override { paused_by_handler_ = true; }
   void resume_reading() override;
   void close(CloseReason reason, std::string_view detail) override;
@@ -96,6 +117,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   std::string out_;
   std::string writing_;
   bool write_in_progress_ = false;
+  std::chrono::steady_clock::time_point last_write_{};
   bool flush_requested_ = false;
 
   // Inbound QoS 1: PUBACKs owed, oldest first. Ticket t is at index t - first_ticket_.

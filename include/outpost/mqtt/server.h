@@ -53,9 +53,6 @@ class Connection {
   virtual void publish(std::string_view topic, std::string_view payload, std::uint8_t qos,
                        std::uint64_t tag = 0, bool dup = false) = 0;
   virtual std::size_t outbound_in_flight() const = 0;  // QoS 1 publishes awaiting PUBACK
-  // Publishes are batched into one write per loop turn; a caller that has queued a batch
-  // (a module delivery filling its window) sends it now instead, saving that turn's latency.
-  virtual void send_now() {}
 
   // Owes a PUBACK for `ticket`; sent once every earlier ticket is completed too.
   virtual void complete_publish(PublishTicket ticket) = 0;
