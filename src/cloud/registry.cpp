@@ -198,8 +198,9 @@ Outcome<DeviceRecord> Registry::put_device(const std::string& device_id, const j
   if (!existing || was_enabled != device.enabled) device.status_updated_time = format_iso8601(clock_.now());
   if (body.contains("statusReason")) device.status_reason = optional_text(body, "statusReason");
   if (auto s = parse_authentication(body, device.authentication, existing.has_value()); !s) return s.error();
-  if (body.contains("capabilities") && body["capabilities"].is_object()) {
+  if (body.contains("capabilities") && !body["capabilities"].is_null()) {
     const auto& caps = body["capabilities"];
+    if (!caps.is_object()) return bad_request("capabilities must be an object, as {\"iotEdge\": true}");
     if (caps.contains("iotEdge") && !caps["iotEdge"].is_boolean())
       return bad_request("capabilities.iotEdge must be true or false");
     device.iot_edge = caps.value("iotEdge", false);

@@ -344,6 +344,29 @@ TEST_F(ServiceApiTest, BodiesNestedTooDeepAreRefusedByName) {
   EXPECT_EQ(body(page)["events"][0]["body"], deep);
 }
 
+// A field of the wrong type is a 400, never an exception out of the API (it would stop the cloud).
+TEST_F(ServiceApiTest, FieldsOfTheWrongTypeAreRefusedNotThrown) {
+  ASSERT_EQ(call("PUT", "/devices/edge1", json{{"capabilities", {{"iotEdge", true}}}}).status, 200);
+  const std::vector<std::tuple<std::string, std::string, json>> requests{
+      {"PUT", "/devices/d1", json{{"capabilities", {{"iotEdge", "yes"}}}}},
+      {"PUT", "/devices/d2", json{{"capabilities", 5}}},
+      {"PUT", "/devices/d3", json{{"status", 5}}},
+      {"PUT", "/configurations/c1", json{{"targetCondition", 5}, {"content", {{"modulesContent", json::object()}}}}},
+      {"PUT", "/configurations/c2", json{{"content", {{"modulesContent", "x"}}}}},
+      {"PUT", "/configurations/c3", json{{"content", 5}}},
+      {"PATCH", "/twins/edge1", json{{"tags", 5}}},
+      {"PATCH", "/twins/edge1", json{{"properties", {{"desired", 5}}}}},
+      {"POST", "/devices/query", json{{"query", 5}}},
+      {"POST", "/twins/edge1/methods", json{{"methodName", 5}}},
+      {"POST", "/devices/edge1/applyConfigurationContent", json{{"modulesContent", 5}}},
+  };
+  for (const auto& [method, path, body] : requests) {
+    net::HttpResponse r;
+    ASSERT_NO_THROW(r = call(method, path, body)) << method << " " << path << " " << body.dump();
+    EXPECT_EQ(r.status, 400) << method << " " << path << " " << body.dump() << ": " << r.body;
+  }
+}
+
 TEST(CloudConfig, ErrorsNameFileLineAndKey) {
   testing::TempDir dir;
   const auto write = [&](const std::string& text) {
