@@ -137,6 +137,21 @@ TEST_F(ManagementApiTest, BodiesNestedTooDeepAreRefusedByName) {
   }
 }
 
+TEST_F(ManagementApiTest, FieldsOfTheWrongTypeAreRefusedNotThrown) {
+  for (const auto& [method, path, body] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"PATCH", "/twins/edge1/modules/A", R"({"properties":{"desired":5}})"},
+           {"PATCH", "/twins/edge1/modules/A", R"({"properties":5})"},
+           {"PUT", "/twins/edge1/modules/A", R"([1,2])"},
+           {"POST", "/twins/edge1/modules/A/methods", R"({"methodName":5})"},
+           {"POST", "/twins/edge1/modules/A/methods", R"({"methodName":"m","responseTimeoutInSeconds":"soon"})"},
+           {"POST", "/twins/edge1/modules/A/methods", R"("text")"}}) {
+    std::optional<net::HttpResponse> r;
+    ASSERT_NO_THROW(r = call(method, path, body)) << method << " " << path << " " << body;
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << method << " " << path << " " << body << ": " << r->body;
+  }
+}
+
 TEST_F(ManagementApiTest, AMethodCallIsAnsweredWhenTheModuleAnswers) {
   auto a = connect(kModuleA);
   a->subscribe({"$iothub/methods/POST/#"});
