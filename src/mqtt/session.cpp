@@ -162,6 +162,17 @@ void Session::handle_frame(const Frame& frame) {
     protocol_error(std::string("expected CONNECT, got ") + packet_type_name(frame.type()));
     return;
   }
+  // A handler that throws is a bug; it costs this connection, not the server (an exception
+  // out of the read coroutine would end the event loop and every other client with it).
+  try {
+    dispatch(frame, packet);
+  } catch (const std::exception& e) {
+    spdlog::error("mqtt: closing {}: the handler failed on {}: {}", describe(), packet_type_name(frame.type()), e.what());
+    close(CloseReason::server_closed, "internal error");
+  }
+}
+
+void Session::dispatch(const Frame& frame, Packet& packet) {
   std::visit(
       [&](auto& p) {
         using T = std::decay_t<decltype(p)>;

@@ -84,6 +84,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   asio::awaitable<void> write_loop();
   void process_input();    // handles (or, while paused, holds) every complete frame read
   void handle_frame(const Frame& frame);
+  void dispatch(const Frame& frame, Packet& packet);
   void close_after_output(CloseReason reason, std::string_view detail);
   void handle_connect(ConnectPacket&& packet);
   void handle_publish(PublishPacket&& packet);

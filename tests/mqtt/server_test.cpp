@@ -37,6 +37,7 @@ class RecordingHandler : public Handler {
     return {ConnectReturnCode::accepted, !p.clean_session};
   }
   void on_publish(const ConnectionPtr& c, PublishPacket&& p, PublishTicket t) override {
+    if (p.topic == "throw") throw std::runtime_error("a handler bug");
     std::lock_guard lock(mutex);
     publishes.push_back(p);
     tickets.push_back(t);
@@ -318,6 +319,15 @@ TEST_F(MqttServerTest, DisconnectIsGracefulAndLossIsNot) {
   std::lock_guard lock(handler.mutex);
   EXPECT_EQ(handler.closes[0], CloseReason::client_disconnect);
   EXPECT_EQ(handler.closes[1], CloseReason::transport_error);
+}
+
+TEST_F(MqttServerTest, AHandlerThatThrowsCostsItsConnectionNotTheServer) {
+  auto good = connect("good");
+  auto bad = connect("bad");
+  bad->send(PublishPacket{"throw", "x", 0, false, false, 0});
+  EXPECT_TRUE(bad->wait_closed());
+  good->send(PingreqPacket{});
+  EXPECT_TRUE(good->receive_a<PingrespPacket>()) << "the server must keep serving";
 }
 
 TEST_F(MqttServerTest, ConnectAndDisconnectInOneWriteStillGetTheConnack) {
