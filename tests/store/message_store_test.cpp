@@ -227,6 +227,7 @@ TEST_F(MessageStoreTest, WithoutWakeOnAppendTheWriterStartsAtWakeWriter) {
   o.wake_on_append = false;
   auto store = open(o);
   const auto q = store->queue("q");
+  store->flush();  // the queue's name is written: the writer is idle now
   testing::DurableLog log;
   for (int i = 0; i < 3; ++i)
     ASSERT_EQ(store->append(make_message("x"), {{q, 0}}, log.callback(i)).status, AppendStatus::accepted);
