@@ -19,7 +19,7 @@ build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD)
 
 $(ASAN_BUILD)/build.ninja:
-	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DOUTPOST_SANITIZE=ON -DOUTPOST_UNIT_ONLY=ON $(CMAKE_ARGS)
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DOUTPOST_SANITIZE=ON -DOUTPOST_UNIT_ONLY=ON -DOUTPOST_WERROR=ON $(CMAKE_ARGS)
 
 # Unit tests (and the bounded fuzz runs) again under AddressSanitizer + UBSan.
 build-asan: deps $(ASAN_BUILD)/build.ninja

@@ -24,6 +24,11 @@ add_compile_definitions(
   SPDLOG_SHARED_LIB
   FMT_SHARED)
 
+if(OUTPOST_WERROR)
+  # Only where the build is clean: g++ 12's -O2 gives false -Warray-bounds positives inside
+  # std::string (char_traits.h), so build/ (RelWithDebInfo) warns but does not fail.
+  add_compile_options(-Werror)
+endif()
 if(OUTPOST_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
