@@ -266,7 +266,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
       version_ = version;
       auto target = std::make_shared<HttpResponder::Target>();
       target->executor = stream_.get_executor();
-      server_->handler(to_request(std::move(raw), remote_), HttpResponder(target));
+      try {
+        server_->handler(to_request(std::move(raw), remote_), HttpResponder(target));
+      } catch (const std::exception& e) {
+        // A handler bug costs this request (500, unless it already answered), not the loop.
+        spdlog::error("http: a handler failed on a request from {}: {}", remote_, e.what());
+        HttpResponder(target).send(HttpResponse::text(500, "internal error; see the server's log\n"));
+      }
       while (!target->response && !target->streaming) co_await wait(*target);
       beast::get_lowest_layer(stream_).expires_never();
       if (target->response) {

@@ -27,6 +27,8 @@ class HttpServerTest : public ::testing::Test {
         responder.send(HttpResponse::json(200, "{\"method\":\"" + req.method + "\",\"body\":\"" + req.body +
                                                    "\",\"q\":\"" + req.query_param("a b").value_or("") +
                                                    "\",\"h\":\"" + req.header("x-test").value_or("") + "\"}"));
+      } else if (req.path == "/throw") {
+        throw std::runtime_error("a handler bug");
       } else if (req.path == "/later") {
         later_ready.set_value(responder);
       } else if (req.path == "/stream") {
@@ -93,6 +95,15 @@ TEST_F(HttpServerTest, StreamsChunks) {
   EXPECT_EQ(*status, 200);
   EXPECT_EQ(received, "data: one\n\ndata: two\n\n");
   stream->close();
+}
+
+TEST_F(HttpServerTest, AHandlerThatThrowsGetsA500AndTheServerGoesOn) {
+  auto r = http_request("GET", base + "/throw");
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(r->status, 500);
+  auto again = http_request("GET", base + "/nothing");
+  ASSERT_TRUE(again) << again.error();
+  EXPECT_EQ(again->status, 404);
 }
 
 TEST_F(HttpServerTest, RejectsOversizedBodies) {
