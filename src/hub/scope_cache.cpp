@@ -61,7 +61,9 @@ nlohmann::json ScopeCache::to_identity_list(const nlohmann::json& devices, const
 }
 
 void ScopeCache::start() {
-  if (const auto sealed = kv_.get(kNamespace, kKey)) {
+  const auto stored = kv_.get(kNamespace, kKey);
+  if (!stored) spdlog::error("hub: the cached device scope cannot be read: {}; waiting for the cloud", stored.error());
+  if (const auto sealed = stored ? *stored : std::nullopt) {
     const auto plain = unseal(cache_key(), *sealed);
     auto parsed = plain ? parse_json(*plain) : Result<nlohmann::json>(make_error("sealed by another key"));
     if (parsed && parsed->is_array()) apply(*parsed, false);

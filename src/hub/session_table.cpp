@@ -11,7 +11,13 @@ constexpr std::string_view kNamespace = "sessions";
 }
 
 std::optional<std::uint32_t> SessionTable::load(const std::string& client_id) {
-  const auto stored = kv_.get(kNamespace, client_id);
+  const auto read = kv_.get(kNamespace, client_id);
+  if (!read) {
+    // Its subscriptions are unknown: the client is told there is no session and subscribes again.
+    spdlog::error("hub: stored session of '{}' cannot be read: {}", client_id, read.error());
+    return std::nullopt;
+  }
+  const auto& stored = *read;
   if (!stored) return std::nullopt;
   std::uint32_t bits = 0;
   if (std::from_chars(stored->data(), stored->data() + stored->size(), bits).ec != std::errc{}) {

@@ -10,28 +10,39 @@ namespace {
 constexpr std::string_view kNamespace = "twins";
 }
 
-TwinProperties& TwinService::load(const iothub::Identity& identity) {
+Result<TwinProperties*> TwinService::load(const iothub::Identity& identity) {
   const auto key = identity.id();
   auto it = cache_.find(key);
-  if (it != cache_.end()) return it->second;
+  if (it != cache_.end()) return &it->second;
+  const auto stored = kv_.get(kNamespace, key);
+  if (!stored) {
+    spdlog::error("hub: the twin of '{}' cannot be read: {}", key, stored.error());
+    return make_error("the hub's state database cannot be read");
+  }
   TwinProperties twin;
-  if (const auto stored = kv_.get(kNamespace, key)) {
+  if (*stored) {
     // Stored by an older version, or damaged: never let it take the hub down.
-    auto doc = parse_json(*stored);
+    auto doc = parse_json(**stored);
     if (!doc) spdlog::error("hub: stored twin of '{}' is {}; starting it empty", key, doc.error());
     else twin = TwinProperties(*doc);
   }
-  return cache_.emplace(key, std::move(twin)).first->second;
+  return &cache_.emplace(key, std::move(twin)).first->second;
 }
 
 Status TwinService::save(const iothub::Identity& identity, const TwinProperties& twin) {
   return kv_.put(kNamespace, identity.id(), twin.to_json().dump());
 }
 
-const TwinProperties& TwinService::get(const iothub::Identity& identity) { return load(identity); }
+const TwinProperties& TwinService::get(const iothub::Identity& identity) {
+  static const TwinProperties kUnreadable;  // logged by load(); shown empty, never saved
+  const auto loaded = load(identity);
+  return loaded ? **loaded : kUnreadable;
+}
 
 Result<std::int64_t> TwinService::patch_reported(const iothub::Identity& identity, const nlohmann::json& patch) {
-  auto& twin = load(identity);
+  const auto loaded = load(identity);
+  if (!loaded) return make_error(loaded.error());
+  auto& twin = **loaded;
   TwinProperties candidate = twin;
   if (auto s = candidate.apply_reported_patch(patch); !s) return make_error(s.error());
   if (auto s = save(identity, candidate); !s) return make_error(s.error());
@@ -40,7 +51,9 @@ Result<std::int64_t> TwinService::patch_reported(const iothub::Identity& identit
 }
 
 Result<std::int64_t> TwinService::patch_desired(const iothub::Identity& identity, const nlohmann::json& patch) {
-  auto& twin = load(identity);
+  const auto loaded = load(identity);
+  if (!loaded) return make_error(loaded.error());
+  auto& twin = **loaded;
   TwinProperties candidate = twin;
   if (auto s = candidate.apply_desired_patch(patch); !s) return make_error(s.error());
   if (auto s = save(identity, candidate); !s) return make_error(s.error());
@@ -49,7 +62,9 @@ Result<std::int64_t> TwinService::patch_desired(const iothub::Identity& identity
 }
 
 Result<std::int64_t> TwinService::replace_desired(const iothub::Identity& identity, const nlohmann::json& desired) {
-  auto& twin = load(identity);
+  const auto loaded = load(identity);
+  if (!loaded) return make_error(loaded.error());
+  auto& twin = **loaded;
   TwinProperties candidate = twin;
   if (auto s = candidate.replace_desired(desired); !s) return make_error(s.error());
   if (auto s = save(identity, candidate); !s) return make_error(s.error());
@@ -64,7 +79,9 @@ std::optional<nlohmann::json> TwinService::take_cloud_twin(const iothub::Identit
     return std::nullopt;
   auto desired = properties["desired"];
   const auto version = integer_field(desired, "$version", 0);
-  auto& local = load(identity);
+  const auto loaded = load(identity);
+  if (!loaded) return std::nullopt;  // logged; the next fetch after a reconnect tries again
+  auto& local = **loaded;
   if (version == local.desired_version() && merge_diff(local.desired(), desired).size() <= 1) return std::nullopt;
   auto before = local.desired();
   before.erase("$version");
@@ -79,7 +96,9 @@ std::optional<nlohmann::json> TwinService::take_cloud_twin(const iothub::Identit
 
 void TwinService::take_cloud_desired_patch(const iothub::Identity& identity, const nlohmann::json& patch,
                                            std::int64_t version) {
-  auto& local = load(identity);
+  const auto loaded = load(identity);
+  if (!loaded) return;  // logged; the full twin fetched after the next reconnect repairs it
+  auto& local = **loaded;
   auto desired = local.desired();
   desired.erase("$version");
   auto cleaned = patch;

@@ -32,7 +32,10 @@ class TwinService {
   void take_cloud_desired_patch(const iothub::Identity& identity, const nlohmann::json& patch, std::int64_t version);
 
  private:
-  TwinProperties& load(const iothub::Identity& identity);
+  // The identity's twin, read from the state database on first use. An error (SQLite could
+  // not read it) caches nothing, and callers then change nothing: a twin that could not be
+  // read is never overwritten by an empty one.
+  Result<TwinProperties*> load(const iothub::Identity& identity);
   Status save(const iothub::Identity& identity, const TwinProperties& twin);
 
   kv::KvDatabase& kv_;

@@ -59,12 +59,18 @@ Result<std::unique_ptr<KvDatabase>> KvDatabase::open(const std::filesystem::path
 
 KvDatabase::~KvDatabase() = default;
 
-std::optional<std::string> KvDatabase::get(std::string_view ns, std::string_view key) {
+Result<std::optional<std::string>> KvDatabase::get(std::string_view ns, std::string_view key) {
   auto* stmt = impl_->get;
   std::optional<std::string> out;
-  if (impl_->run(stmt, {ns, key}) == SQLITE_ROW) {
+  const int rc = impl_->run(stmt, {ns, key});
+  if (rc == SQLITE_ROW) {
     const auto* data = static_cast<const char*>(sqlite3_column_blob(stmt, 0));
     out = std::string(data ? data : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt, 0)));
+  }
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    auto failed = impl_->error("cannot read");
+    sqlite3_reset(stmt);
+    return failed;
   }
   sqlite3_reset(stmt);
   return out;

@@ -255,7 +255,7 @@ TEST_F(ManagementApiTest, UnknownIdentitiesAreNotFoundAndNothingIsStoredForThem)
   ASSERT_TRUE(patch);
   EXPECT_EQ(patch->status, 404);
   EXPECT_EQ(body(patch)["Message"], "ErrorCode:ModuleNotFound;Module 'ghost' was not found on device 'edge1'");
-  EXPECT_FALSE(kv_->get("twins", "edge1/ghost")) << "desired properties were stored for an unknown module";
+  EXPECT_FALSE(kv_->get("twins", "edge1/ghost").value_or(std::nullopt)) << "desired properties were stored for an unknown module";
   EXPECT_EQ(call("PUT", "/twins/ghost", R"({"properties":{"desired":{}}})")->status, 404);
   EXPECT_EQ(body(call("POST", "/twins/ghost/methods", R"({"methodName":"m"})"))["Message"],
             "ErrorCode:DeviceNotFound;Device 'ghost' was not found");

@@ -19,7 +19,9 @@ class KvDatabase {
   static Result<std::unique_ptr<KvDatabase>> open(const std::filesystem::path& file);
   ~KvDatabase();
 
-  std::optional<std::string> get(std::string_view ns, std::string_view key);
+  // The value, nullopt when there is none, or an error when SQLite could not read: "absent"
+  // and "unreadable" must not look alike, or a caller would overwrite what it failed to read.
+  Result<std::optional<std::string>> get(std::string_view ns, std::string_view key);
   // Durable on return (synchronous=FULL): a process or power failure keeps it.
   Status put(std::string_view ns, std::string_view key, std::string_view value);
   Status erase(std::string_view ns, std::string_view key);
