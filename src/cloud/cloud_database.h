@@ -33,21 +33,20 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "model.h"
 #include "outpost/core/result.h"
+#include "outpost/core/storage_failure.h"
 #include "outpost/iothub/identity.h"
 
 namespace outpost::cloud {
 
-class DatabaseFailure : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+// The environmental failures above: an outpost::StorageFailure, whose kind tells a full disk
+// from a corrupt file from a lost connection.
+using DatabaseFailure = StorageFailure;
 
 enum class DbResult { ok, not_found, already_exists, etag_mismatch };
 

@@ -52,7 +52,7 @@ Result<ModulesContent> parse_modules_content(const json& modules_content) {
         if (!value.is_object())
           return make_error(fmt::format("modulesContent.{}.properties.desired: must be an object", module));
         if (auto s = validate_twin_properties(value, fmt::format("modulesContent.{}.properties.desired", module)); !s)
-          return make_error(s.error());
+          return s.failure();
         out.full[module] = value;
         continue;
       }

@@ -4,10 +4,12 @@
 #include <spdlog/spdlog.h>
 
 #include "model_json.h"
-#include "sqlite_db.h"
+#include "outpost/sqlite/database.h"
 #include "outpost/core/json.h"
 
 namespace outpost::cloud {
+
+using sqlite::Statement;
 
 using nlohmann::json;
 
@@ -23,7 +25,7 @@ constexpr std::int64_t kSchemaVersion = 1;
 }  // namespace
 
 struct SqliteCloudDatabase::Impl {
-  explicit Impl(const std::filesystem::path& file) : db(file.string(), SqliteDb::Sync::full) {}
+  explicit Impl(const std::filesystem::path& file) : db(file.string(), sqlite::Database::Sync::full) {}
 
   // Runs before the statements below are prepared (members initialize in declaration order).
   bool create_schema() {
@@ -38,7 +40,7 @@ struct SqliteCloudDatabase::Impl {
     Statement version(db, "SELECT value FROM meta WHERE key = 'schema_version'");
     if (version.step()) {
       if (version.integer(0) != kSchemaVersion)
-        throw DatabaseFailure(fmt::format("{}: schema version {} is not the {} this build reads", db.file(),
+        throw DatabaseFailure(ErrorKind::storage_corrupt, fmt::format("{}: schema version {} is not the {} this build reads", db.file(),
                                          version.integer(0), kSchemaVersion));
     } else {
       db.exec(fmt::format("INSERT INTO meta (key, value) VALUES ('schema_version', {})", kSchemaVersion).c_str());
@@ -46,7 +48,7 @@ struct SqliteCloudDatabase::Impl {
     return true;
   }
 
-  SqliteDb db;
+  sqlite::Database db;
   bool schema_ready = create_schema();
   Statement get{db, "SELECT doc, etag FROM docs WHERE kind = ?1 AND k1 = ?2 AND k2 = ?3"};
   Statement list_k1{db, "SELECT doc FROM docs WHERE kind = ?1 AND k1 = ?2 ORDER BY k2"};
@@ -84,7 +86,7 @@ struct SqliteCloudDatabase::Impl {
     auto doc = parse_json(get.text(0));
     out.emplace(doc ? std::move(*doc) : json(), get.text(1));
     get.reset();
-    if (!doc) throw DatabaseFailure(fmt::format("{}: stored {} '{}/{}' is {}", db.file(), kind, k1, k2, doc.error()));
+    if (!doc) throw DatabaseFailure(ErrorKind::storage_corrupt, fmt::format("{}: stored {} '{}/{}' is {}", db.file(), kind, k1, k2, doc.error()));
     return out;
   }
 

@@ -9,10 +9,12 @@
 #include <spdlog/spdlog.h>
 
 #include "model_json.h"
-#include "sqlite_db.h"
+#include "outpost/sqlite/database.h"
 #include "outpost/core/json.h"
 
 namespace outpost::cloud {
+
+using sqlite::Statement;
 
 using nlohmann::json;
 
@@ -20,7 +22,7 @@ struct SqliteTelemetryLog::Impl {
   Impl(TelemetryLogOptions o, const Clock& c)
       : options(std::move(o)),
         clock(c),
-        writer_db(options.file.string(), options.fsync ? SqliteDb::Sync::full : SqliteDb::Sync::normal) {
+        writer_db(options.file.string(), options.fsync ? sqlite::Database::Sync::full : sqlite::Database::Sync::normal) {
     writer_db.exec(
         "CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, enqueued_ms INTEGER NOT NULL,"
         " device_id TEXT NOT NULL, module_id TEXT NOT NULL, size INTEGER NOT NULL, system TEXT NOT NULL,"
@@ -34,7 +36,7 @@ struct SqliteTelemetryLog::Impl {
       stats.last_seq = totals.integer(3);
     }
     next_seq = stats.last_seq + 1;
-    reader_db = std::make_unique<SqliteDb>(options.file.string(), SqliteDb::Sync::normal);
+    reader_db = std::make_unique<sqlite::Database>(options.file.string(), sqlite::Database::Sync::normal);
     insert = std::make_unique<Statement>(writer_db,
         "INSERT INTO events (seq, enqueued_ms, device_id, module_id, size, system, application, body)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
@@ -57,8 +59,8 @@ struct SqliteTelemetryLog::Impl {
 
   TelemetryLogOptions options;
   const Clock& clock;
-  SqliteDb writer_db;
-  std::unique_ptr<SqliteDb> reader_db;
+  sqlite::Database writer_db;
+  std::unique_ptr<sqlite::Database> reader_db;
   std::unique_ptr<Statement> insert;
 
   mutable std::mutex mutex;

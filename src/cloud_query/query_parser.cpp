@@ -318,14 +318,14 @@ class Parser {
 Result<Query> parse_query(std::string_view text) {
   if (text.size() > kMaxQueryLength) return make_error(fmt::format("the query is longer than {} bytes", kMaxQueryLength));
   auto tokens = tokenize(text);
-  if (!tokens) return make_error(tokens.error());
+  if (!tokens) return tokens.failure();
   return Parser(std::move(*tokens)).query();
 }
 
 Result<ExprPtr> parse_condition(std::string_view text) {
   if (text.size() > kMaxQueryLength) return make_error(fmt::format("the condition is longer than {} bytes", kMaxQueryLength));
   auto tokens = tokenize(text);
-  if (!tokens) return make_error(tokens.error());
+  if (!tokens) return tokens.failure();
   if (tokens->size() == 1) return make_error("the condition is empty");
   return Parser(std::move(*tokens)).bare_condition();
 }

@@ -24,13 +24,13 @@ Result<IdentityRegistry> IdentityRegistry::from_json(const nlohmann::json& list,
       return entry[key].get<std::string>();
     };
     auto device = text("deviceId", true);
-    if (!device) return make_error(device.error());
+    if (!device) return device.failure();
     auto module = text("moduleId", false);
-    if (!module) return make_error(module.error());
+    if (!module) return module.failure();
     auto primary = text("primaryKey", true);
-    if (!primary) return make_error(primary.error());
+    if (!primary) return primary.failure();
     auto secondary = text("secondaryKey", false);
-    if (!secondary) return make_error(secondary.error());
+    if (!secondary) return secondary.failure();
     if (!base64_decode(*primary)) return make_error(where + ": \"primaryKey\" is not base64");
     if (!secondary->empty() && !base64_decode(*secondary))
       return make_error(where + ": \"secondaryKey\" is not base64");

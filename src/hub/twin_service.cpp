@@ -17,7 +17,7 @@ Result<TwinProperties*> TwinService::load(const iothub::Identity& identity) {
   const auto stored = kv_.get(kNamespace, key);
   if (!stored) {
     spdlog::error("hub: the twin of '{}' cannot be read: {}", key, stored.error());
-    return make_error("the hub's state database cannot be read");
+    return make_error(stored.error_kind(), "the hub's state database cannot be read");
   }
   TwinProperties twin;
   if (*stored) {
@@ -41,33 +41,33 @@ const TwinProperties& TwinService::get(const iothub::Identity& identity) {
 
 Result<std::int64_t> TwinService::patch_reported(const iothub::Identity& identity, const nlohmann::json& patch) {
   const auto loaded = load(identity);
-  if (!loaded) return make_error(loaded.error());
+  if (!loaded) return loaded.failure();
   auto& twin = **loaded;
   TwinProperties candidate = twin;
-  if (auto s = candidate.apply_reported_patch(patch); !s) return make_error(s.error());
-  if (auto s = save(identity, candidate); !s) return make_error(s.error());
+  if (auto s = candidate.apply_reported_patch(patch); !s) return s.failure();
+  if (auto s = save(identity, candidate); !s) return s.failure();
   twin = std::move(candidate);
   return twin.reported_version();
 }
 
 Result<std::int64_t> TwinService::patch_desired(const iothub::Identity& identity, const nlohmann::json& patch) {
   const auto loaded = load(identity);
-  if (!loaded) return make_error(loaded.error());
+  if (!loaded) return loaded.failure();
   auto& twin = **loaded;
   TwinProperties candidate = twin;
-  if (auto s = candidate.apply_desired_patch(patch); !s) return make_error(s.error());
-  if (auto s = save(identity, candidate); !s) return make_error(s.error());
+  if (auto s = candidate.apply_desired_patch(patch); !s) return s.failure();
+  if (auto s = save(identity, candidate); !s) return s.failure();
   twin = std::move(candidate);
   return twin.desired_version();
 }
 
 Result<std::int64_t> TwinService::replace_desired(const iothub::Identity& identity, const nlohmann::json& desired) {
   const auto loaded = load(identity);
-  if (!loaded) return make_error(loaded.error());
+  if (!loaded) return loaded.failure();
   auto& twin = **loaded;
   TwinProperties candidate = twin;
-  if (auto s = candidate.replace_desired(desired); !s) return make_error(s.error());
-  if (auto s = save(identity, candidate); !s) return make_error(s.error());
+  if (auto s = candidate.replace_desired(desired); !s) return s.failure();
+  if (auto s = save(identity, candidate); !s) return s.failure();
   twin = std::move(candidate);
   return twin.desired_version();
 }

@@ -47,7 +47,7 @@ struct Server::Impl {
 Result<std::uint16_t> Server::Impl::listen(std::string_view host_port, ListenerKind kind,
                                            std::shared_ptr<net::TlsServerContext> tls) {
   auto opened = net::open_acceptor(io, host_port);
-  if (!opened) return make_error(opened.error());
+  if (!opened) return opened.failure();
   auto acceptor = *opened;
   const auto port = acceptor->local_endpoint().port();
   acceptors.push_back(acceptor);

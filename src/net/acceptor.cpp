@@ -11,7 +11,7 @@ Result<std::shared_ptr<boost::asio::ip::tcp::acceptor>> open_acceptor(boost::asi
   namespace asio = boost::asio;
   using tcp = asio::ip::tcp;
   auto address = parse_host_port(host_port);
-  if (!address) return make_error(address.error());
+  if (!address) return address.failure();
   boost::system::error_code ec;
   const auto ip = asio::ip::make_address(address->host, ec);
   if (ec) return make_error(fmt::format("listen address '{}': not an IP address", address->host));

@@ -48,7 +48,7 @@ Result<HostPort> parse_host_port(std::string_view text) {
 
 Status check_listen_address(std::string_view text) {
   const auto address = parse_host_port(text);
-  if (!address) return make_error(address.error());
+  if (!address) return address.failure();
   sockaddr_storage storage{};
   socklen_t length = 0;
   if (auto* v4 = reinterpret_cast<sockaddr_in*>(&storage); ::inet_pton(AF_INET, address->host.c_str(), &v4->sin_addr) == 1) {

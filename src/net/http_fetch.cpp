@@ -71,7 +71,7 @@ Result<HttpClientResponse> exchange(Stream& stream, http::request<http::string_b
 Result<HttpClientResponse> fetch(std::string_view method, const std::string& url, const Headers& headers,
                                  std::string_view body, const HttpClientOptions& options) {
   auto u = parse_url(url);
-  if (!u) return make_error(u.error());
+  if (!u) return u.failure();
   asio::io_context io;
   http::request<http::string_body> request{http::string_to_verb(beast::string_view(method.data(), method.size())), u->target, 11};
   request.set(http::field::host, u->host);

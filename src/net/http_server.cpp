@@ -386,7 +386,7 @@ HttpServer::~HttpServer() { stop(); }
 
 Result<std::uint16_t> HttpServer::listen(std::string_view host_port, std::shared_ptr<TlsServerContext> tls) {
   auto opened = open_acceptor(impl_->io, host_port);
-  if (!opened) return make_error(opened.error());
+  if (!opened) return opened.failure();
   auto acceptor = *opened;
   impl_->acceptors.push_back(acceptor);
   asio::co_spawn(impl_->io, accept_loop(impl_->context, impl_->io, acceptor, std::move(tls)), asio::detached);

@@ -51,12 +51,12 @@ Status check_tls_files(const TlsFiles& files) {
   if (auto ok = check_readable_file(files.cert_file); !ok) return make_error("TLS certificate: " + ok.error());
   if (auto ok = check_readable_file(files.key_file); !ok) return make_error("TLS key: " + ok.error());
   auto created = TlsServerContext::create(files);
-  if (!created) return make_error(created.error());
+  if (!created) return created.failure();
   return {};
 }
 
 Status check_ca_file(const std::string& file) {
-  if (auto ok = check_readable_file(file); !ok) return make_error(ok.error());
+  if (auto ok = check_readable_file(file); !ok) return ok.failure();
   const std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(file.c_str(), "r"), &BIO_free);
   if (!bio) return make_error(fmt::format("cannot read '{}'", file));
   int certificates = 0;

@@ -15,13 +15,13 @@ Result<FolderLock> FolderLock::acquire(const std::filesystem::path& folder) {
   const auto path = folder / "LOCK";
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0)
-    return make_error(fmt::format("cannot open {}: {}", path.string(), std::strerror(errno)));
+    return make_error(ErrorKind::io, fmt::format("cannot open {}: {}", path.string(), std::strerror(errno)));
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
     ::close(fd);
     if (err == EWOULDBLOCK)
-      return make_error(fmt::format("store folder {} is already open (LOCK is held)", folder.string()));
-    return make_error(fmt::format("cannot lock {}: {}", path.string(), std::strerror(err)));
+      return make_error(ErrorKind::unavailable, fmt::format("store folder {} is already open (LOCK is held)", folder.string()));
+    return make_error(ErrorKind::io, fmt::format("cannot lock {}: {}", path.string(), std::strerror(err)));
   }
   return FolderLock(fd);
 }

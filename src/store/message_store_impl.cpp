@@ -168,7 +168,7 @@ std::vector<QueuedMessage> MessageStoreImpl::read(QueueId queue_id, Sequence aft
       continue;
     }
     const auto* slot = messages_.find(entry.seq);
-    auto loaded = slot ? load_message_locked(*slot) : Result<QueuedMessage>(make_error("no index entry"));
+    auto loaded = slot ? load_message_locked(*slot) : Result<QueuedMessage>(make_error(ErrorKind::not_found, "no index entry"));
     if (!loaded) {
       drop_unreadable_locked(entry.seq, loaded.error());
       continue;
@@ -181,15 +181,15 @@ std::vector<QueuedMessage> MessageStoreImpl::read(QueueId queue_id, Sequence aft
 
 Result<QueuedMessage> MessageStoreImpl::load_message_locked(const MessageSlot& slot) {
   const auto segment = segments_.find(slot.where.segment);
-  if (!segment) return make_error("segment missing");
+  if (!segment) return make_error(ErrorKind::storage_corrupt, "segment missing");
   std::string frame;
   if (auto got = segment->read(slot.where.offset, slot.where.frame_bytes, frame); !got)
-    return make_error(got.error());
+    return got.failure();
   auto payload = open_frame(frame, RecordType::message);
-  if (!payload) return make_error(payload.error());
+  if (!payload) return payload.failure();
   auto record = decode_message(*payload);
-  if (!record) return make_error(record.error());
-  if (record->seq != slot.seq) return make_error(fmt::format("record holds sequence {}", record->seq));
+  if (!record) return record.failure();
+  if (record->seq != slot.seq) return make_error(ErrorKind::storage_corrupt, fmt::format("record holds sequence {}", record->seq));
   return QueuedMessage{slot.seq, record->enqueued_at_ms,
                        std::make_shared<const Message>(std::move(record->message))};
 }

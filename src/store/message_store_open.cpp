@@ -45,15 +45,15 @@ Result<std::unique_ptr<MessageStore>> MessageStoreImpl::open(const StoreOptions&
   std::error_code ec;
   std::filesystem::create_directories(options.folder, ec);
   if (ec)
-    return make_error(fmt::format("store: cannot create {}: {}", options.folder.string(), ec.message()));
+    return make_error(ErrorKind::io, fmt::format("store: cannot create {}: {}", options.folder.string(), ec.message()));
   auto lock = FolderLock::acquire(options.folder);
-  if (!lock) return make_error("store: " + lock.error());
+  if (!lock) return with_context("store: ", lock.failure());
   auto log = recover_log(options.folder, options.fsync != FsyncPolicy::never);
-  if (!log) return make_error("store: " + log.error());
+  if (!log) return with_context("store: ", log.failure());
 
   std::unique_ptr<MessageStoreImpl> store(
       new MessageStoreImpl(options, clock, std::move(*lock), choose_segment_bytes(options)));
-  if (auto loaded = store->load(std::move(*log)); !loaded) return make_error("store: " + loaded.error());
+  if (auto loaded = store->load(std::move(*log)); !loaded) return with_context("store: ", loaded.failure());
   return std::unique_ptr<MessageStore>(std::move(store));
 }
 
@@ -120,7 +120,7 @@ Status MessageStoreImpl::load(RecoveredLog log) {
   } else {
     for (const auto id : unnamed) {
       if (auto written = write_locked(encode_queue_def_frame(id, queues_.at(id).name())); !written)
-        return make_error(written.error());
+        return written.failure();
     }
   }
   sync_->note_write(segments_.active());

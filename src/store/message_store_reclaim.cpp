@@ -179,7 +179,7 @@ Status MessageStoreImpl::compact_locked(SegmentId id) {
     const auto from = slot->where;
     if (auto got = source->read(from.offset, from.frame_bytes, frame); !got) return fail(got);
     auto payload = open_frame(frame, RecordType::message);
-    auto head = payload ? decode_message_head(*payload) : Result<MessageRecord>(make_error(payload.error()));
+    auto head = payload ? decode_message_head(*payload) : Result<MessageRecord>(payload.failure());
     if (!head) {
       drop_unreadable_locked(seq, head.error());
       continue;
@@ -203,7 +203,7 @@ Status MessageStoreImpl::compact_locked(SegmentId id) {
       frame = encode_message_frame(seq, full->enqueued_at_ms, still, full->message);
     }
     auto where = appender_.append(frame, next_seq_);
-    if (!where) return fail(make_error(where.error()));
+    if (!where) return fail(where.failure());
     const auto& target = segments_.active();
     if (written.empty() || written.back() != target) written.push_back(target);
     sync_->note_write(target);

@@ -8,6 +8,9 @@
 namespace outpost::store {
 namespace {
 
+// A record that does not decode was damaged after it was written whole and checksummed.
+Error damaged(std::string what) { return make_error(ErrorKind::storage_corrupt, std::move(what)); }
+
 constexpr std::size_t kTargetBytes = 4 + 8;
 constexpr std::size_t kAckEntryBytes = 4 + 8;
 constexpr std::size_t kMinPropertyBytes = 4 + 1;
@@ -48,10 +51,10 @@ Result<MessageRecord> decode_message_impl(std::string_view payload, bool with_bo
   rec.seq = r.u64();
   rec.enqueued_at_ms = r.i64();
   const auto target_count = r.u32();
-  if (!r.ok()) return make_error("message record: truncated header");
-  if (rec.seq == 0) return make_error("message record: sequence 0");
+  if (!r.ok()) return damaged("message record: truncated header");
+  if (rec.seq == 0) return damaged("message record: sequence 0");
   if (target_count == 0 || target_count > r.remaining() / kTargetBytes)
-    return make_error(fmt::format("message record {}: bad target count {}", rec.seq, target_count));
+    return damaged(fmt::format("message record {}: bad target count {}", rec.seq, target_count));
   rec.targets.reserve(target_count);
   for (std::uint32_t i = 0; i < target_count; ++i) {
     QueueTarget t;
@@ -60,13 +63,13 @@ Result<MessageRecord> decode_message_impl(std::string_view payload, bool with_bo
     rec.targets.push_back(t);
   }
   const auto body = r.string();
-  if (!r.ok()) return make_error(fmt::format("message record {}: truncated body", rec.seq));
+  if (!r.ok()) return damaged(fmt::format("message record {}: truncated body", rec.seq));
   if (with_body) rec.message.body.assign(body);
   if (!decode_properties(r, with_body ? &rec.message.system : nullptr) ||
       !decode_properties(r, with_body ? &rec.message.application : nullptr))
-    return make_error(fmt::format("message record {}: malformed properties", rec.seq));
+    return damaged(fmt::format("message record {}: malformed properties", rec.seq));
   if (r.remaining() != 0)
-    return make_error(fmt::format("message record {}: {} trailing bytes", rec.seq, r.remaining()));
+    return damaged(fmt::format("message record {}: {} trailing bytes", rec.seq, r.remaining()));
   return rec;
 }
 
@@ -138,13 +141,13 @@ Result<AckRecord> decode_ack(std::string_view payload) {
   AckRecord rec;
   const auto reason = r.u8();
   const auto count = r.u32();
-  if (!r.ok()) return make_error("ack record: truncated header");
+  if (!r.ok()) return damaged("ack record: truncated header");
   if (reason != static_cast<std::uint8_t>(AckReason::delivered) &&
       reason != static_cast<std::uint8_t>(AckReason::expired))
-    return make_error(fmt::format("ack record: unknown reason {}", reason));
+    return damaged(fmt::format("ack record: unknown reason {}", reason));
   rec.reason = static_cast<AckReason>(reason);
   if (count != r.remaining() / kAckEntryBytes || r.remaining() % kAckEntryBytes != 0)
-    return make_error(fmt::format("ack record: {} entries do not match {} bytes", count,
+    return damaged(fmt::format("ack record: {} entries do not match {} bytes", count,
                                   r.remaining()));
   rec.entries.reserve(count);
   for (std::uint32_t i = 0; i < count; ++i) {
@@ -161,8 +164,8 @@ Result<QueueDefRecord> decode_queue_def(std::string_view payload) {
   QueueDefRecord rec;
   rec.queue = r.u32();
   const auto name = r.string();
-  if (!r.ok() || r.remaining() != 0) return make_error("queue record: malformed");
-  if (rec.queue == 0) return make_error("queue record: queue id 0");
+  if (!r.ok() || r.remaining() != 0) return damaged("queue record: malformed");
+  if (rec.queue == 0) return damaged("queue record: queue id 0");
   rec.name.assign(name);
   return rec;
 }

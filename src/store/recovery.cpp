@@ -24,7 +24,7 @@ Result<std::vector<SegmentFile>> list_segments(const std::filesystem::path& fold
     const auto name = it->path().filename().string();
     if (const auto id = parse_segment_file_name(name)) files.push_back({*id, it->path()});
   }
-  if (ec) return make_error(fmt::format("cannot list {}: {}", folder.string(), ec.message()));
+  if (ec) return make_error(ErrorKind::io, fmt::format("cannot list {}: {}", folder.string(), ec.message()));
   std::sort(files.begin(), files.end(),
             [](const SegmentFile& a, const SegmentFile& b) { return to_int(a.id) < to_int(b.id); });
   return files;
@@ -49,7 +49,7 @@ class Replayer {
       case RecordType::ack: return apply_ack(record);
       case RecordType::queue_def: return apply_queue_def(record);
     }
-    return make_error("unknown record type");
+    return make_error(ErrorKind::storage_corrupt, "unknown record type");
   }
 
   Sequence highest_seq() const { return highest_seq_; }
@@ -57,7 +57,7 @@ class Replayer {
  private:
   Status apply_message(const RecordView& record, SegmentId segment) {
     auto decoded = decode_message_head(record.payload);
-    if (!decoded) return make_error(decoded.error());
+    if (!decoded) return decoded.failure();
     auto& rec = *decoded;
     highest_seq_ = std::max(highest_seq_, rec.seq);
     keep_unique_targets(rec.targets);
@@ -80,7 +80,7 @@ class Replayer {
 
   Status apply_ack(const RecordView& record) {
     auto decoded = decode_ack(record.payload);
-    if (!decoded) return make_error(decoded.error());
+    if (!decoded) return decoded.failure();
     for (const auto& entry : decoded->entries) {
       highest_seq_ = std::max(highest_seq_, entry.seq);
       auto it = log_.messages.find(entry.seq);
@@ -93,7 +93,7 @@ class Replayer {
 
   Status apply_queue_def(const RecordView& record) {
     auto decoded = decode_queue_def(record.payload);
-    if (!decoded) return make_error(decoded.error());
+    if (!decoded) return decoded.failure();
     auto [it, inserted] = log_.queues.try_emplace(decoded->queue, decoded->name);
     if (!inserted && it->second != decoded->name) {
       spdlog::warn("store: queue {} renamed from '{}' to '{}' in the log; keeping the later name",
@@ -121,7 +121,7 @@ void set_aside(const SegmentFile& file, std::string_view why, RecoveryReport& re
 
 Result<RecoveredLog> recover_log(const std::filesystem::path& folder, bool sync) {
   auto files = list_segments(folder);
-  if (!files) return make_error(files.error());
+  if (!files) return files.failure();
   RecoveredLog log;
   Replayer replay(log);
 
@@ -129,21 +129,21 @@ Result<RecoveredLog> recover_log(const std::filesystem::path& folder, bool sync)
     const auto& file = (*files)[i];
     const bool last = i + 1 == files->size();
     auto opened = Segment::open(file.path, file.id);
-    if (!opened) return make_error(opened.error());
+    if (!opened) return opened.failure();
     const auto& segment = *opened;
 
     SegmentReader reader(*segment);
     SegmentHeader header;
     const auto check = reader.read_header(header);
-    if (reader.stop() == ReadStop::io_error) return make_error(reader.error());
+    if (reader.stop() == ReadStop::io_error) return make_error(ErrorKind::io, reader.error());
     if (check == HeaderCheck::unsupported_version)
-      return make_error(fmt::format("{}: segment format version {}, this build reads version {}",
+      return make_error(ErrorKind::storage_corrupt, fmt::format("{}: segment format version {}, this build reads version {}",
                                     file.path.string(), header.version, kFormatVersion));
     if (check == HeaderCheck::too_short && last) {
       // Created but its header never fully written: the crash came before any record.
       spdlog::warn("store: {}: incomplete new segment ({} bytes) removed", file.path.string(),
                    segment->size());
-      if (auto removed = segment->unlink(); !removed) return make_error(removed.error());
+      if (auto removed = segment->unlink(); !removed) return removed.failure();
       continue;
     }
     if (check != HeaderCheck::ok) {
@@ -164,16 +164,16 @@ Result<RecoveredLog> recover_log(const std::filesystem::path& folder, bool sync)
       }
       good_end = record->offset + record->frame_bytes;
     }
-    if (reader.stop() == ReadStop::io_error) return make_error(reader.error());
+    if (reader.stop() == ReadStop::io_error) return make_error(ErrorKind::io, reader.error());
     if (damage.empty() && reader.stop() != ReadStop::end) damage = std::string(describe(reader.stop()));
 
     if (!damage.empty() && last) {
       const auto cut = segment->size() - good_end;
       spdlog::warn("store: {}: {} at offset {}; cutting off the last {} bytes (never reported durable)",
                    file.path.string(), damage, good_end, cut);
-      if (auto truncated = segment->truncate(good_end); !truncated) return make_error(truncated.error());
+      if (auto truncated = segment->truncate(good_end); !truncated) return truncated.failure();
       if (sync) {
-        if (auto synced = segment->sync(); !synced) return make_error(synced.error());
+        if (auto synced = segment->sync(); !synced) return synced.failure();
       }
       log.report.truncated_bytes += cut;
       log.last_segment_clean = true;

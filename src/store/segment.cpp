@@ -18,7 +18,9 @@ namespace outpost::store {
 namespace {
 
 Error io_error(std::string_view what, const std::filesystem::path& path, int err) {
-  return make_error(fmt::format("{} {}: {}", what, path.string(), std::strerror(err)));
+  // A full disk is not like other failures: the store stops taking messages but stays up.
+  const auto kind = err == ENOSPC || err == EDQUOT ? ErrorKind::storage_full : ErrorKind::io;
+  return make_error(kind, fmt::format("{} {}: {}", what, path.string(), std::strerror(err)));
 }
 
 }  // namespace
@@ -36,7 +38,7 @@ Result<SegmentPtr> Segment::create(const std::filesystem::path& folder, SegmentI
   head.append(preamble);
   if (auto written = segment->write_at(0, head); !written) {
     (void)segment->unlink();
-    return make_error(written.error());
+    return written.failure();
   }
   segment->size_ = head.size();
   segment->written_.store(head.size(), std::memory_order_release);
@@ -64,7 +66,7 @@ bool Segment::lost(std::uint64_t end) const {
 
 Result<std::size_t> Segment::append(std::string_view bytes) {
   std::lock_guard lock(buffer_mutex_);
-  if (broken_.load(std::memory_order_relaxed)) return make_error(error_);
+  if (broken_.load(std::memory_order_relaxed)) return error_;
   pending_.append(bytes, pool_);
   size_ += bytes.size();
   return pending_.size();
@@ -75,7 +77,7 @@ Status Segment::write_pending(bool seal) {
   std::uint64_t at = 0;
   {
     std::lock_guard lock(buffer_mutex_);
-    if (broken_.load(std::memory_order_relaxed)) return make_error(error_);
+    if (broken_.load(std::memory_order_relaxed)) return error_;
     writing_.swap(pending_);  // appends continue into the other buffer meanwhile
     at = written_.load(std::memory_order_relaxed);
   }
@@ -90,7 +92,7 @@ Status Segment::write_pending(bool seal) {
       pending_.clear(pool_);
       pool_.release();
       broken_at_ = at;
-      error_ = written.error();
+      error_ = written.failure();
       broken_.store(true, std::memory_order_release);
       return written;
     }
@@ -160,9 +162,9 @@ Status Segment::read(std::uint64_t offset, std::size_t length, std::string& out)
   }
   out.resize(length);
   auto got = read_some(offset, out.data(), length);
-  if (!got) return make_error(got.error());
+  if (!got) return got.failure();
   if (*got != length)
-    return make_error(fmt::format("short read in {} at {}: {} of {} bytes", path_.string(),
+    return make_error(ErrorKind::storage_corrupt, fmt::format("short read in {} at {}: {} of {} bytes", path_.string(),
                                   offset, *got, length));
   return {};
 }

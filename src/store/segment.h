@@ -101,7 +101,7 @@ class Segment {
   WriteBuffer pending_;       // appended, not yet handed to a writer
   BlockPool pool_;
   std::uint64_t broken_at_ = 0;
-  std::string error_;        // why it broke
+  Error error_;              // why it broke
   std::optional<LostBytes> lost_;
   std::mutex folder_mutex_;
 };

@@ -26,14 +26,14 @@ Status SegmentAppender::roll(Sequence next_seq) {
   // (Segment::take_lost), as for any failed write.
   if (!segments_.empty()) (void)segments_.active()->write_pending(/*seal=*/true);
   auto created = segments_.create_next(next_seq, preamble_);
-  if (!created) return make_error(created.error());
+  if (!created) return created.failure();
   return {};
 }
 
 Result<RecordLocation> SegmentAppender::append(std::string_view frame, Sequence next_seq) {
   for (int attempt = 0;; ++attempt) {
     if (would_roll(frame.size())) {
-      if (auto rolled = roll(next_seq); !rolled) return make_error(rolled.error());
+      if (auto rolled = roll(next_seq); !rolled) return rolled.failure();
     }
     const auto& segment = segments_.active();
     const auto offset = segment->size();
@@ -41,7 +41,7 @@ Result<RecordLocation> SegmentAppender::append(std::string_view frame, Sequence 
     auto buffered = segment->append(frame);
     // The sync thread's write failed since would_roll() looked: once more, in a new segment.
     if (!buffered && attempt == 0) continue;
-    if (!buffered) return make_error(buffered.error());
+    if (!buffered) return buffered.failure();
     if (*buffered > kMaxBufferedBytes) (void)segment->write_pending();
     return RecordLocation{segment->id(), static_cast<std::uint32_t>(offset),
                           static_cast<std::uint32_t>(frame.size())};

@@ -82,16 +82,18 @@ void seal_frame(std::string& frame) {
 }
 
 Result<std::string_view> open_frame(std::string_view frame, RecordType expected) {
-  if (frame.size() < kRecordHeaderBytes) return make_error("record shorter than its header");
+  // Every failure here is damage: what was written whole and checksummed reads back different.
+  const auto damaged = [](const char* what) { return make_error(ErrorKind::storage_corrupt, what); };
+  if (frame.size() < kRecordHeaderBytes) return damaged("record shorter than its header");
   ByteReader head(frame.substr(0, kRecordHeaderBytes));
   const auto payload_bytes = head.u32();
   const auto stored_crc = head.u32();
   const auto type = head.u8();
-  if (payload_bytes != frame.size() - kRecordHeaderBytes) return make_error("record length mismatch");
-  if (type != static_cast<std::uint8_t>(expected)) return make_error("unexpected record type");
+  if (payload_bytes != frame.size() - kRecordHeaderBytes) return damaged("record length mismatch");
+  if (type != static_cast<std::uint8_t>(expected)) return damaged("unexpected record type");
   const auto payload = frame.substr(kRecordHeaderBytes);
   if (frame_checksum(payload_bytes, type, payload) != stored_crc)
-    return make_error("record checksum mismatch");
+    return damaged("record checksum mismatch");
   return payload;
 }
 

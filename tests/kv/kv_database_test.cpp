@@ -1,6 +1,7 @@
 #include "outpost/kv/kv_database.h"
 
 #include <filesystem>
+#include <fstream>
 
 #include <gtest/gtest.h>
 
@@ -30,13 +31,14 @@ TEST(KvDatabase, PutGetEraseAndListByNamespace) {
   ASSERT_TRUE(missing) << "absent is not an error";
   EXPECT_EQ(*missing, std::nullopt);
   const auto twins = kv.list("twins");
-  ASSERT_EQ(twins.size(), 2u);
-  EXPECT_EQ(twins[1].second, "y");
+  ASSERT_TRUE(twins) << twins.error();
+  ASSERT_EQ(twins->size(), 2u);
+  EXPECT_EQ((*twins)[1].second, "y");
   ASSERT_TRUE(kv.erase("twins", "e/m1"));
-  EXPECT_EQ(kv.list("twins").size(), 1u);
+  EXPECT_EQ(kv.list("twins")->size(), 1u);
   ASSERT_TRUE(kv.erase_namespace("twins"));
-  EXPECT_TRUE(kv.list("twins").empty());
-  EXPECT_EQ(kv.list("sessions").size(), 1u);
+  EXPECT_TRUE(kv.list("twins")->empty());
+  EXPECT_EQ(kv.list("sessions")->size(), 1u);
   std::filesystem::remove_all(file.parent_path());
 }
 
@@ -57,6 +59,20 @@ TEST(KvDatabase, ReportsUnopenableFiles) {
   auto store = KvDatabase::open("/nonexistent-dir/state.db");
   ASSERT_FALSE(store);
   EXPECT_NE(store.error().find("/nonexistent-dir/state.db: cannot open"), std::string::npos) << store.error();
+  EXPECT_EQ(store.error_kind(), ErrorKind::io);
+}
+
+TEST(KvDatabase, ACorruptFileIsReportedAsCorruptNotAsEmpty) {
+  const auto file = temp_db();
+  {
+    std::ofstream out(file, std::ios::binary);
+    out << std::string(8192, 'x');  // not an SQLite file: a damaged disk or a stray write
+  }
+  auto store = KvDatabase::open(file);
+  ASSERT_FALSE(store) << "a corrupt state file must not open as an empty one";
+  EXPECT_EQ(store.error_kind(), ErrorKind::storage_corrupt) << store.error();
+  EXPECT_NE(store.error().find(file.string()), std::string::npos) << store.error();
+  std::filesystem::remove_all(file.parent_path());
 }
 
 }  // namespace

@@ -142,5 +142,29 @@ TEST_F(SegmentTest, AFailedWriteBreaksItAndHandsBackWhatWasLost) {
   EXPECT_EQ(out, std::string(100, 'a'));
 }
 
+// Callers tell a full disk (stop taking messages, keep serving) from damage and other I/O.
+TEST(SegmentErrorKinds, AFullDiskIsStorageFull) {
+  // /dev/full answers every write with ENOSPC, as a full file system does.
+  auto full = Segment::open("/dev/full", SegmentId{9});
+  if (!full) GTEST_SKIP() << "no /dev/full here: " << full.error();
+  ASSERT_TRUE((*full)->append("some bytes"));
+  const auto written = (*full)->write_pending();
+  ASSERT_FALSE(written) << "a write to /dev/full succeeded";
+  EXPECT_EQ(written.error_kind(), ErrorKind::storage_full) << written.error();
+  EXPECT_NE(written.error().find("/dev/full"), std::string::npos) << written.error();
+}
+
+TEST(SegmentErrorKinds, ADamagedRecordIsStorageCorrupt) {
+  std::string frame = begin_frame(RecordType::ack);
+  frame += "payload";
+  seal_frame(frame);
+  ASSERT_TRUE(open_frame(frame, RecordType::ack));
+  frame.back() ^= 1;
+  const auto opened = open_frame(frame, RecordType::ack);
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error_kind(), ErrorKind::storage_corrupt) << opened.error();
+  EXPECT_EQ(open_frame("x", RecordType::ack).error_kind(), ErrorKind::storage_corrupt);
+}
+
 }  // namespace
 }  // namespace outpost::store

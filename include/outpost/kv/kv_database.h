@@ -1,5 +1,6 @@
 // Small durable key-value state on SQLite (WAL): MQTT sessions, twins, identity caches.
 // Low-rate data that wants transactions, not the message log. Not thread-safe: one owner.
+// Every failure is a Result whose kind (ErrorKind) says full disk, corrupt file or other I/O.
 #pragma once
 #include <filesystem>
 #include <memory>
@@ -15,7 +16,8 @@ namespace outpost::kv {
 
 class KvDatabase {
  public:
-  // Opens or creates the database file. Errors name the file and SQLite's reason.
+  // Opens or creates the database file (durable writes: synchronous=FULL, WAL). Errors name
+  // the file and SQLite's reason.
   static Result<std::unique_ptr<KvDatabase>> open(const std::filesystem::path& file);
   ~KvDatabase();
 
@@ -26,7 +28,7 @@ class KvDatabase {
   Status put(std::string_view ns, std::string_view key, std::string_view value);
   Status erase(std::string_view ns, std::string_view key);
   Status erase_namespace(std::string_view ns);
-  std::vector<std::pair<std::string, std::string>> list(std::string_view ns);
+  Result<std::vector<std::pair<std::string, std::string>>> list(std::string_view ns);
 
  private:
   KvDatabase() = default;

@@ -1,43 +1,61 @@
-#include "sqlite_db.h"
+#include "outpost/sqlite/database.h"
 
 #include <sqlite3.h>
 
 #include <fmt/format.h>
 
-#include "cloud_database.h"
+namespace outpost::sqlite {
 
-namespace outpost::cloud {
-
-SqliteDb::SqliteDb(const std::string& file, Sync sync) : file_(file) {
-  if (sqlite3_open_v2(file.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                      nullptr) != SQLITE_OK)
-    fail("cannot open");
-  sqlite3_busy_timeout(db_, 5000);  // another connection (a reader, another front end) may hold a lock
-  exec("PRAGMA journal_mode=WAL");
-  exec(sync == Sync::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+ErrorKind error_kind_of(int sqlite_code) {
+  switch (sqlite_code & 0xff) {  // the primary code of an extended one
+    case SQLITE_FULL: return ErrorKind::storage_full;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB: return ErrorKind::storage_corrupt;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return ErrorKind::unavailable;
+    default: return ErrorKind::io;
+  }
 }
 
-SqliteDb::~SqliteDb() {
+Database::Database(const std::string& file, Sync sync) : file_(file) {
+  // A constructor that throws runs no destructor: close the handle (which SQLite allocates
+  // even when opening fails) on the way out.
+  try {
+    if (sqlite3_open_v2(file.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        nullptr) != SQLITE_OK)
+      fail("cannot open");
+    sqlite3_busy_timeout(db_, 5000);  // another connection (a reader, another front end) may hold a lock
+    exec("PRAGMA journal_mode=WAL");
+    exec(sync == Sync::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  } catch (...) {
+    sqlite3_close_v2(db_);
+    throw;
+  }
+}
+
+Database::~Database() {
   if (db_) sqlite3_close_v2(db_);
 }
 
-void SqliteDb::exec(const char* sql) {
+void Database::exec(const char* sql) {
   char* message = nullptr;
   if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
     std::string text = message ? message : "?";
     sqlite3_free(message);
-    throw DatabaseFailure(fmt::format("{}: {}: {}", file_, sql, text));
+    throw StorageFailure(error_kind_of(sqlite3_extended_errcode(db_)), fmt::format("{}: {}: {}", file_, sql, text));
   }
 }
 
-std::int64_t SqliteDb::changes() const { return sqlite3_changes(db_); }
-std::int64_t SqliteDb::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+std::int64_t Database::changes() const { return sqlite3_changes(db_); }
+std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 
-void SqliteDb::fail(std::string_view what) const {
-  throw DatabaseFailure(fmt::format("{}: {}: {}", file_, what, db_ ? sqlite3_errmsg(db_) : "out of memory"));
+void Database::fail(std::string_view what) const {
+  const int code = db_ ? sqlite3_extended_errcode(db_) : SQLITE_NOMEM;
+  throw StorageFailure(error_kind_of(code),
+                       fmt::format("{}: {}: {}", file_, what, db_ ? sqlite3_errmsg(db_) : "out of memory"));
 }
 
-Statement::Statement(SqliteDb& db, const char* sql) : db_(db) {
+Statement::Statement(Database& db, const char* sql) : db_(db) {
   if (sqlite3_prepare_v2(db.handle(), sql, -1, &stmt_, nullptr) != SQLITE_OK)
     db.fail(fmt::format("cannot prepare '{}'", sql));
 }
@@ -101,4 +119,4 @@ std::string Statement::text(int column) const {
 
 bool Statement::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
 
-}  // namespace outpost::cloud
+}  // namespace outpost::sqlite
