@@ -1,6 +1,7 @@
 # Compiler flags shared by every target. Keep them identical across targets:
 # the precompiled headers are reused between targets only when the flags match.
-add_compile_options(-Wall -Wextra -Wno-missing-field-initializers)
+# -Wshadow: a local that hides a member or parameter is how a fix lands in the wrong variable.
+add_compile_options(-Wall -Wextra -Wshadow -Wno-missing-field-initializers)
 # Daemons idle in a few MB: let the linker drop unused code and data, so fewer pages of the
 # binaries are ever mapped in.
 add_compile_options(-ffunction-sections -fdata-sections)

@@ -128,9 +128,9 @@ nlohmann::json merge_diff(const nlohmann::json& from, const nlohmann::json& to) 
 TwinProperties::TwinProperties() : desired_(json::object()), reported_(json::object()) {}
 
 TwinProperties::TwinProperties(const json& doc) : TwinProperties() {
-  const auto load = [](const json& doc, const char* name, json& section, std::int64_t& version) {
-    if (!doc.is_object() || !doc.contains(name) || !doc[name].is_object()) return;
-    section = doc[name];
+  const auto load = [](const json& twin, const char* name, json& section, std::int64_t& version) {
+    if (!twin.is_object() || !twin.contains(name) || !twin[name].is_object()) return;
+    section = twin[name];
     if (section.contains("$version") && section["$version"].is_number_integer())
       version = section["$version"].get<std::int64_t>();
     section.erase("$version");

@@ -20,11 +20,11 @@ namespace outpost::mqtt {
 
 using tcp = asio::ip::tcp;
 
-enum class ListenerKind { tcp, tls, websocket };
+enum class ListenerKind { plain, tls, websocket };
 
 struct Server::Impl {
-  Impl(net::EventLoop& loop, Handler& handler, ServerOptions options)
-      : io(net::asio_context(loop)), handler(handler), options(std::move(options)) {}
+  Impl(net::EventLoop& loop, Handler& the_handler, ServerOptions server_options)
+      : io(net::asio_context(loop)), handler(the_handler), options(std::move(server_options)) {}
 
   asio::io_context& io;
   Handler& handler;
@@ -89,7 +89,7 @@ void Server::Impl::start_session(tcp::socket socket, ListenerKind kind,
   socket.set_option(tcp::no_delay(true), ignored);
   std::unique_ptr<Transport> transport;
   switch (kind) {
-    case ListenerKind::tcp: transport = make_tcp_transport(std::move(socket)); break;
+    case ListenerKind::plain: transport = make_tcp_transport(std::move(socket)); break;
     case ListenerKind::tls: transport = make_tls_transport(std::move(socket), tls); break;
     case ListenerKind::websocket:
       transport = make_websocket_transport(std::move(socket), tls,
@@ -123,7 +123,7 @@ Server::~Server() {
 }
 
 Result<std::uint16_t> Server::listen_tcp(std::string_view host_port) {
-  return impl_->listen(host_port, ListenerKind::tcp, nullptr);
+  return impl_->listen(host_port, ListenerKind::plain, nullptr);
 }
 
 Result<std::uint16_t> Server::listen_tls(std::string_view host_port,

@@ -116,8 +116,8 @@ TEST_P(CrashTest, EveryReportedDurableMessageSurvivesKill9) {
 
 INSTANTIATE_TEST_SUITE_P(Policies, CrashTest,
                          ::testing::Values(FsyncPolicy::group, FsyncPolicy::always, FsyncPolicy::never),
-                         [](const auto& info) {
-                           switch (info.param) {
+                         [](const auto& instance) {
+                           switch (instance.param) {
                              case FsyncPolicy::group: return std::string("group");
                              case FsyncPolicy::always: return std::string("always");
                              case FsyncPolicy::never: return std::string("never");

@@ -47,7 +47,7 @@ TEST_P(Crc32cImpl, ExtendingEqualsOneShotAtEverySplit) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Both, Crc32cImpl, ::testing::Bool(),
-                         [](const auto& info) { return info.param ? "hardware" : "portable"; });
+                         [](const auto& instance) { return instance.param ? "hardware" : "portable"; });
 
 TEST(Crc32c, HardwareAndPortableAgreeAtEveryLengthAndAlignment) {
   if (!crc32c_hardware_available()) GTEST_SKIP() << "no SSE4.2 on this CPU";

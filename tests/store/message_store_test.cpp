@@ -197,8 +197,8 @@ TEST_P(DurabilityTest, CallbacksRunOnceEachInAppendOrder) {
 
 INSTANTIATE_TEST_SUITE_P(Policies, DurabilityTest,
                          ::testing::Values(FsyncPolicy::group, FsyncPolicy::always, FsyncPolicy::never),
-                         [](const auto& info) {
-                           switch (info.param) {
+                         [](const auto& instance) {
+                           switch (instance.param) {
                              case FsyncPolicy::group: return std::string("group");
                              case FsyncPolicy::always: return std::string("always");
                              case FsyncPolicy::never: return std::string("never");
