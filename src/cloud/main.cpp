@@ -1,8 +1,6 @@
 // outpost-cloud: the self-hosted IoT Hub. `outpost-cloud --config cloud.yaml` (docs/CLOUD.md).
 #include <csignal>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <optional>
 
 #include <spdlog/spdlog.h>
@@ -14,21 +12,18 @@
 #include "outpost/core/log.h"
 #include "outpost/mqtt/server.h"
 #include "outpost/net/http_server.h"
+#include "outpost/service/listeners.h"
+#include "outpost/service/service_main.h"
 
 namespace {
 
 using namespace outpost;
 
-int usage(int code) {
-  std::fprintf(code == 0 ? stdout : stderr,
-               "usage: outpost-cloud --config cloud.yaml [--check] [--ready-file FILE]\n"
-               "       outpost-cloud --config cloud.yaml --print-connection-string POLICY\n"
-               "  --check                            check the configuration and what it names (TLS files,\n"
-               "                                     storage folder, listen addresses); list every problem\n"
-               "  --ready-file FILE                  once serving, write the bound ports there as JSON\n"
-               "  --print-connection-string POLICY   print a service connection string (e.g. iothubowner)\n");
-  return code;
-}
+const service::ServiceDescription kCloud{
+    "outpost-cloud", "cloud.yaml",
+    "check the configuration and what it names (TLS files, storage folder, listen addresses); list every problem",
+    "",
+    {{"--print-connection-string", "POLICY", "print a service connection string (e.g. iothubowner)"}}};
 
 // cloud.yaml and the --ready-file's folder, with every problem listed in one ConfigError.
 cloud::CloudConfig load_config(const std::string& file, const std::string& ready_file) {
@@ -78,19 +73,12 @@ int run(const cloud::CloudConfig& config, const std::string& ready_file) {
   net::HttpServer http(loop, [&cloud](net::HttpRequest&& request, net::HttpResponder responder) {
     cloud.handle_http(std::move(request), std::move(responder));
   });
-  nlohmann::json ports = nlohmann::json::object();
-  const auto listen = [&](const char* what, const std::optional<std::string>& address, auto&& start) {
-    if (!address) return;
-    auto port = start(*address);
-    if (!port) throw ConfigError(config.config_file + ": listen." + what + ": " + port.error());
-    ports[what] = *port;
-    spdlog::info("cloud: {} listening on {} (port {})", what, *address, *port);
-  };
-  listen("mqtts", config.listen_mqtts, [&](const std::string& a) { return mqtt_server.listen_tls(a, tls); });
-  listen("wss", config.listen_wss, [&](const std::string& a) { return mqtt_server.listen_websocket(a, tls); });
-  listen("mqtt", config.listen_mqtt, [&](const std::string& a) { return mqtt_server.listen_tcp(a); });
-  listen("https", config.listen_https, [&](const std::string& a) { return http.listen(a, tls); });
-  listen("http", config.listen_http, [&](const std::string& a) { return http.listen(a); });
+  service::Listeners listeners("cloud", config.config_file);
+  listeners.add("mqtts", config.listen_mqtts, [&](const std::string& a) { return mqtt_server.listen_tls(a, tls); });
+  listeners.add("wss", config.listen_wss, [&](const std::string& a) { return mqtt_server.listen_websocket(a, tls); });
+  listeners.add("mqtt", config.listen_mqtt, [&](const std::string& a) { return mqtt_server.listen_tcp(a); });
+  listeners.add("https", config.listen_https, [&](const std::string& a) { return http.listen(a, tls); });
+  listeners.add("http", config.listen_http, [&](const std::string& a) { return http.listen(a); });
 
   loop.on_signals({SIGINT, SIGTERM}, [&](int) {
     spdlog::info("cloud: stopping");
@@ -100,7 +88,7 @@ int run(const cloud::CloudConfig& config, const std::string& ready_file) {
     loop.stop();
   });
   cloud.start();
-  write_ready_file(ready_file, ports);
+  write_ready_file(ready_file, listeners.ports());
   spdlog::info("cloud: '{}' ready ({} devices registered)", config.settings.hostname, cloud.storage().count_devices());
   loop.run();
   cloud.stop();
@@ -110,36 +98,18 @@ int run(const cloud::CloudConfig& config, const std::string& ready_file) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string config_file, ready_file, policy;
-  bool check_only = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--config" && i + 1 < argc) config_file = argv[++i];
-    else if (arg == "--check") check_only = true;
-    else if (arg == "--ready-file" && i + 1 < argc) ready_file = argv[++i];
-    else if (arg == "--print-connection-string" && i + 1 < argc) policy = argv[++i];
-    else if (arg == "--help" || arg == "-h") return usage(0);
-    else return usage(2);
-  }
-  if (config_file.empty()) return usage(2);
-  std::signal(SIGPIPE, SIG_IGN);
-  try {
-    const auto config = load_config(config_file, ready_file);
-    if (check_only) {
-      std::printf("%s: ok\n", config_file.c_str());
+  return service::service_main(kCloud, argc, argv, [](const service::ServiceArgs& args) {
+    const auto config = load_config(args.config_file, args.ready_file);
+    if (args.check_only) {
+      std::printf("%s: ok\n", args.config_file.c_str());
       return 0;
     }
-    init_logging("cloud", policy.empty() ? std::optional<std::string_view>(config.log_level) : std::string_view("warning"));
-    if (!policy.empty()) return print_connection_string(config, policy);
-    return run(config, ready_file);
-  } catch (const ConfigError& e) {
-    print_config_problems("outpost-cloud", e);
-    return 1;
-  } catch (const cloud::DatabaseFailure& e) {
-    std::fprintf(stderr, "outpost-cloud: storage: %s\n", e.what());
-    return 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "outpost-cloud: fatal: %s\n", e.what());
-    return 1;
-  }
+    const auto policy = args.extra.find("--print-connection-string");
+    if (policy != args.extra.end()) {
+      init_logging("cloud", std::string_view("warning"));
+      return print_connection_string(config, policy->second);
+    }
+    init_logging("cloud", std::optional<std::string_view>(config.log_level));
+    return run(config, args.ready_file);
+  });
 }

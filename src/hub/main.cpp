@@ -2,8 +2,6 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <iostream>
 
 #include <spdlog/spdlog.h>
 
@@ -16,20 +14,19 @@
 #include "outpost/mqtt/server.h"
 #include "outpost/net/http_server.h"
 #include "outpost/routing/edgehub_config.h"
+#include "outpost/service/listeners.h"
+#include "outpost/service/service_main.h"
 #include "outpost/store/message_store.h"
 
 namespace {
 
 using namespace outpost;
 
-int usage(int code) {
-  std::fprintf(code == 0 ? stdout : stderr,
-               "usage: outpost-hub --config hub.yaml [--check] [--ready-file FILE]\n"
-               "  --check             check the configuration and everything it names (TLS files, identities,\n"
-               "                      routes, folders, listen addresses); list every problem, then exit\n"
-               "  --ready-file FILE   once serving, write the bound ports there as JSON\n");
-  return code;
-}
+const service::ServiceDescription kHub{
+    "outpost-hub", "hub.yaml",
+    "check the configuration and everything it names (TLS files, identities, routes, folders, listen addresses); "
+    "list every problem, then exit",
+    "", {}};
 
 int run(hub::HubStartup startup, const std::string& ready_file) {
   const auto& config = startup.config;
@@ -90,21 +87,14 @@ int run(hub::HubStartup startup, const std::string& ready_file) {
     if (!created) throw ConfigError(config.config_file + ": tls: " + created.error());
     tls = *created;
   }
-  nlohmann::json ports = nlohmann::json::object();
-  const auto listen = [&](const char* what, const std::optional<std::string>& address, auto&& start) {
-    if (!address) return;
-    auto port = start(*address);
-    if (!port) throw ConfigError(std::string(config.config_file) + ": listen." + what + ": " + port.error());
-    ports[what] = *port;
-    spdlog::info("hub: {} listening on {} (port {})", what, *address, *port);
-  };
-  listen("mqtt", config.listen_mqtt, [&](const std::string& a) { return server.listen_tcp(a); });
-  listen("mqtts", config.listen_mqtts, [&](const std::string& a) { return server.listen_tls(a, tls); });
-  listen("wss", config.listen_wss, [&](const std::string& a) { return server.listen_websocket(a, tls); });
+  service::Listeners listeners("hub", config.config_file);
+  listeners.add("mqtt", config.listen_mqtt, [&](const std::string& a) { return server.listen_tcp(a); });
+  listeners.add("mqtts", config.listen_mqtts, [&](const std::string& a) { return server.listen_tls(a, tls); });
+  listeners.add("wss", config.listen_wss, [&](const std::string& a) { return server.listen_websocket(a, tls); });
 
   net::HttpServer http(loop, api_handler);
-  listen("metrics", config.listen_metrics, [&](const std::string& a) { return http.listen(a); });
-  listen("https", config.listen_https, [&](const std::string& a) { return http.listen(a, tls); });
+  listeners.add("metrics", config.listen_metrics, [&](const std::string& a) { return http.listen(a); });
+  listeners.add("https", config.listen_https, [&](const std::string& a) { return http.listen(a, tls); });
 
   loop.on_signals({SIGINT, SIGTERM, SIGHUP}, [&](int signo) {
     if (signo == SIGHUP) {
@@ -124,7 +114,7 @@ int run(hub::HubStartup startup, const std::string& ready_file) {
     loop.stop();
   });
   edge_hub.start();
-  write_ready_file(ready_file, ports);
+  write_ready_file(ready_file, listeners.ports());
   spdlog::info("hub: '{}' ready for {} (store {} bytes in {})", config.device_id, config.hostname,
                (*store)->disk_bytes(), store_options.folder.string());
   loop.run();
@@ -135,33 +125,14 @@ int run(hub::HubStartup startup, const std::string& ready_file) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string config_file;
-  bool check_only = false;
-  std::string ready_file;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--config" && i + 1 < argc) config_file = argv[++i];
-    else if (arg == "--check") check_only = true;
-    else if (arg == "--ready-file" && i + 1 < argc) ready_file = argv[++i];
-    else if (arg == "--help" || arg == "-h") return usage(0);
-    else return usage(2);
-  }
-  if (config_file.empty()) return usage(2);
-  std::signal(SIGPIPE, SIG_IGN);
-  try {
-    auto startup = hub::load_hub_startup(config_file, ready_file);
-    if (check_only) {
-      std::printf("%s: ok (%zu identities, %zu routes)\n", config_file.c_str(), startup.identities.size(),
+  return service::service_main(kHub, argc, argv, [](const service::ServiceArgs& args) {
+    auto startup = hub::load_hub_startup(args.config_file, args.ready_file);
+    if (args.check_only) {
+      std::printf("%s: ok (%zu identities, %zu routes)\n", args.config_file.c_str(), startup.identities.size(),
                   startup.desired.route_table.size());
       return 0;
     }
     init_logging("hub", startup.config.log_level);
-    return run(std::move(startup), ready_file);
-  } catch (const ConfigError& e) {
-    print_config_problems("outpost-hub", e);
-    return 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "outpost-hub: fatal: %s\n", e.what());
-    return 1;
-  }
+    return run(std::move(startup), args.ready_file);
+  });
 }

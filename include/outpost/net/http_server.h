@@ -1,11 +1,12 @@
 // A small HTTP/1.1 server (Boost.Beast) for every API we serve: metrics, the hub's local
-// management API, the cloud's service REST API. Handlers are transport-free: they get an
+// management API, the cloud's service REST API, the daemon's APIs on unix sockets. Handlers are transport-free: they get an
 // HttpRequest and answer through an HttpResponder, now or later (e.g. after a device
 // replies to a direct method), or stream a chunked response (server-sent events).
 // Handlers run on the EventLoop's thread.
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -21,6 +22,13 @@
 
 namespace outpost::net {
 
+// Who is on the other end of a unix socket, as the kernel says (SO_PEERCRED).
+struct PeerCredentials {
+  std::int64_t pid = 0;
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+};
+
 struct HttpRequest {
   std::string method;  // "GET", "PUT", ...
   std::string target;  // as sent: path + query
@@ -28,7 +36,8 @@ struct HttpRequest {
   std::map<std::string, std::string> query;  // decoded parameters
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
-  std::string remote_address;
+  std::string remote_address;              // "ip:port", or "pid N" on a unix socket
+  std::optional<PeerCredentials> peer;     // unix sockets only
 
   std::optional<std::string> header(std::string_view name) const;  // case-insensitive
   std::optional<std::string> query_param(const std::string& name) const;
@@ -84,6 +93,14 @@ class HttpServer {
   ~HttpServer();
   // Plain HTTP, or HTTPS when `tls` is given. Returns the bound port.
   Result<std::uint16_t> listen(std::string_view host_port, std::shared_ptr<TlsServerContext> tls = nullptr);
+  // HTTP on a unix socket at `path`, created with `mode`; requests carry the caller's
+  // PeerCredentials. A stale socket file there is replaced; one a live process serves, or a
+  // file that is not a socket, is an error. stop() removes the file.
+  Status listen_unix(const std::filesystem::path& path,
+                     std::filesystem::perms mode = std::filesystem::perms::owner_read |
+                                                   std::filesystem::perms::owner_write |
+                                                   std::filesystem::perms::group_read |
+                                                   std::filesystem::perms::group_write);
   void stop();
 
   struct Impl;
