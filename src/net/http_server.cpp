@@ -46,24 +46,19 @@ void start_session(asio::io_context& io, Args&&... args) {
   asio::co_spawn(io, [session] { return session->run(); }, asio::detached);
 }
 
-asio::awaitable<void> accept_loop(std::shared_ptr<HttpSessionContext> server, asio::io_context& io,
-                                  std::shared_ptr<tcp::acceptor> acceptor, std::shared_ptr<TlsServerContext> tls) {
+// Accepts until the acceptor closes or the server stops; each connection goes to `serve`.
+template <typename Acceptor, typename Serve>
+asio::awaitable<void> accept_loop(std::shared_ptr<HttpSessionContext> server, std::shared_ptr<Acceptor> acceptor,
+                                  Serve serve) {
   while (acceptor->is_open() && !server->stopped) {
     error_code ec;
-    tcp::socket socket = co_await acceptor->async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    auto socket = co_await acceptor->async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (ec == asio::error::operation_aborted || server->stopped) co_return;
       spdlog::warn("http: accept failed: {}", ec.message());
       continue;
     }
-    socket.set_option(tcp::no_delay(true), ec);
-    const auto remote = describe(socket);
-    if (tls) {
-      using Ssl = beast::ssl_stream<beast::tcp_stream>;
-      start_session<Ssl>(io, server, Ssl(beast::tcp_stream(std::move(socket)), ssl_context(*tls)), remote);
-    } else {
-      start_session<beast::tcp_stream>(io, server, beast::tcp_stream(std::move(socket)), remote);
-    }
+    serve(std::move(socket));
   }
 }
 
@@ -73,23 +68,6 @@ std::optional<PeerCredentials> peer_of(unix_socket::socket& socket) {
   socklen_t length = sizeof cred;
   if (::getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &length) != 0) return std::nullopt;
   return PeerCredentials{static_cast<std::int64_t>(cred.pid), cred.uid, cred.gid};
-}
-
-asio::awaitable<void> unix_accept_loop(std::shared_ptr<HttpSessionContext> server, asio::io_context& io,
-                                       std::shared_ptr<unix_socket::acceptor> acceptor) {
-  using UnixStream = beast::basic_stream<unix_socket>;
-  while (acceptor->is_open() && !server->stopped) {
-    error_code ec;
-    unix_socket::socket socket = co_await acceptor->async_accept(asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      if (ec == asio::error::operation_aborted || server->stopped) co_return;
-      spdlog::warn("http: accept failed on a unix socket: {}", ec.message());
-      continue;
-    }
-    const auto peer = peer_of(socket);
-    const auto remote = peer ? fmt::format("pid {}", peer->pid) : std::string("unix socket");
-    start_session<UnixStream>(io, server, UnixStream(std::move(socket)), remote, peer);
-  }
 }
 
 // A socket file left by a process that is gone is removed; one that a live process serves is
@@ -132,7 +110,19 @@ Result<std::uint16_t> HttpServer::listen(std::string_view host_port, std::shared
   if (!opened) return opened.failure();
   auto acceptor = *opened;
   impl_->acceptors.push_back(acceptor);
-  asio::co_spawn(impl_->io, accept_loop(impl_->context, impl_->io, acceptor, std::move(tls)), asio::detached);
+  auto& io = impl_->io;
+  auto serve = [&io, server = impl_->context, tls = std::move(tls)](tcp::socket socket) {
+    error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    const auto remote = describe(socket);
+    if (tls) {
+      using Ssl = beast::ssl_stream<beast::tcp_stream>;
+      start_session<Ssl>(io, server, Ssl(beast::tcp_stream(std::move(socket)), ssl_context(*tls)), remote);
+    } else {
+      start_session<beast::tcp_stream>(io, server, beast::tcp_stream(std::move(socket)), remote);
+    }
+  };
+  asio::co_spawn(io, accept_loop(impl_->context, acceptor, std::move(serve)), asio::detached);
   return acceptor->local_endpoint().port();
 }
 
@@ -154,7 +144,14 @@ Status HttpServer::listen_unix(const std::filesystem::path& path, std::filesyste
     return make_error(ErrorKind::io, fmt::format("cannot listen on {}: {}", path.string(),
                                                  fs_error ? fs_error.message() : ec.message()));
   impl_->unix_acceptors.push_back(acceptor);
-  asio::co_spawn(impl_->io, unix_accept_loop(impl_->context, impl_->io, acceptor), asio::detached);
+  auto& io = impl_->io;
+  auto serve = [&io, server = impl_->context](unix_socket::socket socket) {
+    using UnixStream = beast::basic_stream<unix_socket>;
+    const auto peer = peer_of(socket);
+    const auto remote = peer ? fmt::format("pid {}", peer->pid) : std::string("unix socket");
+    start_session<UnixStream>(io, server, UnixStream(std::move(socket)), remote, peer);
+  };
+  asio::co_spawn(io, accept_loop(impl_->context, acceptor, std::move(serve)), asio::detached);
   return {};
 }
 
