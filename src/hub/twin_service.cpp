@@ -39,37 +39,34 @@ const TwinProperties& TwinService::get(const iothub::Identity& identity) {
   return loaded ? **loaded : kUnreadable;
 }
 
-Result<std::int64_t> TwinService::patch_reported(const iothub::Identity& identity, const nlohmann::json& patch) {
+Result<const TwinProperties*> TwinService::modify(const iothub::Identity& identity,
+                                                 const std::function<Status(TwinProperties&)>& change) {
   const auto loaded = load(identity);
   if (!loaded) return loaded.failure();
   auto& twin = **loaded;
   TwinProperties candidate = twin;
-  if (auto s = candidate.apply_reported_patch(patch); !s) return s.failure();
+  if (auto s = change(candidate); !s) return s.failure();
   if (auto s = save(identity, candidate); !s) return s.failure();
   twin = std::move(candidate);
-  return twin.reported_version();
+  return &twin;
+}
+
+Result<std::int64_t> TwinService::patch_reported(const iothub::Identity& identity, const nlohmann::json& patch) {
+  const auto twin = modify(identity, [&](TwinProperties& t) { return t.apply_reported_patch(patch); });
+  if (!twin) return twin.failure();
+  return (*twin)->reported_version();
 }
 
 Result<std::int64_t> TwinService::patch_desired(const iothub::Identity& identity, const nlohmann::json& patch) {
-  const auto loaded = load(identity);
-  if (!loaded) return loaded.failure();
-  auto& twin = **loaded;
-  TwinProperties candidate = twin;
-  if (auto s = candidate.apply_desired_patch(patch); !s) return s.failure();
-  if (auto s = save(identity, candidate); !s) return s.failure();
-  twin = std::move(candidate);
-  return twin.desired_version();
+  const auto twin = modify(identity, [&](TwinProperties& t) { return t.apply_desired_patch(patch); });
+  if (!twin) return twin.failure();
+  return (*twin)->desired_version();
 }
 
 Result<std::int64_t> TwinService::replace_desired(const iothub::Identity& identity, const nlohmann::json& desired) {
-  const auto loaded = load(identity);
-  if (!loaded) return loaded.failure();
-  auto& twin = **loaded;
-  TwinProperties candidate = twin;
-  if (auto s = candidate.replace_desired(desired); !s) return s.failure();
-  if (auto s = save(identity, candidate); !s) return s.failure();
-  twin = std::move(candidate);
-  return twin.desired_version();
+  const auto twin = modify(identity, [&](TwinProperties& t) { return t.replace_desired(desired); });
+  if (!twin) return twin.failure();
+  return (*twin)->desired_version();
 }
 
 std::optional<nlohmann::json> TwinService::take_cloud_twin(const iothub::Identity& identity,

@@ -2,6 +2,7 @@
 // restarts. The hub answers GET and reported PATCH from here; desired patches arrive from the
 // management API (and, with an upstream, from the cloud) and are pushed to the client.
 #pragma once
+#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -37,6 +38,10 @@ class TwinService {
   // read is never overwritten by an empty one.
   Result<TwinProperties*> load(const iothub::Identity& identity);
   Status save(const iothub::Identity& identity, const TwinProperties& twin);
+  // Applies `change` to a copy, saves it, and only then replaces the cached twin: a change
+  // that is refused or cannot be saved leaves both as they were.
+  Result<const TwinProperties*> modify(const iothub::Identity& identity,
+                                       const std::function<Status(TwinProperties&)>& change);
 
   kv::KvDatabase& kv_;
   std::unordered_map<std::string, TwinProperties> cache_;
