@@ -2,6 +2,7 @@
 
 #include "outpost/core/json.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -125,6 +126,59 @@ std::vector<ConfigNode> ConfigNode::items() const {
   for (std::size_t i = 0; i < node_.size(); ++i)
     out.emplace_back(node_[i], file_, fmt::format("{}[{}]", path_, i), problems_);
   return out;
+}
+
+std::vector<std::string> ConfigNode::keys() const {
+  std::vector<std::string> out;
+  if (!defined()) return out;
+  if (!node_.IsMap()) fail("expected a mapping");
+  for (const auto& item : node_) {
+    if (!item.first.IsScalar()) fail("expected plain keys, got a mapping or list as a key");
+    out.push_back(item.first.Scalar());
+  }
+  return out;
+}
+
+namespace {
+
+constexpr int kMaxConfigJsonDepth = 64;
+
+nlohmann::json scalar_to_json(const YAML::Node& node) {
+  const auto& text = node.Scalar();
+  if (node.Tag() == "!") return text;  // quoted: a string whatever it reads as
+  if (text == "true" || text == "false") return text == "true";
+  if (text == "null" || text == "~") return nullptr;
+  if (!text.empty() && (std::isdigit(static_cast<unsigned char>(text[0])) || text[0] == '-' || text[0] == '+')) {
+    char* end = nullptr;
+    errno = 0;
+    const long long integer = std::strtoll(text.c_str(), &end, 10);
+    if (errno == 0 && end == text.c_str() + text.size()) return integer;
+    const double number = std::strtod(text.c_str(), &end);
+    if (end == text.c_str() + text.size()) return number;
+  }
+  return text;
+}
+
+}  // namespace
+
+nlohmann::json ConfigNode::as_json() const {
+  const std::function<nlohmann::json(const YAML::Node&, int)> convert = [&](const YAML::Node& node, int depth) {
+    if (depth > kMaxConfigJsonDepth) fail(fmt::format("nested deeper than {} levels", kMaxConfigJsonDepth));
+    if (!node.IsDefined() || node.IsNull()) return nlohmann::json(nullptr);
+    if (node.IsScalar()) return scalar_to_json(node);
+    if (node.IsSequence()) {
+      auto out = nlohmann::json::array();
+      for (const auto& item : node) out.push_back(convert(item, depth + 1));
+      return out;
+    }
+    auto out = nlohmann::json::object();
+    for (const auto& item : node) {
+      if (!item.first.IsScalar()) fail("expected plain keys, got a mapping or list as a key");
+      out[item.first.Scalar()] = convert(item.second, depth + 1);
+    }
+    return out;
+  };
+  return convert(node_, 0);
 }
 
 std::string ConfigNode::as_string() const {

@@ -57,7 +57,7 @@ constexpr std::size_t kTagBytes = 16;
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
 }  // namespace
 
-std::string seal(std::string_view key, std::string_view plaintext) {
+std::string seal(std::string_view key, std::string_view plaintext, std::string_view associated_data) {
   if (key.size() != 32) throw std::invalid_argument("seal: the key must be 32 bytes");
   const std::string nonce = random_bytes(kNonceBytes);
   std::string out = nonce;
@@ -68,6 +68,8 @@ std::string seal(std::string_view key, std::string_view plaintext) {
   if (!ctx || !EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr,
                                   reinterpret_cast<const unsigned char*>(key.data()),
                                   reinterpret_cast<const unsigned char*>(nonce.data())) ||
+      !EVP_EncryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(associated_data.data()),
+                         static_cast<int>(associated_data.size())) ||
       !EVP_EncryptUpdate(ctx.get(), dst, &len, reinterpret_cast<const unsigned char*>(plaintext.data()),
                          static_cast<int>(plaintext.size())) ||
       !EVP_EncryptFinal_ex(ctx.get(), dst + len, &len) ||
@@ -76,7 +78,7 @@ std::string seal(std::string_view key, std::string_view plaintext) {
   return out;
 }
 
-std::optional<std::string> unseal(std::string_view key, std::string_view sealed) {
+std::optional<std::string> unseal(std::string_view key, std::string_view sealed, std::string_view associated_data) {
   if (key.size() != 32 || sealed.size() < kNonceBytes + kTagBytes) return std::nullopt;
   const auto cipher = sealed.substr(kNonceBytes, sealed.size() - kNonceBytes - kTagBytes);
   std::string tag(sealed.substr(sealed.size() - kTagBytes));
@@ -87,6 +89,8 @@ std::optional<std::string> unseal(std::string_view key, std::string_view sealed)
   if (!ctx || !EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr,
                                   reinterpret_cast<const unsigned char*>(key.data()),
                                   reinterpret_cast<const unsigned char*>(sealed.data())) ||
+      !EVP_DecryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(associated_data.data()),
+                         static_cast<int>(associated_data.size())) ||
       !EVP_DecryptUpdate(ctx.get(), dst, &len, reinterpret_cast<const unsigned char*>(cipher.data()),
                          static_cast<int>(cipher.size())) ||
       !EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes, tag.data()) ||

@@ -30,6 +30,27 @@ TEST(ConfigYaml, ReadsTypedValues) {
   EXPECT_EQ(root.child("listen").optional_string("mqtts"), std::nullopt);
 }
 
+TEST(ConfigYaml, KeysComeInTheFilesOrder) {
+  const auto root = parse_yaml("images:\n  \"z:*\": a\n  \"b:1\": c\n  \"m\": d\n", "config.yaml");
+  EXPECT_EQ(root.child("images").keys(), (std::vector<std::string>{"z:*", "b:1", "m"}));
+  EXPECT_TRUE(root.child("missing").keys().empty());
+  EXPECT_EQ(error_of([&] { (void)parse_yaml("images: [a]\n", "c.yaml").child("images").keys(); }),
+            "c.yaml:1:9: images: expected a mapping");
+}
+
+TEST(ConfigYaml, AsJsonTypesPlainScalarsAndKeepsQuotedOnesAsStrings) {
+  const auto root = parse_yaml("o:\n  flag: true\n  n: 42\n  x: 1.5\n  neg: -3\n  s: \"42\"\n  name: edge\n"
+                               "  list: [1, two]\n  nothing: ~\n", "c.yaml");
+  const auto json = root.child("o").as_json();
+  EXPECT_EQ(json, nlohmann::json::parse(R"({"flag":true,"n":42,"x":1.5,"neg":-3,"s":"42","name":"edge",)"
+                                        R"("list":[1,"two"],"nothing":null})"));
+  std::string deep = "o: ";
+  for (int i = 0; i < 100; ++i) deep += "[";
+  for (int i = 0; i < 100; ++i) deep += "]";
+  EXPECT_NE(error_of([&] { (void)parse_yaml(deep + "\n", "c.yaml").child("o").as_json(); }).find("nested deeper than 64"),
+            std::string::npos);
+}
+
 TEST(ConfigYaml, ErrorsNameFileLineAndKey) {
   const auto root = parse_yaml("hostname: h\nstorage:\n  max_bytes: lots\n", "hub.yaml");
   EXPECT_EQ(error_of([&] { root.child("storage").integer("max_bytes"); }),

@@ -41,6 +41,15 @@ TEST(Seal, RoundTripsAndDetectsTampering) {
   EXPECT_EQ(unseal(key, seal(key, "")), "");
 }
 
+TEST(Seal, AssociatedDataMustMatchToOpen) {
+  const std::string key(32, 'k');
+  const auto sealed = seal(key, "for filter only", "filter1");
+  EXPECT_EQ(unseal(key, sealed, "filter1"), "for filter only");
+  EXPECT_FALSE(unseal(key, sealed, "filter2")) << "bound to what it was sealed with";
+  EXPECT_FALSE(unseal(key, sealed)) << "and not openable without it";
+  EXPECT_FALSE(unseal(key, seal(key, "x"), "filter1"));
+}
+
 TEST(RandomIds, HaveTheRightShapeAndDoNotRepeat) {
   const std::regex uuid("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
   std::set<std::string> seen;

@@ -58,6 +58,12 @@ class ConfigNode {
   bool is_map() const { return node_.IsMap(); }
   bool is_sequence() const { return node_.IsSequence(); }
   std::vector<ConfigNode> items() const;  // sequence elements
+  std::vector<std::string> keys() const;  // mapping keys, in the file's order
+
+  // The node as JSON (a createOptions block written as YAML): plain scalars that read as
+  // true/false, integers or numbers become those; quoted scalars stay strings. Deeper than
+  // 64 levels is a problem at this node.
+  nlohmann::json as_json() const;
 
   std::string as_string() const;
   std::int64_t as_integer() const;

@@ -15,8 +15,10 @@ bool constant_time_equals(std::string_view a, std::string_view b);
 
 // Authenticated encryption for data at rest (AES-256-GCM). `key` is 32 bytes. The output is
 // nonce (12) | ciphertext | tag (16); decryption fails (nullopt) on any tampering.
-std::string seal(std::string_view key, std::string_view plaintext);
-std::optional<std::string> unseal(std::string_view key, std::string_view sealed);
+// `associated_data` is authenticated, not stored: unseal succeeds only with the same bytes
+// (the daemon binds a module's ciphertext to that module and generation this way).
+std::string seal(std::string_view key, std::string_view plaintext, std::string_view associated_data = {});
+std::optional<std::string> unseal(std::string_view key, std::string_view sealed, std::string_view associated_data = {});
 
 std::string random_bytes(std::size_t count);
 // Lowercase hex of `byte_count` random bytes.
