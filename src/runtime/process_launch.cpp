@@ -4,6 +4,8 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <linux/close_range.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -162,6 +164,12 @@ Result<std::int64_t> launch(const LaunchPlan& plan, const std::string& output_fi
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     for (int sig = 1; sig < NSIG; ++sig) ::signal(sig, SIG_DFL);  // the daemon ignores SIGPIPE; modules need not
     if (::dup2(null_in, 0) < 0 || ::dup2(output, 1) < 0 || ::dup2(output, 2) < 0) child_fail(report[1]);
+    // Nothing of the daemon's reaches the module: not its listening sockets (a module could
+    // accept another module's workload requests), not its files. Marked close-on-exec
+    // rather than closed, so the report pipe still works until exec.
+    if (::syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC) != 0) {
+      for (int fd = 3; fd < 65536; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    }
     if (::chdir(plan.working_dir.c_str()) != 0) child_fail(report[1]);
     if (plan.gid && (::setgroups(0, nullptr) != 0 || ::setgid(*plan.gid) != 0)) child_fail(report[1]);
     if (plan.uid && ::setuid(*plan.uid) != 0) child_fail(report[1]);

@@ -1,4 +1,4 @@
-#include "process_runtime.h"
+#include "outpost/runtime/process_runtime.h"
 
 #include <signal.h>
 #include <sys/wait.h>

@@ -1,7 +1,7 @@
 // The process runtime with real processes (/bin/sh as the module program): create, start,
 // exit codes, stop with SIGTERM then SIGKILL, the module's process tree, createOptions,
 // adoption by a restarted runtime, and logs.
-#include "process_runtime.h"
+#include "outpost/runtime/process_runtime.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -90,6 +90,18 @@ TEST_F(ProcessRuntimeTest, StopSendsSigtermThenSigkillToTheWholeGroup) {
   EXPECT_EQ(runtime().status("stubborn")->exit_code, 128 + SIGKILL);
   EXPECT_TRUE(wait_until([&] { return !read_proc_info(child) || read_proc_info(child)->state == 'Z'; }, 5s))
       << "the module's own child is gone too";
+}
+
+TEST_F(ProcessRuntimeTest, AModuleInheritsNoneOfTheDaemonsFiles) {
+  // A descriptor without close-on-exec, as Asio's listening sockets are.
+  const int leaked = ::dup(1);
+  ASSERT_GE(leaked, 3);
+  ASSERT_TRUE(runtime().create(shell_module("fds", "if [ -e /proc/$$/fd/" + std::to_string(leaked) +
+                                                       " ]; then echo inherited; else echo clean; fi")));
+  ASSERT_TRUE(runtime().start("fds"));
+  ASSERT_TRUE(wait_until([&] { return state_of("fds") != ModuleState::running; }, 5s));
+  ::close(leaked);
+  EXPECT_EQ(logs_of("fds"), "clean\n");
 }
 
 TEST_F(ProcessRuntimeTest, OwnsTheModulesProcessesAndNoOthers) {

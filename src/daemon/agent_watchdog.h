@@ -1,0 +1,43 @@
+// Boots the edge agent and keeps it running, as IoT Edge's watchdog does: a stopped or
+// failed agent is started again — at once the first time, then after 1, 2, 4 ... 60 s —
+// and a changed agent configuration (image, env, createOptions) recreates it. After
+// `max_retries` failed starts in a row (config.yaml's watchdog.max_retries; by default
+// never) it gives up and says so. An agent that ran a minute clears the count.
+#pragma once
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "outpost/runtime/module_runtime.h"
+
+namespace outpost::daemon {
+
+class AgentWatchdog {
+ public:
+  using Clock = std::chrono::steady_clock;
+  // `prepare`: what to run before each (re)creation, e.g. opening the agent's workload socket.
+  AgentWatchdog(runtime::ModuleRuntime& runtime, runtime::ModuleSpec spec, std::optional<int> max_retries,
+                std::function<Status()> prepare);
+
+  // Called about once a second. Returns false once it has given up.
+  bool check(Clock::time_point now);
+  // Stops the agent (at daemon shutdown).
+  Status stop(std::chrono::seconds grace);
+  int failures() const { return failures_; }
+
+ private:
+  Status ensure_created();
+  bool same_spec(const runtime::ModuleSpec& running) const;
+
+  runtime::ModuleRuntime& runtime_;
+  runtime::ModuleSpec spec_;
+  std::optional<int> max_retries_;
+  std::function<Status()> prepare_;
+  int failures_ = 0;
+  std::optional<Clock::time_point> next_start_;    // when a restart is due
+  std::optional<Clock::time_point> running_since_;
+  bool gave_up_ = false;
+};
+
+}  // namespace outpost::daemon

@@ -1,0 +1,169 @@
+#include "daemon.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <functional>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "agent_watchdog.h"
+#include "edge_ca.h"
+#include "identity_store.h"
+#include "key_store.h"
+#include "module_env.h"
+#include "outpost/core/file_io.h"
+#include "outpost/runtime/module_runtime.h"
+#include "outpost/runtime/process_runtime.h"
+#include "workload_api.h"
+#include "workload_sockets.h"
+
+namespace outpost::daemon {
+
+namespace fs = std::filesystem;
+
+struct Daemon::Parts {
+  std::optional<KeyStore> keys;
+  std::optional<EdgeCa> ca;
+  std::optional<IdentityStore> identities;
+  std::unique_ptr<runtime::ModuleRuntime> runtime;
+  std::unique_ptr<WorkloadApi> workload;
+  std::unique_ptr<WorkloadSockets> sockets;
+  std::unique_ptr<AgentWatchdog> watchdog;
+  std::unique_ptr<net::Timer> tick_timer;
+  std::function<void()> on_gave_up;
+  bool stopping = false;
+};
+
+namespace {
+
+// The trust bundle modules get: the edge CA's chain, then the operator's trusted CAs.
+Result<std::string> trust_bundle(const EdgeCa& ca, const Certificates& certificates) {
+  std::string bundle = ca.certificate_pem();
+  for (const auto& file : certificates.trusted_ca_certs) {
+    auto pem = read_whole_file(file);
+    if (!pem) return pem.failure();
+    if (!bundle.empty() && bundle.back() != '\n') bundle += '\n';
+    bundle += *pem;
+  }
+  return bundle;
+}
+
+}  // namespace
+
+std::string executable_folder() {
+  std::error_code ec;
+  const auto self = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("/usr/bin") : self.parent_path().string();
+}
+
+Daemon::Daemon(net::EventLoop& loop, DaemonConfig config, std::string bin_dir)
+    : loop_(loop), config_(std::move(config)), bin_dir_(std::move(bin_dir)), parts_(std::make_unique<Parts>()) {}
+
+Daemon::~Daemon() { stop(); }
+
+void Daemon::on_gave_up(std::function<void()> callback) { parts_->on_gave_up = std::move(callback); }
+
+Status Daemon::start() {
+  auto& p = *parts_;
+  const auto& home = config_.homedir;
+  std::error_code ec;
+  fs::create_directories(home, ec);
+  if (ec) return make_error(ErrorKind::io, fmt::format("homedir {}: {}", home, ec.message()));
+
+  auto keys = KeyStore::open(home + "/keys");
+  if (!keys) return with_context("keys: ", keys.failure());
+  p.keys.emplace(std::move(*keys));
+
+  auto ca = config_.certificates.device_ca_cert.empty()
+                ? EdgeCa::load_or_generate(home + "/ca", "Outpost edge CA " + config_.provisioning.device_id,
+                                           config_.certificates.auto_generated_ca_lifetime_days)
+                : EdgeCa::load(config_.certificates.device_ca_cert, config_.certificates.device_ca_pk);
+  if (!ca) return with_context("edge CA: ", ca.failure());
+  p.ca.emplace(std::move(*ca));
+  auto bundle = trust_bundle(*p.ca, config_.certificates);
+  if (!bundle) return with_context("certificates.trusted_ca_certs: ", bundle.failure());
+
+  auto identities = IdentityStore::open(home + "/identities.json");
+  if (!identities) return with_context("identities: ", identities.failure());
+  p.identities.emplace(std::move(*identities));
+
+  // The runtime. Docker through the Engine API is still to come: until then every device
+  // runs the process runtime, and says so when docker was asked for.
+  if (config_.runtime == RuntimeChoice::docker)
+    return make_error(ErrorKind::unavailable, "runtime: docker is not available yet in this build; use runtime: process");
+  p.runtime = std::make_unique<runtime::ProcessRuntime>(runtime::ProcessRuntimeOptions{home + "/modules"});
+  config_.images.add_defaults(default_process_images(bin_dir_));
+  spdlog::info("outpostd: {} runtime (modules under {}/modules)", p.runtime->kind(), home);
+
+  auto* runtime = p.runtime.get();
+  auto* ids = &*p.identities;
+  p.workload = std::make_unique<WorkloadApi>(
+      WorkloadSettings{config_.provisioning.iothub_hostname, config_.provisioning.device_id, *bundle, ""}, *p.keys, *p.ca,
+      [ids](const std::string& name) { return ids->find_by_runtime_name(name); },
+      [runtime](const std::string& name, std::int64_t pid, std::function<void(bool)> done) {
+        done(runtime->owns_process(name, pid));
+      });
+  p.sockets = std::make_unique<WorkloadSockets>(loop_, *p.workload, home + "/mnt");
+  if (auto ok = p.sockets->open_shared(*unix_socket_path(config_.listen.workload_uri)); !ok)
+    return with_context("listen.workload_uri: ", ok.failure());
+
+  // The agent: $edgeAgent's identity, its environment, and the watchdog that keeps it up.
+  auto agent_identity = p.identities->get_or_create("$edgeAgent", "iotedge");
+  if (!agent_identity) return with_context("identities: ", agent_identity.failure());
+  const DeviceContext device{config_.provisioning.iothub_hostname, config_.provisioning.device_id, config_.hostname,
+                             config_.connect.management_uri, home + "/mnt", config_.moby_runtime.network};
+  runtime::ModuleSpec agent;
+  agent.name = config_.agent.name;
+  agent.image = config_.images.resolve(config_.agent.image);
+  Environment agent_env(config_.agent.env.begin(), config_.agent.env.end());
+  if (!config_.agent.env.count("RuntimeLogLevel")) agent_env.emplace_back("RuntimeLogLevel", config_.log_level);
+  agent.env = merge_environment(module_environment(device, "$edgeAgent", agent_identity->generation_id, ModuleRole::agent,
+                                                   "unix://" + p.sockets->module_socket_path(agent.name)),
+                                agent_env);
+  agent.create_options = config_.agent.create_options;
+  agent.labels = {{"net.azure-devices.edge.owner", "Microsoft.Azure.Devices.Edge.Agent"}};
+  auto* sockets = p.sockets.get();
+  const auto agent_name = agent.name;
+  p.watchdog = std::make_unique<AgentWatchdog>(*p.runtime, std::move(agent), config_.watchdog_max_retries,
+                                               [sockets, agent_name] { return sockets->open_for_module(agent_name); });
+
+  p.tick_timer = loop_.make_timer();
+  tick();
+  return {};
+}
+
+// Once a second: the runtime's housekeeping, then the watchdog.
+void Daemon::tick() {
+  auto& p = *parts_;
+  if (p.stopping) return;
+  p.runtime->tick();
+  if (!p.watchdog->check(AgentWatchdog::Clock::now())) {
+    if (p.on_gave_up) p.on_gave_up();
+    return;
+  }
+  p.tick_timer->start(std::chrono::seconds(1), [this] { tick(); });
+}
+
+void Daemon::stop() {
+  auto& p = *parts_;
+  if (p.stopping) return;
+  p.stopping = true;
+  if (p.tick_timer) p.tick_timer->cancel();
+  if (p.watchdog) {
+    // The agent stops its modules (in reverse start order) when it gets SIGTERM; it has
+    // 30 s, as IoT Edge gives it.
+    if (auto ok = p.watchdog->stop(std::chrono::seconds(30)); !ok) spdlog::error("outpostd: stopping the agent: {}", ok.error());
+  }
+  if (p.sockets) p.sockets->stop();
+}
+
+nlohmann::json Daemon::ready_info() const {
+  return {{"workload", *unix_socket_path(config_.listen.workload_uri)},
+          {"management", *unix_socket_path(config_.listen.management_uri)},
+          {"runtime", parts_->runtime ? parts_->runtime->kind() : ""},
+          {"homedir", config_.homedir}};
+}
+
+}  // namespace outpost::daemon

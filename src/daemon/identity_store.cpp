@@ -1,0 +1,90 @@
+#include "identity_store.h"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "outpost/core/crypto.h"
+#include "outpost/core/file_io.h"
+#include "outpost/core/json.h"
+
+namespace outpost::daemon {
+
+using nlohmann::json;
+
+std::string new_generation_id() {
+  const auto bytes = random_bytes(18);
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    const auto digit = static_cast<unsigned char>(bytes[i]) % 10;
+    out += static_cast<char>('0' + (i == 0 && digit == 0 ? 6 : digit));
+  }
+  return out;
+}
+
+std::string runtime_name(const std::string& module_id) {
+  return !module_id.empty() && module_id[0] == '$' ? module_id.substr(1) : module_id;
+}
+
+Result<IdentityStore> IdentityStore::open(std::string file) {
+  IdentityStore store(std::move(file));
+  std::error_code ec;
+  if (!std::filesystem::exists(store.file_, ec)) return store;
+  auto text = read_whole_file(store.file_);
+  if (!text) return text.failure();
+  auto parsed = parse_json(*text);
+  if (!parsed || !parsed->is_array())
+    return make_error(ErrorKind::storage_corrupt, fmt::format("{}: expected a JSON list of identities", store.file_));
+  for (const auto& item : *parsed) {
+    if (!item.is_object() || !item.value("moduleId", json()).is_string() || !item.value("generationId", json()).is_string())
+      return make_error(ErrorKind::storage_corrupt, fmt::format("{}: an identity without moduleId or generationId", store.file_));
+    store.identities_.push_back({item["moduleId"].get<std::string>(), item["generationId"].get<std::string>(),
+                                 item.value("managedBy", "iotedge")});
+  }
+  return store;
+}
+
+Status IdentityStore::save() const {
+  auto out = json::array();
+  for (const auto& i : identities_)
+    out.push_back({{"moduleId", i.module_id}, {"generationId", i.generation_id}, {"managedBy", i.managed_by}});
+  return write_file_atomically(file_, out.dump(2), 0600);
+}
+
+Result<StoredIdentity> IdentityStore::get_or_create(const std::string& module_id, const std::string& managed_by) {
+  if (auto existing = find(module_id)) return *existing;
+  identities_.push_back({module_id, new_generation_id(), managed_by});
+  if (auto ok = save(); !ok) {
+    identities_.pop_back();
+    return ok.failure();
+  }
+  return identities_.back();
+}
+
+std::optional<StoredIdentity> IdentityStore::find(const std::string& module_id) const {
+  for (const auto& i : identities_)
+    if (i.module_id == module_id) return i;
+  return std::nullopt;
+}
+
+Status IdentityStore::remove(const std::string& module_id) {
+  for (auto it = identities_.begin(); it != identities_.end(); ++it) {
+    if (it->module_id != module_id) continue;
+    const auto removed = *it;
+    identities_.erase(it);
+    if (auto ok = save(); !ok) {
+      identities_.push_back(removed);
+      return ok;
+    }
+    return {};
+  }
+  return make_error(ErrorKind::not_found, fmt::format("identity '{}' not found", module_id));
+}
+
+std::optional<ModuleIdentity> IdentityStore::find_by_runtime_name(const std::string& name) const {
+  for (const auto& i : identities_)
+    if (i.module_id == name || runtime_name(i.module_id) == name) return ModuleIdentity{i.module_id, i.generation_id};
+  return std::nullopt;
+}
+
+}  // namespace outpost::daemon

@@ -1,0 +1,48 @@
+// Module identities as the daemon keeps them itself (`<homedir>/identities.json`): the
+// authority for a device with `provisioning: local`, and the daemon's record of which
+// generation each module's keys belong to. Shapes as IoT Edge's management API gives them:
+// {"moduleId", "managedBy", "generationId", "authType": "sas"}.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "outpost/core/result.h"
+#include "workload_api.h"
+
+namespace outpost::daemon {
+
+struct StoredIdentity {
+  std::string module_id;  // "$edgeAgent", "$edgeHub", "filter"
+  std::string generation_id;
+  std::string managed_by = "iotedge";
+};
+
+class IdentityStore {
+ public:
+  // Loads the file (a missing file is an empty store); a damaged one is an error.
+  static Result<IdentityStore> open(std::string file);
+
+  // The identity, created with a new generation id when there is none. Saved before it returns.
+  Result<StoredIdentity> get_or_create(const std::string& module_id, const std::string& managed_by);
+  std::optional<StoredIdentity> find(const std::string& module_id) const;
+  // not_found when there is no such identity.
+  Status remove(const std::string& module_id);
+  const std::vector<StoredIdentity>& list() const { return identities_; }
+
+  // By the name a URL or a runtime uses: "edgeHub" finds "$edgeHub".
+  std::optional<ModuleIdentity> find_by_runtime_name(const std::string& name) const;
+
+ private:
+  explicit IdentityStore(std::string file) : file_(std::move(file)) {}
+  Status save() const;
+  std::string file_;
+  std::vector<StoredIdentity> identities_;
+};
+
+// IoT Hub's generation ids are 18 decimal digits; ours look the same.
+std::string new_generation_id();
+// "$edgeHub" -> "edgeHub": the name a system module has as a container, a process and in URLs.
+std::string runtime_name(const std::string& module_id);
+
+}  // namespace outpost::daemon

@@ -1,0 +1,159 @@
+// outpostd as operators run it: a real process with the process runtime, booting an "agent"
+// (a shell script mapped by the images table) that uses the workload API through its own
+// socket with curl. The watchdog restarts it, a restarted daemon adopts it, SIGTERM stops it,
+// and no other process can sign as it.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+
+#include "outpost/core/crypto.h"
+#include "outpost/core/encoding.h"
+#include "outpost/core/json.h"
+#include "support/mqtt_test_client.h"
+#include "support/process.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+using outpost::testing::Process;
+using outpost::testing::read_file;
+using outpost::testing::wait_until;
+using outpost::testing::write_file;
+
+// The agent: signs "hello" as itself and saves what it got, then stays up.
+constexpr const char* kAgentScript = R"(#!/bin/sh
+sock=${IOTEDGE_WORKLOADURI#unix://}
+env | grep -E '^(IOTEDGE_|EdgeDeviceHostName|RuntimeLogLevel)' | sort > env.txt
+curl -s --unix-socket "$sock" -X POST -H 'Content-Type: application/json' \
+  -d '{"keyId":"primary","algo":"HMACSHA256","data":"aGVsbG8="}' \
+  "http://localhost/modules/%24edgeAgent/genid/$IOTEDGE_MODULEGENERATIONID/sign?api-version=2018-06-28" > sign.json.tmp
+mv sign.json.tmp sign.json
+echo "agent up"
+exec sleep 600
+)";
+
+// Running, and not an exited process waiting to be reaped (PID 1 of a container may never reap).
+bool alive(std::int64_t pid) {
+  if (::kill(static_cast<pid_t>(pid), 0) != 0) return false;
+  const auto stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  const auto close = stat.rfind(')');
+  return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z';
+}
+
+class OutpostdProcess : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!outpost::testing::have_program("curl")) GTEST_SKIP() << "curl is not installed (scripts/install-deps installs it)";
+    dir_ = outpost::testing::make_temp_dir("outpostd-proc");
+    write_file(dir_ + "/agent.sh", kAgentScript);
+    std::filesystem::permissions(dir_ + "/agent.sh", std::filesystem::perms::owner_all);
+    write_file(dir_ + "/config.yaml", "provisioning: { source: local }\nhostname: edgegw\nhomedir: " + dir_ + "/home\n" +
+                                          "connect: { management_uri: \"unix://" + dir_ + "/run/mgmt.sock\", workload_uri: "
+                                          "\"unix://" + dir_ + "/run/workload.sock\" }\n"
+                                          "runtime: process\nlog_level: debug\n"
+                                          "images: { \"mcr.microsoft.com/azureiotedge-agent:*\": \"process://" + dir_ +
+                                          "/agent.sh\" }\n");
+  }
+  void TearDown() override {
+    daemon_.reset();
+    // The agent outlives a killed daemon by design: end it.
+    if (const auto pid = agent_pid(); pid > 0) ::kill(-static_cast<pid_t>(pid), SIGKILL);
+    if (!HasFailure() && !dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+  void start_daemon() {
+    std::filesystem::remove(dir_ + "/ready.json");
+    daemon_ = std::make_unique<Process>(
+        std::vector<std::string>{outpost::testing::built_binary("outpostd"), "-c", dir_ + "/config.yaml", "--ready-file",
+                                 dir_ + "/ready.json"},
+        dir_ + "/outpostd-" + std::to_string(++starts_) + ".log");
+    ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(dir_ + "/ready.json"); }, 10s))
+        << "outpostd did not get ready:\n" << daemon_->log();
+  }
+  std::int64_t agent_pid() const {
+    if (dir_.empty()) return 0;
+    const auto file = dir_ + "/home/modules/edgeAgent/module.json";
+    if (!std::filesystem::exists(file)) return 0;
+    const auto state = outpost::parse_json(read_file(file));
+    return state ? outpost::integer_field(*state, "pid", 0) : 0;
+  }
+  std::string work(const std::string& file) const { return dir_ + "/home/modules/edgeAgent/work/" + file; }
+
+  std::string dir_;
+  int starts_ = 0;
+  std::unique_ptr<Process> daemon_;
+};
+
+TEST_F(OutpostdProcess, BootsTheAgentWhichSignsAsItselfThroughItsOwnSocket) {
+  start_daemon();
+  ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(work("sign.json")); }, 10s)) << daemon_->log();
+  const auto sign = outpost::parse_json(read_file(work("sign.json")));
+  ASSERT_TRUE(sign && sign->contains("digest")) << read_file(work("sign.json"));
+  // The digest is HMAC-SHA256 under $edgeAgent's key: derived from the master key and the
+  // generation id the daemon gave it.
+  const auto env = read_file(work("env.txt"));
+  const auto at = env.find("IOTEDGE_MODULEGENERATIONID=") + 27;
+  const auto generation = env.substr(at, env.find('\n', at) - at);
+  const auto master = read_file(dir_ + "/home/keys/master.key");
+  const auto key = outpost::hmac_sha256(master, "$edgeAgent:" + generation + ":primary");
+  EXPECT_EQ((*sign)["digest"], outpost::base64_encode(outpost::hmac_sha256(key, "hello")));
+  EXPECT_NE(env.find("IOTEDGE_MODULEID=$edgeAgent\n"), std::string::npos) << env;
+  EXPECT_NE(env.find("IOTEDGE_WORKLOADURI=unix://" + dir_ + "/home/mnt/edgeAgent.sock\n"), std::string::npos) << env;
+  EXPECT_NE(env.find("IOTEDGE_MANAGEMENTURI=unix://" + dir_ + "/run/mgmt.sock\n"), std::string::npos) << env;
+  EXPECT_NE(env.find("EdgeDeviceHostName=edgegw\n"), std::string::npos) << env;
+  EXPECT_NE(env.find("RuntimeLogLevel=debug\n"), std::string::npos) << env;
+
+  // This test process is not the agent: the agent's socket, and the shared one, refuse it.
+  for (const auto& socket : {dir_ + "/home/mnt/edgeAgent.sock", dir_ + "/run/workload.sock"}) {
+    const auto other = outpost::testing::run_command(
+        {"curl", "-s", "-w", " %{http_code}", "--unix-socket", socket, "-X", "POST", "-H", "Content-Type: application/json",
+         "-d", R"({"data":"aGVsbG8="})", "http://localhost/modules/edgeAgent/genid/" + generation + "/sign?api-version=2018-06-28"},
+        10s);
+    EXPECT_EQ(other.output, R"({"message":"forbidden"} 403)") << socket;
+  }
+  const auto bundle = outpost::testing::run_command(
+      {"curl", "-s", "--unix-socket", dir_ + "/run/workload.sock", "http://localhost/trust-bundle?api-version=2018-06-28"}, 10s);
+  const auto parsed = outpost::parse_json(bundle.output);
+  ASSERT_TRUE(parsed && parsed->contains("certificate")) << bundle.output;
+  EXPECT_EQ((*parsed)["certificate"], read_file(dir_ + "/home/ca/edge-ca.pem")) << "the trust bundle is public: the edge CA";
+}
+
+TEST_F(OutpostdProcess, TheWatchdogRestartsAKilledAgentAndARestartedDaemonAdoptsIt) {
+  start_daemon();
+  ASSERT_TRUE(wait_until([&] { return agent_pid() > 0; }, 10s)) << daemon_->log();
+  const auto first = agent_pid();
+  ::kill(-static_cast<pid_t>(first), SIGKILL);
+  ASSERT_TRUE(wait_until([&] { return agent_pid() > 0 && agent_pid() != first; }, 10s))
+      << "the watchdog starts the agent again:\n" << daemon_->log();
+  const auto second = agent_pid();
+
+  daemon_->kill_hard();  // outpostd dies; its agent does not
+  EXPECT_TRUE(alive(second)) << "the agent survives the daemon";
+  start_daemon();
+  ASSERT_TRUE(wait_until([&] { return daemon_->log().find("adopted module 'edgeAgent'") != std::string::npos; }, 10s))
+      << daemon_->log();
+  EXPECT_EQ(agent_pid(), second) << "adopted, not started twice";
+  EXPECT_EQ(daemon_->log().find("started module 'edgeAgent'"), std::string::npos) << daemon_->log();
+  const auto sign = outpost::testing::run_command(
+      {"curl", "-s", "--unix-socket", dir_ + "/home/mnt/edgeAgent.sock", "http://localhost/trust-bundle?api-version=2018-06-28"},
+      10s);
+  EXPECT_NE(sign.output.find("BEGIN CERTIFICATE"), std::string::npos) << "the adopted agent's socket is served again";
+
+  daemon_->signal(SIGTERM);
+  EXPECT_EQ(daemon_->wait(40s), 0) << daemon_->log();
+  EXPECT_FALSE(alive(second)) << "SIGTERM stops the agent, then the daemon";
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/run/workload.sock")) << "sockets are removed on stop";
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/home/mnt/edgeAgent.sock"));
+}
+
+TEST_F(OutpostdProcess, ABadConfigStopsTheStartWithFileLineAndKey) {
+  write_file(dir_ + "/bad.yaml", "provisioning: { source: dps }\nhomedir: " + dir_ + "/home\nruntime: kubernetes\n");
+  Process daemon({outpost::testing::built_binary("outpostd"), "-c", dir_ + "/bad.yaml"}, dir_ + "/bad.log");
+  EXPECT_EQ(daemon.wait(10s), 1);
+  const auto log = daemon.log();
+  EXPECT_NE(log.find("bad.yaml:1:25: provisioning.source: 'dps' is not supported"), std::string::npos) << log;
+  EXPECT_NE(log.find("bad.yaml:3:10: runtime: expected process or docker"), std::string::npos) << log;
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/home")) << "nothing was started";
+}
+
+}  // namespace
