@@ -12,9 +12,12 @@
 #include "edge_ca.h"
 #include "identity_store.h"
 #include "key_store.h"
+#include "management_api.h"
 #include "module_env.h"
 #include "outpost/core/file_io.h"
 #include "outpost/runtime/module_runtime.h"
+#include "outpost/runtime/process_runtime.h"
+#include "runtime_worker.h"
 #include "outpost/runtime/process_runtime.h"
 #include "workload_api.h"
 #include "workload_sockets.h"
@@ -28,9 +31,13 @@ struct Daemon::Parts {
   std::optional<EdgeCa> ca;
   std::optional<IdentityStore> identities;
   std::unique_ptr<runtime::ModuleRuntime> runtime;
+  std::unique_ptr<RuntimeWorker> worker;  // the only thread that calls the runtime
   std::unique_ptr<WorkloadApi> workload;
   std::unique_ptr<WorkloadSockets> sockets;
-  std::unique_ptr<AgentWatchdog> watchdog;
+  std::unique_ptr<ManagementApi> management;
+  std::unique_ptr<net::HttpServer> management_server;
+  std::unique_ptr<AgentWatchdog> watchdog;  // used on the worker
+  std::string agent_name;
   std::unique_ptr<net::Timer> tick_timer;
   std::function<void()> on_gave_up;
   bool stopping = false;
@@ -97,53 +104,99 @@ Status Daemon::start() {
   config_.images.add_defaults(default_process_images(bin_dir_));
   spdlog::info("outpostd: {} runtime (modules under {}/modules)", p.runtime->kind(), home);
 
+  p.worker = std::make_unique<RuntimeWorker>(loop_);
   auto* runtime = p.runtime.get();
+  auto* worker = p.worker.get();
   auto* ids = &*p.identities;
   p.workload = std::make_unique<WorkloadApi>(
       WorkloadSettings{config_.provisioning.iothub_hostname, config_.provisioning.device_id, *bundle, ""}, *p.keys, *p.ca,
       [ids](const std::string& name) { return ids->find_by_runtime_name(name); },
-      [runtime](const std::string& name, std::int64_t pid, std::function<void(bool)> done) {
-        done(runtime->owns_process(name, pid));
+      [runtime, worker](const std::string& name, std::int64_t pid, std::function<void(bool)> done) {
+        worker->run<bool>([runtime, name, pid] { return runtime->owns_process(name, pid); }, std::move(done));
       });
   p.sockets = std::make_unique<WorkloadSockets>(loop_, *p.workload, home + "/mnt");
   if (auto ok = p.sockets->open_shared(*unix_socket_path(config_.listen.workload_uri)); !ok)
     return with_context("listen.workload_uri: ", ok.failure());
 
+  const DeviceContext device{config_.provisioning.iothub_hostname, config_.provisioning.device_id, config_.hostname,
+                             config_.connect.management_uri, home + "/mnt", config_.moby_runtime.network};
+  p.agent_name = config_.agent.name;
+  p.management = std::make_unique<ManagementApi>(
+      ManagementSettings{p.agent_name, config_.provisioning.source == ProvisioningSource::local ? "local" : "manual",
+                         OUTPOST_VERSION, std::chrono::seconds(30)},
+      *p.worker, *p.runtime, *p.identities,
+      [this, device](const RequestedModule& requested, const StoredIdentity& identity) {
+        return prepare_module(device, requested, identity);
+      },
+      [this](const std::string& name) { parts_->sockets->close_for_module(name); });
+  p.management_server = std::make_unique<net::HttpServer>(
+      loop_, [api = p.management.get()](net::HttpRequest&& request, net::HttpResponder responder) {
+        api->handle(std::move(request), std::move(responder));
+      });
+  const auto management_path = *unix_socket_path(config_.listen.management_uri);
+  fs::create_directories(fs::path(management_path).parent_path(), ec);
+  if (auto ok = p.management_server->listen_unix(management_path); !ok)
+    return with_context("listen.management_uri: ", ok.failure());
+
   // The agent: $edgeAgent's identity, its environment, and the watchdog that keeps it up.
   auto agent_identity = p.identities->get_or_create("$edgeAgent", "iotedge");
   if (!agent_identity) return with_context("identities: ", agent_identity.failure());
-  const DeviceContext device{config_.provisioning.iothub_hostname, config_.provisioning.device_id, config_.hostname,
-                             config_.connect.management_uri, home + "/mnt", config_.moby_runtime.network};
-  runtime::ModuleSpec agent;
-  agent.name = config_.agent.name;
-  agent.image = config_.images.resolve(config_.agent.image);
-  Environment agent_env(config_.agent.env.begin(), config_.agent.env.end());
-  if (!config_.agent.env.count("RuntimeLogLevel")) agent_env.emplace_back("RuntimeLogLevel", config_.log_level);
-  agent.env = merge_environment(module_environment(device, "$edgeAgent", agent_identity->generation_id, ModuleRole::agent,
-                                                   "unix://" + p.sockets->module_socket_path(agent.name)),
-                                agent_env);
+  RequestedModule agent;
+  agent.name = p.agent_name;
+  agent.image = config_.agent.image;
   agent.create_options = config_.agent.create_options;
-  agent.labels = {{"net.azure-devices.edge.owner", "Microsoft.Azure.Devices.Edge.Agent"}};
-  auto* sockets = p.sockets.get();
-  const auto agent_name = agent.name;
-  p.watchdog = std::make_unique<AgentWatchdog>(*p.runtime, std::move(agent), config_.watchdog_max_retries,
-                                               [sockets, agent_name] { return sockets->open_for_module(agent_name); });
+  agent.env.assign(config_.agent.env.begin(), config_.agent.env.end());
+  if (!config_.agent.env.count("RuntimeLogLevel")) agent.env.emplace_back("RuntimeLogLevel", config_.log_level);
+  auto agent_spec = prepare_module(device, agent, *agent_identity);
+  if (!agent_spec) return with_context("agent: ", agent_spec.failure());
+  // The watchdog runs on the worker; the agent's socket is opened on the loop at each tick.
+  p.watchdog = std::make_unique<AgentWatchdog>(*p.runtime, std::move(*agent_spec), config_.watchdog_max_retries,
+                                               [] { return Status{}; });
 
   p.tick_timer = loop_.make_timer();
   tick();
   return {};
 }
 
-// Once a second: the runtime's housekeeping, then the watchdog.
+// Once a second: the runtime's housekeeping, then the watchdog, both on the worker.
 void Daemon::tick() {
   auto& p = *parts_;
   if (p.stopping) return;
-  p.runtime->tick();
-  if (!p.watchdog->check(AgentWatchdog::Clock::now())) {
-    if (p.on_gave_up) p.on_gave_up();
-    return;
-  }
-  p.tick_timer->start(std::chrono::seconds(1), [this] { tick(); });
+  if (auto ok = p.sockets->open_for_module(p.agent_name); !ok)
+    spdlog::error("outpostd: the agent's workload socket: {}", ok.error());
+  auto* runtime = p.runtime.get();
+  auto* watchdog = p.watchdog.get();
+  p.worker->run<bool>(
+      [runtime, watchdog] {
+        runtime->tick();
+        return watchdog->check(AgentWatchdog::Clock::now());
+      },
+      [this](bool keep_going) {
+        auto& parts = *parts_;
+        if (parts.stopping) return;
+        if (!keep_going) {
+          if (parts.on_gave_up) parts.on_gave_up();
+          return;
+        }
+        parts.tick_timer->start(std::chrono::seconds(1), [this] { tick(); });
+      });
+}
+
+Result<runtime::ModuleSpec> Daemon::prepare_module(const DeviceContext& device, const RequestedModule& requested,
+                                                   const StoredIdentity& identity) {
+  auto& p = *parts_;
+  const auto name = requested.name;
+  const auto role = name == p.agent_name ? ModuleRole::agent : name == "edgeHub" ? ModuleRole::hub : ModuleRole::user;
+  if (auto ok = p.sockets->open_for_module(name); !ok) return ok.failure();
+  runtime::ModuleSpec spec;
+  spec.name = name;
+  spec.image = config_.images.resolve(requested.image);
+  spec.create_options = requested.create_options;
+  spec.env = merge_environment(module_environment(device, identity.module_id, identity.generation_id, role,
+                                                  "unix://" + p.sockets->module_socket_path(name)),
+                               requested.env);
+  spec.labels = request_labels(requested);
+  return spec;
 }
 
 void Daemon::stop() {
@@ -151,10 +204,18 @@ void Daemon::stop() {
   if (p.stopping) return;
   p.stopping = true;
   if (p.tick_timer) p.tick_timer->cancel();
-  if (p.watchdog) {
-    // The agent stops its modules (in reverse start order) when it gets SIGTERM; it has
-    // 30 s, as IoT Edge gives it.
-    if (auto ok = p.watchdog->stop(std::chrono::seconds(30)); !ok) spdlog::error("outpostd: stopping the agent: {}", ok.error());
+  if (p.management_server) p.management_server->stop();
+  if (p.worker) {
+    if (p.watchdog) {
+      // The agent stops its modules (in reverse start order) when it gets SIGTERM; it has
+      // 30 s, as IoT Edge gives it.
+      auto* watchdog = p.watchdog.get();
+      p.worker->run_and_wait([watchdog] {
+        if (auto ok = watchdog->stop(std::chrono::seconds(30)); !ok)
+          spdlog::error("outpostd: stopping the agent: {}", ok.error());
+      });
+    }
+    p.worker->stop();
   }
   if (p.sockets) p.sockets->stop();
 }

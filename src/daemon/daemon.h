@@ -8,6 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon_config.h"
+#include "identity_store.h"
+#include "module_details.h"
+#include "module_env.h"
 #include "outpost/core/result.h"
 #include "outpost/net/event_loop.h"
 
@@ -34,6 +37,9 @@ class Daemon {
 
  private:
   void tick();
+  // The runtime's spec for a module the agent (or the daemon, for the agent) asks for.
+  Result<runtime::ModuleSpec> prepare_module(const DeviceContext& device, const RequestedModule& requested,
+                                             const StoredIdentity& identity);
   net::EventLoop& loop_;
   DaemonConfig config_;
   std::string bin_dir_;
