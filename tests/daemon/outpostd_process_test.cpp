@@ -48,17 +48,27 @@ class OutpostdProcess : public ::testing::Test {
     dir_ = outpost::testing::make_temp_dir("outpostd-proc");
     write_file(dir_ + "/agent.sh", kAgentScript);
     std::filesystem::permissions(dir_ + "/agent.sh", std::filesystem::perms::owner_all);
+    write_config();
+  }
+  // `more_images`: further images rules, e.g. ", \"a:*\": \"process:///bin/sh\"".
+  void write_config(const std::string& more_images = "") {
     write_file(dir_ + "/config.yaml", "provisioning: { source: local }\nhostname: edgegw\nhomedir: " + dir_ + "/home\n" +
                                           "connect: { management_uri: \"unix://" + dir_ + "/run/mgmt.sock\", workload_uri: "
                                           "\"unix://" + dir_ + "/run/workload.sock\" }\n"
                                           "runtime: process\nlog_level: debug\n"
                                           "images: { \"mcr.microsoft.com/azureiotedge-agent:*\": \"process://" + dir_ +
-                                          "/agent.sh\" }\n");
+                                          "/agent.sh\"" + more_images + " }\n");
   }
   void TearDown() override {
     daemon_.reset();
-    // The agent outlives a killed daemon by design: end it.
-    if (const auto pid = agent_pid(); pid > 0) ::kill(-static_cast<pid_t>(pid), SIGKILL);
+    // Modules outlive a killed daemon by design: end them.
+    std::error_code ec;
+    if (!dir_.empty())
+      for (const auto& module : std::filesystem::directory_iterator(dir_ + "/home/modules", ec)) {
+        const auto state = outpost::parse_json(read_file((module.path() / "module.json").string()));
+        if (const auto pid = state ? outpost::integer_field(*state, "pid", 0) : 0; pid > 0)
+          ::kill(-static_cast<pid_t>(pid), SIGKILL);
+      }
     if (!HasFailure() && !dir_.empty()) std::filesystem::remove_all(dir_);
   }
   void start_daemon() {
@@ -116,6 +126,44 @@ TEST_F(OutpostdProcess, BootsTheAgentWhichSignsAsItselfThroughItsOwnSocket) {
   const auto parsed = outpost::parse_json(bundle.output);
   ASSERT_TRUE(parsed && parsed->contains("certificate")) << bundle.output;
   EXPECT_EQ((*parsed)["certificate"], read_file(dir_ + "/home/ca/edge-ca.pem")) << "the trust bundle is public: the edge CA";
+}
+
+// The agent deploys a module through the management API; that module signs as itself through
+// its own socket, and the IOTEDGE_* environment it got names it.
+TEST_F(OutpostdProcess, TheAgentDeploysAModuleThatSignsAsItself) {
+  write_file(dir_ + "/agent.sh", R"(#!/bin/sh
+mgmt=${IOTEDGE_MANAGEMENTURI#unix://}
+spec='{"name":"filter","type":"docker","imagePullPolicy":"on-create","config":{"settings":{"image":"contoso/filter:1.0",
+ "createOptions":{"Cmd":["-c","sock=${IOTEDGE_WORKLOADURI#unix://}; env | grep ^IOTEDGE_ | sort > env.txt; curl -s --unix-socket $sock -X POST -H Content-Type:application/json -d \"$BODY\" http://localhost/modules/filter/genid/$IOTEDGE_MODULEGENERATIONID/sign?api-version=2018-06-28 > sign.json.tmp; mv sign.json.tmp sign.json; exec sleep 600"]}},
+ "env":[{"key":"BODY","value":"{\"data\":\"aGk=\"}"}]}}'
+curl -s -w ' %{http_code}\n' --unix-socket "$mgmt" -X POST -H 'Content-Type: application/json' -d "$spec" \
+  "http://localhost/modules?api-version=2020-07-07" > create.txt
+curl -s -w ' %{http_code}\n' --unix-socket "$mgmt" -X POST "http://localhost/modules/filter/start?api-version=2020-07-07" > start.txt
+exec sleep 600
+)");
+  write_config(", \"contoso/filter:*\": \"process:///bin/sh\"");
+  start_daemon();
+  const auto filter_work = dir_ + "/home/modules/filter/work/";
+  ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(filter_work + "sign.json"); }, 15s))
+      << daemon_->log() << "\ncreate: " << read_file(work("create.txt")) << "\nstart: " << read_file(work("start.txt"));
+  EXPECT_NE(read_file(work("create.txt")).find(" 201"), std::string::npos) << read_file(work("create.txt"));
+  const auto env = read_file(filter_work + "env.txt");
+  EXPECT_NE(env.find("IOTEDGE_MODULEID=filter\n"), std::string::npos) << env;
+  EXPECT_NE(env.find("IOTEDGE_WORKLOADURI=unix://" + dir_ + "/home/mnt/filter.sock\n"), std::string::npos) << env;
+  EXPECT_NE(env.find("IOTEDGE_GATEWAYHOSTNAME=edgegw\n"), std::string::npos) << env;
+  const auto at = env.find("IOTEDGE_MODULEGENERATIONID=") + 27;
+  const auto generation = env.substr(at, env.find('\n', at) - at);
+  const auto key = outpost::hmac_sha256(read_file(dir_ + "/home/keys/master.key"), "filter:" + generation + ":primary");
+  const auto sign = outpost::parse_json(read_file(filter_work + "sign.json"));
+  ASSERT_TRUE(sign && sign->contains("digest")) << read_file(filter_work + "sign.json");
+  EXPECT_EQ((*sign)["digest"], outpost::base64_encode(outpost::hmac_sha256(key, "hi")));
+
+  // This test is neither the agent nor filter: it cannot deploy, and filter's socket refuses it.
+  const auto stranger = outpost::testing::run_command(
+      {"curl", "-s", "-w", " %{http_code}", "--unix-socket", dir_ + "/run/mgmt.sock", "-X", "DELETE",
+       "http://localhost/modules/filter?api-version=2020-07-07"},
+      10s);
+  EXPECT_EQ(stranger.output, R"({"message":"forbidden"} 403)");
 }
 
 TEST_F(OutpostdProcess, TheWatchdogRestartsAKilledAgentAndARestartedDaemonAdoptsIt) {
