@@ -30,7 +30,7 @@ Status AgentWatchdog::ensure_created() {
 bool AgentWatchdog::check(Clock::time_point now) {
   if (gave_up_) return false;
   const auto status = runtime_.status(spec_.name);
-  const bool running = status && status->state == ModuleState::running;
+  const bool running = status && (status->state == ModuleState::running || status->state == ModuleState::unhealthy);
   if (running) {
     // Adopted at start, or started by us: either way, it is up. A changed spec still wins.
     const auto existing = runtime_.spec(spec_.name);

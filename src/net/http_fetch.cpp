@@ -2,6 +2,7 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -81,6 +82,18 @@ Result<HttpClientResponse> fetch(std::string_view method, const std::string& url
   request.prepare_payload();
   const auto fail = [&](const std::string& what) { return make_error(fmt::format("{} {}: {}", method, url, what)); };
   try {
+    if (!options.unix_socket.empty()) {
+      // HTTP on a unix socket (Docker's Engine API, outpostd's APIs): the URL's host is
+      // only the Host header.
+      if (u->tls) return fail("https over a unix socket is not supported");
+      beast::basic_stream<asio::local::stream_protocol> stream(io);
+      stream.expires_after(options.timeout);
+      beast::error_code ec;
+      stream.connect(asio::local::stream_protocol::endpoint(options.unix_socket), ec);
+      if (ec) return fail("connect " + options.unix_socket + ": " + ec.message());
+      auto r = exchange(stream, request);
+      return r ? std::move(r) : fail(r.error());
+    }
     tcp::resolver resolver(io);
     beast::error_code ec;
     const auto endpoints = resolver.resolve(u->host, u->port, ec);

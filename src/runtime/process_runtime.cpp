@@ -83,6 +83,7 @@ ModuleState state_from_exit(int code) { return code == 0 ? ModuleState::stopped 
 const char* to_string(ModuleState state) {
   switch (state) {
     case ModuleState::running: return "running";
+    case ModuleState::unhealthy: return "unhealthy";
     case ModuleState::stopped: return "stopped";
     case ModuleState::failed: return "failed";
     case ModuleState::dead: return "dead";

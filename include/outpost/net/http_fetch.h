@@ -11,7 +11,8 @@
 
 namespace outpost::net {
 
-// `url`: http://host:port/path or https://host[:port]/path.
+// `url`: http://host:port/path or https://host[:port]/path; with options.unix_socket set,
+// http://<any host>/path over that socket (the host is only the Host header).
 Result<HttpClientResponse> fetch(std::string_view method, const std::string& url, const Headers& headers = {},
                                  std::string_view body = {}, const HttpClientOptions& options = {});
 

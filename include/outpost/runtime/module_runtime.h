@@ -26,9 +26,14 @@ struct ModuleSpec {
   std::vector<std::pair<std::string, std::string>> env;  // the module's environment (IOTEDGE_* included)
   nlohmann::json create_options = nlohmann::json::object();  // Docker's ContainerCreate body
   std::vector<std::pair<std::string, std::string>> labels;
+  // Docker only: pull the image at create ("on-create") or never ("never"), with these
+  // registry credentials ({"username","password","serveraddress"}) when set.
+  std::string image_pull_policy = "on-create";
+  nlohmann::json registry_auth;
 };
 
-enum class ModuleState { running, stopped, failed, dead, unknown };
+// unhealthy: running, but its Docker HEALTHCHECK fails (the agent acts on it).
+enum class ModuleState { running, unhealthy, stopped, failed, dead, unknown };
 const char* to_string(ModuleState state);
 
 struct ModuleStatus {
