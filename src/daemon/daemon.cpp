@@ -16,9 +16,9 @@
 #include "module_env.h"
 #include "outpost/core/file_io.h"
 #include "outpost/runtime/module_runtime.h"
+#include "outpost/runtime/docker_runtime.h"
 #include "outpost/runtime/process_runtime.h"
 #include "runtime_worker.h"
-#include "outpost/runtime/process_runtime.h"
 #include "workload_api.h"
 #include "workload_sockets.h"
 
@@ -44,6 +44,10 @@ struct Daemon::Parts {
 };
 
 namespace {
+
+// Where IoT Edge mounts the daemon's sockets inside a module's container.
+constexpr const char* kContainerWorkloadSocket = "/var/run/iotedge/workload.sock";
+constexpr const char* kContainerManagementSocket = "/var/run/iotedge/mgmt.sock";
 
 // The trust bundle modules get: the edge CA's chain, then the operator's trusted CAs.
 Result<std::string> trust_bundle(const EdgeCa& ca, const Certificates& certificates) {
@@ -96,13 +100,23 @@ Status Daemon::start() {
   if (!identities) return with_context("identities: ", identities.failure());
   p.identities.emplace(std::move(*identities));
 
-  // The runtime. Docker through the Engine API is still to come: until then every device
-  // runs the process runtime, and says so when docker was asked for.
-  if (config_.runtime == RuntimeChoice::docker)
-    return make_error(ErrorKind::unavailable, "runtime: docker is not available yet in this build; use runtime: process");
-  p.runtime = std::make_unique<runtime::ProcessRuntime>(runtime::ProcessRuntimeOptions{home + "/modules"});
-  config_.images.add_defaults(default_process_images(bin_dir_));
-  spdlog::info("outpostd: {} runtime (modules under {}/modules)", p.runtime->kind(), home);
+  // The runtime: Docker when asked for, or (left to us) when an engine answers; else processes.
+  const auto docker_socket = *unix_socket_path(config_.moby_runtime.uri);
+  const bool engine = runtime::DockerRuntime::engine_answers(docker_socket);
+  if (config_.runtime == RuntimeChoice::docker && !engine)
+    return make_error(ErrorKind::unavailable,
+                      fmt::format("runtime: docker, but no Docker engine answers on {} (moby_runtime.uri)", config_.moby_runtime.uri));
+  if (config_.runtime == RuntimeChoice::docker || (config_.runtime == RuntimeChoice::automatic && engine)) {
+    p.runtime = std::make_unique<runtime::DockerRuntime>(
+        runtime::DockerRuntimeOptions{docker_socket, config_.moby_runtime.network});
+    config_.images.add_defaults(default_docker_images());
+  } else {
+    p.runtime = std::make_unique<runtime::ProcessRuntime>(runtime::ProcessRuntimeOptions{home + "/modules"});
+    config_.images.add_defaults(default_process_images(bin_dir_));
+    if (config_.runtime == RuntimeChoice::automatic)
+      spdlog::info("outpostd: no Docker engine answers on {}: modules run as processes", config_.moby_runtime.uri);
+  }
+  spdlog::info("outpostd: {} runtime", p.runtime->kind());
 
   p.worker = std::make_unique<RuntimeWorker>(loop_);
   auto* runtime = p.runtime.get();
@@ -110,7 +124,12 @@ Status Daemon::start() {
   auto* ids = &*p.identities;
   p.workload = std::make_unique<WorkloadApi>(
       WorkloadSettings{config_.provisioning.iothub_hostname, config_.provisioning.device_id, *bundle, ""}, *p.keys, *p.ca,
-      [ids](const std::string& name) { return ids->find_by_runtime_name(name); },
+      [ids, agent = config_.agent.name](const std::string& name) {
+        auto identity = ids->find_by_runtime_name(name);
+        // The agent's identity is $edgeAgent whatever config.yaml names its container.
+        if (identity && identity->module_id == "$edgeAgent") identity->runtime_name = agent;
+        return identity;
+      },
       [runtime, worker](const std::string& name, std::int64_t pid, std::function<void(bool)> done) {
         worker->run<bool>([runtime, name, pid] { return runtime->owns_process(name, pid); }, std::move(done));
       });
@@ -192,10 +211,30 @@ Result<runtime::ModuleSpec> Daemon::prepare_module(const DeviceContext& device, 
   spec.name = name;
   spec.image = config_.images.resolve(requested.image);
   spec.create_options = requested.create_options;
-  spec.env = merge_environment(module_environment(device, identity.module_id, identity.generation_id, role,
-                                                  "unix://" + p.sockets->module_socket_path(name)),
-                               requested.env);
+  spec.image_pull_policy = requested.image_pull_policy;
+  spec.registry_auth = requested.auth;
   spec.labels = request_labels(requested);
+  const auto workload_socket = p.sockets->module_socket_path(name);
+  const bool docker = std::string(p.runtime->kind()) == "docker";
+  auto device_seen = device;
+  std::string workload_uri = "unix://" + workload_socket;
+  if (docker) {
+    // Inside a container the sockets are where IoT Edge mounts them.
+    workload_uri = "unix://" + std::string(kContainerWorkloadSocket);
+    device_seen.management_uri = "unix://" + std::string(kContainerManagementSocket);
+    auto& binds = spec.create_options["HostConfig"]["Binds"];
+    if (!binds.is_array()) binds = nlohmann::json::array();
+    binds.push_back(workload_socket + ":" + kContainerWorkloadSocket);
+    if (role == ModuleRole::agent)
+      binds.push_back(*unix_socket_path(config_.connect.management_uri) + ":" + kContainerManagementSocket);
+    if (role == ModuleRole::hub) {
+      // Modules reach the hub by the device's host name on the module network.
+      auto& endpoints = spec.create_options["NetworkingConfig"]["EndpointsConfig"];
+      if (!endpoints.is_object() || endpoints.empty()) endpoints = {{config_.moby_runtime.network, {{"Aliases", {config_.hostname}}}}};
+    }
+  }
+  spec.env = merge_environment(module_environment(device_seen, identity.module_id, identity.generation_id, role, workload_uri),
+                               requested.env);
   return spec;
 }
 

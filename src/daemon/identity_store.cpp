@@ -83,7 +83,8 @@ Status IdentityStore::remove(const std::string& module_id) {
 
 std::optional<ModuleIdentity> IdentityStore::find_by_runtime_name(const std::string& name) const {
   for (const auto& i : identities_)
-    if (i.module_id == name || runtime_name(i.module_id) == name) return ModuleIdentity{i.module_id, i.generation_id};
+    if (i.module_id == name || runtime_name(i.module_id) == name)
+      return ModuleIdentity{i.module_id, i.generation_id, runtime_name(i.module_id)};
   return std::nullopt;
 }
 

@@ -118,12 +118,13 @@ void WorkloadApi::handle(net::HttpRequest&& request, net::HttpResponder responde
 
   // A module's own socket serves that module only; on any socket the caller must be one of
   // the named module's processes.
-  if (!socket_module.empty() && module_in_url(socket_module) != route->module)
-    return responder.send(api_error(403, "forbidden"));
+  const auto identity = find_module_(route->module);
+  if (!identity) return responder.send(api_error(404, fmt::format("module '{}' has no identity", route->module)));
+  if (!socket_module.empty() && socket_module != identity->runtime_name) return responder.send(api_error(403, "forbidden"));
   if (!request.peer) return responder.send(api_error(403, "forbidden"));
   const auto pid = request.peer->pid;
   auto shared = std::make_shared<net::HttpRequest>(std::move(request));
-  verify_caller_(route->module, pid, [this, route = *route, shared, responder](bool allowed) {
+  verify_caller_(identity->runtime_name, pid, [this, route = *route, shared, responder](bool allowed) {
     responder.send(allowed ? run(route, *shared) : api_error(403, "forbidden"));
   });
 }

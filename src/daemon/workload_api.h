@@ -21,6 +21,7 @@ namespace outpost::daemon {
 struct ModuleIdentity {
   std::string module_id;      // as registered: "$edgeHub", "filter"
   std::string generation_id;  // changes when the identity is deleted and created again
+  std::string runtime_name;   // its container or process: "edgeHub", or config.yaml's agent.name
 };
 
 struct WorkloadSettings {
@@ -34,13 +35,15 @@ class WorkloadApi {
  public:
   // The module named `name` (URL form: no leading '$'), if it has an identity.
   using FindModule = std::function<std::optional<ModuleIdentity>(const std::string& name)>;
-  // Answers (now or later) whether `pid` is one of module `name`'s processes.
+  // Answers (now or later) whether `pid` is one of the processes of the module whose
+  // runtime name is `name`.
   using VerifyCaller = std::function<void(const std::string& name, std::int64_t pid, std::function<void(bool)> done)>;
 
   WorkloadApi(WorkloadSettings settings, const KeyStore& keys, const EdgeCa& ca, FindModule find_module,
               VerifyCaller verify_caller);
 
-  // `socket_module`: the module whose own socket the request arrived on; "" for the shared socket.
+  // `socket_module`: the runtime name of the module whose own socket the request arrived on;
+  // "" for the shared socket.
   void handle(net::HttpRequest&& request, net::HttpResponder responder, const std::string& socket_module) const;
 
   struct Route;  // what a request path names (workload_api.cpp)

@@ -28,8 +28,8 @@ class WorkloadApiTest : public ::testing::Test {
         ca_(*EdgeCa::load_or_generate(dir_ + "/ca", "Outpost edge CA", 90)),
         api_(WorkloadSettings{"hub.example.net", "edge-1", ca_.certificate_pem(), ""}, keys_, ca_,
              [this](const std::string& name) -> std::optional<ModuleIdentity> {
-               if (name == "filter") return ModuleIdentity{"filter", "gen-7"};
-               if (name == "edgeHub") return ModuleIdentity{"$edgeHub", "gen-1"};
+               if (name == "filter") return ModuleIdentity{"filter", "gen-7", "filter"};
+               if (name == "edgeHub") return ModuleIdentity{"$edgeHub", "gen-1", "edgeHub"};
                return std::nullopt;
              },
              [this](const std::string& name, std::int64_t pid, std::function<void(bool)> done) {

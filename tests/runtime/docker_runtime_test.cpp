@@ -8,6 +8,7 @@
 
 #include <filesystem>
 
+#include "support/docker_images.h"
 #include "support/mqtt_test_client.h"
 #include "support/process.h"
 
@@ -25,21 +26,8 @@ const std::string kPrefix = "outpost-test-" + std::to_string(::getpid()) + "-";
 class DockerRuntimeTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    const auto started = run_command({outpost::testing::source_path("scripts/start-dockerd")}, 60s);
-    if (started.status != 0) {
-      skip_reason_ = "no Docker engine could be started here: " + started.output;
-      return;
-    }
-    if (!std::filesystem::exists("/bin/busybox")) {
-      skip_reason_ = "/bin/busybox is missing (scripts/install-deps installs busybox-static)";
-      return;
-    }
-    const auto context = outpost::testing::make_temp_dir("outpost-docker-image");
-    std::filesystem::copy_file("/bin/busybox", context + "/busybox");
-    outpost::testing::write_file(context + "/Dockerfile", "FROM scratch\nCOPY busybox /bin/busybox\nCOPY busybox /bin/sh\n");
-    const auto built = run_command({"docker", "build", "-q", "-t", kImage, context}, 120s);
-    std::filesystem::remove_all(context);
-    if (built.status != 0) skip_reason_ = "docker build failed: " + built.output;
+    skip_reason_ = outpost::testing::ensure_docker_engine();
+    if (skip_reason_.empty()) skip_reason_ = outpost::testing::build_test_image(kImage);
   }
   static void TearDownTestSuite() {
     if (!skip_reason_.empty()) return;

@@ -1,0 +1,46 @@
+#include "support/docker_images.h"
+
+#include <filesystem>
+#include <sstream>
+
+#include "support/process.h"
+
+namespace outpost::testing {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+std::string ensure_docker_engine() {
+  const auto started = run_command({source_path("scripts/start-dockerd")}, 60s);
+  return started.status == 0 ? "" : "no Docker engine could be started here: " + started.output;
+}
+
+std::string build_test_image(const std::string& tag, const std::vector<std::string>& programs) {
+  if (!fs::exists("/bin/busybox")) return "/bin/busybox is missing (scripts/install-deps installs busybox-static)";
+  const auto context = make_temp_dir("outpost-docker-image");
+  const auto add = [&](const std::string& path) {
+    const auto target = fs::path(context) / "root" / fs::path(path).relative_path();
+    fs::create_directories(target.parent_path());
+    fs::copy_file(fs::canonical(path), target, fs::copy_options::overwrite_existing);
+  };
+  fs::create_directories(context + "/root/bin");
+  fs::copy_file("/bin/busybox", context + "/root/bin/busybox");
+  fs::copy_file("/bin/busybox", context + "/root/bin/sh");
+  for (const auto& program : programs) {
+    add(program);
+    // "libx.so.1 => /lib/x86_64-linux-gnu/libx.so.1 (0x...)" and "/lib64/ld-linux-x86-64.so.2 (0x...)"
+    std::istringstream libs(run_command({"ldd", program}, 30s).output);
+    for (std::string line; std::getline(libs, line);) {
+      const auto slash = line.find('/');
+      if (slash == std::string::npos) continue;
+      const auto path = line.substr(slash, line.find(' ', slash) - slash);
+      if (fs::exists(path)) add(path);
+    }
+  }
+  write_file(context + "/Dockerfile", "FROM scratch\nCOPY root/ /\n");
+  const auto built = run_command({"docker", "build", "-q", "-t", tag, context}, 180s);
+  fs::remove_all(context);
+  return built.status == 0 ? "" : "docker build " + tag + " failed: " + built.output;
+}
+
+}  // namespace outpost::testing

@@ -1,0 +1,17 @@
+// Test images built locally (no registry is reachable here): FROM scratch with Debian's
+// static busybox as /bin/sh and /bin/busybox, plus host programs copied with the libraries
+// `ldd` lists, at the same paths.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace outpost::testing {
+
+// Starts a Docker engine where none answers (scripts/start-dockerd). "" when one answers,
+// else why not.
+std::string ensure_docker_engine();
+
+// Builds `tag` with busybox and `programs` (absolute host paths). "" on success, else why not.
+std::string build_test_image(const std::string& tag, const std::vector<std::string>& programs = {});
+
+}  // namespace outpost::testing
