@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Stages `cmake --install` into a temp folder and checks the layout packaging/README.md
+# promises: the binaries, /etc/outpost/config.yaml (and that it passes --check), the systemd
+# unit (and that systemd-analyze accepts it, where systemd-analyze exists). Usage: BUILD_DIR
+set -euo pipefail
+build=$(realpath "$1")
+stage=$(mktemp -d /tmp/outpost-install.XXXXXX)
+trap 'rm -rf "$stage"' EXIT
+DESTDIR="$stage" cmake --install "$build" --prefix /usr >/dev/null
+fail() { echo "install layout: $*" >&2; exit 1; }
+for f in usr/bin/outpostd usr/bin/outpost-hub usr/bin/outpost-cloud usr/bin/outpost; do
+  [ -x "$stage/$f" ] || fail "/$f is missing or not executable"
+done
+[ -f "$stage/etc/outpost/config.yaml" ] || fail "/etc/outpost/config.yaml is missing"
+[ -f "$stage/lib/systemd/system/outpostd.service" ] || fail "/lib/systemd/system/outpostd.service is missing"
+[ -f "$stage/usr/share/doc/outpost/DAEMON.md" ] || fail "/usr/share/doc/outpost/DAEMON.md is missing"
+grep -q '^ExecStart=/usr/bin/outpostd -c /etc/outpost/config.yaml$' "$stage/lib/systemd/system/outpostd.service" ||
+  fail "the unit does not start /usr/bin/outpostd with /etc/outpost/config.yaml"
+grep -q '^KillMode=process$' "$stage/lib/systemd/system/outpostd.service" || fail "the unit would kill the modules with outpostd"
+# The shipped config, with its homedir pointed into the stage, passes outpostd's own check.
+sed "s|^homedir: .*|homedir: $stage/var/lib/outpost|" "$stage/etc/outpost/config.yaml" > "$stage/check.yaml"
+"$stage/usr/bin/outpostd" -c "$stage/check.yaml" --check
+if command -v systemd-analyze >/dev/null 2>&1; then
+  systemd-analyze verify "$stage/lib/systemd/system/outpostd.service" 2>&1 | grep -v 'outpostd: No such file\|Command .* is not executable' || true
+fi
+echo "install layout: ok ($(cd "$stage" && find . -type f | wc -l) files)"
