@@ -211,4 +211,4 @@ async function runSteps(name, steps, cleanup) {
   process.exit(failed ? 1 : 0);
 }
 
-module.exports = { tempDir, makeCertificates, randomKey, sasToken, waitFor, withTimeout, Hub, Cloud, randomLoopback, runSteps };
+module.exports = { tempDir, makeCertificates, randomKey, sasToken, waitFor, withTimeout, Daemon, Hub, Cloud, randomLoopback, runSteps };
