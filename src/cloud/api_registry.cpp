@@ -1,5 +1,9 @@
 // ServiceApi: device and module identities (/devices/{d}, /devices/{d}/modules/{m}).
+#include <spdlog/spdlog.h>
+
 #include "api_util.h"
+#include "device_auth.h"
+#include "outpost/core/sas_token.h"
 #include "cloud.h"
 #include "service_api.h"
 
@@ -51,12 +55,28 @@ void ServiceApi::devices(const net::HttpRequest& request, const std::vector<std:
   reply(error_response({405, "MethodNotAllowed", "devices support GET, PUT and DELETE"}));
 }
 
+// A service policy with `rights`, or — for its own modules — the edge device itself: an
+// edge device's security daemon creates, updates and deletes its module identities with
+// the device's own SAS token, as IoT Edge's identity service does with IoT Hub.
+bool ServiceApi::authorized_for_modules(const net::HttpRequest& request, std::uint32_t rights,
+                                        const std::string& device_id, Reply& reply) {
+  const auto token = request.header("Authorization");
+  const auto parsed = token ? parse_sas_token(*token) : Result<SasToken>(make_error("no token"));
+  if (!parsed || parsed->key_name) return authorized(request, rights, reply);
+  const auto refused = verify_edge_device_token(*token, device_id, cloud_.settings().hostname, cloud_.endpoint().lookup(),
+                                                cloud_.clock().unix_seconds());
+  if (!refused) return true;
+  spdlog::info("cloud: API: refused {} {} from {}: {}", request.method, request.path, request.remote_address, *refused);
+  reply(error_response(unauthorized(*refused)));
+  return false;
+}
+
 void ServiceApi::modules(const net::HttpRequest& request, const std::vector<std::string>& parts, Reply& reply) {
   auto& registry = cloud_.registry();
   const auto& device_id = parts[1];
   if (parts.size() == 3) {
     if (request.method != "GET") return reply(error_response({405, "MethodNotAllowed", "module lists support GET"}));
-    if (!authorized(request, rights::kRegistryRead, reply)) return;
+    if (!authorized_for_modules(request, rights::kRegistryRead, device_id, reply)) return;
     const auto modules = registry.list_modules(device_id);
     if (!modules) return reply(error_response(modules.error()));
     json list = json::array();
@@ -70,14 +90,14 @@ void ServiceApi::modules(const net::HttpRequest& request, const std::vector<std:
   }
   const auto& module_id = parts[3];
   if (request.method == "GET") {
-    if (!authorized(request, rights::kRegistryRead, reply)) return;
+    if (!authorized_for_modules(request, rights::kRegistryRead, device_id, reply)) return;
     const auto module = registry.get_module(device_id, module_id);
     if (!module) return reply(error_response(module.error()));
     reply(json_response(200, module_document(*module), module->etag));
     return;
   }
   if (request.method == "PUT") {
-    if (!authorized(request, rights::kRegistryWrite, reply)) return;
+    if (!authorized_for_modules(request, rights::kRegistryWrite, device_id, reply)) return;
     const auto body = json_body(request);
     if (!body) return reply(error_response(body.error()));
     const auto module = registry.put_module(device_id, module_id, *body, request.header("If-Match"));
@@ -86,7 +106,7 @@ void ServiceApi::modules(const net::HttpRequest& request, const std::vector<std:
     return;
   }
   if (request.method == "DELETE") {
-    if (!authorized(request, rights::kRegistryWrite, reply)) return;
+    if (!authorized_for_modules(request, rights::kRegistryWrite, device_id, reply)) return;
     if (auto r = registry.delete_module(device_id, module_id, request.header("If-Match")); !r)
       return reply(error_response(r.error()));
     reply(net::HttpResponse::text(204, ""));

@@ -66,6 +66,19 @@ std::optional<std::string> verify_edge_hub_token(const std::string& token, const
   return std::nullopt;
 }
 
+std::optional<std::string> verify_edge_device_token(const std::string& token, const std::string& edge_device_id,
+                                                    const std::string& hostname, const IdentityLookup& lookup,
+                                                    std::int64_t now) {
+  const iothub::Identity edge{edge_device_id, std::nullopt};
+  SasKeys keys;
+  if (auto refused = identity_keys(edge, lookup, keys)) return refused;
+  if (!lookup.device(edge_device_id)->iot_edge) return fmt::format("device '{}' is not an edge device", edge_device_id);
+  const SasAudience audience{{hostname}, edge_device_id, std::nullopt};
+  const auto verdict = verify_sas_token(token, keys, &audience, now);
+  if (!verdict.ok()) return fmt::format("the token of edge device '{}' does not verify: {}", edge_device_id, verdict.detail);
+  return std::nullopt;
+}
+
 ChainCheck check_auth_chain(const std::string& chain, const iothub::Identity& target, const IdentityLookup& lookup) {
   const auto links = split(chain, ';');
   if (links.size() < 2) return {std::nullopt, "auth-chain must name the target and at least one edge device"};

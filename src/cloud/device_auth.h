@@ -57,4 +57,10 @@ std::optional<std::string> verify_edge_hub_token(const std::string& token, const
                                                  const std::string& hostname, const IdentityLookup& lookup,
                                                  std::int64_t now_unix_seconds);
 
+// Verifies an edge device's own token (sr={host}/devices/{edge}): how an edge device's
+// security daemon manages its module identities, as IoT Edge's identity service does.
+std::optional<std::string> verify_edge_device_token(const std::string& token, const std::string& edge_device_id,
+                                                    const std::string& hostname, const IdentityLookup& lookup,
+                                                    std::int64_t now_unix_seconds);
+
 }  // namespace outpost::cloud

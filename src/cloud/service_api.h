@@ -56,6 +56,8 @@ class ServiceApi {
   void device_scope(const net::HttpRequest& request, const std::string& edge_id, const std::string& operation,
                     Reply& reply);
   bool authorized(const net::HttpRequest& request, std::uint32_t rights, Reply& reply);
+  bool authorized_for_modules(const net::HttpRequest& request, std::uint32_t rights, const std::string& device_id,
+                              Reply& reply);
 
   nlohmann::json device_document(const DeviceRecord& device);
   nlohmann::json module_document(const ModuleRecord& module);

@@ -97,6 +97,36 @@ TEST_F(ServiceApiTest, AuthorizationNeedsAValidPolicyTokenWithTheRights) {
             "HostName=api.test;SharedAccessKeyName=iothubowner;SharedAccessKey=" + owner_key);
 }
 
+// How outpostd (as IoT Edge's identity service) keeps its module identities: with the edge
+// device's own key, on its own modules only.
+TEST_F(ServiceApiTest, AnEdgeDeviceManagesItsOwnModuleIdentitiesWithItsOwnToken) {
+  const auto key = generate_key();
+  const json sas{{"type", "sas"}, {"symmetricKey", {{"primaryKey", key}, {"secondaryKey", key}}}};
+  ASSERT_EQ(call("PUT", "/devices/edge1", json{{"capabilities", {{"iotEdge", true}}}, {"authentication", sas}}).status, 200);
+  ASSERT_EQ(call("PUT", "/devices/leaf1", json{{"authentication", sas}}).status, 200);
+  ASSERT_EQ(call("PUT", "/devices/edge2", json{{"capabilities", {{"iotEdge", true}}}}).status, 200);
+  const auto token_of = [&](const std::string& device) {
+    return *build_sas_token(std::string(kHost) + "/devices/" + device, key, SystemClock::instance().unix_seconds() + 600);
+  };
+  const auto edge = token_of("edge1");
+  const auto created = call("PUT", "/devices/edge1/modules/filter", json{{"managedBy", "IotEdge"}}, {}, edge);
+  ASSERT_EQ(created.status, 200) << created.body;
+  EXPECT_FALSE(body(created)["generationId"].get<std::string>().empty());
+  EXPECT_EQ(call("GET", "/devices/edge1/modules/filter", nullptr, {}, edge).status, 200);
+  EXPECT_EQ(call("GET", "/devices/edge1/modules", nullptr, {}, edge).status, 200);
+  EXPECT_EQ(call("PUT", "/devices/edge1/modules/filter", json{{"authentication", sas}}, {{"If-Match", "*"}}, edge).status, 200);
+  EXPECT_EQ(call("DELETE", "/devices/edge1/modules/filter", nullptr, {{"If-Match", "*"}}, edge).status, 204);
+  // Not another device's modules, not the device itself, and not as a device that is no edge.
+  EXPECT_EQ(call("PUT", "/devices/edge2/modules/x", json::object(), {}, edge).status, 401);
+  EXPECT_EQ(call("PUT", "/devices/edge1", json::object(), {}, edge).status, 401);
+  EXPECT_EQ(call("PUT", "/devices/leaf1/modules/x", json::object(), {}, token_of("leaf1")).status, 401);
+  EXPECT_EQ(call("PUT", "/devices/edge1/modules/x", json::object(), {},
+                 *build_sas_token(std::string(kHost) + "/devices/edge1", generate_key(), SystemClock::instance().unix_seconds() + 600))
+                .status,
+            401)
+      << "a token signed with another key";
+}
+
 TEST_F(ServiceApiTest, ADeviceScopedTokenReachesOnlyThatDevice) {
   for (const auto* d : {"d1", "d2"}) ASSERT_EQ(call("PUT", std::string("/devices/") + d, json::object()).status, 200);
   ASSERT_EQ(call("PUT", "/devices/d1/modules/m1", json::object()).status, 200);
