@@ -47,6 +47,19 @@ std::int64_t integer_field(const nlohmann::json& object, std::string_view key, s
   return it != object.end() && it->is_number_integer() ? it->get<std::int64_t>() : fallback;
 }
 
+std::string string_field(const nlohmann::json& object, std::string_view key, std::string_view fallback) {
+  if (!object.is_object()) return std::string(fallback);
+  const auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string(fallback);
+}
+
+const nlohmann::json& object_field(const nlohmann::json& object, std::string_view key) {
+  static const nlohmann::json empty = nlohmann::json::object();
+  if (!object.is_object()) return empty;
+  const auto it = object.find(key);
+  return it != object.end() && it->is_object() ? *it : empty;
+}
+
 std::size_t json_value_depth(const nlohmann::json& value, std::size_t stop_after) {
   // Iterative so that measuring a too-deep value is itself safe.
   struct Frame { const nlohmann::json* node; std::size_t depth; };

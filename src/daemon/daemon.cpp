@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "agent_watchdog.h"
+#include "cloud_registry.h"
 #include "edge_ca.h"
 #include "identity_store.h"
 #include "key_store.h"
@@ -30,6 +31,7 @@ struct Daemon::Parts {
   std::optional<KeyStore> keys;
   std::optional<EdgeCa> ca;
   std::optional<IdentityStore> identities;
+  std::unique_ptr<CloudRegistry> cloud;  // provisioning: manual
   std::unique_ptr<runtime::ModuleRuntime> runtime;
   std::unique_ptr<RuntimeWorker> worker;  // the only thread that calls the runtime
   std::unique_ptr<WorkloadApi> workload;
@@ -99,6 +101,7 @@ Status Daemon::start() {
   auto identities = IdentityStore::open(home + "/identities.json");
   if (!identities) return with_context("identities: ", identities.failure());
   p.identities.emplace(std::move(*identities));
+  if (auto ok = connect_cloud_registry(); !ok) return ok;
 
   // The runtime: Docker when asked for, or (left to us) when an engine answers; else processes.
   const auto docker_socket = *unix_socket_path(config_.moby_runtime.uri);
@@ -174,6 +177,37 @@ Status Daemon::start() {
 
   p.tick_timer = loop_.make_timer();
   tick();
+  return {};
+}
+
+// provisioning: manual — module identities live in the cloud registry; identities.json caches
+// them, so a device that boots offline keeps its modules' keys.
+Status Daemon::connect_cloud_registry() {
+  auto& p = *parts_;
+  const auto& provisioning = config_.provisioning;
+  if (provisioning.source != ProvisioningSource::manual) return {};
+  if (provisioning.method != DeviceAuth::sas) {
+    spdlog::warn("outpostd: x509 device authentication: module identities are kept locally only (not yet in the cloud)");
+    return {};
+  }
+  CloudRegistrySettings cloud{provisioning.iothub_hostname, provisioning.device_id, provisioning.device_key,
+                              "https://" + provisioning.iothub_hostname, "", std::chrono::seconds(10)};
+  if (!config_.certificates.trusted_ca_certs.empty()) {
+    std::string bundle;
+    for (const auto& file : config_.certificates.trusted_ca_certs) {
+      auto pem = read_whole_file(file);
+      if (!pem) return with_context("certificates.trusted_ca_certs: ", pem.failure());
+      bundle += *pem + "\n";
+    }
+    cloud.ca_file = config_.homedir + "/cloud-ca.pem";
+    if (auto ok = write_file_atomically(cloud.ca_file, bundle, 0644); !ok) return ok;
+  }
+  p.cloud = std::make_unique<CloudRegistry>(std::move(cloud), *p.keys);
+  auto* registry = p.cloud.get();
+  p.identities->set_authority(
+      {[registry](const std::string& module_id, const std::string& managed_by) { return registry->ensure_module(module_id, managed_by); },
+       [registry](const std::string& module_id) { return registry->delete_module(module_id); }});
+  spdlog::info("outpostd: module identities in the cloud registry of {}", provisioning.iothub_hostname);
   return {};
 }
 

@@ -1,5 +1,6 @@
 #include "identity_store.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -51,14 +52,32 @@ Status IdentityStore::save() const {
   return write_file_atomically(file_, out.dump(2), 0600);
 }
 
-Result<StoredIdentity> IdentityStore::get_or_create(const std::string& module_id, const std::string& managed_by) {
-  if (auto existing = find(module_id)) return *existing;
-  identities_.push_back({module_id, new_generation_id(), managed_by});
+Result<StoredIdentity> IdentityStore::store(StoredIdentity identity) {
+  const auto previous = identities_;
+  auto existing = std::find_if(identities_.begin(), identities_.end(),
+                               [&](const StoredIdentity& i) { return i.module_id == identity.module_id; });
+  if (existing == identities_.end()) identities_.push_back(identity);
+  else *existing = identity;
   if (auto ok = save(); !ok) {
-    identities_.pop_back();
+    identities_ = previous;
     return ok.failure();
   }
-  return identities_.back();
+  return identity;
+}
+
+Result<StoredIdentity> IdentityStore::get_or_create(const std::string& module_id, const std::string& managed_by) {
+  if (auto existing = find(module_id)) return *existing;
+  return refresh(module_id, managed_by);
+}
+
+Result<StoredIdentity> IdentityStore::refresh(const std::string& module_id, const std::string& managed_by) {
+  if (!authority_) {
+    if (auto existing = find(module_id)) return *existing;
+    return store({module_id, new_generation_id(), managed_by});
+  }
+  auto generation = authority_->ensure(module_id, managed_by);
+  if (!generation) return generation.failure();
+  return store({module_id, *generation, managed_by});
 }
 
 std::optional<StoredIdentity> IdentityStore::find(const std::string& module_id) const {
@@ -68,6 +87,8 @@ std::optional<StoredIdentity> IdentityStore::find(const std::string& module_id) 
 }
 
 Status IdentityStore::remove(const std::string& module_id) {
+  if (authority_)
+    if (auto ok = authority_->remove(module_id); !ok) return ok;
   for (auto it = identities_.begin(); it != identities_.end(); ++it) {
     if (it->module_id != module_id) continue;
     const auto removed = *it;

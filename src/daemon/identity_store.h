@@ -3,6 +3,7 @@
 // generation each module's keys belong to. Shapes as IoT Edge's management API gives them:
 // {"moduleId", "managedBy", "generationId", "authType": "sas"}.
 #pragma once
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,13 +19,27 @@ struct StoredIdentity {
   std::string managed_by = "iotedge";
 };
 
+// Where identities are made when the daemon is not the authority (`provisioning: manual`):
+// the cloud registry. `ensure` returns the identity's generation id there.
+struct IdentityAuthority {
+  std::function<Result<std::string>(const std::string& module_id, const std::string& managed_by)> ensure;
+  std::function<Status(const std::string& module_id)> remove;
+};
+
 class IdentityStore {
  public:
   // Loads the file (a missing file is an empty store); a damaged one is an error.
   static Result<IdentityStore> open(std::string file);
 
-  // The identity, created with a new generation id when there is none. Saved before it returns.
+  // With an authority, identities are made there and this store is their cache: a device
+  // that boots offline still knows its modules' generations (and so their keys).
+  void set_authority(IdentityAuthority authority) { authority_ = std::move(authority); }
+
+  // The identity, created when there is none (by the authority, or here with a new
+  // generation id). Saved before it returns.
   Result<StoredIdentity> get_or_create(const std::string& module_id, const std::string& managed_by);
+  // The same, asking the authority again even when known: keys and generation re-synced.
+  Result<StoredIdentity> refresh(const std::string& module_id, const std::string& managed_by);
   std::optional<StoredIdentity> find(const std::string& module_id) const;
   // not_found when there is no such identity.
   Status remove(const std::string& module_id);
@@ -36,7 +51,9 @@ class IdentityStore {
  private:
   explicit IdentityStore(std::string file) : file_(std::move(file)) {}
   Status save() const;
+  Result<StoredIdentity> store(StoredIdentity identity);
   std::string file_;
+  std::optional<IdentityAuthority> authority_;
   std::vector<StoredIdentity> identities_;
 };
 

@@ -121,7 +121,9 @@ void ManagementApi::identities(const net::HttpRequest& request, const std::vecto
     if (!body || !body->is_object()) return reply(api_error(400, "the body must be {\"moduleId\", \"managedBy\"}"));
     const auto module_id = path.size() == 2 ? path[1] : body->value("moduleId", std::string());
     if (module_id.empty()) return reply(api_error(400, "moduleId is required"));
-    auto identity = identities_.get_or_create(module_id, body->value("managedBy", std::string("iotedge")));
+    const auto managed_by = body->value("managedBy", std::string("iotedge"));
+    // POST creates; PUT (an update) also re-syncs with the cloud registry, keys included.
+    auto identity = method == "PUT" ? identities_.refresh(module_id, managed_by) : identities_.get_or_create(module_id, managed_by);
     if (!identity) return reply(api_error(500, identity.error()));
     return reply(HttpResponse::json(200, identity_json(*identity).dump()));
   }

@@ -69,17 +69,18 @@ json container_create_body(const ModuleSpec& spec, const std::string& network) {
 }
 
 std::optional<ModuleSpec> spec_from_labels(const json& inspect) {
-  const auto labels = inspect.value("Config", json::object()).value("Labels", json::object());
-  if (!labels.is_object() || !labels.contains(kSpecLabel) || !labels[kSpecLabel].is_string()) return std::nullopt;
-  const auto parsed = parse_json(labels[kSpecLabel].get<std::string>());
+  const auto& labels = object_field(object_field(inspect, "Config"), "Labels");
+  const auto text = string_field(labels, kSpecLabel);
+  if (text.empty()) return std::nullopt;
+  const auto parsed = parse_json(text);
   if (!parsed || !parsed->is_object()) return std::nullopt;
   ModuleSpec spec;
-  spec.name = parsed->value("name", "");
-  spec.image = parsed->value("image", "");
-  spec.env = pairs(parsed->value("env", json::array()));
-  spec.create_options = parsed->value("createOptions", json::object());
-  spec.labels = pairs(parsed->value("labels", json::array()));
-  spec.image_pull_policy = parsed->value("imagePullPolicy", "on-create");
+  spec.name = string_field(*parsed, "name");
+  spec.image = string_field(*parsed, "image");
+  spec.env = pairs(parsed->contains("env") ? (*parsed)["env"] : json::array());
+  spec.create_options = object_field(*parsed, "createOptions");
+  spec.labels = pairs(parsed->contains("labels") ? (*parsed)["labels"] : json::array());
+  spec.image_pull_policy = string_field(*parsed, "imagePullPolicy", "on-create");
   return spec;
 }
 
@@ -93,18 +94,18 @@ std::optional<std::int64_t> docker_time(const std::string& text) {
 ModuleStatus status_from_inspect(const std::string& name, const json& inspect) {
   ModuleStatus s;
   s.name = name;
-  const auto state = inspect.value("State", json::object());
-  s.image = inspect.value("Config", json::object()).value("Image", "");
-  const auto docker_status = state.value("Status", "");
-  const int exit_code = state.value("ExitCode", 0);
+  const auto& state = object_field(inspect, "State");
+  s.image = string_field(object_field(inspect, "Config"), "Image");
+  const auto docker_status = string_field(state, "Status");
+  const int exit_code = static_cast<int>(integer_field(state, "ExitCode", 0));
   if (docker_status == "running") {
     s.state = ModuleState::running;
-    const auto health = state.value("Health", json::object()).value("Status", "");
+    const auto health = string_field(object_field(state, "Health"), "Status");
     if (health == "unhealthy") {
       s.state = ModuleState::unhealthy;
       s.description = "the container's health check fails";
     }
-    s.pid = state.value("Pid", 0);
+    s.pid = integer_field(state, "Pid", 0);
   } else if (docker_status == "created" || docker_status == "paused" || docker_status == "restarting") {
     s.state = ModuleState::stopped;
   } else if (docker_status == "exited" || docker_status == "removing") {
@@ -116,10 +117,10 @@ ModuleStatus status_from_inspect(const std::string& name, const json& inspect) {
   } else {
     s.state = ModuleState::unknown;
   }
-  if (!state.value("Error", "").empty()) s.description = state.value("Error", "");
-  s.start_time = docker_time(state.value("StartedAt", ""));
+  if (const auto error = string_field(state, "Error"); !error.empty()) s.description = error;
+  s.start_time = docker_time(string_field(state, "StartedAt"));
   if (s.state != ModuleState::running && s.state != ModuleState::unhealthy)
-    s.exit_time = docker_time(state.value("FinishedAt", ""));
+    s.exit_time = docker_time(string_field(state, "FinishedAt"));
   return s;
 }
 
@@ -144,12 +145,13 @@ std::string demultiplex_logs(const std::string& stream) {
 
 std::vector<std::int64_t> pids_from_top(const json& top) {
   std::vector<std::int64_t> pids;
-  const auto titles = top.value("Titles", json::array());
+  const auto titles = top.is_object() && top.contains("Titles") && top["Titles"].is_array() ? top["Titles"] : json::array();
   std::size_t column = titles.size();
   for (std::size_t i = 0; i < titles.size(); ++i)
     if (titles[i] == "PID") column = i;
   if (column == titles.size()) return pids;
-  for (const auto& row : top.value("Processes", json::array())) {
+  const auto rows = top.is_object() && top.contains("Processes") && top["Processes"].is_array() ? top["Processes"] : json::array();
+  for (const auto& row : rows) {
     if (!row.is_array() || row.size() <= column || !row[column].is_string()) continue;
     try {
       pids.push_back(std::stoll(row[column].get<std::string>()));
@@ -160,9 +162,9 @@ std::vector<std::int64_t> pids_from_top(const json& top) {
 }
 
 std::string registry_auth_header(const json& auth) {
-  const json body{{"username", auth.value("username", "")},
-                  {"password", auth.value("password", "")},
-                  {"serveraddress", auth.value("serveraddress", "")}};
+  const json body{{"username", string_field(auth, "username")},
+                  {"password", string_field(auth, "password")},
+                  {"serveraddress", string_field(auth, "serveraddress")}};
   auto encoded = base64_encode(body.dump());
   for (auto& c : encoded) {
     if (c == '+') c = '-';

@@ -66,8 +66,7 @@ Result<json> DockerRuntime::inspect_owned(const std::string& name) {
     return make_error(ErrorKind::unavailable, fmt::format("inspect {}: {}", name, engine_message(reply->status, reply->body)));
   auto parsed = parse_json(reply->body);
   if (!parsed || !parsed->is_object()) return make_error(ErrorKind::unavailable, "inspect " + name + ": not JSON");
-  const auto labels = parsed->value("Config", json::object()).value("Labels", json::object());
-  if (!labels.is_object() || labels.value(kOwnerLabel, "") != kOwner)
+  if (string_field(object_field(object_field(*parsed, "Config"), "Labels"), kOwnerLabel) != kOwner)
     return make_error(ErrorKind::not_found,
                       fmt::format("container '{}' is not an Outpost module (no owner label): left alone", name));
   return std::move(*parsed);
@@ -169,8 +168,8 @@ Result<std::vector<ModuleStatus>> DockerRuntime::list() {
     return make_error(ErrorKind::unavailable, "list containers: " + engine_message(reply->status, reply->body));
   std::vector<ModuleStatus> out;
   for (const auto& container : *parsed) {
-    const auto names = container.value("Names", json::array());
-    if (names.empty() || !names[0].is_string()) continue;
+    const auto names = container.is_object() && container.contains("Names") ? container["Names"] : json::array();
+    if (!names.is_array() || names.empty() || !names[0].is_string()) continue;
     auto name = names[0].get<std::string>();
     if (!name.empty() && name[0] == '/') name.erase(0, 1);
     if (auto s = status(name)) out.push_back(std::move(*s));

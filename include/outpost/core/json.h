@@ -29,6 +29,11 @@ Result<nlohmann::json> parse_json(std::string_view text, std::size_t max_depth =
 // object[key] when it is a whole number, else `fallback` — unlike json::value(), never throws
 // when a peer sends, say, "$version":"7".
 std::int64_t integer_field(const nlohmann::json& object, std::string_view key, std::int64_t fallback);
+// object[key] when it is a string, else `fallback`; never throws on a peer's null or number.
+std::string string_field(const nlohmann::json& object, std::string_view key, std::string_view fallback = {});
+// object[key] when it is an object, else an empty object: for walking a peer's document
+// (`object_field(object_field(inspect, "State"), "Health")`) without a throw on null.
+const nlohmann::json& object_field(const nlohmann::json& object, std::string_view key);
 
 // The depth of an already-built value (bounded: stops past `stop_after`), for documents that
 // arrive as values, e.g. through a merge.
