@@ -2,7 +2,11 @@
 
 #include <future>
 
+#include <spdlog/spdlog.h>
+
 namespace outpost::daemon {
+
+void RuntimeWorker::log_failure(const std::exception& e) { spdlog::error("runtime worker: a job failed: {}", e.what()); }
 
 RuntimeWorker::RuntimeWorker(net::EventLoop& loop) : loop_(loop), thread_([this] { loop_body(); }) {}
 
@@ -58,7 +62,11 @@ void RuntimeWorker::loop_body() {
       job = std::move(jobs_.front());
       jobs_.pop_front();
     }
-    job();
+    try {
+      job();
+    } catch (const std::exception& e) {
+      log_failure(e);
+    }
   }
 }
 

@@ -9,8 +9,10 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 
 #include "outpost/net/event_loop.h"
+#include "outpost/net/http_server.h"
 
 namespace outpost::daemon {
 
@@ -19,12 +21,18 @@ class RuntimeWorker {
   explicit RuntimeWorker(net::EventLoop& loop);
   ~RuntimeWorker();  // runs what is queued, then joins
 
-  // Runs `job` on the worker; `done(result)` then runs on the loop's thread.
+  // Runs `job` on the worker; `done(result)` then runs on the loop's thread. A job that
+  // throws (a bug) costs its own answer only: a 500 for an HTTP response, false for a check.
   template <typename R>
   void run(std::function<R()> job, std::function<void(R)> done) {
     auto* loop = &loop_;
     enqueue([loop, job = std::move(job), done = std::move(done)]() mutable {
-      auto result = std::make_shared<R>(job());
+      std::shared_ptr<R> result;
+      try {
+        result = std::make_shared<R>(job());
+      } catch (const std::exception& e) {
+        result = std::make_shared<R>(failed<R>(e));
+      }
       loop->post([done = std::move(done), result] { done(std::move(*result)); });
     });
   }
@@ -33,6 +41,13 @@ class RuntimeWorker {
   void stop();  // finishes the queue, then joins; later jobs are dropped
 
  private:
+  template <typename R>
+  static R failed(const std::exception& e) {
+    log_failure(e);
+    if constexpr (std::is_same_v<R, net::HttpResponse>) return net::HttpResponse::json(500, R"({"message":"internal error; see outpostd's log"})");
+    else return R{};
+  }
+  static void log_failure(const std::exception& e);
   void enqueue(std::function<void()> job);
   void loop_body();
 
