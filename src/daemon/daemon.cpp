@@ -81,6 +81,8 @@ void Daemon::on_gave_up(std::function<void()> callback) { parts_->on_gave_up = s
 Status Daemon::start() {
   auto& p = *parts_;
   const auto& home = config_.homedir;
+  for (const auto& key : config_.ignored_keys)
+    spdlog::info("outpostd: {}: '{}' has no meaning for outpostd and is ignored", config_.config_file, key);
   std::error_code ec;
   fs::create_directories(home, ec);
   if (ec) return make_error(ErrorKind::io, fmt::format("homedir {}: {}", home, ec.message()));

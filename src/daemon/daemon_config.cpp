@@ -7,7 +7,9 @@
 
 #include <fmt/format.h>
 
+#include "aziot_config.h"
 #include "daemon_provisioning.h"
+#include "outpost/core/file_io.h"
 #include "outpost/core/config.h"
 #include "outpost/core/config_checks.h"
 #include "outpost/core/json.h"
@@ -229,6 +231,17 @@ DaemonConfig read_daemon_config(const ConfigNode& root) {
   return c;
 }
 
-DaemonConfig load_daemon_config(const std::string& file) { return read_yaml_config(file, read_daemon_config); }
+DaemonConfig load_daemon_config(const std::string& file) {
+  if (file.size() < 5 || file.substr(file.size() - 5) != ".toml") return read_yaml_config(file, read_daemon_config);
+  // IoT Edge 1.5's config.toml, mapped onto config.yaml's shape first.
+  auto text = read_whole_file(file);
+  if (!text) throw ConfigError(file + ": " + text.error());
+  auto converted = convert_aziot_toml(*text, file);
+  std::optional<DaemonConfig> config;
+  converted.root.attempt([&] { config.emplace(read_daemon_config(converted.root)); });
+  converted.root.problems().throw_if_any();
+  config->ignored_keys = std::move(converted.ignored);
+  return std::move(*config);
+}
 
 }  // namespace outpost::daemon

@@ -87,9 +87,11 @@ struct DaemonConfig {
   Certificates certificates;
   std::optional<int> watchdog_max_retries;  // nullopt: infinite
   std::string log_level = "info";
+  std::vector<std::string> ignored_keys;  // config.toml keys accepted that change nothing here (logged)
 };
 
-// Reads and validates the file; checks what it names on disk (key and certificate files
+// Reads and validates the file (config.yaml, or IoT Edge 1.5's config.toml when the name ends
+// in .toml: aziot_config.h); checks what it names on disk (key and certificate files
 // readable, homedir writable). Throws one ConfigError listing every problem, each as
 // "file:line:col: key: what is expected".
 DaemonConfig load_daemon_config(const std::string& file);
