@@ -153,6 +153,7 @@ Status Daemon::start() {
         return prepare_module(device, requested, identity);
       },
       [this](const std::string& name) { parts_->sockets->close_for_module(name); });
+  p.workload->set_module_list([api = p.management.get()](std::function<void(net::HttpResponse)> reply) { api->list(std::move(reply)); });
   p.management_server = std::make_unique<net::HttpServer>(
       loop_, [api = p.management.get()](net::HttpRequest&& request, net::HttpResponder responder) {
         api->handle(std::move(request), std::move(responder));

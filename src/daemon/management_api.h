@@ -39,6 +39,8 @@ class ManagementApi {
                 IdentityStore& identities, PrepareModule prepare, ReleaseModule release);
 
   void handle(net::HttpRequest&& request, net::HttpResponder responder);
+  // GET /modules's answer (the workload API serves it too).
+  void list(std::function<void(net::HttpResponse)> reply) { list_modules(reply); }
 
  private:
   using Reply = std::function<void(net::HttpResponse)>;

@@ -15,7 +15,7 @@ namespace outpost::daemon {
 
 // What a request path names.
 struct WorkloadApi::Route {
-  enum class Kind { sign, encrypt, decrypt, server_certificate, identity_certificate, trust_bundle, manifest_trust_bundle };
+  enum class Kind { sign, encrypt, decrypt, server_certificate, identity_certificate, trust_bundle, manifest_trust_bundle, modules };
   Kind kind;
   std::string module;  // URL form, no leading '$'; empty for the bundles
   std::string generation_id;
@@ -39,6 +39,7 @@ std::optional<WorkloadApi::Route> match(const std::vector<std::string>& s) {
   using R = WorkloadApi::Route;
   if (s.size() == 1 && s[0] == "trust-bundle") return R{Kind::trust_bundle, "", "", "GET"};
   if (s.size() == 1 && s[0] == "manifest-trust-bundle") return R{Kind::manifest_trust_bundle, "", "", "GET"};
+  if (s.size() == 1 && s[0] == "modules") return R{Kind::modules, "", "", "GET"};
   if (s.size() < 3 || s[0] != "modules" || s[1].empty()) return std::nullopt;
   const auto module = module_in_url(s[1]);
   if (s.size() == 4 && s[2] == "certificate" && s[3] == "identity") return R{Kind::identity_certificate, module, "", "POST"};
@@ -114,6 +115,11 @@ void WorkloadApi::handle(net::HttpRequest&& request, net::HttpResponder responde
   const auto route = match(request.path_segments());
   if (!route) return responder.send(api_error(404, "not found"));
   if (request.method != route->method) return responder.send(api_error(400, "method not allowed"));
+  if (route->kind == Kind::modules) {
+    // As the management API lists them; no PID check (IoT Edge's workload API does none).
+    if (!list_modules_) return responder.send(api_error(404, "not found"));
+    return list_modules_([responder](net::HttpResponse response) { responder.send(std::move(response)); });
+  }
   if (route->module.empty()) return responder.send(run(*route, request));
 
   // A module's own socket serves that module only; on any socket the caller must be one of

@@ -42,6 +42,10 @@ class WorkloadApi {
   WorkloadApi(WorkloadSettings settings, const KeyStore& keys, const EdgeCa& ca, FindModule find_module,
               VerifyCaller verify_caller);
 
+  // GET /modules: answered by `list` (the management API's list), when set.
+  using ListModules = std::function<void(std::function<void(net::HttpResponse)> reply)>;
+  void set_module_list(ListModules list) { list_modules_ = std::move(list); }
+
   // `socket_module`: the runtime name of the module whose own socket the request arrived on;
   // "" for the shared socket.
   void handle(net::HttpRequest&& request, net::HttpResponder responder, const std::string& socket_module) const;
@@ -60,6 +64,7 @@ class WorkloadApi {
   const EdgeCa& ca_;
   FindModule find_module_;
   VerifyCaller verify_caller_;
+  ListModules list_modules_;
 };
 
 // IoT Edge's API versions: every workload and management route accepts these.

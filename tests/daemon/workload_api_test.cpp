@@ -171,6 +171,16 @@ TEST_F(WorkloadApiTest, ServerAndIdentityCertificatesComeFromTheEdgeCa) {
       << "commonName is required";
 }
 
+TEST_F(WorkloadApiTest, ModulesAreListedAsTheManagementApiListsThem) {
+  EXPECT_EQ(call("GET", std::string("/modules") + kVersion).status, 404) << "no list wired: not found";
+  api_.set_module_list([](std::function<void(net::HttpResponse)> reply) {
+    reply(net::HttpResponse::json(200, R"({"modules":[]})"));
+  });
+  const auto r = call("GET", std::string("/modules") + kVersion, nullptr, 999);
+  EXPECT_EQ(r.status, 200) << "any caller: no PID check, as IoT Edge";
+  EXPECT_EQ(r.body, R"({"modules":[]})");
+}
+
 TEST_F(WorkloadApiTest, TheTrustBundleIsTheEdgeCa) {
   const auto r = call("GET", std::string("/trust-bundle") + kVersion);
   ASSERT_EQ(r.status, 200);
