@@ -4,33 +4,12 @@
 #include <map>
 
 #include "outpost/core/encoding.h"
+#include "module_spec_json.h"
 #include "outpost/core/json.h"
 
 namespace outpost::runtime {
 
 using nlohmann::json;
-
-namespace {
-
-json spec_to_json(const ModuleSpec& spec) {
-  auto env = json::array();
-  for (const auto& [k, v] : spec.env) env.push_back({k, v});
-  auto labels = json::array();
-  for (const auto& [k, v] : spec.labels) labels.push_back({k, v});
-  return {{"name", spec.name}, {"image", spec.image}, {"env", env}, {"createOptions", spec.create_options},
-          {"labels", labels}, {"imagePullPolicy", spec.image_pull_policy}};
-}
-
-std::vector<std::pair<std::string, std::string>> pairs(const json& array) {
-  std::vector<std::pair<std::string, std::string>> out;
-  if (!array.is_array()) return out;
-  for (const auto& item : array)
-    if (item.is_array() && item.size() == 2 && item[0].is_string() && item[1].is_string())
-      out.emplace_back(item[0].get<std::string>(), item[1].get<std::string>());
-  return out;
-}
-
-}  // namespace
 
 json container_create_body(const ModuleSpec& spec, const std::string& network) {
   json body = spec.create_options.is_object() ? spec.create_options : json::object();
@@ -74,14 +53,7 @@ std::optional<ModuleSpec> spec_from_labels(const json& inspect) {
   if (text.empty()) return std::nullopt;
   const auto parsed = parse_json(text);
   if (!parsed || !parsed->is_object()) return std::nullopt;
-  ModuleSpec spec;
-  spec.name = string_field(*parsed, "name");
-  spec.image = string_field(*parsed, "image");
-  spec.env = pairs(parsed->contains("env") ? (*parsed)["env"] : json::array());
-  spec.create_options = object_field(*parsed, "createOptions");
-  spec.labels = pairs(parsed->contains("labels") ? (*parsed)["labels"] : json::array());
-  spec.image_pull_policy = string_field(*parsed, "imagePullPolicy", "on-create");
-  return spec;
+  return spec_from_json(*parsed);
 }
 
 std::optional<std::int64_t> docker_time(const std::string& text) {

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "module_spec_json.h"
 #include "output_log.h"
 #include "outpost/core/file_io.h"
 #include "outpost/core/json.h"
@@ -56,21 +57,6 @@ Error not_found(const std::string& name) {
   return make_error(ErrorKind::not_found, fmt::format("module '{}' not found", name));
 }
 
-json pairs_to_json(const std::vector<std::pair<std::string, std::string>>& pairs) {
-  auto out = json::array();
-  for (const auto& [k, v] : pairs) out.push_back({k, v});
-  return out;
-}
-
-std::vector<std::pair<std::string, std::string>> pairs_from_json(const json& array) {
-  std::vector<std::pair<std::string, std::string>> out;
-  if (!array.is_array()) return out;
-  for (const auto& item : array)
-    if (item.is_array() && item.size() == 2 && item[0].is_string() && item[1].is_string())
-      out.emplace_back(item[0].get<std::string>(), item[1].get<std::string>());
-  return out;
-}
-
 template <typename T>
 json optional_json(const std::optional<T>& value) {
   return value ? json(*value) : json(nullptr);
@@ -101,12 +87,7 @@ ProcessRuntime::ProcessRuntime(ProcessRuntimeOptions options) : options_(std::mo
 ProcessRuntime::~ProcessRuntime() = default;  // modules outlive the daemon: they are adopted at its next start
 
 void ProcessRuntime::save(const Module& m) const {
-  const json state{{"spec",
-                    {{"name", m.spec.name},
-                     {"image", m.spec.image},
-                     {"env", pairs_to_json(m.spec.env)},
-                     {"createOptions", m.spec.create_options},
-                     {"labels", pairs_to_json(m.spec.labels)}}},
+  const json state{{"spec", spec_to_json(m.spec)},
                    {"state", to_string(m.state)},
                    {"description", m.description},
                    {"pid", m.pid},
@@ -131,24 +112,23 @@ void ProcessRuntime::load_existing() {
     }
     const auto& j = *parsed;
     auto m = std::make_unique<Module>();
-    const auto& s = j["spec"];
-    m->spec.name = s.value("name", "");
-    m->spec.image = s.value("image", "");
-    m->spec.env = pairs_from_json(s.value("env", json::array()));
-    m->spec.create_options = s.value("createOptions", json::object());
-    m->spec.labels = pairs_from_json(s.value("labels", json::array()));
+    m->spec = spec_from_json(object_field(j, "spec"));
     if (m->spec.name != entry.path().filename().string()) continue;
     m->folder = entry.path().string();
     m->output = std::make_unique<OutputLog>(m->folder, options_.log_max_bytes);
-    m->description = j.value("description", "");
+    m->description = string_field(j, "description");
     m->pid = integer_field(j, "pid", 0);
     m->start_ticks = static_cast<std::uint64_t>(integer_field(j, "startTicks", 0));
-    if (j["startTime"].is_number_integer()) m->start_time = j["startTime"].get<std::int64_t>();
-    if (j["exitTime"].is_number_integer()) m->exit_time = j["exitTime"].get<std::int64_t>();
-    if (j["exitCode"].is_number_integer()) m->exit_code = j["exitCode"].get<int>();
-    m->state = j.value("state", "") == "running" ? ModuleState::running
-               : j.value("state", "") == "failed" ? ModuleState::failed
-                                                   : ModuleState::stopped;
+    const auto optional_integer = [&](const char* key) -> std::optional<std::int64_t> {
+      const auto it = j.find(key);
+      if (it == j.end() || !it->is_number_integer()) return std::nullopt;
+      return it->get<std::int64_t>();
+    };
+    m->start_time = optional_integer("startTime");
+    m->exit_time = optional_integer("exitTime");
+    if (const auto code = optional_integer("exitCode")) m->exit_code = static_cast<int>(*code);
+    const auto state = string_field(j, "state");
+    m->state = state == "running" ? ModuleState::running : state == "failed" ? ModuleState::failed : ModuleState::stopped;
     if (m->state == ModuleState::running) {
       const auto info = read_proc_info(m->pid);
       if (info && info->start_ticks == m->start_ticks && info->state != 'Z') {

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "outpost/runtime/process_runtime.h"
+#include "support/api_request.h"
 #include "support/mqtt_test_client.h"
 #include "support/process.h"
 
@@ -66,24 +67,7 @@ class ManagementApiTest : public ::testing::Test {
 
   net::HttpResponse call(const std::string& method, const std::string& target, const json& body = nullptr,
                          std::optional<std::int64_t> pid = std::nullopt) {
-    net::HttpRequest r;
-    r.method = method;
-    r.target = target;
-    const auto q = target.find('?');
-    r.path = target.substr(0, q);
-    if (q != std::string::npos) {
-      std::size_t start = q + 1;
-      while (start < target.size()) {
-        auto amp = target.find('&', start);
-        if (amp == std::string::npos) amp = target.size();
-        const auto item = target.substr(start, amp - start);
-        const auto eq = item.find('=');
-        r.query[item.substr(0, eq)] = eq == std::string::npos ? "" : item.substr(eq + 1);
-        start = amp + 1;
-      }
-    }
-    if (!body.is_null()) r.body = body.is_string() ? body.get<std::string>() : body.dump();
-    r.peer = net::PeerCredentials{pid.value_or(agent_pid_), 0, 0};
+    auto r = outpost::testing::api_request(method, target, body, pid.value_or(agent_pid_));
     std::optional<net::HttpResponse> got;
     api_->handle(std::move(r), net::HttpResponder::to_callback(loop_, [&](net::HttpResponse x) { got = std::move(x); }));
     const auto deadline = std::chrono::steady_clock::now() + 20s;

@@ -11,6 +11,7 @@
 #include "outpost/core/crypto.h"
 #include "outpost/core/encoding.h"
 #include "outpost/core/sas_token.h"
+#include "support/api_request.h"
 #include "support/process.h"
 
 namespace outpost::daemon {
@@ -40,18 +41,7 @@ class WorkloadApiTest : public ::testing::Test {
 
   net::HttpResponse call(const std::string& method, const std::string& target, const json& body = nullptr,
                          std::int64_t pid = 100, const std::string& socket_module = "") {
-    net::HttpRequest r;
-    r.method = method;
-    r.target = target;
-    const auto q = target.find('?');
-    r.path = target.substr(0, q);
-    if (q != std::string::npos) {
-      const auto query = target.substr(q + 1);
-      const auto eq = query.find('=');
-      r.query[query.substr(0, eq)] = eq == std::string::npos ? "" : query.substr(eq + 1);
-    }
-    if (!body.is_null()) r.body = body.is_string() ? body.get<std::string>() : body.dump();
-    r.peer = net::PeerCredentials{pid, 0, 0};
+    auto r = outpost::testing::api_request(method, target, body, pid);
     std::optional<net::HttpResponse> got;
     api_.handle(std::move(r), net::HttpResponder::to_callback(loop_, [&](net::HttpResponse x) { got = std::move(x); }),
                 socket_module);

@@ -71,13 +71,14 @@ TEST_F(ProcessRuntimeTest, AModuleIsCreatedStoppedThenRunsAndItsExitCodeIsRecord
 }
 
 TEST_F(ProcessRuntimeTest, StopSendsSigtermThenSigkillToTheWholeGroup) {
-  ASSERT_TRUE(runtime().create(shell_module("polite", "trap 'echo bye; exit 0' TERM; while :; do sleep 0.05; done")));
+  ASSERT_TRUE(runtime().create(shell_module("polite", "trap 'echo bye; exit 0' TERM; echo ready; while :; do sleep 0.05; done")));
   ASSERT_TRUE(runtime().start("polite"));
-  ASSERT_TRUE(wait_until([&] { return logs_of("polite").empty() && state_of("polite") == ModuleState::running; }, 5s));
+  ASSERT_TRUE(wait_until([&] { return logs_of("polite") == "ready\n"; }, 5s)) << "its SIGTERM trap is set";
   ASSERT_TRUE(runtime().stop("polite", 5s));
   EXPECT_EQ(state_of("polite"), ModuleState::stopped);
   EXPECT_EQ(runtime().status("polite")->exit_code, 0);
   const auto said = logs_of("polite");
+  ASSERT_GE(said.size(), 4u) << said;
   EXPECT_EQ(said.substr(said.size() - 4), "bye\n") << said;  // after the shell's note that its sleep was terminated
 
   // Ignores SIGTERM, and has a child of its own: both end with SIGKILL after the grace time.
