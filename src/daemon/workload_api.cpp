@@ -90,7 +90,9 @@ bool is_known_api_version(std::string_view version) {
 }
 
 net::HttpResponse api_error(int status, std::string_view message) {
-  return net::HttpResponse::json(status, json{{"message", message}}.dump());
+  // Messages quote what the caller sent (a path, an api-version): bytes that are not UTF-8
+  // are replaced, never a throw while answering.
+  return net::HttpResponse::json(status, json{{"message", message}}.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 std::string rfc3339(std::int64_t unix_seconds) {

@@ -11,6 +11,8 @@
 #include <optional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "edge_ca.h"
 #include "key_store.h"
 #include "outpost/net/http_server.h"

@@ -30,9 +30,9 @@ json shell_spec(const std::string& name, const std::string& script) {
           {"imagePullPolicy", "on-create"}};
 }
 
-class ManagementApiTest : public ::testing::Test {
+class DaemonManagementApiTest : public ::testing::Test {
  protected:
-  ManagementApiTest()
+  DaemonManagementApiTest()
       : dir_(outpost::testing::make_temp_dir("outpost-mgmt")),
         runtime_(runtime::ProcessRuntimeOptions{dir_ + "/modules"}),
         identities_(*IdentityStore::open(dir_ + "/identities.json")) {
@@ -59,7 +59,7 @@ class ManagementApiTest : public ::testing::Test {
     EXPECT_TRUE(runtime_.start("edgeAgent"));
     agent_pid_ = runtime_.status("edgeAgent")->pid;
   }
-  ~ManagementApiTest() override {
+  ~DaemonManagementApiTest() override {
     worker_->stop();
     for (const auto& name : {"edgeAgent", "filter", "sensor"}) (void)runtime_.stop(name, 1s);
     std::filesystem::remove_all(dir_);
@@ -92,7 +92,7 @@ class ManagementApiTest : public ::testing::Test {
   std::vector<std::string> prepared_, released_;
 };
 
-TEST_F(ManagementApiTest, TheAgentCreatesStartsAndReadsBackAModuleAsItAskedForIt) {
+TEST_F(DaemonManagementApiTest, TheAgentCreatesStartsAndReadsBackAModuleAsItAskedForIt) {
   const auto created = call("POST", std::string("/modules") + kV, shell_spec("filter", "echo $GREETING; sleep 300"));
   ASSERT_EQ(created.status, 201) << created.body;
   const auto details = body_of(created);
@@ -121,7 +121,7 @@ TEST_F(ManagementApiTest, TheAgentCreatesStartsAndReadsBackAModuleAsItAskedForIt
   EXPECT_EQ(call("GET", std::string("/modules/filter") + kV).status, 404);
 }
 
-TEST_F(ManagementApiTest, OnlyTheAgentChangesModulesAndIdentities) {
+TEST_F(DaemonManagementApiTest, OnlyTheAgentChangesModulesAndIdentities) {
   const std::int64_t stranger = ::getpid();
   EXPECT_EQ(call("POST", std::string("/modules") + kV, shell_spec("filter", "true"), stranger).status, 403);
   EXPECT_EQ(call("PUT", std::string("/modules/edgeAgent") + kV, shell_spec("edgeAgent", "true"), stranger).status, 403);
@@ -132,7 +132,7 @@ TEST_F(ManagementApiTest, OnlyTheAgentChangesModulesAndIdentities) {
   EXPECT_EQ(call("GET", std::string("/systeminfo") + kV, nullptr, stranger).status, 200);
 }
 
-TEST_F(ManagementApiTest, UpdateReplacesTheModuleAndStartsItWhenAsked) {
+TEST_F(DaemonManagementApiTest, UpdateReplacesTheModuleAndStartsItWhenAsked) {
   ASSERT_EQ(call("POST", std::string("/modules") + kV, shell_spec("sensor", "sleep 300")).status, 201);
   auto spec = shell_spec("sensor", "echo v2; sleep 300");
   spec["config"]["settings"]["image"] = "contoso/sensor:2.0";
@@ -143,7 +143,7 @@ TEST_F(ManagementApiTest, UpdateReplacesTheModuleAndStartsItWhenAsked) {
   EXPECT_EQ(call("PUT", std::string("/modules/other") + kV, spec).status, 400) << "the body names another module";
 }
 
-TEST_F(ManagementApiTest, IdentitiesInIotEdgesShape) {
+TEST_F(DaemonManagementApiTest, IdentitiesInIotEdgesShape) {
   const auto created = call("POST", std::string("/identities") + kV, json{{"moduleId", "filter"}, {"managedBy", "IotEdge"}});
   ASSERT_EQ(created.status, 200) << created.body;
   EXPECT_EQ(body_of(created)["moduleId"], "filter");
@@ -156,7 +156,7 @@ TEST_F(ManagementApiTest, IdentitiesInIotEdgesShape) {
   EXPECT_EQ(call("DELETE", std::string("/identities/filter") + kV).status, 404);
 }
 
-TEST_F(ManagementApiTest, BadRequestsGetTheDocumentedErrors) {
+TEST_F(DaemonManagementApiTest, BadRequestsGetTheDocumentedErrors) {
   EXPECT_EQ(body_of(call("GET", "/modules"))["message"], "api-version not specified");
   EXPECT_EQ(call("GET", "/modules?api-version=2000-01-01").status, 400);
   EXPECT_EQ(call("GET", std::string("/nothing") + kV).status, 404);
@@ -175,7 +175,7 @@ TEST_F(ManagementApiTest, BadRequestsGetTheDocumentedErrors) {
   EXPECT_EQ(call("GET", "/systeminfo/resources?api-version=2018-06-28").status, 400) << "needs 2019-11-05";
 }
 
-TEST_F(ManagementApiTest, SystemInfoAndResources) {
+TEST_F(DaemonManagementApiTest, SystemInfoAndResources) {
   const auto info = body_of(call("GET", std::string("/systeminfo") + kV));
   EXPECT_EQ(info["osType"], "linux");
   EXPECT_EQ(info["version"], "9.9.9");

@@ -120,6 +120,8 @@ TEST_F(WorkloadApiTest, BadRequestsGetTheDocumentedErrors) {
   std::string deep(100000, '[');
   EXPECT_EQ(call("POST", std::string("/modules/filter/genid/g/sign") + kVersion, deep).status, 400)
       << "a document nested 100,000 deep is refused, not parsed into a stack overflow";
+  const auto not_utf8 = call("POST", std::string("/modules/\xbe\xef/genid/g/sign") + kVersion, json{{"data", "eA=="}});
+  EXPECT_EQ(not_utf8.status, 404) << "a name that is not UTF-8 is answered, not thrown on (found by fuzz_daemon_api)";
   pids_["ghost"] = {300};
   const auto r = call("POST", std::string("/modules/ghost/genid/g/sign") + kVersion, {{"data", "eA=="}}, 300);
   EXPECT_EQ(r.status, 404);
