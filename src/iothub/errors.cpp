@@ -6,15 +6,21 @@
 
 namespace outpost::iothub {
 
+namespace {
+// Messages may quote what a client sent (a path, an id): bytes that are not UTF-8 are
+// replaced, never a throw while answering.
+constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
+}  // namespace
+
 std::string service_error_body(const ServiceError& error, const Clock& clock) {
   return nlohmann::json{{"Message", "ErrorCode:" + error.code + ";" + error.message},
                         {"ExceptionMessage",
                          "Tracking ID:" + random_hex_id(16) + "-G:0-TimeStamp:" + format_iso8601(clock.now())}}
-      .dump();
+      .dump(-1, ' ', false, kReplace);
 }
 
 std::string numeric_error_body(int code, std::string_view message) {
-  return nlohmann::json{{"errorCode", code}, {"message", message}}.dump();
+  return nlohmann::json{{"errorCode", code}, {"message", message}}.dump(-1, ' ', false, kReplace);
 }
 
 ServiceError bad_request(std::string message) { return {400, "ArgumentInvalid", std::move(message)}; }

@@ -28,4 +28,11 @@ TEST(Errors, TheNumericBodyIsWhatTheDeviceSdksTakeAsATwinError) {
 }
 
 }  // namespace
+TEST(Errors, BodiesQuotingBytesThatAreNotUtf8AreWrittenNotThrown) {
+  const auto body = nlohmann::json::parse(service_error_body(bad_request("GET /devices/\xbe\xef is unknown")));
+  EXPECT_NE(body["Message"].get<std::string>().find("GET /devices/"), std::string::npos);
+  const auto numeric = nlohmann::json::parse(numeric_error_body(400, "bad \xff"));
+  EXPECT_EQ(numeric["errorCode"], 400);
+}
+
 }  // namespace outpost::iothub
