@@ -76,7 +76,9 @@ void ManagementApi::handle(net::HttpRequest&& request, net::HttpResponder respon
         return module_action(name, path[2], reply);
       if (path.size() == 3 && method == "POST" && path[2] == "prepareupdate") {
         if (too_old("2019-01-30")) return;
-        return as_agent(request, reply, [this, name, reply] { module_action(name, "prepareupdate", reply); });
+        auto b = body();
+        if (!b) return;
+        return as_agent(request, reply, [this, name, b = std::move(*b), reply] { prepare_update(name, b, reply); });
       }
       if (path.size() == 3 && method == "GET" && path[2] == "logs") return module_logs(name, request, reply);
     }
@@ -184,6 +186,24 @@ void ManagementApi::update_module(const std::string& name, const json& body, boo
       });
 }
 
+// Pulls what an update will need (the ModuleSpec in the body), leaving the module running.
+void ManagementApi::prepare_update(const std::string& name, const json& body, const Reply& reply) {
+  auto requested = parse_module_spec(body);
+  if (!requested) return reply(from_error(requested.failure()));
+  if (requested->name != name) return reply(api_error(400, "the body's name differs from the URL's"));
+  auto identity = identities_.find_by_runtime_name(name);
+  auto stored = identity ? *identities_.find(identity->module_id) : identities_.get_or_create(name, "iotedge");
+  if (!stored) return reply(from_error(stored.failure()));
+  auto spec = prepare_(*requested, *stored);
+  if (!spec) return reply(from_error(spec.failure()));
+  worker_.run<HttpResponse>(
+      [this, spec = std::move(*spec)] {
+        if (auto ok = runtime_.prepare(spec); !ok) return from_error(ok.failure());
+        return HttpResponse::text(204, "");
+      },
+      reply);
+}
+
 void ManagementApi::delete_module(const std::string& name, const Reply& reply) {
   worker_.run<HttpResponse>(
       [this, name] {
@@ -206,9 +226,6 @@ void ManagementApi::module_action(const std::string& name, const std::string& ac
         else if (action == "restart") {
           ok = runtime_.stop(name, settings_.stop_grace);
           if (ok) ok = runtime_.start(name);
-        } else {  // prepareupdate: pull the image; the process runtime has nothing to pull
-          auto status = runtime_.status(name);
-          if (!status) ok = status.failure();
         }
         if (!ok) return from_error(ok.failure());
         return HttpResponse::text(204, "");

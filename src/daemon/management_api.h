@@ -52,6 +52,7 @@ class ManagementApi {
   void create_module(const nlohmann::json& body, const Reply& reply);
   void update_module(const std::string& name, const nlohmann::json& body, bool start, const Reply& reply);
   void delete_module(const std::string& name, const Reply& reply);
+  void prepare_update(const std::string& name, const nlohmann::json& body, const Reply& reply);
   void module_action(const std::string& name, const std::string& action, const Reply& reply);
   void module_logs(const std::string& name, const net::HttpRequest& request, const Reply& reply);
   void identities(const net::HttpRequest& request, const std::vector<std::string>& path, const Reply& reply);

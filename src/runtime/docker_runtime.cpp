@@ -126,6 +126,10 @@ Status DockerRuntime::create(const ModuleSpec& spec) {
   return {};
 }
 
+Status DockerRuntime::prepare(const ModuleSpec& spec) {
+  return ensure_image(spec.image, spec.image_pull_policy, spec.registry_auth);
+}
+
 Status DockerRuntime::start(const std::string& name) {
   if (auto owned = inspect_owned(name); !owned) return owned.failure();
   auto reply = call("POST", "/containers/" + query_escape(name) + "/start");

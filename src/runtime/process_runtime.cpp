@@ -268,6 +268,14 @@ Status ProcessRuntime::remove(const std::string& name) {
   return {};
 }
 
+Status ProcessRuntime::prepare(const ModuleSpec& spec) {
+  auto plan = plan_launch(spec, "/");
+  if (!plan) return plan.failure();
+  if (::access(plan->argv[0].c_str(), X_OK) != 0)
+    return make_error(ErrorKind::not_found, fmt::format("{} is not an executable program on this device", plan->argv[0]));
+  return {};
+}
+
 Result<ModuleStatus> ProcessRuntime::status(const std::string& name) {
   auto* m = find(name);
   if (!m) return not_found(name);

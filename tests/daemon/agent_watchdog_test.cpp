@@ -28,6 +28,7 @@ class ScriptedRuntime : public runtime::ModuleRuntime {
     states[name] = ModuleState::running;
     return {};
   }
+  Status prepare(const runtime::ModuleSpec&) override { return {}; }
   Status stop(const std::string& name, std::chrono::seconds) override {
     calls.push_back("stop");
     states[name] = ModuleState::stopped;

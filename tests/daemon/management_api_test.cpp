@@ -143,6 +143,15 @@ TEST_F(DaemonManagementApiTest, UpdateReplacesTheModuleAndStartsItWhenAsked) {
   EXPECT_EQ(call("PUT", std::string("/modules/other") + kV, spec).status, 400) << "the body names another module";
 }
 
+TEST_F(DaemonManagementApiTest, PrepareUpdateGetsWhatTheUpdateNeedsAndLeavesTheModuleAlone) {
+  const auto spec = shell_spec("edgeAgent", "true");
+  EXPECT_EQ(call("POST", std::string("/modules/edgeAgent/prepareupdate") + kV, spec).status, 204);
+  EXPECT_EQ(state_of("edgeAgent"), "running") << "untouched";
+  EXPECT_EQ(call("POST", std::string("/modules/other/prepareupdate") + kV, spec).status, 400) << "names differ";
+  EXPECT_EQ(call("POST", "/modules/edgeAgent/prepareupdate?api-version=2018-06-28", spec).status, 400)
+      << "needs 2019-01-30";
+}
+
 TEST_F(DaemonManagementApiTest, IdentitiesInIotEdgesShape) {
   const auto created = call("POST", std::string("/identities") + kV, json{{"moduleId", "filter"}, {"managedBy", "IotEdge"}});
   ASSERT_EQ(created.status, 200) << created.body;

@@ -121,6 +121,14 @@ TEST_F(OutpostdProcess, BootsTheAgentWhichSignsAsItselfThroughItsOwnSocket) {
         10s);
     EXPECT_EQ(other.output, R"({"message":"forbidden"} 403)") << socket;
   }
+  // An oversize body is refused, and the daemon goes on serving.
+  write_file(dir_ + "/big.json", "{\"data\":\"" + std::string(100 * 1024, 'A') + "\"}");
+  const auto big = outpost::testing::run_command(
+      {"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--unix-socket", dir_ + "/run/workload.sock", "-X", "POST",
+       "-H", "Content-Type: application/json", "--data-binary", "@" + dir_ + "/big.json",
+       "http://localhost/modules/edgeAgent/genid/" + generation + "/sign?api-version=2018-06-28"},
+      10s);
+  EXPECT_EQ(big.output, "413") << "the workload API takes 64 KiB at most";
   const auto bundle = outpost::testing::run_command(
       {"curl", "-s", "--unix-socket", dir_ + "/run/workload.sock", "http://localhost/trust-bundle?api-version=2018-06-28"}, 10s);
   const auto parsed = outpost::parse_json(bundle.output);

@@ -108,9 +108,11 @@ TEST_F(DockerRuntimeTest, AFailedPullOfALocalImageIsAWarningAndAMissingImageAnEr
   spec.image_pull_policy = "on-create";  // no registry is reachable: the pull fails
   const auto created = runtime_.create(spec);
   EXPECT_TRUE(created) << "the image is on the device: " << created.error();
+  EXPECT_TRUE(runtime_.prepare(spec)) << "prepareupdate: the same rule";
   spec = busybox("missing", "exit 0");
   spec.image = "outpost-test/not-built-anywhere:1.0";
   spec.image_pull_policy = "on-create";
+  EXPECT_FALSE(runtime_.prepare(spec)) << "prepareupdate: nothing to pull, nothing on the device";
   const auto missing = runtime_.create(spec);
   ASSERT_FALSE(missing);
   EXPECT_NE(missing.error().find("is not on this device and cannot be pulled"), std::string::npos) << missing.error();

@@ -149,6 +149,8 @@ TEST_F(ProcessRuntimeTest, ImagesThatAreNotProgramsAndBadNamesAreRefused) {
   EXPECT_FALSE(runtime().create(shell_module("twice", "true"))) << "remove it first";
   spec = shell_module("missing", "true");
   spec.image = "process:///no/such/program";
+  EXPECT_EQ(runtime().prepare(spec).error_kind(), ErrorKind::not_found) << "prepare (before an update) checks the program";
+  EXPECT_TRUE(runtime().prepare(shell_module("fine", "true")));
   ASSERT_TRUE(runtime().create(spec));
   const auto started = runtime().start("missing");
   ASSERT_FALSE(started);

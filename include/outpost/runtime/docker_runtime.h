@@ -29,6 +29,7 @@ class DockerRuntime final : public ModuleRuntime {
   Status start(const std::string& name) override;
   Status stop(const std::string& name, std::chrono::seconds grace) override;
   Status remove(const std::string& name) override;
+  Status prepare(const ModuleSpec& spec) override;  // pulls the image as spec.image_pull_policy says
   Result<ModuleStatus> status(const std::string& name) override;
   Result<std::vector<ModuleStatus>> list() override;
   Result<ModuleSpec> spec(const std::string& name) override;

@@ -65,6 +65,8 @@ class ModuleRuntime {
   // SIGTERM (Docker: stop), then SIGKILL once `grace` has passed.
   virtual Status stop(const std::string& name, std::chrono::seconds grace) = 0;
   virtual Status remove(const std::string& name) = 0;  // stops it first if running
+  // Gets what `spec` needs before an update (Docker: pulls its image); the module is untouched.
+  virtual Status prepare(const ModuleSpec& spec) = 0;
 
   virtual Result<ModuleStatus> status(const std::string& name) = 0;  // not_found when unknown
   virtual Result<std::vector<ModuleStatus>> list() = 0;

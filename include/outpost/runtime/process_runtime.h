@@ -31,6 +31,7 @@ class ProcessRuntime final : public ModuleRuntime {
   Status start(const std::string& name) override;
   Status stop(const std::string& name, std::chrono::seconds grace) override;
   Status remove(const std::string& name) override;
+  Status prepare(const ModuleSpec& spec) override;  // the program exists and createOptions are valid
   Result<ModuleStatus> status(const std::string& name) override;
   Result<std::vector<ModuleStatus>> list() override;
   Result<ModuleSpec> spec(const std::string& name) override;
