@@ -80,7 +80,10 @@ void ManagementApi::handle(net::HttpRequest&& request, net::HttpResponder respon
         if (!b) return;
         return as_agent(request, reply, [this, name, b = std::move(*b), reply] { prepare_update(name, b, reply); });
       }
-      if (path.size() == 3 && method == "GET" && path[2] == "logs") return module_logs(name, request, reply);
+      if (path.size() == 3 && method == "GET" && path[2] == "logs") {
+        if (request.query_param("follow").value_or("false") == "true") return follow_logs(name, request, responder);
+        return module_logs(name, request, reply);
+      }
     }
   }
   if (!path.empty() && path[0] == "identities") {

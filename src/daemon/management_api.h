@@ -55,6 +55,8 @@ class ManagementApi {
   void prepare_update(const std::string& name, const nlohmann::json& body, const Reply& reply);
   void module_action(const std::string& name, const std::string& action, const Reply& reply);
   void module_logs(const std::string& name, const net::HttpRequest& request, const Reply& reply);
+  void follow_logs(const std::string& name, const net::HttpRequest& request, net::HttpResponder responder);
+  std::optional<runtime::LogOptions> log_options(const net::HttpRequest& request, const Reply& reply);
   void identities(const net::HttpRequest& request, const std::vector<std::string>& path, const Reply& reply);
   void system_info(const std::string& what, const Reply& reply);
 

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "log_follower.h"
 #include "management_api.h"
 #include "outpost/core/json.h"
 #include "workload_api.h"
@@ -84,19 +85,46 @@ std::optional<std::int64_t> parse_log_time(const std::string& text, std::int64_t
   return now - amount * seconds;
 }
 
-void ManagementApi::module_logs(const std::string& name, const net::HttpRequest& request, const Reply& reply) {
+// The log parameters of a request; nullopt (and an answer sent) when one is wrong.
+std::optional<runtime::LogOptions> ManagementApi::log_options(const net::HttpRequest& request, const Reply& reply) {
   runtime::LogOptions options;
   bool tail_ok = true;
   options.tail = parse_tail(request.query_param("tail").value_or(""), tail_ok);
-  if (!tail_ok) return reply(api_error(400, "tail: expected a number or 'all'"));
+  if (!tail_ok) {
+    reply(api_error(400, "tail: expected a number or 'all'"));
+    return std::nullopt;
+  }
   const auto now = now_seconds();
   for (const auto& [key, out] : {std::pair{"since", &options.since}, std::pair{"until", &options.until}}) {
     const auto value = request.query_param(key);
     if (!value || value->empty()) continue;
     *out = parse_log_time(*value, now);
-    if (!*out) return reply(api_error(400, fmt::format("{}: expected RFC 3339, unix seconds or a duration like 90m", key)));
+    if (!*out) {
+      reply(api_error(400, fmt::format("{}: expected RFC 3339, unix seconds or a duration like 90m", key)));
+      return std::nullopt;
+    }
   }
   options.timestamps = request.query_param("timestamps").value_or("false") == "true";
+  return options;
+}
+
+void ManagementApi::follow_logs(const std::string& name, const net::HttpRequest& request, net::HttpResponder responder) {
+  const Reply reply = [responder](HttpResponse response) { responder.send(std::move(response)); };
+  auto options = log_options(request, reply);
+  if (!options) return;
+  // Known module first: a stream answers 200 before its first line.
+  worker_.run<bool>([this, name] { return runtime_.status(name).ok(); },
+                    [this, name, options = *options, responder, reply](bool known) {
+                      if (!known) return reply(api_error(404, fmt::format("module '{}' not found", name)));
+                      auto stream = responder.stream(200, {{"Content-Type", "text/plain; charset=utf-8"}});
+                      std::make_shared<LogFollower>(worker_.loop(), worker_, runtime_, name, options, stream)->start();
+                    });
+}
+
+void ManagementApi::module_logs(const std::string& name, const net::HttpRequest& request, const Reply& reply) {
+  auto parsed = log_options(request, reply);
+  if (!parsed) return;
+  const auto options = *parsed;
   worker_.run<HttpResponse>(
       [this, name, options] {
         auto text = runtime_.logs(name, options);

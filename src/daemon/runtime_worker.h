@@ -11,6 +11,7 @@
 #include <thread>
 #include <type_traits>
 
+#include "outpost/core/result.h"
 #include "outpost/net/event_loop.h"
 #include "outpost/net/http_server.h"
 
@@ -39,12 +40,14 @@ class RuntimeWorker {
   // Runs `job` on the worker and waits for it (start-up and shutdown only).
   void run_and_wait(const std::function<void()>& job);
   void stop();  // finishes the queue, then joins; later jobs are dropped
+  net::EventLoop& loop() { return loop_; }
 
  private:
   template <typename R>
   static R failed(const std::exception& e) {
     log_failure(e);
     if constexpr (std::is_same_v<R, net::HttpResponse>) return net::HttpResponse::json(500, R"({"message":"internal error; see outpostd's log"})");
+    else if constexpr (std::is_constructible_v<R, Error>) return R(make_error(ErrorKind::unavailable, e.what()));
     else return R{};
   }
   static void log_failure(const std::exception& e);

@@ -68,6 +68,9 @@ std::size_t OutputLog::collect(std::int64_t now_ms) {
   data.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
   std::string stamped;
   std::size_t consumed = 0, lines = 0;
+  // Each collection's stamp is later than the one before, even within a millisecond: a
+  // follower tells the lines it has sent from new ones by their stamps.
+  if (now_ms <= last_stamp_ms_) now_ms = last_stamp_ms_ + 1;
   const auto prefix = stamp(now_ms);
   while (consumed < data.size()) {
     auto end = data.find('\n', consumed);
@@ -81,6 +84,7 @@ std::size_t OutputLog::collect(std::int64_t now_ms) {
     ++lines;
   }
   if (consumed > 0) {
+    last_stamp_ms_ = now_ms;
     append(stamped);
     // Free what was read, in whole blocks; the file keeps its size (O_APPEND writers go on).
     const auto new_offset = offset_ + consumed;

@@ -32,6 +32,7 @@ class OutputLog {
   std::string folder_, spool_, log_, offset_file_;
   std::uint64_t max_bytes_;
   std::uint64_t offset_ = 0;  // how far the spool has been collected
+  std::int64_t last_stamp_ms_ = 0;
 };
 
 }  // namespace outpost::runtime

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "log_follower.h"
 #include "outpost/runtime/process_runtime.h"
 #include "support/api_request.h"
 #include "support/mqtt_test_client.h"
@@ -193,6 +194,14 @@ TEST_F(DaemonManagementApiTest, SystemInfoAndResources) {
   const auto resources = body_of(call("GET", std::string("/systeminfo/resources") + kV));
   EXPECT_GT(resources["total_ram"].get<std::uint64_t>(), 0u);
   EXPECT_TRUE(resources["disks"].is_array());
+}
+
+TEST(LogParameters, LineTimesAsDockerAndTheProcessRuntimeWriteThem) {
+  using Time = std::pair<std::int64_t, std::int64_t>;
+  EXPECT_EQ(log_line_time("2023-11-14T22:13:20.123000000Z hello"), Time(1700000000, 123000000));
+  EXPECT_EQ(log_line_time("2023-11-14T22:13:20.5Z x"), Time(1700000000, 500000000)) << "Docker trims trailing zeros";
+  EXPECT_EQ(log_line_time("2023-11-14T22:13:20Z x"), Time(1700000000, 0));
+  EXPECT_EQ(log_line_time("no stamp here"), std::nullopt);
 }
 
 TEST(LogParameters, TailSinceAndUntilAsIotEdgeTakesThem) {

@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <sstream>
 
 #include "outpost/core/crypto.h"
 #include "outpost/core/encoding.h"
@@ -172,6 +173,46 @@ exec sleep 600
        "http://localhost/modules/filter?api-version=2020-07-07"},
       10s);
   EXPECT_EQ(stranger.output, R"({"message":"forbidden"} 403)");
+}
+
+// Frames of Docker's log stream -> the text they carry.
+std::string unframe(const std::string& stream) {
+  std::string out;
+  for (std::size_t at = 0; at + 8 <= stream.size();) {
+    const auto length = (std::size_t{static_cast<unsigned char>(stream[at + 4])} << 24) |
+                        (std::size_t{static_cast<unsigned char>(stream[at + 5])} << 16) |
+                        (std::size_t{static_cast<unsigned char>(stream[at + 6])} << 8) |
+                        std::size_t{static_cast<unsigned char>(stream[at + 7])};
+    out.append(stream, at + 8, length);
+    at += 8 + length;
+  }
+  return out;
+}
+
+TEST_F(OutpostdProcess, LogsFollowedArriveOnceAndInOrder) {
+  write_file(dir_ + "/agent.sh", "#!/bin/sh\ni=0\nwhile :; do echo tick-$i; i=$((i+1)); sleep 0.1; done\n");
+  start_daemon();
+  const auto logs_url = "http://localhost/modules/edgeAgent/logs?api-version=2020-07-07";
+  ASSERT_TRUE(wait_until([&] {
+    return unframe(outpost::testing::run_command({"curl", "-s", "--unix-socket", dir_ + "/run/mgmt.sock", logs_url}, 10s).output)
+               .find("tick-3\n") != std::string::npos;
+  }, 10s));
+  // Followed for 2.5 s from the last line on: the lines written meanwhile arrive, each once.
+  const auto followed = outpost::testing::run_command(
+      {"curl", "-s", "-N", "--max-time", "2.5", "--unix-socket", dir_ + "/run/mgmt.sock",
+       std::string(logs_url) + "&follow=true&tail=1"},
+      10s);
+  std::istringstream lines(unframe(followed.output));
+  std::vector<int> ticks;
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind("tick-", 0) == 0) ticks.push_back(std::stoi(line.substr(5)));
+  ASSERT_GE(ticks.size(), 10u) << "lines written while following arrive: " << unframe(followed.output);
+  for (std::size_t i = 1; i < ticks.size(); ++i) EXPECT_EQ(ticks[i], ticks[i - 1] + 1) << "once each, in order";
+  const auto missing = outpost::testing::run_command(
+      {"curl", "-s", "-w", " %{http_code}", "--max-time", "5", "--unix-socket", dir_ + "/run/mgmt.sock",
+       "http://localhost/modules/ghost/logs?api-version=2020-07-07&follow=true"},
+      10s);
+  EXPECT_EQ(missing.output.substr(missing.output.size() - 3), "404");
 }
 
 TEST_F(OutpostdProcess, TheWatchdogRestartsAKilledAgentAndARestartedDaemonAdoptsIt) {
