@@ -95,6 +95,10 @@ void ManagementApi::handle(net::HttpRequest&& request, net::HttpResponder respon
     if (path.size() == 1) return system_info("", reply);
     if (path.size() == 2 && path[1] == "resources" && !too_old("2019-11-05")) return system_info("resources", reply);
     if (path.size() == 2 && path[1] == "resources") return;
+    if (path.size() == 2 && path[1] == "supportbundle") {
+      if (too_old("2020-07-07")) return;
+      return support_bundle(request, reply);
+    }
   }
   if (path.size() == 2 && path[0] == "device" && path[1] == "reprovision" && method == "POST") {
     if (too_old("2019-10-22")) return;

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "log_follower.h"
+#include "support_bundle.h"
 #include "management_api.h"
 #include "outpost/core/json.h"
 #include "workload_api.h"
@@ -163,26 +164,29 @@ void ManagementApi::identities(const net::HttpRequest& request, const std::vecto
   reply(api_error(404, "not found"));
 }
 
-void ManagementApi::system_info(const std::string& what, const Reply& reply) {
+nlohmann::json ManagementApi::system_info_json() const {
   struct utsname uts {};
   ::uname(&uts);
   struct sysinfo si {};
   ::sysinfo(&si);
   const auto total_ram = static_cast<std::uint64_t>(si.totalram) * si.mem_unit;
-  if (what.empty()) {
-    const json info{{"osType", "linux"},
-                    {"architecture", uts.machine},
-                    {"version", settings_.version},
-                    {"cpus", ::sysconf(_SC_NPROCESSORS_ONLN)},
-                    {"virtualized", "unknown"},
-                    {"provisioning",
-                     {{"type", settings_.provisioning_type}, {"dynamicReprovisioning", false}, {"alwaysReprovisionOnStartup", false}}},
-                    {"kernel_version", uts.release},
-                    {"operating_system", uts.sysname},
-                    {"total_memory", total_ram},
-                    {"server_version", settings_.version}};
-    return reply(HttpResponse::json(200, info.dump()));
-  }
+  return {{"osType", "linux"},
+          {"architecture", uts.machine},
+          {"version", settings_.version},
+          {"cpus", ::sysconf(_SC_NPROCESSORS_ONLN)},
+          {"virtualized", "unknown"},
+          {"provisioning",
+           {{"type", settings_.provisioning_type}, {"dynamicReprovisioning", false}, {"alwaysReprovisionOnStartup", false}}},
+          {"kernel_version", uts.release},
+          {"operating_system", uts.sysname},
+          {"total_memory", total_ram},
+          {"server_version", settings_.version}};
+}
+
+nlohmann::json ManagementApi::resources_json() const {
+  struct sysinfo si {};
+  ::sysinfo(&si);
+  const auto total_ram = static_cast<std::uint64_t>(si.totalram) * si.mem_unit;
   struct statvfs disk {};
   json disks = json::array();
   if (::statvfs("/", &disk) == 0)
@@ -191,14 +195,48 @@ void ManagementApi::system_info(const std::string& what, const Reply& reply) {
                      {"total_space", static_cast<std::uint64_t>(disk.f_blocks) * disk.f_frsize},
                      {"file_system", ""},
                      {"file_type", ""}});
-  const json resources{{"host_uptime", si.uptime},
-                       {"process_uptime", now_seconds() - started_at_},
-                       {"used_cpu", si.loads[0] / 65536.0},
-                       {"used_ram", total_ram - static_cast<std::uint64_t>(si.freeram) * si.mem_unit},
-                       {"total_ram", total_ram},
-                       {"disks", disks},
-                       {"docker_stats", ""}};
-  reply(HttpResponse::json(200, resources.dump()));
+  return {{"host_uptime", si.uptime},
+          {"process_uptime", now_seconds() - started_at_},
+          {"used_cpu", si.loads[0] / 65536.0},
+          {"used_ram", total_ram - static_cast<std::uint64_t>(si.freeram) * si.mem_unit},
+          {"total_ram", total_ram},
+          {"disks", disks},
+          {"docker_stats", ""}};
+}
+
+void ManagementApi::system_info(const std::string& what, const Reply& reply) {
+  reply(HttpResponse::json(200, (what.empty() ? system_info_json() : resources_json()).dump()));
+}
+
+void ManagementApi::support_bundle(const net::HttpRequest& request, const Reply& reply) {
+  auto options = log_options(request, reply);
+  if (!options) return;
+  options->timestamps = true;
+  const bool runtime_only = request.query_param("edge_runtime_only").value_or("false") == "true";
+  std::vector<std::pair<std::string, std::string>> files{{"system/info.json", system_info_json().dump(2)},
+                                                          {"system/resources.json", resources_json().dump(2)}};
+  auto ids = json::array();
+  for (const auto& identity : identities_.list())  // generation ids only: keys never leave the daemon
+    ids.push_back({{"moduleId", identity.module_id}, {"managedBy", identity.managed_by}, {"generationId", identity.generation_id}});
+  files.emplace_back("identities.json", ids.dump(2));
+  const auto agent = settings_.agent_name;
+  worker_.run<HttpResponse>(
+      [this, files = std::move(files), options = *options, runtime_only, agent]() mutable {
+        auto modules = runtime_.list();
+        if (!modules) return api_error(500, modules.error());
+        auto list = json::array();
+        for (const auto& status : *modules) {
+          if (runtime_only && status.name != agent && status.name != "edgeHub") continue;
+          if (auto spec = runtime_.spec(status.name)) list.push_back(module_details(*spec, status));
+          if (auto logs = runtime_.logs(status.name, options)) files.emplace_back("logs/" + status.name + ".log", *logs);
+        }
+        files.emplace_back("modules.json", list.dump(2));
+        auto zip = zip_files(files);
+        if (!zip) return api_error(500, zip.error());
+        return HttpResponse::text(200, std::move(*zip), "application/zip")
+            .with_header("Content-Disposition", "attachment; filename=\"support_bundle.zip\"");
+      },
+      reply);
 }
 
 }  // namespace outpost::daemon

@@ -196,6 +196,19 @@ TEST_F(DaemonManagementApiTest, SystemInfoAndResources) {
   EXPECT_TRUE(resources["disks"].is_array());
 }
 
+TEST_F(DaemonManagementApiTest, TheSupportBundleIsAZipOfInfoModulesAndLogsWithoutKeys) {
+  ASSERT_EQ(call("POST", std::string("/identities") + kV, json{{"moduleId", "filter"}}).status, 200);
+  const auto bundle = call("GET", std::string("/systeminfo/supportbundle") + kV + "&since=1d", nullptr, ::getpid());
+  ASSERT_EQ(bundle.status, 200) << bundle.body;
+  EXPECT_EQ(bundle.body.substr(0, 4), std::string("PK\x03\x04", 4)) << "a zip";
+  bool zip_type = false;
+  for (const auto& [k, v] : bundle.headers) zip_type = zip_type || (k == "Content-Type" && v == "application/zip");
+  EXPECT_TRUE(zip_type);
+  for (const auto* name : {"system/info.json", "system/resources.json", "identities.json", "modules.json", "logs/edgeAgent.log"})
+    EXPECT_NE(bundle.body.find(name), std::string::npos) << name;
+  EXPECT_EQ(call("GET", "/systeminfo/supportbundle?api-version=2019-11-05").status, 400) << "needs 2020-07-07";
+}
+
 TEST(LogParameters, LineTimesAsDockerAndTheProcessRuntimeWriteThem) {
   using Time = std::pair<std::int64_t, std::int64_t>;
   EXPECT_EQ(log_line_time("2023-11-14T22:13:20.123000000Z hello"), Time(1700000000, 123000000));
