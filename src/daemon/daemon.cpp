@@ -13,6 +13,7 @@
 #include "edge_ca.h"
 #include "identity_store.h"
 #include "key_store.h"
+#include "local_device_scope.h"
 #include "management_api.h"
 #include "module_env.h"
 #include "outpost/core/file_io.h"
@@ -32,6 +33,7 @@ struct Daemon::Parts {
   std::optional<EdgeCa> ca;
   std::optional<IdentityStore> identities;
   std::unique_ptr<CloudRegistry> cloud;  // provisioning: manual
+  std::unique_ptr<LocalDeviceScope> device_scope;  // provisioning: local
   std::unique_ptr<runtime::ModuleRuntime> runtime;
   std::unique_ptr<RuntimeWorker> worker;  // the only thread that calls the runtime
   std::unique_ptr<WorkloadApi> workload;
@@ -153,6 +155,11 @@ Status Daemon::start() {
         return prepare_module(device, requested, identity);
       },
       [this](const std::string& name) { parts_->sockets->close_for_module(name); });
+  if (config_.provisioning.source == ProvisioningSource::local) {
+    p.device_scope = std::make_unique<LocalDeviceScope>(config_.provisioning.iothub_hostname, config_.provisioning.device_id,
+                                                        *p.keys, *p.identities);
+    p.management->set_device_scope([scope = p.device_scope.get()](const net::HttpRequest& r) { return scope->handle(r); });
+  }
   p.workload->set_module_list([api = p.management.get()](std::function<void(net::HttpResponse)> reply) { api->list(std::move(reply)); });
   p.management_server = std::make_unique<net::HttpServer>(
       loop_, [api = p.management.get()](net::HttpRequest&& request, net::HttpResponder responder) {

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "local_device_scope.h"
 #include "outpost/core/json.h"
 #include "workload_api.h"
 
@@ -35,6 +36,8 @@ ManagementApi::ManagementApi(ManagementSettings settings, RuntimeWorker& worker,
 
 void ManagementApi::handle(net::HttpRequest&& request, net::HttpResponder responder) {
   const Reply reply = [responder](HttpResponse response) { responder.send(std::move(response)); };
+  // IoT Hub's device-scope API keeps IoT Hub's own api-versions (the hub sends 2020-06-30-preview).
+  if (device_scope_ && LocalDeviceScope::is_device_scope_path(request)) return reply(device_scope_(request));
   const auto version = request.query_param("api-version");
   if (!version) return reply(api_error(400, "api-version not specified"));
   if (!is_known_api_version(*version)) return reply(api_error(400, fmt::format("invalid api-version \"{}\"", *version)));

@@ -39,6 +39,10 @@ class ManagementApi {
                 IdentityStore& identities, PrepareModule prepare, ReleaseModule release);
 
   void handle(net::HttpRequest&& request, net::HttpResponder responder);
+  // provisioning: local — the device-scope API for the hub (local_device_scope.h).
+  using DeviceScope = std::function<net::HttpResponse(const net::HttpRequest&)>;
+  void set_device_scope(DeviceScope scope) { device_scope_ = std::move(scope); }
+
   // GET /modules's answer (the workload API serves it too).
   void list(std::function<void(net::HttpResponse)> reply) { list_modules(reply); }
 
@@ -70,6 +74,7 @@ class ManagementApi {
   PrepareModule prepare_;
   ReleaseModule release_;
   std::int64_t started_at_;
+  DeviceScope device_scope_;
 };
 
 // Docker's log stream framing, as IoT Edge passes it through: [1=stdout][0 0 0][u32 BE length]
