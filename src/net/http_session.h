@@ -2,6 +2,7 @@
 // read a request (body capped), hand it to the handler, wait for its answer, write it (or
 // stream chunks), keep-alive or close. The HttpServer's accept loops create these.
 #pragma once
+#include <array>
 #include <memory>
 #include <optional>
 #include <string>
@@ -79,6 +80,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
         co_await http::async_read(stream_, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
         if (ec == http::error::body_limit) {
           co_await write(HttpResponse::text(413, "request body too large\n"), false);
+          co_await drain();
           break;
         }
         if (ec) break;  // closed, timed out or malformed: nothing more to say
@@ -119,6 +121,21 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     boost::system::error_code ignored;
     co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
     target.wake = nullptr;
+  }
+
+  // A lingering close: the client may still be sending the body we refused, and closing
+  // with unread data resets the connection, so it would never read our 413. Read and drop
+  // what comes (bounded in bytes and time), then close.
+  asio::awaitable<void> drain() {
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
+    std::array<char, 16384> scratch;
+    std::size_t total = 0;
+    boost::system::error_code ec;
+    while (total < (8u << 20)) {
+      const auto n = co_await stream_.async_read_some(asio::buffer(scratch), asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+      total += n;
+    }
   }
 
   asio::awaitable<bool> write(HttpResponse response, bool keep_alive) {
