@@ -9,7 +9,7 @@ namespace outpost::daemon {
 namespace {
 
 // Keys of IoT Edge 1.5 that have no meaning for outpostd: accepted, listed, and otherwise ignored.
-constexpr const char* kIgnored[] = {"allow_elevated_docker_permissions", "prefer_module_identity_cache",
+constexpr const char* kIgnored[] = {"prefer_module_identity_cache",
                                     "auto_reprovisioning_mode", "cloud_timeout_sec", "cloud_retries",
                                     "image_garbage_collection", "iotedge_max_requests", "aziot_keys", "tpm",
                                     "cert_issuance", "aziot_max_requests"};
@@ -106,7 +106,7 @@ AziotConversion convert_aziot_toml(std::string_view text, const std::string& fil
     if (ignored) {
       m.ignored_.push_back(k);
     } else if (k == "hostname" || k == "homedir" || k == "runtime" || k == "log_level" || k == "images" ||
-               k == "agent" || k == "connect" || k == "watchdog") {
+               k == "agent" || k == "connect" || k == "watchdog" || k == "allow_elevated_docker_permissions") {
       out[k] = m.yaml(value);  // the same key, the same meaning (runtime, log_level, images: Outpost's own)
     } else if (k == "listen" && value.is_table()) {
       const auto& listen = *value.as_table();

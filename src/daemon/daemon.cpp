@@ -10,6 +10,7 @@
 
 #include "agent_watchdog.h"
 #include "cloud_registry.h"
+#include "docker_permissions.h"
 #include "edge_ca.h"
 #include "identity_store.h"
 #include "key_store.h"
@@ -266,6 +267,9 @@ Result<runtime::ModuleSpec> Daemon::prepare_module(const DeviceContext& device, 
     // Inside a container the sockets are where IoT Edge mounts them.
     workload_uri = "unix://" + std::string(kContainerWorkloadSocket);
     device_seen.management_uri = "unix://" + std::string(kContainerManagementSocket);
+    if (!config_.allow_elevated_docker_permissions)
+      for (const auto& taken : restrict_docker_permissions(spec.create_options))
+        spdlog::warn("outpostd: module '{}': {} removed (allow_elevated_docker_permissions is false)", name, taken);
     auto& binds = spec.create_options["HostConfig"]["Binds"];
     if (!binds.is_array()) binds = nlohmann::json::array();
     binds.push_back(workload_socket + ":" + kContainerWorkloadSocket);

@@ -123,6 +123,9 @@ void read_runtime(const ConfigNode& root, DaemonConfig& c) {
     else if (runtime == "docker") c.runtime = RuntimeChoice::docker;
     else root.child("runtime").fail(fmt::format("expected process or docker, got '{}'", runtime));
   });
+  root.attempt([&] {
+    c.allow_elevated_docker_permissions = root.bool_or("allow_elevated_docker_permissions", false);
+  });
   const auto moby = root.child("moby_runtime");
   moby.expect_only({"uri", "network", "content_trust"});
   moby.attempt([&] {
@@ -217,7 +220,7 @@ std::optional<std::string> unix_socket_path(const std::string& uri) {
 
 DaemonConfig read_daemon_config(const ConfigNode& root) {
   root.expect_only({"provisioning", "hostname", "homedir", "connect", "listen", "agent", "runtime", "moby_runtime",
-                    "images", "certificates", "watchdog", "log_level"});
+                    "allow_elevated_docker_permissions", "images", "certificates", "watchdog", "log_level"});
   DaemonConfig c;
   c.config_file = root.file();
   read_host(root, c);

@@ -83,6 +83,7 @@ struct DaemonConfig {
   AgentSettings agent;
   RuntimeChoice runtime = RuntimeChoice::automatic;
   MobyRuntime moby_runtime;
+  bool allow_elevated_docker_permissions = false;  // else no Privileged, no CapAdd, CHOWN and SETUID dropped
   ImageTable images;
   Certificates certificates;
   std::optional<int> watchdog_max_retries;  // nullopt: infinite

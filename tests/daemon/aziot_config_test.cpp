@@ -55,6 +55,7 @@ TEST_F(AziotConfigTest, TheTemplatesKeysMeanWhatTheirConfigYamlKeysMean) {
   EXPECT_EQ(c.listen.management_uri, "unix:///var/run/iotedge/mgmt.sock") << "fd:// binds the connect path";
   EXPECT_FALSE(c.watchdog_max_retries);
   EXPECT_EQ(c.certificates.auto_generated_ca_lifetime_days, 30);
+  EXPECT_TRUE(c.allow_elevated_docker_permissions);
   ASSERT_EQ(c.certificates.trusted_ca_certs.size(), 1u);
   EXPECT_EQ(c.certificates.trusted_ca_certs[0], dir_ + "/ca.pem");
   EXPECT_EQ(c.ignored_keys, (std::vector<std::string>{"auto_reprovisioning_mode", "aziot_keys", "image_garbage_collection",

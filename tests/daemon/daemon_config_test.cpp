@@ -69,6 +69,7 @@ TEST_F(DaemonConfigTest, AConnectionStringIsEnoughAndEverythingElseHasItsDocumen
   EXPECT_EQ(c.moby_runtime.network, "azure-iot-edge");
   EXPECT_EQ(c.certificates.auto_generated_ca_lifetime_days, 90);
   EXPECT_FALSE(c.watchdog_max_retries) << "infinite by default: restarts never give up";
+  EXPECT_FALSE(c.allow_elevated_docker_permissions) << "as IoT Edge 1.5: containers are not privileged by default";
   EXPECT_EQ(c.log_level, "info");
 }
 
@@ -168,7 +169,7 @@ TEST_F(DaemonConfigTest, EveryProblemIsListedWithItsLineAndKey) {
                                     "colour: blue\n");
   const Problems expected{
       "config.yaml:10:1: colour: unknown key (expected one of: provisioning, hostname, homedir, connect, listen, agent, "
-      "runtime, moby_runtime, images, certificates, watchdog, log_level)",
+      "runtime, moby_runtime, allow_elevated_docker_permissions, images, certificates, watchdog, log_level)",
       "config.yaml:3:11: hostname: 'bad host!' is not a host name (letters, digits, '-' and '.')",
       "config.yaml:2:11: provisioning.source: 'dps' is not supported: expected manual or local",
       "config.yaml:5:28: connect.management_uri: expected unix:///absolute/path, got 'tcp://127.0.0.1:1'",

@@ -111,6 +111,8 @@ TEST_F(OutpostdDocker, TheAgentRunsAsAContainerSignsAsItselfAndDeploysAModuleTha
   const auto inspect = run_command({"docker", "inspect", "-f", "{{index .Config.Labels \"net.azure-devices.edge.owner\"}}",
                                     kPrefix + "filter"}, 30s);
   EXPECT_EQ(inspect.output, "Microsoft.Azure.Devices.Edge.Agent\n");
+  const auto caps = run_command({"docker", "inspect", "-f", "{{.HostConfig.Privileged}} {{.HostConfig.CapDrop}}", kPrefix + "filter"}, 30s);
+  EXPECT_EQ(caps.output, "false [CHOWN SETUID]\n") << "IoT Edge 1.5's default: allow_elevated_docker_permissions is false";
 
   daemon_->signal(SIGTERM);
   EXPECT_EQ(daemon_->wait(60s), 0) << daemon_->log();
