@@ -146,15 +146,21 @@ void ManagementApi::get_module(const std::string& name, const Reply& reply) {
       reply);
 }
 
-void ManagementApi::create_module(const json& body, const Reply& reply) {
+// The runtime's spec for a ModuleSpec body (named `url_name` when the URL names one): parsed,
+// its identity found (or made: a module without one could not sign), then prepared.
+Result<runtime::ModuleSpec> ManagementApi::runtime_spec(const json& body, const std::optional<std::string>& url_name) {
   auto requested = parse_module_spec(body);
-  if (!requested) return reply(from_error(requested.failure()));
-  // The module acts as its identity: one must exist (the agent creates it first, as IoT
-  // Edge's does); a module without one gets one here rather than a module that cannot sign.
-  auto identity = identities_.find_by_runtime_name(requested->name);
+  if (!requested) return requested.failure();
+  if (url_name && requested->name != *url_name)
+    return make_error(ErrorKind::invalid_input, "the body's name differs from the URL's");
+  const auto identity = identities_.find_by_runtime_name(requested->name);
   auto stored = identity ? *identities_.find(identity->module_id) : identities_.get_or_create(requested->name, "iotedge");
-  if (!stored) return reply(from_error(stored.failure()));
-  auto spec = prepare_(*requested, *stored);
+  if (!stored) return stored.failure();
+  return prepare_(*requested, *stored);
+}
+
+void ManagementApi::create_module(const json& body, const Reply& reply) {
+  auto spec = runtime_spec(body, std::nullopt);
   if (!spec) return reply(from_error(spec.failure()));
   worker_.run<HttpResponse>(
       [this, spec = std::move(*spec)] {
@@ -168,13 +174,7 @@ void ManagementApi::create_module(const json& body, const Reply& reply) {
 }
 
 void ManagementApi::update_module(const std::string& name, const json& body, bool start, const Reply& reply) {
-  auto requested = parse_module_spec(body);
-  if (!requested) return reply(from_error(requested.failure()));
-  if (requested->name != name) return reply(api_error(400, "the body's name differs from the URL's"));
-  auto identity = identities_.find_by_runtime_name(name);
-  auto stored = identity ? *identities_.find(identity->module_id) : identities_.get_or_create(name, "iotedge");
-  if (!stored) return reply(from_error(stored.failure()));
-  auto spec = prepare_(*requested, *stored);
+  auto spec = runtime_spec(body, name);
   if (!spec) return reply(from_error(spec.failure()));
   const bool is_agent = name == settings_.agent_name;
   // The agent updating itself: answer first, then do it (it is about to be stopped).
@@ -198,13 +198,7 @@ void ManagementApi::update_module(const std::string& name, const json& body, boo
 
 // Pulls what an update will need (the ModuleSpec in the body), leaving the module running.
 void ManagementApi::prepare_update(const std::string& name, const json& body, const Reply& reply) {
-  auto requested = parse_module_spec(body);
-  if (!requested) return reply(from_error(requested.failure()));
-  if (requested->name != name) return reply(api_error(400, "the body's name differs from the URL's"));
-  auto identity = identities_.find_by_runtime_name(name);
-  auto stored = identity ? *identities_.find(identity->module_id) : identities_.get_or_create(name, "iotedge");
-  if (!stored) return reply(from_error(stored.failure()));
-  auto spec = prepare_(*requested, *stored);
+  auto spec = runtime_spec(body, name);
   if (!spec) return reply(from_error(spec.failure()));
   worker_.run<HttpResponse>(
       [this, spec = std::move(*spec)] {

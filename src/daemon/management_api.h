@@ -51,6 +51,7 @@ class ManagementApi {
   // Runs `then` when the caller is the agent; answers 403 otherwise.
   void as_agent(const net::HttpRequest& request, const Reply& reply, std::function<void()> then);
 
+  Result<runtime::ModuleSpec> runtime_spec(const nlohmann::json& body, const std::optional<std::string>& url_name);
   void list_modules(const Reply& reply);
   void get_module(const std::string& name, const Reply& reply);
   void create_module(const nlohmann::json& body, const Reply& reply);
