@@ -4,7 +4,11 @@
 // and no other process can sign as it.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <sstream>
 
@@ -241,6 +245,28 @@ TEST_F(OutpostdProcess, TheWatchdogRestartsAKilledAgentAndARestartedDaemonAdopts
   EXPECT_FALSE(alive(second)) << "SIGTERM stops the agent, then the daemon";
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/run/workload.sock")) << "sockets are removed on stop";
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/home/mnt/edgeAgent.sock"));
+}
+
+// Type=notify: systemd hears READY=1 once the sockets are bound (sd_notify to $NOTIFY_SOCKET).
+TEST_F(OutpostdProcess, SystemdIsToldWhenTheSocketsAreReady) {
+  const auto path = dir_ + "/notify.sock";
+  const int sock = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(sock, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+  ASSERT_EQ(::bind(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  timeval timeout{10, 0};
+  ::setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  Process daemon({outpost::testing::built_binary("outpostd"), "-c", dir_ + "/config.yaml"}, dir_ + "/notify.log",
+                 {{"NOTIFY_SOCKET", path}});
+  char message[512] = {};
+  const auto n = ::recv(sock, message, sizeof message - 1, 0);
+  ::close(sock);
+  ASSERT_GT(n, 0) << "no notification within 10 s:\n" << daemon.log();
+  EXPECT_EQ(std::string(message).rfind("READY=1\n", 0), 0u) << message;
+  EXPECT_TRUE(std::filesystem::exists(dir_ + "/run/workload.sock")) << "ready means the sockets are bound";
+  EXPECT_TRUE(std::filesystem::exists(dir_ + "/run/mgmt.sock"));
 }
 
 TEST_F(OutpostdProcess, ABadConfigStopsTheStartWithFileLineAndKey) {
