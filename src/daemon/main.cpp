@@ -3,7 +3,6 @@
 #include <cstdio>
 
 #include <spdlog/spdlog.h>
-#include <systemd/sd-daemon.h>
 
 #include "daemon.h"
 #include "daemon_config.h"
@@ -12,6 +11,7 @@
 #include "outpost/core/log.h"
 #include "outpost/net/event_loop.h"
 #include "outpost/service/service_main.h"
+#include "outpost/service/systemd_notify.h"
 
 namespace {
 
@@ -43,13 +43,13 @@ int run(daemon::DaemonConfig config, const std::string& ready_file) {
   }
   loop.on_signals({SIGINT, SIGTERM}, [&](int) {
     spdlog::info("outpostd: stopping");
-    ::sd_notify(0, "STOPPING=1");
+    service::systemd_notify("STOPPING=1");
     outpostd.stop();
     loop.stop();
   });
   write_ready_file(ready_file, outpostd.ready_info());
   // Under systemd (Type=notify): the sockets are bound and the agent is starting.
-  ::sd_notify(0, "READY=1\nSTATUS=serving the workload and management APIs");
+  service::systemd_notify("READY=1\nSTATUS=serving the workload and management APIs");
   spdlog::info("outpostd: device '{}' ({} provisioning) ready, workload API on {}", config.provisioning.device_id,
                source_name(config.provisioning.source), config.listen.workload_uri);
   loop.run();
