@@ -8,16 +8,14 @@ namespace outpost::daemon {
 
 using runtime::ModuleState;
 
-AgentWatchdog::AgentWatchdog(runtime::ModuleRuntime& runtime, runtime::ModuleSpec spec, std::optional<int> max_retries,
-                             std::function<Status()> prepare)
-    : runtime_(runtime), spec_(std::move(spec)), max_retries_(max_retries), prepare_(std::move(prepare)) {}
+AgentWatchdog::AgentWatchdog(runtime::ModuleRuntime& runtime, runtime::ModuleSpec spec, std::optional<int> max_retries)
+    : runtime_(runtime), spec_(std::move(spec)), max_retries_(max_retries) {}
 
 bool AgentWatchdog::same_spec(const runtime::ModuleSpec& running) const {
   return running.image == spec_.image && running.env == spec_.env && running.create_options == spec_.create_options;
 }
 
 Status AgentWatchdog::ensure_created() {
-  if (auto ok = prepare_(); !ok) return ok;
   const auto existing = runtime_.spec(spec_.name);
   if (existing && same_spec(*existing)) return {};
   if (existing) {
@@ -35,9 +33,6 @@ bool AgentWatchdog::check(Clock::time_point now) {
     // Adopted at start, or started by us: either way, it is up. A changed spec still wins.
     const auto existing = runtime_.spec(spec_.name);
     if (!existing || same_spec(*existing)) {
-      // An adopted agent was started by an earlier daemon: serve what it needs (its socket).
-      if (!running_since_)
-        if (auto ok = prepare_(); !ok) spdlog::error("watchdog: agent '{}': {}", spec_.name, ok.error());
       if (!running_since_) running_since_ = now;
       if (now - *running_since_ >= std::chrono::minutes(1)) failures_ = 0;
       next_start_.reset();

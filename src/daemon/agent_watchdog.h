@@ -5,7 +5,6 @@
 // never) it gives up and says so. An agent that ran a minute clears the count.
 #pragma once
 #include <chrono>
-#include <functional>
 #include <optional>
 #include <string>
 
@@ -16,9 +15,7 @@ namespace outpost::daemon {
 class AgentWatchdog {
  public:
   using Clock = std::chrono::steady_clock;
-  // `prepare`: what to run before each (re)creation, e.g. opening the agent's workload socket.
-  AgentWatchdog(runtime::ModuleRuntime& runtime, runtime::ModuleSpec spec, std::optional<int> max_retries,
-                std::function<Status()> prepare);
+  AgentWatchdog(runtime::ModuleRuntime& runtime, runtime::ModuleSpec spec, std::optional<int> max_retries);
 
   // Called about once a second. Returns false once it has given up.
   bool check(Clock::time_point now);
@@ -33,7 +30,6 @@ class AgentWatchdog {
   runtime::ModuleRuntime& runtime_;
   runtime::ModuleSpec spec_;
   std::optional<int> max_retries_;
-  std::function<Status()> prepare_;
   int failures_ = 0;
   std::optional<Clock::time_point> next_start_;    // when a restart is due
   std::optional<Clock::time_point> running_since_;

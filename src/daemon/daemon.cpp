@@ -54,14 +54,15 @@ namespace {
 constexpr const char* kContainerWorkloadSocket = "/var/run/iotedge/workload.sock";
 constexpr const char* kContainerManagementSocket = "/var/run/iotedge/mgmt.sock";
 
-// The trust bundle modules get: the edge CA's chain, then the operator's trusted CAs.
-Result<std::string> trust_bundle(const EdgeCa& ca, const Certificates& certificates) {
-  std::string bundle = ca.certificate_pem();
+// certificates.trusted_ca_certs as one PEM bundle: added to the modules' trust bundle, and
+// what the daemon trusts for the cloud registry's TLS.
+Result<std::string> read_trusted_cas(const Certificates& certificates) {
+  std::string bundle;
   for (const auto& file : certificates.trusted_ca_certs) {
     auto pem = read_whole_file(file);
     if (!pem) return pem.failure();
-    if (!bundle.empty() && bundle.back() != '\n') bundle += '\n';
     bundle += *pem;
+    if (!bundle.empty() && bundle.back() != '\n') bundle += '\n';
   }
   return bundle;
 }
@@ -100,13 +101,16 @@ Status Daemon::start() {
                 : EdgeCa::load(config_.certificates.device_ca_cert, config_.certificates.device_ca_pk);
   if (!ca) return with_context("edge CA: ", ca.failure());
   p.ca.emplace(std::move(*ca));
-  auto bundle = trust_bundle(*p.ca, config_.certificates);
-  if (!bundle) return with_context("certificates.trusted_ca_certs: ", bundle.failure());
+  auto trusted = read_trusted_cas(config_.certificates);
+  if (!trusted) return with_context("certificates.trusted_ca_certs: ", trusted.failure());
+  auto bundle = p.ca->certificate_pem();
+  if (!bundle.empty() && bundle.back() != '\n') bundle += '\n';
+  bundle += *trusted;
 
   auto identities = IdentityStore::open(home + "/identities.json");
   if (!identities) return with_context("identities: ", identities.failure());
   p.identities.emplace(std::move(*identities));
-  if (auto ok = connect_cloud_registry(); !ok) return ok;
+  if (auto ok = connect_cloud_registry(*trusted); !ok) return ok;
 
   // The runtime: Docker when asked for, or (left to us) when an engine answers; else processes.
   const auto docker_socket = *unix_socket_path(config_.moby_runtime.uri);
@@ -131,12 +135,11 @@ Status Daemon::start() {
   auto* worker = p.worker.get();
   auto* ids = &*p.identities;
   p.workload = std::make_unique<WorkloadApi>(
-      WorkloadSettings{config_.provisioning.iothub_hostname, config_.provisioning.device_id, *bundle, ""}, *p.keys, *p.ca,
-      [ids, agent = config_.agent.name](const std::string& name) {
-        auto identity = ids->find_by_runtime_name(name);
-        // The agent's identity is $edgeAgent whatever config.yaml names its container.
-        if (identity && identity->module_id == "$edgeAgent") identity->runtime_name = agent;
-        return identity;
+      WorkloadSettings{config_.provisioning.iothub_hostname, config_.provisioning.device_id, bundle, ""}, *p.keys, *p.ca,
+      [ids, naming = ModuleNaming{config_.agent.name}](const std::string& url_name) -> std::optional<ModuleIdentity> {
+        const auto identity = ids->find(naming.identity_of_url_name(url_name));
+        if (!identity) return std::nullopt;
+        return ModuleIdentity{identity->module_id, identity->generation_id, naming.runtime_name_of_identity(identity->module_id)};
       },
       [runtime, worker](const std::string& name, std::int64_t pid, std::function<void(bool)> done) {
         worker->run<bool>([runtime, name, pid] { return runtime->owns_process(name, pid); }, std::move(done));
@@ -182,9 +185,9 @@ Status Daemon::start() {
   if (!config_.agent.env.count("RuntimeLogLevel")) agent.env.emplace_back("RuntimeLogLevel", config_.log_level);
   auto agent_spec = prepare_module(device, agent, *agent_identity);
   if (!agent_spec) return with_context("agent: ", agent_spec.failure());
-  // The watchdog runs on the worker; the agent's socket is opened on the loop at each tick.
-  p.watchdog = std::make_unique<AgentWatchdog>(*p.runtime, std::move(*agent_spec), config_.watchdog_max_retries,
-                                               [] { return Status{}; });
+  // The watchdog runs on the worker. prepare_module opened the agent's socket (also for an agent
+  // adopted from an earlier daemon); each tick opens it again should a DELETE have closed it.
+  p.watchdog = std::make_unique<AgentWatchdog>(*p.runtime, std::move(*agent_spec), config_.watchdog_max_retries);
 
   p.tick_timer = loop_.make_timer();
   tick();
@@ -193,7 +196,7 @@ Status Daemon::start() {
 
 // provisioning: manual — module identities live in the cloud registry; identities.json caches
 // them, so a device that boots offline keeps its modules' keys.
-Status Daemon::connect_cloud_registry() {
+Status Daemon::connect_cloud_registry(const std::string& trusted_cas) {
   auto& p = *parts_;
   const auto& provisioning = config_.provisioning;
   if (provisioning.source != ProvisioningSource::manual) return {};
@@ -203,15 +206,9 @@ Status Daemon::connect_cloud_registry() {
   }
   CloudRegistrySettings cloud{provisioning.iothub_hostname, provisioning.device_id, provisioning.device_key,
                               "https://" + provisioning.iothub_hostname, "", std::chrono::seconds(10)};
-  if (!config_.certificates.trusted_ca_certs.empty()) {
-    std::string bundle;
-    for (const auto& file : config_.certificates.trusted_ca_certs) {
-      auto pem = read_whole_file(file);
-      if (!pem) return with_context("certificates.trusted_ca_certs: ", pem.failure());
-      bundle += *pem + "\n";
-    }
+  if (!trusted_cas.empty()) {  // fetch() takes one CA file
     cloud.ca_file = config_.homedir + "/cloud-ca.pem";
-    if (auto ok = write_file_atomically(cloud.ca_file, bundle, 0644); !ok) return ok;
+    if (auto ok = write_file_atomically(cloud.ca_file, trusted_cas, 0644); !ok) return ok;
   }
   p.cloud = std::make_unique<CloudRegistry>(std::move(cloud), *p.keys);
   auto* registry = p.cloud.get();

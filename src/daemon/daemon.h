@@ -37,7 +37,7 @@ class Daemon {
 
  private:
   void tick();
-  Status connect_cloud_registry();
+  Status connect_cloud_registry(const std::string& trusted_cas);
   // The runtime's spec for a module the agent (or the daemon, for the agent) asks for.
   Result<runtime::ModuleSpec> prepare_module(const DeviceContext& device, const RequestedModule& requested,
                                              const StoredIdentity& identity);

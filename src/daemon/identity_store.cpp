@@ -23,8 +23,18 @@ std::string new_generation_id() {
   return out;
 }
 
-std::string runtime_name(const std::string& module_id) {
-  return !module_id.empty() && module_id[0] == '$' ? module_id.substr(1) : module_id;
+std::string ModuleNaming::identity_of_url_name(const std::string& url_name) const {
+  return url_name == "edgeAgent" || url_name == "edgeHub" ? "$" + url_name : url_name;
+}
+
+std::string ModuleNaming::identity_of_runtime_name(const std::string& runtime_name) const {
+  if (runtime_name == agent_runtime_name) return "$edgeAgent";
+  return runtime_name == "edgeHub" ? "$edgeHub" : runtime_name;
+}
+
+std::string ModuleNaming::runtime_name_of_identity(const std::string& module_id) const {
+  if (module_id == "$edgeAgent") return agent_runtime_name;
+  return module_id == "$edgeHub" ? "edgeHub" : module_id;
 }
 
 Result<IdentityStore> IdentityStore::open(std::string file) {
@@ -100,13 +110,6 @@ Status IdentityStore::remove(const std::string& module_id) {
     return {};
   }
   return make_error(ErrorKind::not_found, fmt::format("identity '{}' not found", module_id));
-}
-
-std::optional<ModuleIdentity> IdentityStore::find_by_runtime_name(const std::string& name) const {
-  for (const auto& i : identities_)
-    if (i.module_id == name || runtime_name(i.module_id) == name)
-      return ModuleIdentity{i.module_id, i.generation_id, runtime_name(i.module_id)};
-  return std::nullopt;
 }
 
 }  // namespace outpost::daemon

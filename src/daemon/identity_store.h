@@ -45,9 +45,6 @@ class IdentityStore {
   Status remove(const std::string& module_id);
   const std::vector<StoredIdentity>& list() const { return identities_; }
 
-  // By the name a URL or a runtime uses: "edgeHub" finds "$edgeHub".
-  std::optional<ModuleIdentity> find_by_runtime_name(const std::string& name) const;
-
  private:
   explicit IdentityStore(std::string file) : file_(std::move(file)) {}
   Status save() const;
@@ -59,7 +56,17 @@ class IdentityStore {
 
 // IoT Hub's generation ids are 18 decimal digits; ours look the same.
 std::string new_generation_id();
-// "$edgeHub" -> "edgeHub": the name a system module has as a container, a process and in URLs.
-std::string runtime_name(const std::string& module_id);
+
+// A module's three names, kept in one place: its identity ("$edgeAgent", "$edgeHub",
+// "filter"), its name in the workload API's URLs (without the '$': "edgeAgent"), and its
+// runtime name (its container or process: config.yaml's agent.name for the agent,
+// "edgeHub", "filter").
+struct ModuleNaming {
+  std::string agent_runtime_name = "edgeAgent";
+
+  std::string identity_of_url_name(const std::string& url_name) const;
+  std::string identity_of_runtime_name(const std::string& runtime_name) const;
+  std::string runtime_name_of_identity(const std::string& module_id) const;
+};
 
 }  // namespace outpost::daemon

@@ -95,9 +95,11 @@ void ManagementApi::handle(net::HttpRequest&& request, net::HttpResponder respon
     return as_agent(*shared, reply, [this, shared, path, reply] { identities(*shared, path, reply); });
   }
   if (!path.empty() && path[0] == "systeminfo" && method == "GET") {
-    if (path.size() == 1) return system_info("", reply);
-    if (path.size() == 2 && path[1] == "resources" && !too_old("2019-11-05")) return system_info("resources", reply);
-    if (path.size() == 2 && path[1] == "resources") return;
+    if (path.size() == 1) return reply(HttpResponse::json(200, system_info_json().dump()));
+    if (path.size() == 2 && path[1] == "resources") {
+      if (too_old("2019-11-05")) return;
+      return reply(HttpResponse::json(200, resources_json().dump()));
+    }
     if (path.size() == 2 && path[1] == "supportbundle") {
       if (too_old("2020-07-07")) return;
       return support_bundle(request, reply);
@@ -153,8 +155,8 @@ Result<runtime::ModuleSpec> ManagementApi::runtime_spec(const json& body, const 
   if (!requested) return requested.failure();
   if (url_name && requested->name != *url_name)
     return make_error(ErrorKind::invalid_input, "the body's name differs from the URL's");
-  const auto identity = identities_.find_by_runtime_name(requested->name);
-  auto stored = identity ? *identities_.find(identity->module_id) : identities_.get_or_create(requested->name, "iotedge");
+  // edgeHub (and the agent, whatever its name) act as the system identities $edgeHub, $edgeAgent.
+  auto stored = identities_.get_or_create(ModuleNaming{settings_.agent_name}.identity_of_runtime_name(requested->name), "iotedge");
   if (!stored) return stored.failure();
   return prepare_(*requested, *stored);
 }

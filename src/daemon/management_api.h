@@ -63,7 +63,6 @@ class ManagementApi {
   void follow_logs(const std::string& name, const net::HttpRequest& request, net::HttpResponder responder);
   std::optional<runtime::LogOptions> log_options(const net::HttpRequest& request, const Reply& reply);
   void identities(const net::HttpRequest& request, const std::vector<std::string>& path, const Reply& reply);
-  void system_info(const std::string& what, const Reply& reply);
   void support_bundle(const net::HttpRequest& request, const Reply& reply);
   nlohmann::json system_info_json() const;
   nlohmann::json resources_json() const;

@@ -204,10 +204,6 @@ nlohmann::json ManagementApi::resources_json() const {
           {"docker_stats", ""}};
 }
 
-void ManagementApi::system_info(const std::string& what, const Reply& reply) {
-  reply(HttpResponse::json(200, (what.empty() ? system_info_json() : resources_json()).dump()));
-}
-
 void ManagementApi::support_bundle(const net::HttpRequest& request, const Reply& reply) {
   auto options = log_options(request, reply);
   if (!options) return;

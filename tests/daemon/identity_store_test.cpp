@@ -37,9 +37,20 @@ TEST_F(IdentityStoreTest, IdentitiesAreCreatedOnceAndSurviveARestart) {
   ASSERT_EQ(reopened->list().size(), 2u);
   EXPECT_EQ(reopened->find("$edgeHub")->generation_id, hub->generation_id);
   EXPECT_EQ(reopened->find("filter")->managed_by, "IotEdge");
-  EXPECT_EQ(reopened->find_by_runtime_name("edgeHub")->module_id, "$edgeHub");
-  EXPECT_EQ(reopened->find_by_runtime_name("filter")->module_id, "filter");
-  EXPECT_FALSE(reopened->find_by_runtime_name("ghost"));
+  EXPECT_FALSE(reopened->find("ghost"));
+}
+
+TEST(ModuleNaming, SystemModulesHaveADollarIdentityWhateverTheirRuntimeName) {
+  const ModuleNaming naming{"my-agent"};
+  EXPECT_EQ(naming.identity_of_runtime_name("my-agent"), "$edgeAgent");
+  EXPECT_EQ(naming.identity_of_runtime_name("edgeHub"), "$edgeHub");
+  EXPECT_EQ(naming.identity_of_runtime_name("filter"), "filter");
+  EXPECT_EQ(naming.identity_of_url_name("edgeAgent"), "$edgeAgent") << "URLs name system modules without the $";
+  EXPECT_EQ(naming.identity_of_url_name("edgeHub"), "$edgeHub");
+  EXPECT_EQ(naming.identity_of_url_name("filter"), "filter");
+  EXPECT_EQ(naming.runtime_name_of_identity("$edgeAgent"), "my-agent");
+  EXPECT_EQ(naming.runtime_name_of_identity("$edgeHub"), "edgeHub");
+  EXPECT_EQ(naming.runtime_name_of_identity("filter"), "filter");
 }
 
 TEST_F(IdentityStoreTest, ARemovedIdentityComesBackWithANewGeneration) {

@@ -62,7 +62,7 @@ class DaemonManagementApiTest : public ::testing::Test {
   }
   ~DaemonManagementApiTest() override {
     worker_->stop();
-    for (const auto& name : {"edgeAgent", "filter", "sensor"}) (void)runtime_.stop(name, 1s);
+    for (const auto& name : {"edgeAgent", "edgeHub", "filter", "sensor"}) (void)runtime_.stop(name, 1s);
     std::filesystem::remove_all(dir_);
   }
 
@@ -120,6 +120,14 @@ TEST_F(DaemonManagementApiTest, TheAgentCreatesStartsAndReadsBackAModuleAsItAske
   EXPECT_EQ(call("DELETE", std::string("/modules/filter") + kV).status, 204);
   EXPECT_EQ(released_, std::vector<std::string>{"filter"}) << "its socket is closed";
   EXPECT_EQ(call("GET", std::string("/modules/filter") + kV).status, 404);
+}
+
+TEST_F(DaemonManagementApiTest, EdgeHubAndTheAgentActAsTheirSystemIdentities) {
+  ASSERT_EQ(call("POST", std::string("/modules") + kV, shell_spec("edgeHub", "sleep 300")).status, 201);
+  EXPECT_EQ(prepared_, std::vector<std::string>{"$edgeHub"}) << "not an identity named edgeHub";
+  EXPECT_EQ(call("POST", std::string("/modules/edgeAgent/prepareupdate") + kV, shell_spec("edgeAgent", "true")).status, 204);
+  EXPECT_EQ(prepared_, (std::vector<std::string>{"$edgeHub", "$edgeAgent"}));
+  EXPECT_FALSE(identities_.find("edgeHub"));
 }
 
 TEST_F(DaemonManagementApiTest, OnlyTheAgentChangesModulesAndIdentities) {
