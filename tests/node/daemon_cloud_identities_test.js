@@ -59,14 +59,19 @@ h.runSteps('node-sdk/outpostd+cloud', [
   }],
   ['outpostd puts $edgeAgent and the module in the cloud with derived keys', async () => {
     await daemon.start();
-    const created = await h.waitFor('the module identity in the cloud', async () => {
-      const r = await cloud.api('GET', `/devices/${deviceId}/modules/sdkmod`);
-      return r.status === 200 && r.body;
+    // The cloud creates the identity with keys of its own, then the daemon replaces them with
+    // derived ones (they depend on the generation the cloud assigned); the daemon answers the
+    // agent's POST only after both, so the agent's copy of the answer is the moment to look.
+    const identityFile = path.join(agentWork, 'identity.json');
+    const local = await h.waitFor('the daemon to answer the agent with the identity', () => {
+      try { return JSON.parse(fs.readFileSync(identityFile, 'utf8')); } catch (_) { return false; }
     }, 20000);
+    const r = await cloud.api('GET', `/devices/${deviceId}/modules/sdkmod`);
+    if (r.status !== 200) throw new Error('the module identity is not in the cloud: ' + r.status);
+    const created = r.body;
     const generation = created.generationId;
     if (created.authentication.symmetricKey.primaryKey !== derived('sdkmod', generation, 'primary'))
       throw new Error('the cloud has other keys: ' + JSON.stringify(created.authentication));
-    const local = JSON.parse(fs.readFileSync(path.join(agentWork, 'identity.json'), 'utf8'));
     if (local.generationId !== generation) throw new Error(`generations differ: ${local.generationId} vs ${generation}`);
     const agent = await cloud.api('GET', `/devices/${deviceId}/modules/%24edgeAgent`);
     if (agent.body.authentication.symmetricKey.primaryKey !== derived('$edgeAgent', agent.body.generationId, 'primary'))
