@@ -3,6 +3,8 @@
 #   outpost_library(core SOURCES a.cpp b.cpp DEPS fmt::fmt [ASIO])
 #     -> static library outpost_<name>, public headers from include/, alias outpost::<name>.
 #        ASIO marks code that includes Asio/Beast: it gets the Asio precompiled header.
+#        PIC marks what the SDK's shared library (src/client) links: position-independent,
+#        and without the shared precompiled headers (they are built for executables).
 #   outpost_executable(outpost-hub SOURCES main.cpp DEPS outpost::hub)
 #   outpost_unit_test(core_tests SOURCES ... DEPS ...)   -- label "unit": also runs under sanitizers
 #   outpost_integration_test(hub_it SOURCES ... DEPS ...) -- label "integration": real peers
@@ -22,7 +24,7 @@ function(_outpost_pch target kind)
 endfunction()
 
 function(outpost_library name)
-  cmake_parse_arguments(A "ASIO" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  cmake_parse_arguments(A "ASIO;PIC" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
   add_library(outpost_${name} STATIC ${A_SOURCES})
   add_library(outpost::${name} ALIAS outpost_${name})
   target_include_directories(outpost_${name}
@@ -31,7 +33,9 @@ function(outpost_library name)
   # Private headers: found only from the library itself (and tests that ask for them).
   set_target_properties(outpost_${name} PROPERTIES OUTPOST_PRIVATE_INCLUDE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
   target_link_libraries(outpost_${name} PUBLIC ${A_DEPS} PRIVATE ${A_PRIVATE_DEPS})
-  if(A_ASIO)
+  if(A_PIC)
+    set_target_properties(outpost_${name} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+  elseif(A_ASIO)
     _outpost_pch(outpost_${name} ASIO)
   else()
     _outpost_pch(outpost_${name} BASE)

@@ -29,7 +29,7 @@ std::uint16_t free_port() {
 
 HubProcess::HubProcess(std::vector<HubIdentity> identities, nlohmann::json routes, std::string extra_yaml,
                        std::int64_t ttl_secs, std::uint16_t mqtt_port, std::uint64_t max_bytes)
-    : dir_(make_temp_dir("outpost-hub-it")) {
+    : dir_(make_temp_dir("outpost-hub-it")), extra_yaml_(std::move(extra_yaml)), mqtt_port_(mqtt_port), max_bytes_(max_bytes) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& id : identities) {
     nlohmann::json e{{"deviceId", id.device_id}, {"primaryKey", id.key}};
@@ -38,13 +38,23 @@ HubProcess::HubProcess(std::vector<HubIdentity> identities, nlohmann::json route
   }
   write_file(dir_ + "/identities.json", list.dump(2));
   write_routes(routes, ttl_secs);
+  write_config();
+}
+
+void HubProcess::add_listener(const std::string& name, const std::string& address) {
+  extra_listeners_[name] = address;
+  write_config();
+}
+
+void HubProcess::write_config() {
+  std::string listen = "mqtt: \"127.0.0.1:" + std::to_string(mqtt_port_) + "\", metrics: \"127.0.0.1:0\"";
+  for (const auto& [name, address] : extra_listeners_) listen += ", " + name + ": \"" + address + "\"";
   write_file(dir_ + "/hub.yaml", std::string("hostname: ") + kHostname + "\ndevice_id: " + kDeviceId +
-                                     "\nlisten: { mqtt: \"127.0.0.1:" + std::to_string(mqtt_port) +
-                                     "\", metrics: \"127.0.0.1:0\" }\n"
-                                     "storage: { folder: store, max_bytes: " + std::to_string(max_bytes) +
+                                     "\nlisten: { " + listen + " }\n"
+                                     "storage: { folder: store, max_bytes: " + std::to_string(max_bytes_) +
                                      " }\nidentities: identities.json\n"
                                      "desired: edgehub.json\nlog_level: debug\n" +
-                                     extra_yaml);
+                                     extra_yaml_);
 }
 
 void HubProcess::write_routes(const nlohmann::json& routes, std::int64_t ttl_secs) {

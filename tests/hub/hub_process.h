@@ -30,6 +30,9 @@ class HubProcess {
              std::int64_t ttl_secs = 7200, std::uint16_t mqtt_port = 0, std::uint64_t max_bytes = 0);
   ~HubProcess();
 
+  // Another listener ("mqtts", "wss", "https") at `address` ("127.0.0.1:0"); TLS listeners
+  // need `tls:` in extra_yaml. Before start().
+  void add_listener(const std::string& name, const std::string& address);
   void start();  // asserts that the hub comes up (bounded wait)
   void stop();   // SIGTERM and wait
   void kill();   // SIGKILL
@@ -37,6 +40,7 @@ class HubProcess {
   bool running() { return process_ && process_->running(); }
 
   std::uint16_t mqtt_port() const { return ports_.value("mqtt", 0); }
+  std::uint16_t port(const std::string& listener) const { return ports_.value(listener, 0); }
   std::uint16_t metrics_port() const { return ports_.value("metrics", 0); }
   const std::string& dir() const { return dir_; }
   std::string log() const;
@@ -50,7 +54,13 @@ class HubProcess {
   void write_routes(const nlohmann::json& routes, std::int64_t ttl_secs = 7200);
 
  private:
+  void write_config();
+
   std::string dir_;
+  std::string extra_yaml_;
+  std::uint16_t mqtt_port_;
+  std::uint64_t max_bytes_;
+  std::map<std::string, std::string> extra_listeners_;
   std::unique_ptr<Process> process_;
   nlohmann::json ports_;
 };

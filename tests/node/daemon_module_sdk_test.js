@@ -2,7 +2,10 @@
 // token and trust bundle from our workload API, unchanged, and connects to outpost-hub
 // (whose server certificate the daemon's edge CA issued) with the key the daemon derived.
 // The module runs under the process runtime, deployed by an agent through the management API.
-//   usage: node daemon_module_sdk_test.js <outpostd> <outpost-hub>
+// With a third argument, the module is that program instead: a module written with our C++
+// SDK (tests/client/sdk_env_module.cpp), which also renews its token (signed again by the
+// workload API) every few seconds.
+//   usage: node daemon_module_sdk_test.js <outpostd> <outpost-hub> [<C++ SDK module>]
 'use strict';
 const { execFileSync } = require('child_process');
 const crypto = require('crypto');
@@ -10,7 +13,7 @@ const fs = require('fs');
 const path = require('path');
 const h = require('./lib/harness');
 
-const [outpostd, hubBinary] = process.argv.slice(2);
+const [outpostd, hubBinary, cppModule] = process.argv.slice(2);
 const dir = h.tempDir('outpost-daemon-sdk');
 const gateway = h.randomLoopback();  // the hub's 8883 on an address of its own: no port fights
 const hubHost = 'myhub.local';
@@ -25,7 +28,9 @@ mgmt=\${IOTEDGE_MANAGEMENTURI#unix://}
 api='api-version=2020-07-07'
 curl -s --unix-socket "$mgmt" -X POST -H 'Content-Type: application/json' -d '{"moduleId":"sdkmod","managedBy":"IotEdge"}' "http://localhost/identities?$api" > identity.json
 while [ ! -f "${dir}/go" ]; do sleep 0.05; done
-spec='{"name":"sdkmod","type":"docker","config":{"settings":{"image":"node/sdk:1","createOptions":{"Cmd":["${moduleScript}"]}},"env":[]}}'
+spec='${cppModule
+    ? '{"name":"sdkmod","type":"docker","config":{"settings":{"image":"node/sdk:1","createOptions":{}},"env":[{"key":"OUTPOST_TOKEN_LIFETIME","value":"4"}]}}'
+    : `{"name":"sdkmod","type":"docker","config":{"settings":{"image":"node/sdk:1","createOptions":{"Cmd":["${moduleScript}"]}},"env":[]}}`}'
 curl -s --unix-socket "$mgmt" -X POST -H 'Content-Type: application/json' -d "$spec" "http://localhost/modules?$api" > create.json
 curl -s --unix-socket "$mgmt" -X POST "http://localhost/modules/sdkmod/start?$api"
 exec sleep 100000
@@ -36,7 +41,7 @@ fs.writeFileSync(path.join(dir, 'config.yaml'), JSON.stringify({
   homedir: home,
   connect: { management_uri: `unix://${dir}/run/mgmt.sock`, workload_uri: `unix://${dir}/run/workload.sock` },
   runtime: 'process',
-  images: { 'mcr.microsoft.com/azureiotedge-agent:*': `process://${dir}/agent.sh`, 'node/sdk:*': `process://${process.execPath}` },
+  images: { 'mcr.microsoft.com/azureiotedge-agent:*': `process://${dir}/agent.sh`, 'node/sdk:*': `process://${cppModule || process.execPath}` },
 }, null, 2));
 
 const daemon = new h.Daemon('outpostd', outpostd, path.join(dir, 'config.yaml'), path.join(dir, 'outpostd-ready.json'),
@@ -56,7 +61,7 @@ function issueHubCertificate() {
   return { cert: path.join(dir, 'hub.pem'), key: path.join(dir, 'hub.key') };
 }
 
-h.runSteps('node-sdk/outpostd', [
+h.runSteps(cppModule ? 'cpp-sdk/outpostd' : 'node-sdk/outpostd', [
   ['outpostd starts and its agent creates the module identity', async () => {
     await daemon.start();
     await h.waitFor('the identity', () => fs.existsSync(path.join(agentWork, 'identity.json')) &&
@@ -72,7 +77,7 @@ h.runSteps('node-sdk/outpostd', [
     await hub.start();
     fs.writeFileSync(path.join(dir, 'go'), '');
   }],
-  ['the module connects with ModuleClient.fromEnvironment() and sends', async () => {
+  [`the module (${cppModule ? 'C++' : 'Node'} SDK) connects with ModuleClient.fromEnvironment() and sends`, async () => {
     const result = await h.waitFor('the module to report', () => {
       const file = path.join(moduleWork, 'result.json');
       return fs.existsSync(file) && JSON.parse(fs.readFileSync(file, 'utf8'));

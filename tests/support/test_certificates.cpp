@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 namespace outpost::testing {
 namespace {
@@ -32,6 +33,13 @@ TestCertificate write_self_signed_certificate(const std::string& dir, const std:
   X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("localhost"), -1,
                              -1, 0);
   X509_set_issuer_name(cert.get(), subject);
+  // Names a client may dial: TLS clients that check host names (Paho, libcurl) need them.
+  X509V3_CTX context;
+  X509V3_set_ctx_nodb(&context);
+  X509V3_set_ctx(&context, cert.get(), cert.get(), nullptr, nullptr, 0);
+  std::unique_ptr<X509_EXTENSION, decltype(&X509_EXTENSION_free)> names(
+      X509V3_EXT_conf_nid(nullptr, &context, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1"), &X509_EXTENSION_free);
+  if (!names || X509_add_ext(cert.get(), names.get(), -1) != 1) throw std::runtime_error("OpenSSL: cannot add names");
   if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0) throw std::runtime_error("OpenSSL: cannot sign");
   TestCertificate out{dir + "/" + name + ".pem", dir + "/" + name + ".key"};
   write_pem(out.cert_file, [&](FILE* f) { return PEM_write_X509(f, cert.get()); });

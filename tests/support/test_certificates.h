@@ -5,7 +5,7 @@
 namespace outpost::testing {
 
 struct TestCertificate {
-  std::string cert_file;  // PEM, self-signed, CN=localhost
+  std::string cert_file;  // PEM, self-signed, CN=localhost, names localhost and 127.0.0.1
   std::string key_file;   // PEM, EC P-256
 };
 

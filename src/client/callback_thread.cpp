@@ -1,0 +1,60 @@
+#include "callback_thread.h"
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+
+namespace outpost::client::detail {
+
+struct CallbackThread::Queue {
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::deque<std::function<void()>> work;
+  bool stopping = false;
+};
+
+CallbackThread::CallbackThread() : queue_(std::make_shared<Queue>()) {
+  thread_ = std::thread([queue = queue_] { run(queue); });
+}
+
+CallbackThread::~CallbackThread() {
+  const bool from_a_handler = on_this_thread();
+  {
+    std::lock_guard lock(queue_->mutex);
+    queue_->stopping = true;
+    // A client destroyed by its own handler: what is left would run on a dead client.
+    if (from_a_handler) queue_->work.clear();
+  }
+  queue_->wake.notify_one();
+  if (from_a_handler) thread_.detach();  // it finishes that handler and exits alone
+  else thread_.join();
+}
+
+void CallbackThread::post(std::function<void()> work) {
+  {
+    std::lock_guard lock(queue_->mutex);
+    if (queue_->stopping) return;
+    queue_->work.push_back(std::move(work));
+  }
+  queue_->wake.notify_one();
+}
+
+void CallbackThread::run(const std::shared_ptr<Queue>& queue) {
+  std::unique_lock lock(queue->mutex);
+  while (true) {
+    queue->wake.wait(lock, [&] { return queue->stopping || !queue->work.empty(); });
+    if (queue->work.empty()) return;  // stopping, and nothing left
+    auto work = std::move(queue->work.front());
+    queue->work.pop_front();
+    lock.unlock();
+    try {
+      work();
+    } catch (...) {
+      // A handler's exception is the handler's: the thread carries on with the next one.
+    }
+    work = nullptr;  // what the handler captured goes before the lock is taken again
+    lock.lock();
+  }
+}
+
+}  // namespace outpost::client::detail
