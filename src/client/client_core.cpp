@@ -5,13 +5,12 @@
 #include "message_codec.h"
 #include "outpost/client/client_error.h"
 #include "outpost/core/json.h"
-#include "outpost/iothub/topics.h"
 #include "outpost/iothub/username.h"
 
 namespace outpost::client::detail {
 namespace {
 
-constexpr std::string_view kClientType = "outpost-client/0.1.0";
+constexpr std::string_view kClientType = "outpost-client/" OUTPOST_CLIENT_VERSION;
 constexpr std::string_view kTwinResponses = "$iothub/twin/res/#";
 constexpr std::string_view kTwinDesired = "$iothub/twin/PATCH/properties/desired/#";
 constexpr std::string_view kMethods = "$iothub/methods/POST/#";
@@ -151,15 +150,12 @@ void ClientCore::resend_twin_requests() {
 }
 
 void ClientCore::on_twin_reply(const std::string& topic, std::string payload) {
-  // $iothub/twin/res/{status}/?$rid={rid}[&$version=…]
-  const auto rid = iothub::query_parameter(topic, "$rid");
-  if (!rid) return;
-  const auto status_text = std::string_view(topic).substr(std::string_view("$iothub/twin/res/").size());
-  const int status = std::atoi(std::string(status_text.substr(0, status_text.find('/'))).c_str());
+  const auto response = parse_twin_response(topic);
+  if (!response) return;
   std::lock_guard lock(mutex_);
-  auto found = twin_requests_.find(*rid);
+  auto found = twin_requests_.find(response->rid);
   if (found == twin_requests_.end()) return;  // answered already, or given up on
-  found->second.reply.set_value({status, std::move(payload)});
+  found->second.reply.set_value({response->status, std::move(payload)});
   twin_requests_.erase(found);
 }
 
@@ -182,11 +178,11 @@ void ClientCore::inbound(std::string topic, std::string payload) {
     return;
   }
   if (starts_with(topic, "$iothub/methods/POST/")) {
-    const auto rest = std::string_view(topic).substr(std::string_view("$iothub/methods/POST/").size());
-    const auto name = std::string(rest.substr(0, rest.find_first_of("/?")));
-    const auto rid = iothub::query_parameter(topic, "$rid");
-    if (!rid) return;
-    callbacks_->post([this, name, rid = *rid, payload = std::move(payload)] { run_method(name, rid, payload); });
+    auto request = parse_method_request(topic);
+    if (!request) return;
+    callbacks_->post([this, request = std::move(*request), payload = std::move(payload)] {
+      run_method(request.name, request.rid, payload);
+    });
     return;
   }
   auto message = parse_inbound_message(topic, std::move(payload));

@@ -5,6 +5,7 @@
 #include "outpost/client/client_error.h"
 #include "outpost/core/message.h"
 #include "outpost/core/property_bag.h"
+#include "outpost/iothub/topics.h"
 
 namespace outpost::client::detail {
 namespace {
@@ -85,6 +86,29 @@ std::optional<InboundMessage> parse_inbound_message(std::string_view topic, std:
   inbound.message = from_wire(std::move(wire));
   inbound.message.inputName = inbound.input_name;
   return inbound;
+}
+
+std::optional<MethodRequest> parse_method_request(std::string_view topic) {
+  constexpr std::string_view kPrefix = "$iothub/methods/POST/";
+  if (topic.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+  const auto rest = topic.substr(kPrefix.size());
+  MethodRequest request{std::string(rest.substr(0, rest.find_first_of("/?"))), ""};
+  auto rid = iothub::query_parameter(topic, "$rid");
+  if (request.name.empty() || !rid || rid->empty()) return std::nullopt;
+  request.rid = std::move(*rid);
+  return request;
+}
+
+std::optional<TwinResponse> parse_twin_response(std::string_view topic) {
+  constexpr std::string_view kPrefix = "$iothub/twin/res/";
+  if (topic.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+  auto rest = topic.substr(kPrefix.size());
+  const auto status = segment(rest);
+  if (status.empty() || status.size() > 3 || status.find_first_not_of("0123456789") != std::string_view::npos)
+    return std::nullopt;
+  auto rid = iothub::query_parameter(topic, "$rid");
+  if (!rid || rid->empty()) return std::nullopt;
+  return TwinResponse{std::stoi(std::string(status)), std::move(*rid)};
 }
 
 }  // namespace outpost::client::detail

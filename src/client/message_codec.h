@@ -27,4 +27,18 @@ struct InboundMessage {
 // nullopt for any other topic or a broken property bag.
 std::optional<InboundMessage> parse_inbound_message(std::string_view topic, std::string payload);
 
+// $iothub/methods/POST/{name}/?$rid={rid} (also {name}?$rid=, as the SDKs accept it).
+struct MethodRequest {
+  std::string name;
+  std::string rid;
+};
+std::optional<MethodRequest> parse_method_request(std::string_view topic);
+
+// $iothub/twin/res/{status}/?$rid={rid}[&$version=…]
+struct TwinResponse {
+  int status = 0;
+  std::string rid;
+};
+std::optional<TwinResponse> parse_twin_response(std::string_view topic);
+
 }  // namespace outpost::client::detail

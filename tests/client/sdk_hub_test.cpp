@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 #include <set>
 
@@ -16,6 +17,7 @@
 #include "outpost/core/clock.h"
 #include "outpost/core/sas_token.h"
 #include "outpost/http_client/http_client.h"
+#include "support/process.h"
 #include "support/test_certificates.h"
 
 namespace outpost::testing {
@@ -80,8 +82,10 @@ class SdkOnHub : public ::testing::Test {
  protected:
   HubIdentity a{HubProcess::kDeviceId, "A", random_key()};
   HubIdentity b{HubProcess::kDeviceId, "B", random_key()};
-  HubProcess hub{{a, b},
-                 json{{"AtoB", "FROM /messages/modules/A/outputs/out1 INTO BrokeredEndpoint(\"/modules/B/inputs/in1\")"}},
+  HubIdentity leaf{"leaf1", "", random_key()};
+  HubProcess hub{{a, b, leaf},
+                 json{{"AtoB", "FROM /messages/modules/A/outputs/out1 INTO BrokeredEndpoint(\"/modules/B/inputs/in1\")"},
+                      {"LeafToB", "FROM /messages/* WHERE $connectionDeviceId = 'leaf1' INTO BrokeredEndpoint(\"/modules/B/inputs/leaf\")"}},
                  "tls: { cert: server.pem, key: server.key }\n"
                  "management: { policies: [ { name: iothubowner, primary_key: \"" + kPolicyKey + "\" } ] }\n"};
   std::uint16_t mqtts_port = free_port();
@@ -325,6 +329,102 @@ TEST_F(SdkOnHub, RefusedCredentialsAreAnAuthErrorAndAnUnknownCaATransportError) 
   } catch (const ClientError& e) {
     EXPECT_EQ(e.code(), ErrorCode::not_connected) << e.what();
   }
+}
+
+// A leaf device through the hub as its gateway: telemetry, C2D, its twin, direct methods.
+TEST_F(SdkOnHub, ADeviceClientSendsAndGetsC2dTwinAndMethodsThroughTheGateway) {
+  auto receiver = module(b);
+  Inbox from_leaf;
+  receiver.onInputMessage("leaf", [&](const Message& m) { from_leaf.add(m); });
+  receiver.open();
+  auto device = client::DeviceClient::fromConnectionString(
+      "HostName=" + std::string(HubProcess::kHostname) + ";DeviceId=leaf1;SharedAccessKey=" + leaf.key +
+          ";GatewayHostName=127.0.0.1:" + std::to_string(mqtts_port),
+      options());
+  Inbox c2d;
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::string desired;
+  device.onC2dMessage([&](const Message& m) { c2d.add(m); });
+  device.onDesiredPropertiesUpdate([&](const std::string& patch) {
+    {
+      std::lock_guard lock(mutex);
+      desired = patch;
+    }
+    changed.notify_all();
+  });
+  device.onMethod("reboot", [](const std::string& payload) { return MethodResult{202, payload}; });
+  device.open();
+
+  Message reading("leaf reading");
+  reading.messageId = "leaf-1";
+  device.sendEvent(reading);
+  const auto got = from_leaf.find_body("leaf reading");
+  ASSERT_TRUE(got) << "the leaf's telemetry was not routed\n" << hub.log();
+  EXPECT_EQ(got->connectionDeviceId, "leaf1");
+  EXPECT_EQ(got->messageId, "leaf-1");
+
+  // C2D, as the cloud (or an operator) sends it through the hub.
+  const auto token = build_sas_token(HubProcess::kHostname, kPolicyKey, SystemClock::instance().unix_seconds() + 600,
+                                     std::string_view("iothubowner"));
+  const auto sent = net::http_request("POST", "http://127.0.0.1:" + std::to_string(hub.metrics_port()) +
+                                                  "/devices/leaf1/messages/devicebound?api-version=2021-04-12",
+                                      {{"Authorization", *token}, {"iothub-messageid", "c2d-1"}, {"iothub-app-kind", "cmd"}},
+                                      "open the valve");
+  ASSERT_TRUE(sent && sent->status == 204) << (sent ? sent->body : sent.error());
+  const auto command = c2d.find_body("open the valve");
+  ASSERT_TRUE(command) << "no C2D message";
+  EXPECT_EQ(command->messageId, "c2d-1");
+  ASSERT_NE(command->property("kind"), nullptr);
+  EXPECT_EQ(*command->property("kind"), "cmd");
+
+  device.updateReportedProperties(R"({"valve":"open"})");
+  EXPECT_EQ(json::parse(api("GET", "/twins/leaf1?api-version=2021-04-12").body)["properties"]["reported"]["valve"], "open");
+  ASSERT_EQ(api("PATCH", "/twins/leaf1?api-version=2021-04-12", json{{"properties", {{"desired", {{"rate", 5}}}}}}).status, 200);
+  EXPECT_TRUE(wait_for(mutex, changed, [&] { return !desired.empty() && json::parse(desired).value("rate", 0) == 5; }));
+  const auto reboot = api("POST", "/twins/leaf1/methods?api-version=2021-04-12",
+                          json{{"methodName", "reboot"}, {"payload", {{"delay", 3}}}, {"responseTimeoutInSeconds", 10}});
+  ASSERT_EQ(reboot.status, 200) << reboot.body;
+  EXPECT_EQ(json::parse(reboot.body)["status"], 202);
+  EXPECT_EQ(json::parse(reboot.body)["payload"]["delay"], 3);
+}
+
+// X.509 device authentication, against mosquitto requiring a client certificate: the SDK
+// presents it (and without it, the TLS handshake fails as a transport error).
+TEST(SdkX509, ADeviceClientPresentsItsCertificate) {
+  if (!have_program("mosquitto")) GTEST_SKIP() << "mosquitto is not installed (scripts/install-deps installs it)";
+  const auto dir = make_temp_dir("outpost-sdk-x509");
+  const auto server = write_self_signed_certificate(dir, "server");
+  const auto device = write_self_signed_certificate(dir, "device");
+  const auto port = free_port();
+  write_file(dir + "/mosquitto.conf", "listener " + std::to_string(port) + " 127.0.0.1\nallow_anonymous true\n" +
+                                          "certfile " + server.cert_file + "\nkeyfile " + server.key_file + "\n" +
+                                          "cafile " + device.cert_file + "\nrequire_certificate true\n");
+  Process broker({"mosquitto", "-c", dir + "/mosquitto.conf"}, dir + "/mosquitto.log");
+  ClientOptions options;
+  options.caFile = server.cert_file;
+  options.certificateFile = device.cert_file;
+  options.privateKeyFile = device.key_file;
+  options.operationTimeout = 10s;
+  const auto cs = "HostName=hub.example.net;DeviceId=dev-x509;x509=true;GatewayHostName=127.0.0.1:" + std::to_string(port);
+  auto client = client::DeviceClient::fromConnectionString(cs, options);
+  ASSERT_TRUE(eventually([&] {
+    client.open();  // mosquitto may still be starting: refused until it listens
+    return true;
+  }, 20s)) << read_file(dir + "/mosquitto.log");
+  EXPECT_NO_THROW(client.sendEvent(Message("signed by my certificate")));
+  client.close();
+
+  options.certificateFile = server.cert_file;  // a certificate mosquitto does not trust
+  options.privateKeyFile = server.key_file;
+  auto stranger = client::DeviceClient::fromConnectionString(cs, options);
+  try {
+    stranger.open();
+    ADD_FAILURE() << "an untrusted client certificate was accepted";
+  } catch (const ClientError& e) {
+    EXPECT_EQ(e.code(), ErrorCode::transport) << e.what();
+  }
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

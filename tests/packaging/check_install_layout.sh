@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Stages `cmake --install` into a temp folder and checks the layout packaging/README.md
 # promises: the binaries, /etc/outpost/config.yaml (and that it passes --check), the systemd
-# unit (and that systemd-analyze accepts it, where systemd-analyze exists). Usage: BUILD_DIR
+# unit (and that systemd-analyze accepts it, where systemd-analyze exists), the module SDK's
+# library, headers, CMake package and pkg-config file. Usage: BUILD_DIR
 set -euo pipefail
 build=$(realpath "$1")
 stage=$(mktemp -d /tmp/outpost-install.XXXXXX)
@@ -17,6 +18,16 @@ done
 grep -q '^ExecStart=/usr/bin/outpostd -c /etc/outpost/config.yaml$' "$stage/lib/systemd/system/outpostd.service" ||
   fail "the unit does not start /usr/bin/outpostd with /etc/outpost/config.yaml"
 grep -q '^KillMode=process$' "$stage/lib/systemd/system/outpostd.service" || fail "the unit would kill the modules with outpostd"
+# The module SDK (component sdk; tests/packaging/sdk_hello_test.sh builds and runs against it).
+[ -f "$stage/usr/include/outpost/client/outpost_client.h" ] || fail "/usr/include/outpost/client/outpost_client.h is missing"
+sdk_lib=$(find "$stage/usr/lib" -name libOutpostClient.so | head -n 1)
+[ -n "$sdk_lib" ] || fail "libOutpostClient.so is missing under /usr/lib"
+libdir=${sdk_lib%/libOutpostClient.so}
+ls "$libdir"/libOutpostClient.so.[0-9]* >/dev/null 2>&1 || fail "${libdir#"$stage"}/libOutpostClient.so.<soversion> is missing"
+[ -f "$libdir/cmake/Outpost/OutpostConfig.cmake" ] || fail "${libdir#"$stage"}/cmake/Outpost/OutpostConfig.cmake is missing"
+pc="$libdir/pkgconfig/outpost-client.pc"
+[ -f "$pc" ] || fail "${libdir#"$stage"}/pkgconfig/outpost-client.pc is missing"
+grep -q '^prefix=/usr$' "$pc" || fail "outpost-client.pc does not say prefix=/usr (DESTDIR must not show): $(grep '^prefix=' "$pc")"
 # The shipped config, with its homedir pointed into the stage, passes outpostd's own check.
 sed "s|^homedir: .*|homedir: $stage/var/lib/outpost|" "$stage/etc/outpost/config.yaml" > "$stage/check.yaml"
 "$stage/usr/bin/outpostd" -c "$stage/check.yaml" --check

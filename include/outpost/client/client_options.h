@@ -6,6 +6,9 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
+
+#include "outpost/client/export.h"
 
 namespace outpost::client {
 
@@ -18,6 +21,11 @@ enum class ConnectionReason {
   auth_refused,         // the hub refused the credentials; the client keeps trying
   closed_by_client,     // close() was called
 };
+
+OUTPOST_CLIENT_API std::string_view to_string(ConnectionStatus status);
+OUTPOST_CLIENT_API std::string_view to_string(ConnectionReason reason);
+// The SDK's version ("0.1.0"): what the library a program runs with says of itself.
+OUTPOST_CLIENT_API const char* version();
 
 struct ClientOptions {
   // PEM file of the CAs to trust for TLS instead of the system's. fromEnvironment() uses the
