@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "callback_thread.h"
+#include "socket_tuning.h"
 
 namespace outpost::client::detail {
 namespace {
@@ -263,6 +264,7 @@ void Connection::connect_once(std::unique_lock<std::mutex>& lock) {
     auto token = link->client().connect(connect_options(password));
     if (!token->wait_for(connect_timeout(options_) + std::chrono::seconds(5)))
       throw ClientError(ErrorCode::timeout, fmt::format("no CONNACK from {} in time", server_uri_));
+    set_nodelay_on_sockets_to(credentials_.mqtt_port);
     // What handlers were registered for is subscribed before the connection counts as made:
     // once open() returns, what the hub routes to this client arrives.
     std::vector<Subscription> wanted;
