@@ -72,9 +72,13 @@ function(_outpost_test name label)
   if(NOT A_TIMEOUT)
     set(A_TIMEOUT 120)
   endif()
+  set(_environment "")
+  if(OUTPOST_SANITIZE)
+    set(_environment ENVIRONMENT "LSAN_OPTIONS=suppressions=${CMAKE_SOURCE_DIR}/tests/sanitizers/lsan.supp")
+  endif()
   gtest_discover_tests(${name}
     DISCOVERY_MODE PRE_TEST
-    PROPERTIES LABELS ${label} TIMEOUT ${A_TIMEOUT}
+    PROPERTIES LABELS ${label} TIMEOUT ${A_TIMEOUT} ${_environment}
     EXTRA_ARGS --gtest_color=no)
 endfunction()
 

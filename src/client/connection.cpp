@@ -267,11 +267,9 @@ void Connection::connect_once(std::unique_lock<std::mutex>& lock) {
     set_nodelay_on_sockets_to(credentials_.mqtt_port);
     // What handlers were registered for is subscribed before the connection counts as made:
     // once open() returns, what the hub routes to this client arrives.
-    std::vector<Subscription> wanted;
-    {
-      std::lock_guard lock(mutex_);
-      wanted = subscriptions_;
-    }
+    lock.lock();
+    std::vector<Subscription> wanted = subscriptions_;
+    lock.unlock();
     if (!wanted.empty()) {
       auto filters = std::make_shared<::mqtt::string_collection>();
       std::vector<int> qos;

@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string input(reinterpret_cast<const char*>(data), size);
   detail::parse_method_request(input);
   detail::parse_twin_response(input);
-  outpost::workload::parse_workload_uri(input);
+  (void)outpost::workload::parse_workload_uri(input);
   try {
     detail::credentials_from_connection_string(input, ClientOptions{}, true);
   } catch (const ClientError&) {
