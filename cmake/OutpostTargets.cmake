@@ -75,6 +75,8 @@ function(_outpost_test name label)
   set(_environment "")
   if(OUTPOST_SANITIZE)
     set(_environment ENVIRONMENT "LSAN_OPTIONS=suppressions=${CMAKE_SOURCE_DIR}/tests/sanitizers/lsan.supp")
+  elseif(OUTPOST_TSAN)
+    set(_environment ENVIRONMENT "TSAN_OPTIONS=suppressions=${CMAKE_SOURCE_DIR}/tests/sanitizers/tsan.supp")
   endif()
   gtest_discover_tests(${name}
     DISCOVERY_MODE PRE_TEST
