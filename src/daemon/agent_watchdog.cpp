@@ -65,6 +65,18 @@ bool AgentWatchdog::check(Clock::time_point now) {
   return true;
 }
 
+Status AgentWatchdog::signal_stop() {
+  gave_up_ = true;  // no restarts from here on
+  if (!runtime_.status(spec_.name)) return {};
+  return runtime_.signal_stop(spec_.name);
+}
+
+bool AgentWatchdog::agent_running() {
+  runtime_.tick();  // reaps it, for the process runtime
+  const auto status = runtime_.status(spec_.name);
+  return status && (status->state == runtime::ModuleState::running || status->state == runtime::ModuleState::unhealthy);
+}
+
 Status AgentWatchdog::stop(std::chrono::seconds grace) {
   gave_up_ = true;  // no restarts from here on
   if (!runtime_.status(spec_.name)) return {};

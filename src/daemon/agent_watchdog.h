@@ -21,6 +21,10 @@ class AgentWatchdog {
   bool check(Clock::time_point now);
   // Stops the agent (at daemon shutdown).
   Status stop(std::chrono::seconds grace);
+  // The first half of a stop that lets the agent be served meanwhile: no more restarts, the
+  // agent gets SIGTERM; `agent_running()` says when it is gone (then stop(0s) is a no-op).
+  Status signal_stop();
+  bool agent_running();
   int failures() const { return failures_; }
 
  private:

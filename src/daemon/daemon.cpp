@@ -44,6 +44,7 @@ struct Daemon::Parts {
   std::unique_ptr<AgentWatchdog> watchdog;  // used on the worker
   std::string agent_name;
   std::unique_ptr<net::Timer> tick_timer;
+  std::unique_ptr<net::Timer> stop_timer;
   std::function<void()> on_gave_up;
   bool stopping = false;
 };
@@ -78,7 +79,12 @@ std::string executable_folder() {
 Daemon::Daemon(net::EventLoop& loop, DaemonConfig config, std::string bin_dir)
     : loop_(loop), config_(std::move(config)), bin_dir_(std::move(bin_dir)), parts_(std::make_unique<Parts>()) {}
 
-Daemon::~Daemon() { stop(); }
+Daemon::~Daemon() {
+  if (!parts_->stopping) {
+    parts_->stopping = true;
+    finish_stop();
+  }
+}
 
 void Daemon::on_gave_up(std::function<void()> callback) { parts_->on_gave_up = std::move(callback); }
 
@@ -183,6 +189,10 @@ Status Daemon::start() {
   agent.create_options = config_.agent.create_options;
   agent.env.assign(config_.agent.env.begin(), config_.agent.env.end());
   if (!config_.agent.env.count("RuntimeLogLevel")) agent.env.emplace_back("RuntimeLogLevel", config_.log_level);
+  // No cloud: the agent takes its deployment from a file beside config.yaml (docs/AGENT.md).
+  if (config_.provisioning.source == ProvisioningSource::local && !config_.agent.env.count("OUTPOST_DEPLOYMENT_FILE"))
+    agent.env.emplace_back("OUTPOST_DEPLOYMENT_FILE",
+                           (fs::absolute(config_.config_file).parent_path() / "deployment.json").string());
   auto agent_spec = prepare_module(device, agent, *agent_identity);
   if (!agent_spec) return with_context("agent: ", agent_spec.failure());
   // The watchdog runs on the worker. prepare_module opened the agent's socket (also for an agent
@@ -283,19 +293,57 @@ Result<runtime::ModuleSpec> Daemon::prepare_module(const DeviceContext& device, 
   return spec;
 }
 
-void Daemon::stop() {
+void Daemon::stop(std::function<void()> stopped) {
   auto& p = *parts_;
   if (p.stopping) return;
   p.stopping = true;
   if (p.tick_timer) p.tick_timer->cancel();
+  if (!p.worker || !p.watchdog) {
+    finish_stop();
+    if (stopped) stopped();
+    return;
+  }
+  // The agent stops its modules (in reverse start order) when it gets SIGTERM, through the
+  // management API: the loop and the worker keep serving it. It has 30 s, as IoT Edge gives it.
+  auto* watchdog = p.watchdog.get();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  p.worker->run<bool>(
+      [watchdog] {
+        if (auto ok = watchdog->signal_stop(); !ok) spdlog::error("outpostd: stopping the agent: {}", ok.error());
+        return true;
+      },
+      [this, deadline, stopped = std::move(stopped)](bool) mutable { wait_for_agent(deadline, std::move(stopped)); });
+}
+
+void Daemon::wait_for_agent(std::chrono::steady_clock::time_point deadline, std::function<void()> stopped) {
+  auto* watchdog = parts_->watchdog.get();
+  parts_->worker->run<bool>([watchdog] { return watchdog->agent_running(); },
+                            [this, deadline, stopped = std::move(stopped)](bool running) mutable {
+                              if (running && std::chrono::steady_clock::now() < deadline) {
+                                if (!parts_->stop_timer) parts_->stop_timer = loop_.make_timer();
+                                parts_->stop_timer->start(std::chrono::milliseconds(100),
+                                                          [this, deadline, stopped = std::move(stopped)]() mutable {
+                                                            wait_for_agent(deadline, std::move(stopped));
+                                                          });
+                                return;
+                              }
+                              if (running) spdlog::warn("outpostd: the agent did not stop within 30 s: killing it");
+                              finish_stop();
+                              if (stopped) stopped();
+                            });
+}
+
+// What is left once the agent is gone (or at once): no more API requests, the agent ended
+// for sure, the worker joined, the sockets closed.
+void Daemon::finish_stop() {
+  auto& p = *parts_;
+  if (p.stop_timer) p.stop_timer->cancel();
   if (p.management_server) p.management_server->stop();
   if (p.worker) {
     if (p.watchdog) {
-      // The agent stops its modules (in reverse start order) when it gets SIGTERM; it has
-      // 30 s, as IoT Edge gives it.
       auto* watchdog = p.watchdog.get();
       p.worker->run_and_wait([watchdog] {
-        if (auto ok = watchdog->stop(std::chrono::seconds(30)); !ok)
+        if (auto ok = watchdog->stop(std::chrono::seconds(0)); !ok)
           spdlog::error("outpostd: stopping the agent: {}", ok.error());
       });
     }

@@ -25,9 +25,11 @@ class Daemon {
   // Prepares homedir, opens the keys, the CA, the identities and the runtime, binds the
   // sockets and boots the agent. An error says what could not be done; nothing keeps running.
   Status start();
-  // Stops the agent (its modules first, by the agent), closes the sockets. `on_gave_up` runs
-  // when the watchdog gives up on the agent.
-  void stop();
+  // Stops the agent — SIGTERM, then up to 30 s in which it stops its modules through the
+  // management API, which goes on serving it — then closes the sockets; `stopped` runs on
+  // the loop when all is done. The destructor stops at once if stop() was not called.
+  void stop(std::function<void()> stopped);
+  // `on_gave_up` runs when the watchdog gives up on the agent.
   void on_gave_up(std::function<void()> callback);
 
   // For --ready-file: {"workload": path, "management": path, "runtime": "process"}.
@@ -37,6 +39,8 @@ class Daemon {
 
  private:
   void tick();
+  void wait_for_agent(std::chrono::steady_clock::time_point deadline, std::function<void()> stopped);
+  void finish_stop();
   Status connect_cloud_registry(const std::string& trusted_cas);
   // The runtime's spec for a module the agent (or the daemon, for the agent) asks for.
   Result<runtime::ModuleSpec> prepare_module(const DeviceContext& device, const RequestedModule& requested,

@@ -34,8 +34,7 @@ int run(daemon::DaemonConfig config, const std::string& ready_file) {
   int exit_code = 0;
   outpostd.on_gave_up([&] {
     exit_code = 1;
-    outpostd.stop();
-    loop.stop();
+    outpostd.stop([&] { loop.stop(); });
   });
   if (auto ok = outpostd.start(); !ok) {
     spdlog::error("outpostd: cannot start: {}", ok.error());
@@ -44,8 +43,7 @@ int run(daemon::DaemonConfig config, const std::string& ready_file) {
   loop.on_signals({SIGINT, SIGTERM}, [&](int) {
     spdlog::info("outpostd: stopping");
     service::systemd_notify("STOPPING=1");
-    outpostd.stop();
-    loop.stop();
+    outpostd.stop([&] { loop.stop(); });
   });
   write_ready_file(ready_file, outpostd.ready_info());
   // Under systemd (Type=notify): the sockets are bound and the agent is starting.

@@ -147,6 +147,15 @@ Status DockerRuntime::stop(const std::string& name, std::chrono::seconds grace) 
   return make_error(ErrorKind::unavailable, fmt::format("stop {}: {}", name, engine_message(reply->status, reply->body)));
 }
 
+Status DockerRuntime::signal_stop(const std::string& name) {
+  if (auto owned = inspect_owned(name); !owned) return owned.failure();
+  auto reply = call("POST", fmt::format("/containers/{}/kill?signal=SIGTERM", query_escape(name)));
+  if (!reply) return reply.failure();
+  // 409: not running (already stopped): nothing to signal.
+  if (reply->status == 204 || reply->status == 409) return {};
+  return make_error(ErrorKind::unavailable, fmt::format("signal {}: {}", name, engine_message(reply->status, reply->body)));
+}
+
 Status DockerRuntime::remove(const std::string& name) {
   if (auto owned = inspect_owned(name); !owned) return owned.failure();
   auto reply = call("DELETE", "/containers/" + query_escape(name) + "?v=false&force=true");

@@ -258,6 +258,14 @@ Status ProcessRuntime::stop(const std::string& name, std::chrono::seconds grace)
   return make_error(ErrorKind::unavailable, fmt::format("module '{}' (pid {}) did not end after SIGKILL", name, m->pid));
 }
 
+Status ProcessRuntime::signal_stop(const std::string& name) {
+  auto* m = find(name);
+  if (!m) return not_found(name);
+  observe(*m);
+  if (m->state == ModuleState::running) ::kill(-static_cast<pid_t>(m->pid), SIGTERM);
+  return {};
+}
+
 Status ProcessRuntime::remove(const std::string& name) {
   auto* m = find(name);
   if (!m) return not_found(name);

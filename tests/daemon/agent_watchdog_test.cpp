@@ -34,6 +34,11 @@ class ScriptedRuntime : public runtime::ModuleRuntime {
     states[name] = ModuleState::stopped;
     return {};
   }
+  Status signal_stop(const std::string& name) override {
+    calls.push_back("signal_stop");
+    states[name] = ModuleState::stopped;  // this agent stops at once
+    return {};
+  }
   Status remove(const std::string& name) override {
     calls.push_back("remove");
     specs.erase(name);

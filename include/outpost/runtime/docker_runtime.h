@@ -28,6 +28,7 @@ class DockerRuntime final : public ModuleRuntime {
   Status create(const ModuleSpec& spec) override;
   Status start(const std::string& name) override;
   Status stop(const std::string& name, std::chrono::seconds grace) override;
+  Status signal_stop(const std::string& name) override;
   Status remove(const std::string& name) override;
   Status prepare(const ModuleSpec& spec) override;  // pulls the image as spec.image_pull_policy says
   Result<ModuleStatus> status(const std::string& name) override;

@@ -64,6 +64,9 @@ class ModuleRuntime {
   virtual Status start(const std::string& name) = 0;
   // SIGTERM (Docker: stop), then SIGKILL once `grace` has passed.
   virtual Status stop(const std::string& name, std::chrono::seconds grace) = 0;
+  // SIGTERM, and return at once (the caller watches status() and calls stop() to end it):
+  // for a module that needs others to be served while it stops — the agent.
+  virtual Status signal_stop(const std::string& name) = 0;
   virtual Status remove(const std::string& name) = 0;  // stops it first if running
   // Gets what `spec` needs before an update (Docker: pulls its image); the module is untouched.
   virtual Status prepare(const ModuleSpec& spec) = 0;

@@ -30,6 +30,7 @@ class ProcessRuntime final : public ModuleRuntime {
   Status create(const ModuleSpec& spec) override;
   Status start(const std::string& name) override;
   Status stop(const std::string& name, std::chrono::seconds grace) override;
+  Status signal_stop(const std::string& name) override;
   Status remove(const std::string& name) override;
   Status prepare(const ModuleSpec& spec) override;  // the program exists and createOptions are valid
   Result<ModuleStatus> status(const std::string& name) override;
