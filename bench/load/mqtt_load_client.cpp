@@ -6,7 +6,15 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 MqttLoadClient::MqttLoadClient(asio::io_context& io, ClientSettings settings)
-    : io_(io), settings_(std::move(settings)), socket_(io) {}
+    : io_(io), settings_(std::move(settings)), socket_(io) {
+  if (!settings_.tls_ca.empty()) {
+    tls_context_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+    tls_context_->load_verify_file(settings_.tls_ca);
+    tls_context_->set_verify_mode(asio::ssl::verify_peer);
+    tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, *tls_context_);
+    tls_->set_verify_callback(asio::ssl::host_name_verification(settings_.host));
+  }
+}
 
 void MqttLoadClient::connect(ConnectHandler done) {
   on_connack_ = std::move(done);
@@ -20,16 +28,24 @@ void MqttLoadClient::connect(ConnectHandler done) {
       return;
     }
     self->socket_.set_option(tcp::no_delay(true));
-    mqtt::ConnectPacket c;
-    c.client_id = self->settings_.client_id;
-    c.clean_session = self->settings_.clean_session;
-    c.keep_alive_secs = 60;
-    c.username = self->settings_.username;
-    c.password = self->settings_.password;
-    mqtt::encode(self->out_, c);
-    self->flush();
-    self->read();
+    if (!self->tls_) return self->start_session();
+    self->tls_->async_handshake(asio::ssl::stream_base::client, [self](auto handshake_ec) {
+      if (handshake_ec) return self->fail("TLS handshake: " + handshake_ec.message());
+      self->start_session();
+    });
   });
+}
+
+void MqttLoadClient::start_session() {
+  mqtt::ConnectPacket c;
+  c.client_id = settings_.client_id;
+  c.clean_session = settings_.clean_session;
+  c.keep_alive_secs = 60;
+  c.username = settings_.username;
+  c.password = settings_.password;
+  mqtt::encode(out_, c);
+  flush();
+  read();
 }
 
 void MqttLoadClient::subscribe(const std::string& filter, std::uint8_t qos, std::function<void(bool)> done) {
@@ -54,29 +70,33 @@ void MqttLoadClient::flush() {
   writing_now_ = true;
   writing_.swap(out_);
   out_.clear();
-  asio::async_write(socket_, asio::buffer(writing_), [self = shared_from_this()](auto ec, std::size_t) {
-    self->writing_now_ = false;
-    self->writing_.clear();
-    if (ec) return self->fail("write: " + ec.message());
-    self->flush();
+  with_stream([&](auto& stream) {
+    asio::async_write(stream, asio::buffer(writing_), [self = shared_from_this()](auto ec, std::size_t) {
+      self->writing_now_ = false;
+      self->writing_.clear();
+      if (ec) return self->fail("write: " + ec.message());
+      self->flush();
+    });
   });
 }
 
 void MqttLoadClient::read() {
   char* space = reader_.prepare(65536);
-  socket_.async_read_some(asio::buffer(space, 65536), [self = shared_from_this()](auto ec, std::size_t n) {
-    if (ec) return self->fail(ec == asio::error::eof ? "closed by server" : ec.message());
-    self->reader_.commit(n);
-    while (!self->closed_) {
-      auto frame = self->reader_.next();
-      if (!frame) return self->fail(frame.error());
-      if (!*frame) break;
-      auto packet = mqtt::decode_packet(**frame);
-      if (!packet) return self->fail(packet.error());
-      self->handle(*packet);
-    }
-    self->flush();
-    if (!self->closed_) self->read();
+  with_stream([&](auto& stream) {
+    stream.async_read_some(asio::buffer(space, 65536), [self = shared_from_this()](auto ec, std::size_t n) {
+      if (ec) return self->fail(ec == asio::error::eof ? "closed by server" : ec.message());
+      self->reader_.commit(n);
+      while (!self->closed_) {
+        auto frame = self->reader_.next();
+        if (!frame) return self->fail(frame.error());
+        if (!*frame) break;
+        auto packet = mqtt::decode_packet(**frame);
+        if (!packet) return self->fail(packet.error());
+        self->handle(*packet);
+      }
+      self->flush();
+      if (!self->closed_) self->read();
+    });
   });
 }
 

@@ -1,6 +1,7 @@
 // A pipelined MQTT 3.1.1 client for load generation and crash tests: many QoS 1 publishes in
 // flight, PUBACK callbacks, automatic PUBACKs for what it receives, reconnect on demand.
-// Single-threaded on an Asio io_context; speaks to any broker (outpost-hub, mosquitto).
+// Single-threaded on an Asio io_context; speaks to any broker (outpost-hub, mosquitto), over
+// plain TCP or, with ClientSettings::tls_ca, over TLS.
 #pragma once
 #include <utility>
 
@@ -10,6 +11,7 @@
 #include <string>
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 
 #include "outpost/mqtt_codec/codec.h"
 
@@ -22,6 +24,8 @@ struct ClientSettings {
   std::optional<std::string> username;
   std::optional<std::string> password;
   bool clean_session = true;
+  // Non-empty: TLS, trusting this CA file (the server's certificate must name `host`).
+  std::string tls_ca;
 };
 
 class MqttLoadClient : public std::enable_shared_from_this<MqttLoadClient> {
@@ -49,10 +53,19 @@ class MqttLoadClient : public std::enable_shared_from_this<MqttLoadClient> {
   void handle(mqtt::Packet& packet);
   void flush();
   void fail(const std::string& reason);
+  void start_session();  // CONNECT, then read
+  // Calls f with the stream in use: the TLS stream or the plain socket.
+  template <class F>
+  void with_stream(F&& f) {
+    if (tls_) f(*tls_);
+    else f(socket_);
+  }
 
   boost::asio::io_context& io_;
   ClientSettings settings_;
   boost::asio::ip::tcp::socket socket_;
+  std::unique_ptr<boost::asio::ssl::context> tls_context_;
+  std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
   mqtt::FrameReader reader_{64 << 20};
   std::string out_, writing_;
   bool writing_now_ = false;

@@ -7,6 +7,7 @@
 //
 // Raw MQTT instead of IoT Hub identities (e.g. against mosquitto):
 //   --pub-client-id ID --pub-topic T --sub-client-id ID --sub-filter F
+// TLS (e.g. the hub's mqtts listener): --tls-ca CA.pem (the certificate must name --host).
 // Each message body starts with its sequence number and send time (CLOCK_MONOTONIC, ns), so
 // the subscriber measures one-way latency and finds gaps and duplicates. Prints one JSON line.
 #include <time.h>
@@ -61,6 +62,7 @@ load::ClientSettings settings_for(const Options& o, const std::string& role) {
   s.host = o.get("host", "127.0.0.1");
   s.port = static_cast<std::uint16_t>(o.num("port", 1883));
   s.clean_session = o.num(role + "-clean", 1) != 0;
+  s.tls_ca = o.get("tls-ca");
   const auto identity = o.get(role + "-identity");
   if (!identity.empty()) {
     const auto slash = identity.find('/');
