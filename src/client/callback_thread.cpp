@@ -35,6 +35,8 @@ void CallbackThread::post(std::function<void()> work) {
     std::lock_guard lock(queue_->mutex);
     if (queue_->stopping) return;
     queue_->work.push_back(std::move(work));
+    // The thread drains the queue before it sleeps: only the first item needs to wake it.
+    if (queue_->work.size() > 1) return;
   }
   queue_->wake.notify_one();
 }

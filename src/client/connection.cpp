@@ -126,8 +126,11 @@ std::future<void> Connection::publish(std::string topic, std::string payload) {
   outgoing.payload = std::move(payload);
   outgoing.deadline = deadline;
   auto future = outgoing.acked.get_future();
+  const bool was_idle = queue_.empty() && in_flight_.empty();
   queue_.push_back(std::move(outgoing));
-  changed_.notify_all();
+  drain(lock);  // the fast path: from this thread, no hand-off
+  // The worker sleeps until the earliest deadline it knows of: a first message gives it one.
+  if (was_idle) changed_.notify_all();
   return future;
 }
 
@@ -202,8 +205,8 @@ void Connection::run() {
         subscribe_missing(lock);
         continue;
       }
-      if (!queue_.empty() && in_flight_.size() < options_.maxInFlight) {
-        publish_queued(lock);
+      if (!draining_ && !queue_.empty() && in_flight_.size() < options_.maxInFlight) {
+        drain(lock);
         continue;
       }
     }
@@ -211,7 +214,7 @@ void Connection::run() {
     if (phase_ == Phase::waiting) wake = next_attempt_;
     if (phase_ == Phase::connected) wake = renew_at_;
     if (!queue_.empty()) wake = std::min(wake, queue_.front().deadline);
-    for (const auto& [sequence, outgoing] : in_flight_) wake = std::min(wake, outgoing.deadline);
+    if (!in_flight_.empty()) wake = std::min(wake, in_flight_.begin()->second.deadline);
     if (wake == Clock::time_point::max()) changed_.wait(lock);
     else changed_.wait_until(lock, wake);
   }
@@ -260,7 +263,11 @@ void Connection::connect_once(std::unique_lock<std::mutex>& lock) {
   std::vector<Subscription> subscribed;
   try {
     const auto password = credentials_.sign ? credentials_.sas_token(options_.tokenLifetime) : std::string();
-    link = std::make_shared<Link>(static_cast<LinkEvents&>(*this), generation, server_uri_, credentials_.client_id());
+    // Paho refuses publishes past its buffer (default 100) as if disconnected: room for the
+    // window and the QoS 0 requests beside it.
+    const int buffered = static_cast<int>(std::min<std::size_t>(options_.maxInFlight, 65535)) + 64;
+    link = std::make_shared<Link>(static_cast<LinkEvents&>(*this), generation, server_uri_, credentials_.client_id(),
+                                  buffered);
     auto token = link->client().connect(connect_options(password));
     if (!token->wait_for(connect_timeout(options_) + std::chrono::seconds(5)))
       throw ClientError(ErrorCode::timeout, fmt::format("no CONNACK from {} in time", server_uri_));
@@ -359,6 +366,7 @@ void Connection::subscribe_missing(std::unique_lock<std::mutex>& lock) {
     cause = e.what();
   }
   lock.lock();
+  if (link != link_) retired_.push_back(std::move(link));  // see drain(): never destroyed under the lock
   if (generation != generation_ || phase_ != Phase::connected) return;
   if (!ok) {
     lost("subscribing failed: " + cause);
@@ -370,7 +378,12 @@ void Connection::subscribe_missing(std::unique_lock<std::mutex>& lock) {
   changed_.notify_all();
 }
 
-void Connection::publish_queued(std::unique_lock<std::mutex>& lock) {
+// Hands queued messages to Paho while the window has room. Whichever thread finds the queue
+// movable does it — the sender itself on the fast path, the worker after acks or a connection —
+// one at a time, so messages leave in order. Called and returns with the lock held.
+void Connection::drain(std::unique_lock<std::mutex>& lock) {
+  if (draining_ || phase_ != Phase::connected) return;
+  draining_ = true;
   auto link = link_;
   while (!queue_.empty() && in_flight_.size() < options_.maxInFlight && phase_ == Phase::connected && link == link_) {
     auto outgoing = std::move(queue_.front());
@@ -391,10 +404,16 @@ void Connection::publish_queued(std::unique_lock<std::mutex>& lock) {
     lock.lock();
     if (!sent) {
       if (link == link_) lost("publishing failed: " + cause);
-      return;
+      break;
     }
   }
-  changed_.notify_all();
+  draining_ = false;
+  // Our copy of a link that was retired meanwhile may be its last: destroying it here, with
+  // the lock held, would wait for Paho while Paho waits for the lock. The worker destroys it.
+  if (link != link_ && link) {
+    retired_.push_back(std::move(link));
+    changed_.notify_all();
+  }
 }
 
 void Connection::renew(std::unique_lock<std::mutex>& lock) {
@@ -437,23 +456,16 @@ void Connection::lost(const std::string& cause) {
 }
 
 void Connection::fail_expired(Clock::time_point now) {
+  // Both lists are in sequence order, which is deadline order (a deadline is set with its
+  // sequence number): only their fronts can have expired.
   std::vector<Outgoing> expired;
-  // Requeued messages sit before newer ones, so deadlines are not in order: look at each.
-  for (auto it = queue_.begin(); it != queue_.end();) {
-    if (it->deadline <= now) {
-      expired.push_back(std::move(*it));
-      it = queue_.erase(it);
-    } else {
-      ++it;
-    }
+  while (!in_flight_.empty() && in_flight_.begin()->second.deadline <= now) {
+    expired.push_back(std::move(in_flight_.begin()->second));
+    in_flight_.erase(in_flight_.begin());
   }
-  for (auto it = in_flight_.begin(); it != in_flight_.end();) {
-    if (it->second.deadline <= now) {
-      expired.push_back(std::move(it->second));
-      it = in_flight_.erase(it);
-    } else {
-      ++it;
-    }
+  while (!queue_.empty() && queue_.front().deadline <= now) {
+    expired.push_back(std::move(queue_.front()));
+    queue_.pop_front();
   }
   if (expired.empty()) return;
   changed_.notify_all();

@@ -73,7 +73,7 @@ class Connection final : private LinkEvents {
   void connect_once(std::unique_lock<std::mutex>& lock);
   void renew(std::unique_lock<std::mutex>& lock);
   void subscribe_missing(std::unique_lock<std::mutex>& lock);
-  void publish_queued(std::unique_lock<std::mutex>& lock);
+  void drain(std::unique_lock<std::mutex>& lock);
   void fail_expired(Clock::time_point now);
   void requeue_in_flight();
   void lost(const std::string& cause);  // with the lock held
@@ -107,6 +107,7 @@ class Connection final : private LinkEvents {
   Clock::time_point next_attempt_{};
   Clock::time_point renew_at_ = Clock::time_point::max();
   unsigned failures_ = 0;
+  bool draining_ = false;  // one thread at a time hands queued messages to Paho, in order
   ConnectionReason next_reason_ = ConnectionReason::ok;
   std::optional<ClientError> first_failure_;  // for open()
   std::thread worker_;

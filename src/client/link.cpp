@@ -4,10 +4,12 @@
 
 namespace outpost::client::detail {
 
-Link::Link(LinkEvents& events, std::uint64_t generation, const std::string& server_uri, const std::string& client_id)
+Link::Link(LinkEvents& events, std::uint64_t generation, const std::string& server_uri, const std::string& client_id,
+           int max_buffered)
     : events_(events),
       generation_(generation),
-      client_(std::make_unique<::mqtt::async_client>(server_uri, client_id, ::mqtt::create_options(MQTTVERSION_3_1_1))) {
+      client_(std::make_unique<::mqtt::async_client>(server_uri, client_id,
+                                                     ::mqtt::create_options(MQTTVERSION_3_1_1, max_buffered))) {
   client_->set_callback(*this);
 }
 

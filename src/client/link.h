@@ -22,7 +22,9 @@ class LinkEvents {
 
 class Link final : public ::mqtt::callback, public ::mqtt::iaction_listener {
  public:
-  Link(LinkEvents& events, std::uint64_t generation, const std::string& server_uri, const std::string& client_id);
+  // `max_buffered`: publishes Paho may hold before its send thread writes them (at least the window).
+  Link(LinkEvents& events, std::uint64_t generation, const std::string& server_uri, const std::string& client_id,
+       int max_buffered);
   ~Link() override;  // disconnects at once if still connected
   Link(const Link&) = delete;
   Link& operator=(const Link&) = delete;
