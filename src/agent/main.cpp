@@ -1,0 +1,96 @@
+// outpost-agent: the edge agent ($edgeAgent), started and watched by outpostd. It takes its
+// configuration from the environment the daemon gives every module (docs/AGENT.md):
+//   IOTEDGE_MANAGEMENTURI   the daemon's management API (required)
+//   IOTEDGE_MODULEID        its own identity ($edgeAgent): its runtime name is never planned
+//   StorageFolder           where it keeps its state (default: its working directory)
+//   OUTPOST_DEPLOYMENT_FILE local mode: the deployment manifest to run, watched
+//   MaxRestartCount         give up on a module after this many restarts (default: never)
+//   CoolOffTimeUnitInSeconds  the first restart's cool-off (default 10; doubled up to 300)
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "agent.h"
+#include "outpost/client/module_client.h"
+#include "twin_link.h"
+
+namespace {
+
+std::string variable(const char* name, std::string fallback = "") {
+  const char* value = std::getenv(name);
+  return value && *value ? value : fallback;
+}
+
+}  // namespace
+
+int main() {
+  using namespace outpost;
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ [agent] %l %v", spdlog::pattern_time_type::utc);
+  if (variable("RuntimeLogLevel") == "debug") spdlog::set_level(spdlog::level::debug);
+
+  const auto uri = variable("IOTEDGE_MANAGEMENTURI");
+  if (uri.empty()) {
+    std::fprintf(stderr, "outpost-agent: IOTEDGE_MANAGEMENTURI is not set (outpostd sets it for the agent it starts)\n");
+    return 2;
+  }
+  auto management = management::ManagementClient::create({uri});
+  if (!management) {
+    std::fprintf(stderr, "outpost-agent: %s\n", management.error().c_str());
+    return 2;
+  }
+  agent::AgentSettings settings;
+  auto module_id = variable("IOTEDGE_MODULEID", "$edgeAgent");
+  settings.agent_name = module_id == "$edgeAgent" ? "edgeAgent" : module_id;
+  settings.storage_dir = variable("StorageFolder", ".");
+  settings.deployment_file = variable("OUTPOST_DEPLOYMENT_FILE");
+  if (const auto max = variable("MaxRestartCount"); !max.empty()) settings.restart.max_restarts = std::stoul(max);
+  if (const auto unit = variable("CoolOffTimeUnitInSeconds"); !unit.empty())
+    settings.restart.cool_off_unit = std::chrono::seconds(std::stoul(unit));
+  auto state = agent::AgentState::load(settings.storage_dir + "/agent-state.json");
+  if (!state) {
+    std::fprintf(stderr, "outpost-agent: %s\n", state.error().c_str());
+    return 1;
+  }
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  agent::Agent agent(settings, std::move(*management), std::move(*state));
+  std::atomic<bool> stopping{false};
+  std::thread watcher([&] {
+    int signal = 0;
+    sigwait(&signals, &signal);
+    spdlog::info("agent: stopping (signal {})", signal);
+    stopping = true;
+    agent.stop();
+  });
+
+  // With a cloud: the deployment is the $edgeAgent twin's desired properties. The agent talks
+  // to the cloud itself (as IoT Edge's does), never through the edge hub it deploys.
+  std::unique_ptr<agent::TwinLink> twin;
+  std::thread cloud;
+  if (settings.deployment_file.empty()) {
+    ::unsetenv("IOTEDGE_GATEWAYHOSTNAME");
+    try {
+      twin = std::make_unique<agent::TwinLink>(client::ModuleClient::fromEnvironment(),
+                                               [&agent](const nlohmann::json& desired) { agent.offer_deployment(desired); });
+    } catch (const client::ClientError& e) {
+      std::fprintf(stderr, "outpost-agent: the cloud connection: %s\n", e.what());
+      return 2;
+    }
+    agent.on_report([&twin](const nlohmann::json& reported) { twin->report(reported); });
+    cloud = std::thread([&] { twin->start([&] { return stopping.load(); }); });
+  }
+  spdlog::info("agent: up; management API {}, state in {}, deployment from {}", uri, settings.storage_dir,
+               settings.deployment_file.empty() ? "the $edgeAgent twin" : settings.deployment_file);
+  agent.run();
+  watcher.join();
+  if (cloud.joinable()) cloud.join();
+  return 0;
+}

@@ -1,0 +1,49 @@
+// The agent's `$edgeAgent` module twin in the cloud, through the SDK (token signed by the
+// workload API): the whole desired properties at start and after every reconnection, each
+// desired patch merged when its $version is the next one (else the whole twin read again,
+// as IoT Edge's agent does), and reported properties sent as patches of what changed.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+
+#include <nlohmann/json.hpp>
+
+#include "outpost/client/module_client.h"
+
+namespace outpost::agent {
+
+// What changed from `before` to `after`, as a JSON merge patch (a key gone is null).
+nlohmann::json merge_patch_between(const nlohmann::json& before, const nlohmann::json& after);
+// `patch` applied to `target` (RFC 7396: null deletes).
+void apply_merge_patch(nlohmann::json& target, const nlohmann::json& patch);
+
+class TwinLink {
+ public:
+  using DesiredHandler = std::function<void(const nlohmann::json& desired)>;
+
+  // `client` is opened by the link (and reopened for ever); `on_desired` gets the whole desired
+  // properties each time they change, on the client's callback thread.
+  TwinLink(client::ModuleClient client, DesiredHandler on_desired);
+
+  // Connects, reads the twin; retries for ever with the SDK's backoff. Returns once the first
+  // twin was read or `stop` says so.
+  void start(const std::function<bool()>& stop);
+  // Sends what changed since the last report (nothing when nothing did); false if it failed
+  // (the next report sends the difference again).
+  bool report(const nlohmann::json& reported);
+
+ private:
+  void read_whole_twin();
+  void on_patch(const std::string& patch_json);
+
+  client::ModuleClient client_;
+  DesiredHandler on_desired_;
+  std::mutex mutex_;
+  nlohmann::json desired_ = nlohmann::json::object();
+  nlohmann::json last_reported_ = nlohmann::json::object();
+  bool have_twin_ = false;
+};
+
+}  // namespace outpost::agent

@@ -1,0 +1,154 @@
+// outpost-agent as outpostd runs it on a device without a cloud (provisioning: local): the
+// deployment file beside config.yaml is applied through the management API on the process
+// runtime — modules created, started, kept running by their restart policy with IoT Edge's
+// backoff (cool-off unit 1 s here), an invalid deployment refused with its code while what
+// runs stays, a new deployment removing and updating modules — and a stopping daemon stops
+// the agent, which stops its modules.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "outpost/core/json.h"
+#include "support/mqtt_test_client.h"
+#include "support/process.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using outpost::testing::Process;
+using outpost::testing::read_file;
+using outpost::testing::wait_until;
+using outpost::testing::write_file;
+
+// A module that is a shell command under the process runtime (its image maps to /bin/sh).
+json shell_module(const std::string& command, const std::string& restart_policy = "always", int order = 1,
+                  const std::string& status = "running") {
+  return {{"version", "1.0"},
+          {"type", "docker"},
+          {"status", status},
+          {"restartPolicy", restart_policy},
+          {"startupOrder", order},
+          {"settings", {{"image", "test/shell:1.0"}, {"createOptions", json{{"Cmd", {"-c", command}}}.dump()}}}};
+}
+
+json deployment(const json& modules) {
+  return {{"modulesContent",
+           {{"$edgeAgent",
+             {{"properties.desired",
+               {{"schemaVersion", "1.1"},
+                {"runtime", {{"type", "docker"}, {"settings", {{"minDockerVersion", "v1.25"}}}}},
+                {"systemModules",
+                 {{"edgeAgent", {{"type", "docker"}, {"settings", {{"image", "mcr.microsoft.com/azureiotedge-agent:1.5"}}}}},
+                  {"edgeHub", {{"type", "docker"}, {"status", "running"}, {"restartPolicy", "always"}, {"startupOrder", 0},
+                               {"settings", {{"image", "test/shell:1.0"},
+                                             {"createOptions", json{{"Cmd", {"-c", "exec sleep 600"}}}.dump()}}}}}}},
+                {"modules", modules}}}}},
+            {"$edgeHub", {{"properties.desired", {{"schemaVersion", "1.1"}, {"routes", json::object()}}}}}}}};
+}
+
+class AgentProcess : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!outpost::testing::have_program("curl")) GTEST_SKIP() << "curl is not installed (scripts/install-deps installs it)";
+    dir_ = outpost::testing::make_temp_dir("outpost-agent-proc");
+    write_file(dir_ + "/config.yaml",
+               "provisioning: { source: local, device_id: edge1, iothub_hostname: hub.local }\nhostname: edgegw\n"
+               "homedir: " + dir_ + "/home\n"
+               "connect: { management_uri: \"unix://" + dir_ + "/run/mgmt.sock\", workload_uri: \"unix://" + dir_ +
+                   "/run/workload.sock\" }\n"
+               "runtime: process\nlog_level: debug\n"
+               "agent: { name: edgeAgent, type: docker, env: { CoolOffTimeUnitInSeconds: \"1\" }, "
+               "config: { image: \"mcr.microsoft.com/azureiotedge-agent:1.5\" } }\n"
+               "images: { \"mcr.microsoft.com/azureiotedge-agent:*\": \"process://" +
+                   outpost::testing::built_binary("outpost-agent") + "\", \"test/shell:*\": \"process:///bin/sh\" }\n");
+  }
+  void TearDown() override {
+    daemon_.reset();
+    std::error_code ec;
+    if (!dir_.empty())
+      for (const auto& module : std::filesystem::directory_iterator(dir_ + "/home/modules", ec)) {
+        const auto state = outpost::parse_json(read_file((module.path() / "module.json").string()));
+        if (const auto pid = state ? outpost::integer_field(*state, "pid", 0) : 0; pid > 0)
+          ::kill(-static_cast<pid_t>(pid), SIGKILL);
+      }
+    if (!HasFailure() && !dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+  void start_daemon() {
+    daemon_ = std::make_unique<Process>(
+        std::vector<std::string>{outpost::testing::built_binary("outpostd"), "-c", dir_ + "/config.yaml", "--ready-file",
+                                 dir_ + "/ready.json"},
+        dir_ + "/outpostd.log");
+    ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(dir_ + "/ready.json"); }, 10s)) << daemon_->log();
+  }
+  json reported() const {
+    const auto parsed = outpost::parse_json(read_file(dir_ + "/home/modules/edgeAgent/work/reported.json"));
+    return parsed ? *parsed : json::object();
+  }
+  std::string module_status(const std::string& name) const {
+    const auto r = reported();
+    for (const auto* group : {"modules", "systemModules"})
+      if (r.contains(group) && r[group].contains(name)) return r[group][name].value("runtimeStatus", "");
+    return "";
+  }
+  std::int64_t pid_of(const std::string& module) const {
+    const auto state = outpost::parse_json(read_file(dir_ + "/home/modules/" + module + "/module.json"));
+    return state ? outpost::integer_field(*state, "pid", 0) : 0;
+  }
+  std::string modules_listed() const {
+    return outpost::testing::run_command({"curl", "-s", "--unix-socket", dir_ + "/run/mgmt.sock",
+                                          "http://localhost/modules?api-version=2020-07-07"},
+                                         10s)
+        .output;
+  }
+  std::string logs() const { return daemon_->log() + "\n--- reported:\n" + reported().dump(2); }
+
+  std::string dir_;
+  std::unique_ptr<Process> daemon_;
+};
+
+TEST_F(AgentProcess, RunsTheLocalDeploymentKeepsItRunningAndFollowsChanges) {
+  write_file(dir_ + "/deployment.json",
+             deployment({{"sleeper", shell_module("echo up; exec sleep 600", "always", 1)},
+                         {"crasher", shell_module("exit 3", "always", 2)},
+                         {"parked", shell_module("exec sleep 600", "always", 3, "stopped")}})
+                 .dump());
+  start_daemon();
+  ASSERT_TRUE(wait_until([&] { return module_status("sleeper") == "running" && module_status("edgeHub") == "running"; }, 20s))
+      << logs();
+  EXPECT_EQ(reported()["lastDesiredStatus"]["code"], 200) << logs();
+  // The crasher comes back after 1 s, 2 s, 4 s ... and is never given up on.
+  ASSERT_TRUE(wait_until([&] { return reported()["modules"]["crasher"].value("restartCount", 0) >= 2; }, 30s)) << logs();
+  EXPECT_TRUE(wait_until([&] { return module_status("crasher") == "backoff"; }, 10s)) << logs();
+  EXPECT_EQ(reported()["modules"]["crasher"].value("exitCode", 0), 3);
+  EXPECT_EQ(module_status("parked"), "stopped") << "created, not started: its desired status is stopped";
+  const auto sleeper_pid = pid_of("sleeper");
+  ASSERT_GT(sleeper_pid, 0);
+
+  // An invalid deployment is refused with its code; what runs is left alone.
+  auto invalid = deployment({{"sleeper", shell_module("exec sleep 600", "on-failured")}});
+  write_file(dir_ + "/deployment.json", invalid.dump());
+  ASSERT_TRUE(wait_until([&] { return reported()["lastDesiredStatus"].value("code", 0) == 400; }, 10s)) << logs();
+  EXPECT_NE(reported()["lastDesiredStatus"].value("description", "").find("restartPolicy"), std::string::npos) << logs();
+  EXPECT_EQ(pid_of("sleeper"), sleeper_pid) << "the refused deployment touched nothing";
+
+  // A new deployment: crasher and parked go, sleeper changes (an update: a new process).
+  auto next = deployment({{"sleeper", shell_module("echo v2; exec sleep 600", "always", 1)}});
+  write_file(dir_ + "/deployment.json", next.dump());
+  ASSERT_TRUE(wait_until([&] { return modules_listed().find("crasher") == std::string::npos; }, 20s)) << logs();
+  EXPECT_EQ(modules_listed().find("parked"), std::string::npos);
+  ASSERT_TRUE(wait_until([&] { return pid_of("sleeper") > 0 && pid_of("sleeper") != sleeper_pid; }, 20s)) << logs();
+  EXPECT_TRUE(wait_until([&] { return module_status("sleeper") == "running"; }, 10s)) << logs();
+  EXPECT_EQ(reported()["lastDesiredStatus"]["code"], 200);
+
+  // Stopping the daemon stops the agent, which stops its modules first.
+  const auto running_pid = pid_of("sleeper");
+  daemon_->signal(SIGTERM);
+  EXPECT_EQ(daemon_->wait(40s), 0) << logs();
+  EXPECT_NE(::kill(static_cast<pid_t>(running_pid), 0), 0) << "the agent stopped sleeper on its way out\n" << logs();
+}
+
+}  // namespace
