@@ -1,0 +1,112 @@
+// outpost-agent with a cloud: outpostd provisioned manually against outpost-cloud (on 443 and
+// 8883 of a loopback address of its own) boots the real outpost-agent, which connects to the
+// cloud as $edgeAgent through our C++ SDK (token signed by the workload API), reads its twin,
+// and runs the deployment applied with the cloud's REST API (applyConfigurationContent) on
+// the process runtime; the $edgeAgent reported properties, read back through the REST API,
+// show every module running; a second deployment (a desired patch) replaces the modules; an
+// invalid one is refused with its code while what runs stays.
+//   usage: node agent_cloud_test.js <outpostd> <outpost-cloud>
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const h = require('./lib/harness');
+
+const [outpostd, cloudBinary] = process.argv.slice(2);
+const dir = h.tempDir('outpost-agent-cloud');
+const address = h.randomLoopback();
+const certs = h.makeCertificates(dir, `IP:${address}`);
+const deviceId = 'edge1';
+const deviceKey = h.randomKey();
+const home = path.join(dir, 'home');
+const cloud = new h.Cloud({ binary: cloudBinary, dir, hostname: address, certs,
+  listen: { https: `${address}:443`, mqtts: `${address}:8883`, http: '127.0.0.1:0' } });
+
+fs.writeFileSync(path.join(dir, 'config.yaml'), JSON.stringify({
+  provisioning: { source: 'manual', device_connection_string: `HostName=${address};DeviceId=${deviceId};SharedAccessKey=${deviceKey}` },
+  hostname: address,
+  homedir: home,
+  connect: { management_uri: `unix://${dir}/run/mgmt.sock`, workload_uri: `unix://${dir}/run/workload.sock` },
+  runtime: 'process',
+  log_level: 'debug',
+  certificates: { trusted_ca_certs: certs.ca },
+  // IoT Edge's agent image is outpost-agent by default (the daemon's images table); modules
+  // here are shell commands.
+  images: { 'test/shell:*': 'process:///bin/sh' },
+}, null, 2));
+const daemon = new h.Daemon('outpostd', outpostd, path.join(dir, 'config.yaml'), path.join(dir, 'outpostd-ready.json'),
+                            path.join(dir, 'outpostd.log'));
+
+const shell = (command, extra = {}) => Object.assign({ version: '1.0', type: 'docker', status: 'running', restartPolicy: 'always',
+  settings: { image: 'test/shell:1.0', createOptions: JSON.stringify({ Cmd: ['-c', command] }) } }, extra);
+const content = (modules, agentExtra = {}) => ({ modulesContent: {
+  $edgeAgent: { 'properties.desired': Object.assign({ schemaVersion: '1.1',
+    runtime: { type: 'docker', settings: { minDockerVersion: 'v1.25' } },
+    systemModules: { edgeAgent: { type: 'docker', settings: { image: 'mcr.microsoft.com/azureiotedge-agent:1.5' } } },
+    modules }, agentExtra) },
+  $edgeHub: { 'properties.desired': { schemaVersion: '1.1', routes: {}, storeAndForwardConfiguration: { timeToLiveSecs: 7200 } } } } });
+
+async function agentReported() {
+  const r = await cloud.api('GET', `/twins/${deviceId}/modules/%24edgeAgent`);
+  return r.status === 200 ? r.body.properties.reported : {};
+}
+const moduleStatus = (reported, name) => reported.modules && reported.modules[name] && reported.modules[name].runtimeStatus;
+
+h.runSteps('agent/cloud', [
+  ['outpost-cloud runs with the edge device registered and a deployment applied', async () => {
+    await cloud.start();
+    const r = await cloud.api('PUT', `/devices/${deviceId}`, { capabilities: { iotEdge: true },
+      authentication: { type: 'sas', symmetricKey: { primaryKey: deviceKey, secondaryKey: deviceKey } } });
+    if (r.status !== 200) throw new Error('register: ' + r.text);
+    const applied = await cloud.api('POST', `/devices/${deviceId}/applyConfigurationContent`,
+      content({ alpha: shell('exec sleep 600', { startupOrder: 1 }), beta: shell('exec sleep 600', { startupOrder: 2 }) }));
+    if (applied.status >= 300) throw new Error('apply: ' + applied.text);
+  }],
+  ['outpostd boots outpost-agent, which runs the deployment and reports it to the cloud', async () => {
+    await daemon.start();
+    const reported = await h.waitFor('alpha and beta reported running', async () => {
+      const rep = await agentReported();
+      return moduleStatus(rep, 'alpha') === 'running' && moduleStatus(rep, 'beta') === 'running' && rep;
+    }, 30000);
+    if (reported.lastDesiredStatus.code !== 200) throw new Error('lastDesiredStatus ' + JSON.stringify(reported.lastDesiredStatus));
+    if (!reported.systemModules || !reported.systemModules.edgeAgent) throw new Error('no edgeAgent: ' + JSON.stringify(reported));
+    if (JSON.stringify(reported).includes('password')) throw new Error('a password in the reported properties');
+  }],
+  ['a new deployment replaces the modules', async () => {
+    const applied = await cloud.api('POST', `/devices/${deviceId}/applyConfigurationContent`,
+      content({ gamma: shell('exec sleep 600') }));
+    if (applied.status >= 300) throw new Error('apply: ' + applied.text);
+    await h.waitFor('gamma running, alpha and beta gone', async () => {
+      const rep = await agentReported();
+      return moduleStatus(rep, 'gamma') === 'running' && !moduleStatus(rep, 'alpha') && !moduleStatus(rep, 'beta');
+    }, 30000);
+    const listed = await h.waitFor('the runtime to have gamma only', () => {
+      const names = fs.readdirSync(path.join(home, 'modules')).sort();
+      return JSON.stringify(names) === JSON.stringify(['edgeAgent', 'gamma']) && names;
+    }, 10000);
+    if (!listed) throw new Error('modules left behind');
+  }],
+  ['an invalid deployment is refused with 412 and what runs stays', async () => {
+    const applied = await cloud.api('POST', `/devices/${deviceId}/applyConfigurationContent`,
+      content({ gamma: shell('exec sleep 600') }, { schemaVersion: '2.0' }));
+    if (applied.status >= 300) throw new Error('apply: ' + applied.text);
+    const rep = await h.waitFor('lastDesiredStatus 412', async () => {
+      const r = await agentReported();
+      return r.lastDesiredStatus && r.lastDesiredStatus.code === 412 && r;
+    }, 30000);
+    if (moduleStatus(rep, 'gamma') !== 'running') throw new Error('gamma stopped: ' + JSON.stringify(rep.modules));
+  }],
+], async (failed) => {
+  await daemon.stop();
+  await cloud.stop();
+  for (const m of fs.existsSync(path.join(home, 'modules')) ? fs.readdirSync(path.join(home, 'modules')) : []) {
+    try {
+      const state = JSON.parse(fs.readFileSync(path.join(home, 'modules', m, 'module.json'), 'utf8'));
+      if (state.pid > 0) process.kill(-state.pid, 'SIGKILL');
+    } catch (_) { /* not running */ }
+  }
+  if (failed) {
+    let agentLog = '';
+    try { agentLog = fs.readFileSync(path.join(home, 'modules', 'edgeAgent', 'output.log'), 'utf8'); } catch (_) { /* none */ }
+    console.log('outpostd log:\n' + daemon.log().slice(-4000) + '\nagent output:\n' + agentLog.slice(-4000) + '\nkept ' + dir);
+  } else fs.rmSync(dir, { recursive: true, force: true });
+});
