@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent_state.h"
-#include "manifest.h"
+#include "outpost/agent/manifest.h"
 #include "outpost/management_client/management_client.h"
 #include "reconciler.h"
 

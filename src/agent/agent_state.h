@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "manifest.h"
+#include "outpost/agent/manifest.h"
 #include "outpost/core/result.h"
 #include "restart_policy.h"
 

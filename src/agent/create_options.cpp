@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "manifest.h"
+#include "outpost/agent/manifest.h"
 #include "manifest_internal.h"
 #include "outpost/core/json.h"
 

@@ -5,7 +5,7 @@
 // the first, in .NET's words). Unknown keys are ignored, as IoT Edge ignores them (forward
 // compatibility). Absent and null are the same everywhere: a twin cannot hold null.
 // One module: module_spec.cpp; createOptions: create_options.cpp.
-#include "manifest.h"
+#include "outpost/agent/manifest.h"
 
 #include <algorithm>
 #include <limits>

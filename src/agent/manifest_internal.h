@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "manifest.h"
+#include "outpost/agent/manifest.h"
 
 namespace outpost::agent::manifest_detail {
 

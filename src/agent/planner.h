@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "manifest.h"
+#include "outpost/agent/manifest.h"
 #include "outpost/management_client/management_client.h"
 #include "restart_policy.h"
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "agent_state.h"
-#include "manifest.h"
+#include "outpost/agent/manifest.h"
 #include "outpost/management_client/management_client.h"
 #include "planner.h"
 

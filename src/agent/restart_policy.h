@@ -9,7 +9,7 @@
 #include <optional>
 #include <string_view>
 
-#include "manifest.h"
+#include "outpost/agent/manifest.h"
 
 namespace outpost::agent {
 

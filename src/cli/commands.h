@@ -8,5 +8,9 @@ namespace outpost::cli {
 int sas_token_command(const std::vector<std::string>& args);
 // `outpost cloud monitor ...`: reads outpost-cloud's event stream.
 int cloud_command(const std::vector<std::string>& args);
+// `outpost deployment apply FILE`: a local deployment for the device's agent.
+int deployment_command(const std::vector<std::string>& args);
+// `outpost list`: the device's modules and their status.
+int list_command(const std::vector<std::string>& args);
 
 }  // namespace outpost::cli

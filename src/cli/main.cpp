@@ -15,6 +15,8 @@ void usage() {
                "commands:\n"
                "  sas-token   sign a SAS token for a device, module or service policy\n"
                "  cloud       outpost-cloud commands (monitor: print device-to-cloud events)\n"
+               "  deployment  apply FILE: validate a deployment and hand it to this device's agent (no cloud)\n"
+               "  list        the modules this device runs, and their status\n"
                "  version     print the version\n\n"
                "run 'outpost <command> --help' for a command's options\n";
 }
@@ -30,6 +32,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 2, argv + argc);
   if (command == "sas-token") return outpost::cli::sas_token_command(args);
   if (command == "cloud") return outpost::cli::cloud_command(args);
+  if (command == "deployment") return outpost::cli::deployment_command(args);
+  if (command == "list") return outpost::cli::list_command(args);
   if (command == "version" || command == "--version") {
     std::cout << "outpost " << OUTPOST_VERSION << "\n";
     return 0;

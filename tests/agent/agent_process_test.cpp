@@ -135,14 +135,31 @@ TEST_F(AgentProcess, RunsTheLocalDeploymentKeepsItRunningAndFollowsChanges) {
   EXPECT_NE(reported()["lastDesiredStatus"].value("description", "").find("restartPolicy"), std::string::npos) << logs();
   EXPECT_EQ(pid_of("sleeper"), sleeper_pid) << "the refused deployment touched nothing";
 
-  // A new deployment: crasher and parked go, sleeper changes (an update: a new process).
+  // A new deployment through the CLI (validated first; an invalid one never reaches the
+  // agent): crasher and parked go, sleeper changes (an update: a new process).
+  write_file(dir_ + "/invalid.json", invalid.dump());
+  const auto refused = outpost::testing::run_command(
+      {outpost::testing::built_binary("outpost"), "deployment", "apply", dir_ + "/invalid.json", "--config", dir_ + "/config.yaml"}, 10s);
+  EXPECT_EQ(refused.status, 1) << refused.output;
+  EXPECT_NE(refused.output.find("refused (400)"), std::string::npos) << refused.output;
   auto next = deployment({{"sleeper", shell_module("echo v2; exec sleep 600", "always", 1)}});
-  write_file(dir_ + "/deployment.json", next.dump());
+  write_file(dir_ + "/next.json", next.dump());
+  const auto applied = outpost::testing::run_command(
+      {outpost::testing::built_binary("outpost"), "deployment", "apply", dir_ + "/next.json", "--config", dir_ + "/config.yaml"}, 10s);
+  ASSERT_EQ(applied.status, 0) << applied.output;
   ASSERT_TRUE(wait_until([&] { return modules_listed().find("crasher") == std::string::npos; }, 20s)) << logs();
   EXPECT_EQ(modules_listed().find("parked"), std::string::npos);
   ASSERT_TRUE(wait_until([&] { return pid_of("sleeper") > 0 && pid_of("sleeper") != sleeper_pid; }, 20s)) << logs();
   EXPECT_TRUE(wait_until([&] { return module_status("sleeper") == "running"; }, 10s)) << logs();
-  EXPECT_EQ(reported()["lastDesiredStatus"]["code"], 200);
+  EXPECT_TRUE(wait_until([&] { return reported()["lastDesiredStatus"]["code"] == 200; }, 10s)) << logs();
+  EXPECT_EQ(reported()["lastDesiredVersion"], 1) << "the CLI numbers the deployments it hands over";
+  const auto listed = outpost::testing::run_command(
+      {outpost::testing::built_binary("outpost"), "list", "--config", dir_ + "/config.yaml"}, 10s);
+  EXPECT_EQ(listed.status, 0) << listed.output;
+  EXPECT_NE(listed.output.find("NAME"), std::string::npos) << listed.output;
+  EXPECT_TRUE(listed.output.find("sleeper") != std::string::npos && listed.output.find("running") != std::string::npos &&
+              listed.output.find("Up ") != std::string::npos)
+      << listed.output;
 
   // Stopping the daemon stops the agent, which stops its modules first.
   const auto running_pid = pid_of("sleeper");

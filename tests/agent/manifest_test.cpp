@@ -1,7 +1,7 @@
 // The deployment manifest parser: every real manifest in ../shared/fixtures is read as IoT Edge
 // reads it, and crafted ones get IoT Edge's codes (417 no deployment, 412 schemaVersion, 400
 // naming the field) with defaults filled in where the manifest is silent.
-#include "manifest.h"
+#include "outpost/agent/manifest.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>

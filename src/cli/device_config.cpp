@@ -1,0 +1,28 @@
+#include "device_config.h"
+
+#include <filesystem>
+
+#include "options.h"
+#include "outpost/core/config.h"
+
+namespace outpost::cli {
+
+DeviceConfig read_device_config(const std::string& config_file) {
+  namespace fs = std::filesystem;
+  DeviceConfig device;
+  device.deployment_file = (fs::absolute(config_file).parent_path() / "deployment.json").string();
+  std::error_code ec;
+  if (!fs::exists(config_file, ec)) return device;
+  try {
+    const auto root = load_yaml_file(config_file);
+    if (const auto uri = root.child("connect").optional_string("management_uri")) device.management_uri = *uri;
+    if (const auto home = root.optional_string("homedir")) device.homedir = *home;
+    if (const auto file = root.child("agent").child("env").optional_string("OUTPOST_DEPLOYMENT_FILE"))
+      device.deployment_file = *file;
+  } catch (const std::exception& e) {
+    throw UsageError(e.what());
+  }
+  return device;
+}
+
+}  // namespace outpost::cli

@@ -1,0 +1,21 @@
+// What the device-side commands (`outpost deployment`, `outpost list`) need from outpostd's
+// config.yaml: where its management API is, where its home is, and where the local deployment
+// file lives.
+#pragma once
+#include <string>
+
+namespace outpost::cli {
+
+inline constexpr const char* kDefaultConfig = "/etc/outpost/config.yaml";
+
+struct DeviceConfig {
+  std::string management_uri = "unix:///var/run/outpost/mgmt.sock";
+  std::string homedir = "/var/lib/outpost";
+  std::string deployment_file;  // beside config.yaml, or the agent's OUTPOST_DEPLOYMENT_FILE
+};
+
+// A missing file gives the defaults (with the deployment file beside where it would be);
+// a file that does not parse throws UsageError naming it.
+DeviceConfig read_device_config(const std::string& config_file);
+
+}  // namespace outpost::cli
