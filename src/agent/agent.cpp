@@ -121,9 +121,11 @@ void Agent::accept(const json& deployment) {
     state_.step_failures.clear();  // a new deployment retries what failed at once
     state_.deployment_version = parsed->agent.version;
   }
+  const bool changed = !manifest_ || !(*manifest_ == parsed->agent);
   manifest_ = std::move(parsed->agent);
   last_desired_version_ = manifest_->version;
   last_status_ = {200, ""};
+  if (changed && keeper_) keeper_(deployment);
   spdlog::info("agent: deployment version {} accepted: {} modules", manifest_->version,
                manifest_->modules.size() + (manifest_->edge_hub ? 1 : 0));
 }
@@ -168,7 +170,12 @@ void Agent::stop_modules() {
     auto stopped = management_.stop_module(module.name);
     if (stopped) spdlog::info("agent: stopped module '{}'", module.name);
     else spdlog::warn("agent: stopping module '{}': {}", module.name, stopped.error());
+    // Stopped by us, not by a failure: the next start (a reboot, offline or not) starts it at
+    // once instead of waiting out a restart cool-off (IoT Edge waits: Azure/iotedge#3702).
+    if (auto applied = state_.applied.find(module.name); applied != state_.applied.end())
+      applied->second.status = DesiredStatus::stopped;
   }
+  if (auto saved = state_.save(); !saved) spdlog::warn("agent: {}", saved.error());
   PassResult stopped;
   report(stopped);
 }

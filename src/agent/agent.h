@@ -44,6 +44,9 @@ class Agent {
   // Called after every pass with the reported properties (the twin link sends what changed).
   // Set before run().
   void on_report(std::function<void(const nlohmann::json&)> reporter) { reporter_ = std::move(reporter); }
+  // Called with each deployment accepted (valid) as it came (the cloud's: for the offline
+  // backup). Set before run().
+  void on_accepted(std::function<void(const nlohmann::json&)> keeper) { keeper_ = std::move(keeper); }
 
  private:
   void check_deployment_file();
@@ -67,6 +70,7 @@ class Agent {
   std::string file_signature_;  // mtime and size of the deployment file last read
   nlohmann::json reported_ = nlohmann::json::object();
   std::function<void(const nlohmann::json&)> reporter_;
+  std::function<void(const nlohmann::json&)> keeper_;
   mutable std::mutex reported_mutex_;
 };
 

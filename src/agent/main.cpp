@@ -6,6 +6,7 @@
 //   OUTPOST_DEPLOYMENT_FILE local mode: the deployment manifest to run, watched
 //   MaxRestartCount         give up on a module after this many restarts (default: never)
 //   CoolOffTimeUnitInSeconds  the first restart's cool-off (default 10; doubled up to 300)
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "agent.h"
+#include "deployment_backup.h"
 #include "outpost/client/module_client.h"
 #include "twin_link.h"
 
@@ -22,6 +24,21 @@ namespace {
 std::string variable(const char* name, std::string fallback = "") {
   const char* value = std::getenv(name);
   return value && *value ? value : fallback;
+}
+
+// The backup of the cloud's deployment, encrypted through the workload API as $edgeAgent.
+std::shared_ptr<outpost::agent::DeploymentBackup> offline_backup(const std::string& storage_dir) {
+  auto endpoint = outpost::workload::parse_workload_uri(variable("IOTEDGE_WORKLOADURI"));
+  if (!endpoint) {
+    spdlog::warn("agent: no offline backup: {}", endpoint.error());
+    return nullptr;
+  }
+  outpost::workload::WorkloadClientSettings settings;
+  settings.endpoint = std::move(*endpoint);
+  settings.module_id = variable("IOTEDGE_MODULEID", "$edgeAgent");
+  settings.generation_id = variable("IOTEDGE_MODULEGENERATIONID");
+  return std::make_shared<outpost::agent::DeploymentBackup>(storage_dir + "/backup.json",
+                                                            outpost::workload::WorkloadClient(std::move(settings)));
 }
 
 }  // namespace
@@ -77,14 +94,33 @@ int main() {
   std::thread cloud;
   if (settings.deployment_file.empty()) {
     ::unsetenv("IOTEDGE_GATEWAYHOSTNAME");
+    client::ClientOptions options;
+    static std::atomic<agent::TwinLink*> link{nullptr};
+    options.onConnectionStatus = [](client::ConnectionStatus status, client::ConnectionReason reason, const std::string&) {
+      if (status == client::ConnectionStatus::connected && reason == client::ConnectionReason::ok)
+        if (auto* l = link.load()) l->reconnected();
+    };
     try {
-      twin = std::make_unique<agent::TwinLink>(client::ModuleClient::fromEnvironment(),
+      twin = std::make_unique<agent::TwinLink>(client::ModuleClient::fromEnvironment(options),
                                                [&agent](const nlohmann::json& desired) { agent.offer_deployment(desired); });
     } catch (const client::ClientError& e) {
       std::fprintf(stderr, "outpost-agent: the cloud connection: %s\n", e.what());
       return 2;
     }
+    link = twin.get();
     agent.on_report([&twin](const nlohmann::json& reported) { twin->report(reported); });
+    // The last deployment from the cloud, encrypted: a device booting offline runs it at once.
+    if (auto backup = offline_backup(settings.storage_dir)) {
+      if (auto kept = backup->load(); kept) {
+        spdlog::info("agent: starting with the deployment kept from the cloud (until the twin is read)");
+        agent.offer_deployment(std::move(*kept));
+      } else if (kept.error_kind() != ErrorKind::not_found) {
+        spdlog::warn("agent: {}", kept.error());
+      }
+      agent.on_accepted([backup](const nlohmann::json& desired) {
+        if (auto saved = backup->save(desired); !saved) spdlog::warn("agent: {}", saved.error());
+      });
+    }
     cloud = std::thread([&] { twin->start([&] { return stopping.load(); }); });
   }
   spdlog::info("agent: up; management API {}, state in {}, deployment from {}", uri, settings.storage_dir,

@@ -100,10 +100,23 @@ void TwinLink::on_patch(const std::string& patch_json) {
   }
 }
 
+void TwinLink::reconnected() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!have_twin_) return;  // start() reads it
+  }
+  try {
+    read_whole_twin();
+  } catch (const client::ClientError& e) {
+    spdlog::warn("agent: reading the twin after reconnecting: {}", e.what());
+  }
+}
+
 bool TwinLink::report(const json& reported) {
   json patch;
   {
     std::lock_guard lock(mutex_);
+    if (!have_twin_) return false;  // not connected yet: the first report after it sends all
     patch = merge_patch_between(last_reported_, reported);
   }
   if (patch.empty()) return true;

@@ -33,6 +33,9 @@ class TwinLink {
   // Sends what changed since the last report (nothing when nothing did); false if it failed
   // (the next report sends the difference again).
   bool report(const nlohmann::json& reported);
+  // After the connection came back: desired patches may have been missed, read it all again
+  // (as IoT Edge's agent does on reconnect). Runs on the SDK's callback thread.
+  void reconnected();
 
  private:
   void read_whole_twin();
@@ -43,7 +46,7 @@ class TwinLink {
   std::mutex mutex_;
   nlohmann::json desired_ = nlohmann::json::object();
   nlohmann::json last_reported_ = nlohmann::json::object();
-  bool have_twin_ = false;
+  bool have_twin_ = false;  // read at least once: reports may go out
 };
 
 }  // namespace outpost::agent
