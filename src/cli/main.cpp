@@ -1,4 +1,4 @@
-// outpost: the command-line tool. Subcommands grow with the runtime (docs/CLI.md).
+// outpost: the command-line tool. Subcommands grow with the runtime (src/cli/README.md).
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
