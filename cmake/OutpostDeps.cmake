@@ -11,5 +11,6 @@ find_package(SQLite3 REQUIRED)
 find_package(CURL REQUIRED)
 find_package(GTest REQUIRED)
 find_package(PahoMqttCpp REQUIRED)
+find_package(ZLIB REQUIRED)
 # Qpid Proton C++ (AMQP) ships a pkg-config file that names modules Debian does not
 # install; the AMQP library will import it by hand when it lands.

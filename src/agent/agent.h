@@ -41,6 +41,7 @@ class Agent {
 
   // The reported properties as IoT Edge's agent writes them (for the twin and reported.json).
   nlohmann::json reported() const;
+  const management::ManagementClient& management() const { return management_; }
   // Called after every pass with the reported properties (the twin link sends what changed).
   // Set before run().
   void on_report(std::function<void(const nlohmann::json&)> reporter) { reporter_ = std::move(reporter); }

@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "agent.h"
+#include "agent_methods.h"
 #include "deployment_backup.h"
 #include "outpost/client/module_client.h"
 #include "twin_link.h"
@@ -108,6 +109,8 @@ int main() {
       return 2;
     }
     link = twin.get();
+    agent::serve_agent_methods(twin->client(), agent.management(), variable("IOTEDGE_IOTHUBHOSTNAME"),
+                               variable("IOTEDGE_DEVICEID"));
     agent.on_report([&twin](const nlohmann::json& reported) { twin->report(reported); });
     // The last deployment from the cloud, encrypted: a device booting offline runs it at once.
     if (auto backup = offline_backup(settings.storage_dir)) {

@@ -5,35 +5,11 @@
 #include <spdlog/spdlog.h>
 
 #include "outpost/core/json.h"
+#include "outpost/core/twin.h"
 
 namespace outpost::agent {
 
 using nlohmann::json;
-
-json merge_patch_between(const json& before, const json& after) {
-  if (!before.is_object() || !after.is_object()) return after;
-  json patch = json::object();
-  for (const auto& [key, value] : after.items()) {
-    const auto old = before.find(key);
-    if (old == before.end()) patch[key] = value;
-    else if (*old != value) patch[key] = old->is_object() && value.is_object() ? merge_patch_between(*old, value) : value;
-  }
-  for (const auto& [key, value] : before.items())
-    if (!after.contains(key)) patch[key] = nullptr;
-  return patch;
-}
-
-void apply_merge_patch(json& target, const json& patch) {
-  if (!patch.is_object()) {
-    target = patch;
-    return;
-  }
-  if (!target.is_object()) target = json::object();
-  for (const auto& [key, value] : patch.items()) {
-    if (value.is_null()) target.erase(key);
-    else apply_merge_patch(target[key], value);
-  }
-}
 
 TwinLink::TwinLink(client::ModuleClient client, DesiredHandler on_desired)
     : client_(std::move(client)), on_desired_(std::move(on_desired)) {
@@ -85,7 +61,7 @@ void TwinLink::on_patch(const std::string& patch_json) {
     if (!have_twin_ || next != current + 1) {
       whole = true;
     } else {
-      apply_merge_patch(desired_, *patch);
+      merge_patch(desired_, *patch);
       desired = desired_;
     }
   }
@@ -117,7 +93,7 @@ bool TwinLink::report(const json& reported) {
   {
     std::lock_guard lock(mutex_);
     if (!have_twin_) return false;  // not connected yet: the first report after it sends all
-    patch = merge_patch_between(last_reported_, reported);
+    patch = merge_diff(last_reported_, reported);
   }
   if (patch.empty()) return true;
   try {
@@ -127,7 +103,7 @@ bool TwinLink::report(const json& reported) {
     return false;
   }
   std::lock_guard lock(mutex_);
-  apply_merge_patch(last_reported_, patch);
+  merge_patch(last_reported_, patch);
   return true;
 }
 

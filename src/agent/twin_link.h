@@ -14,11 +14,6 @@
 
 namespace outpost::agent {
 
-// What changed from `before` to `after`, as a JSON merge patch (a key gone is null).
-nlohmann::json merge_patch_between(const nlohmann::json& before, const nlohmann::json& after);
-// `patch` applied to `target` (RFC 7396: null deletes).
-void apply_merge_patch(nlohmann::json& target, const nlohmann::json& patch);
-
 class TwinLink {
  public:
   using DesiredHandler = std::function<void(const nlohmann::json& desired)>;
@@ -36,6 +31,8 @@ class TwinLink {
   // After the connection came back: desired patches may have been missed, read it all again
   // (as IoT Edge's agent does on reconnect). Runs on the SDK's callback thread.
   void reconnected();
+  // For the agent's direct methods (register before start()).
+  client::ModuleClient& client() { return client_; }
 
  private:
   void read_whole_twin();

@@ -68,13 +68,7 @@ class AgentProcess : public ::testing::Test {
   }
   void TearDown() override {
     daemon_.reset();
-    std::error_code ec;
-    if (!dir_.empty())
-      for (const auto& module : std::filesystem::directory_iterator(dir_ + "/home/modules", ec)) {
-        const auto state = outpost::parse_json(read_file((module.path() / "module.json").string()));
-        if (const auto pid = state ? outpost::integer_field(*state, "pid", 0) : 0; pid > 0)
-          ::kill(-static_cast<pid_t>(pid), SIGKILL);
-      }
+    if (!dir_.empty()) outpost::testing::kill_module_processes(dir_ + "/home");  // they outlive a killed daemon
     if (!HasFailure() && !dir_.empty()) std::filesystem::remove_all(dir_);
   }
   void start_daemon() {

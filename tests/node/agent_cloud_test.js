@@ -86,7 +86,7 @@ h.runSteps('agent/cloud', [
   }],
   ['a new deployment replaces the modules', async () => {
     const applied = await cloud.api('POST', `/devices/${deviceId}/applyConfigurationContent`,
-      content({ gamma: shell('exec sleep 600') }));
+      content({ gamma: shell('echo "<4> gamma says hi"; echo plain line; exec sleep 600') }));
     if (applied.status >= 300) throw new Error('apply: ' + applied.text);
     await h.waitFor('gamma running, alpha and beta gone', async () => {
       const rep = await agentReported();
@@ -98,9 +98,30 @@ h.runSteps('agent/cloud', [
     }, 10000);
     if (!listed) throw new Error('modules left behind');
   }],
+  ["the agent's direct methods through the cloud: ping, GetModuleLogs, RestartModule", async () => {
+    const call = (methodName, payload) => cloud.api('POST', `/twins/${deviceId}/modules/%24edgeAgent/methods`,
+      { methodName, payload, responseTimeoutInSeconds: 10 });
+    const ping = await h.waitFor('ping', async () => { const r = await call('ping', null); return r.status === 200 && r; }, 20000);
+    if (ping.body.status !== 200) throw new Error('ping: ' + ping.text);
+    const logs = await h.waitFor('gamma\'s warning in its logs', async () => {
+      const r = await call('GetModuleLogs', { schemaVersion: '1.0', items: [{ id: 'gam.*', filter: { tail: 10, loglevel: 4 } }],
+        encoding: 'none', contentType: 'json' });
+      const lines = r.status === 200 && r.body.status === 200 && JSON.parse(r.body.payload[0].payload);
+      return lines && lines.length === 1 && lines;
+    }, 10000);
+    if (logs[0].text !== 'gamma says hi' || logs[0].id !== 'gamma' || logs[0].device !== deviceId)
+      throw new Error('logs: ' + JSON.stringify(logs));
+    const before = JSON.parse(fs.readFileSync(path.join(home, 'modules', 'gamma', 'module.json'), 'utf8')).pid;
+    const restarted = await call('RestartModule', { schemaVersion: '1.0', id: 'gamma' });
+    if (restarted.body.status !== 200) throw new Error('RestartModule: ' + restarted.text);
+    const after = JSON.parse(fs.readFileSync(path.join(home, 'modules', 'gamma', 'module.json'), 'utf8')).pid;
+    if (!(after > 0) || after === before) throw new Error(`gamma was not restarted (${before} -> ${after})`);
+    const unknown = await call('RestartModule', { schemaVersion: '1.0', id: 'nobody' });
+    if (unknown.body.status !== 400) throw new Error('RestartModule nobody: ' + unknown.text);
+  }],
   ['an invalid deployment is refused with 412 and what runs stays', async () => {
     const applied = await cloud.api('POST', `/devices/${deviceId}/applyConfigurationContent`,
-      content({ gamma: shell('exec sleep 600') }, { schemaVersion: '2.0' }));
+      content({ gamma: shell('echo "<4> gamma says hi"; echo plain line; exec sleep 600') }, { schemaVersion: '2.0' }));
     if (applied.status >= 300) throw new Error('apply: ' + applied.text);
     const rep = await h.waitFor('lastDesiredStatus 412', async () => {
       const r = await agentReported();

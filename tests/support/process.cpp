@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "outpost/core/crypto.h"
+#include "outpost/core/json.h"
 
 extern char** environ;
 
@@ -129,6 +130,14 @@ CommandResult run_command(std::vector<std::string> argv, std::chrono::millisecon
 
 bool have_program(const std::string& name) {
   return run_command({"sh", "-c", "command -v " + name}, std::chrono::seconds(5)).status == 0;
+}
+
+void kill_module_processes(const std::string& homedir) {
+  std::error_code ec;
+  for (const auto& module : std::filesystem::directory_iterator(homedir + "/modules", ec)) {
+    const auto state = parse_json(read_file((module.path() / "module.json").string()));
+    if (const auto pid = state ? integer_field(*state, "pid", 0) : 0; pid > 0) ::kill(-static_cast<pid_t>(pid), SIGKILL);
+  }
 }
 
 }  // namespace outpost::testing

@@ -50,5 +50,8 @@ struct CommandResult {
 CommandResult run_command(std::vector<std::string> argv, std::chrono::milliseconds timeout,
                           std::map<std::string, std::string> extra_env = {});
 bool have_program(const std::string& name);
+// Modules outlive a killed outpostd by design (the process runtime): SIGKILLs the process
+// group of every module under `homedir`/modules (their module.json's pid), for tear-downs.
+void kill_module_processes(const std::string& homedir);
 
 }  // namespace outpost::testing
