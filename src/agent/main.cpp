@@ -1,7 +1,8 @@
 // outpost-agent: the edge agent ($edgeAgent), started and watched by outpostd. It takes its
 // configuration from the environment the daemon gives every module (docs/AGENT.md):
 //   IOTEDGE_MANAGEMENTURI   the daemon's management API (required)
-//   IOTEDGE_MODULEID        its own identity ($edgeAgent): its runtime name is never planned
+//   IOTEDGE_MODULEID        its own identity ($edgeAgent)
+//   OUTPOST_AGENT_NAME      its own name in the runtime (default edgeAgent): never planned
 //   StorageFolder           where it keeps its state (default: its working directory)
 //   OUTPOST_DEPLOYMENT_FILE local mode: the deployment manifest to run, watched
 //   MaxRestartCount         give up on a module after this many restarts (default: never)
@@ -60,8 +61,8 @@ int main() {
     return 2;
   }
   agent::AgentSettings settings;
-  auto module_id = variable("IOTEDGE_MODULEID", "$edgeAgent");
-  settings.agent_name = module_id == "$edgeAgent" ? "edgeAgent" : module_id;
+  // Its runtime name: outpostd says it (config.yaml's agent.name); IoT Edge's is edgeAgent.
+  settings.agent_name = variable("OUTPOST_AGENT_NAME", "edgeAgent");
   settings.storage_dir = variable("StorageFolder", ".");
   settings.deployment_file = variable("OUTPOST_DEPLOYMENT_FILE");
   if (const auto max = variable("MaxRestartCount"); !max.empty()) settings.restart.max_restarts = std::stoul(max);

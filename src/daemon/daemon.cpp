@@ -189,6 +189,8 @@ Status Daemon::start() {
   agent.create_options = config_.agent.create_options;
   agent.env.assign(config_.agent.env.begin(), config_.agent.env.end());
   if (!config_.agent.env.count("RuntimeLogLevel")) agent.env.emplace_back("RuntimeLogLevel", config_.log_level);
+  // Its own name in the runtime (agent.name, edgeAgent unless renamed): never in its plans.
+  agent.env.emplace_back("OUTPOST_AGENT_NAME", p.agent_name);
   // No cloud: the agent takes its deployment from a file beside config.yaml (docs/AGENT.md).
   if (config_.provisioning.source == ProvisioningSource::local && !config_.agent.env.count("OUTPOST_DEPLOYMENT_FILE"))
     agent.env.emplace_back("OUTPOST_DEPLOYMENT_FILE",
