@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -119,13 +120,21 @@ Result<LaunchPlan> plan_launch(const ModuleSpec& spec, const std::string& defaul
   if (!extra) return extra.failure();
   if (options.contains("Env") && options["Env"].is_string())
     return make_error(ErrorKind::invalid_input, "createOptions.Env: expected a list of \"KEY=value\" strings");
+  std::set<std::string> unset;
   for (const auto& item : *extra) {
     const auto eq = item.find('=');
-    if (eq == std::string::npos || eq == 0)
+    if (eq == 0 || item.empty())
       return make_error(ErrorKind::invalid_input, fmt::format("createOptions.Env: '{}' is not KEY=value", item));
+    // A bare KEY (in real manifests) means, as Docker takes it, that the variable is not set.
+    if (eq == std::string::npos) {
+      unset.insert(item);
+      continue;
+    }
+    unset.erase(item.substr(0, eq));
     set(item.substr(0, eq), item.substr(eq + 1));
   }
-  for (const auto& key : order) plan.env.push_back(key + "=" + env[key]);
+  for (const auto& key : order)
+    if (!unset.count(key)) plan.env.push_back(key + "=" + env[key]);
 
   plan.working_dir = default_dir;
   if (const auto it = options.find("WorkingDir"); it != options.end() && !it->is_null()) {

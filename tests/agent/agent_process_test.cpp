@@ -8,6 +8,7 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -160,6 +161,49 @@ TEST_F(AgentProcess, RunsTheLocalDeploymentKeepsItRunningAndFollowsChanges) {
   daemon_->signal(SIGTERM);
   EXPECT_EQ(daemon_->wait(40s), 0) << logs();
   EXPECT_NE(::kill(static_cast<pid_t>(running_pid), 0), 0) << "the agent stopped sleeper on its way out\n" << logs();
+}
+
+// Every real manifest of ../shared/fixtures deploys unchanged on the process runtime: the only
+// rewriting is the daemon's images table (every image: /bin/sh here). Each is handed over with
+// the CLI; the agent accepts it (200) and the runtime then has exactly its modules.
+TEST_F(AgentProcess, EveryFixtureManifestDeploysUnchanged) {
+  write_file(dir_ + "/config.yaml",
+             "provisioning: { source: local, device_id: edge1, iothub_hostname: hub.local }\nhostname: edgegw\n"
+             "homedir: " + dir_ + "/home\n"
+             "connect: { management_uri: \"unix://" + dir_ + "/run/mgmt.sock\", workload_uri: \"unix://" + dir_ +
+                 "/run/workload.sock\" }\n"
+             "runtime: process\n"
+             "images: { \"mcr.microsoft.com/azureiotedge-agent:*\": \"process://" +
+                 outpost::testing::built_binary("outpost-agent") + "\", \"*\": \"process:///bin/sh\" }\n");
+  start_daemon();
+  int applied = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(OUTPOST_FIXTURES_DIR "/manifests")) {
+    if (!entry.is_regular_file() || entry.path().extension() != ".json") continue;
+    const auto file = entry.path().string();
+    const auto manifest = outpost::parse_json(read_file(file));
+    ASSERT_TRUE(manifest) << file;
+    std::set<std::string> expected{"edgeAgent"};
+    const auto& desired = (*manifest)["modulesContent"]["$edgeAgent"]["properties.desired"];
+    for (const auto& [name, module] : desired["modules"].items()) expected.insert(name);
+    if (desired["systemModules"].contains("edgeHub")) expected.insert("edgeHub");
+    const auto result = outpost::testing::run_command(
+        {outpost::testing::built_binary("outpost"), "deployment", "apply", file, "--config", dir_ + "/config.yaml"}, 10s);
+    ASSERT_EQ(result.status, 0) << file << ": " << result.output;
+    ++applied;
+    std::set<std::string> listed;
+    const bool matched = wait_until([&] {
+      const auto r = reported();
+      if (r.value("lastDesiredVersion", 0) != applied || r["lastDesiredStatus"].value("code", 0) != 200) return false;
+      listed.clear();
+      const auto modules = outpost::parse_json(modules_listed());
+      if (!modules) return false;
+      for (const auto& m : (*modules)["modules"]) listed.insert(m.value("name", ""));
+      return listed == expected;
+    }, 20s);
+    EXPECT_TRUE(matched) << file << ": the runtime has " << testing::PrintToString(listed) << ", the manifest "
+                         << testing::PrintToString(expected) << "\n" << reported()["lastDesiredStatus"].dump();
+  }
+  EXPECT_GE(applied, 20) << "the fixtures are there";
 }
 
 }  // namespace

@@ -125,16 +125,17 @@ TEST_F(ProcessRuntimeTest, CreateOptionsEntrypointEnvAndWorkingDirAreHonoured) {
   ModuleSpec spec;
   spec.name = "opts";
   spec.image = "process:///bin/false";
-  spec.env = {{"A", "from-spec"}, {"B", "from-spec"}};
+  spec.env = {{"A", "from-spec"}, {"B", "from-spec"}, {"C", "from-spec"}};
+  // A bare "C" (as real manifests have it) unsets C, as Docker takes it.
   spec.create_options = {{"Entrypoint", {"/bin/sh", "-c"}},
-                         {"Cmd", {"echo $A $B $PWD"}},
-                         {"Env", {"B=from-options"}},
+                         {"Cmd", {"echo $A $B ${C-unset} $PWD"}},
+                         {"Env", {"B=from-options", "C"}},
                          {"WorkingDir", "/tmp"},
                          {"HostConfig", {{"Privileged", false}}}};
   ASSERT_TRUE(runtime().create(spec));
   ASSERT_TRUE(runtime().start("opts"));
   ASSERT_TRUE(wait_until([&] { return state_of("opts") != ModuleState::running; }, 5s));
-  EXPECT_EQ(logs_of("opts"), "from-spec from-options /tmp\n") << "createOptions.Env wins a clash";
+  EXPECT_EQ(logs_of("opts"), "from-spec from-options unset /tmp\n") << "createOptions.Env wins a clash";
 }
 
 TEST_F(ProcessRuntimeTest, ImagesThatAreNotProgramsAndBadNamesAreRefused) {
