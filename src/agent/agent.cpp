@@ -80,6 +80,14 @@ void Agent::offer_deployment(json deployment) {
   wake_.notify_all();
 }
 
+void Agent::wake() {
+  {
+    std::lock_guard lock(mutex_);
+    woken_ = true;
+  }
+  wake_.notify_all();
+}
+
 void Agent::check_deployment_file() {
   if (settings_.deployment_file.empty()) return;
   auto signature = file_signature(settings_.deployment_file);
@@ -135,6 +143,7 @@ void Agent::run() {
   while (!stopping_) {
     auto offered = std::move(offered_);
     offered_.reset();
+    woken_ = false;
     lock.unlock();
     if (offered) accept(*offered);
     check_deployment_file();
@@ -148,13 +157,13 @@ void Agent::run() {
       report(PassResult{});
     }
     lock.lock();
-    if (stopping_ || offered_) continue;
+    if (stopping_ || offered_ || woken_) continue;
     auto until = std::chrono::steady_clock::now() + settings_.runtime_poll;
     if (wake_at) {
       const auto in = std::chrono::seconds(std::max<std::int64_t>(0, *wake_at - now_unix()));
       until = std::min(until, std::chrono::steady_clock::now() + in);
     }
-    wake_.wait_until(lock, until, [&] { return stopping_ || offered_.has_value(); });
+    wake_.wait_until(lock, until, [&] { return stopping_ || offered_.has_value() || woken_; });
   }
   lock.unlock();
   stop_modules();

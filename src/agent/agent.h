@@ -38,6 +38,8 @@ class Agent {
   void stop();
   // A deployment from elsewhere (the twin, the CLI); thread-safe, wakes the loop.
   void offer_deployment(nlohmann::json deployment);
+  // Look again now (the deployment file changed); thread-safe.
+  void wake();
 
   // The reported properties as IoT Edge's agent writes them (for the twin and reported.json).
   nlohmann::json reported() const;
@@ -64,6 +66,7 @@ class Agent {
   std::condition_variable wake_;
   bool stopping_ = false;
   std::optional<nlohmann::json> offered_;
+  bool woken_ = false;
 
   std::optional<DeploymentManifest> manifest_;  // the last valid one
   ManifestStatus last_status_{406, "no deployment yet"};

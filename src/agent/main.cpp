@@ -18,6 +18,7 @@
 #include "agent.h"
 #include "agent_methods.h"
 #include "deployment_backup.h"
+#include "file_watch.h"
 #include "outpost/client/module_client.h"
 #include "twin_link.h"
 
@@ -127,6 +128,9 @@ int main() {
     }
     cloud = std::thread([&] { twin->start([&] { return stopping.load(); }); });
   }
+  std::unique_ptr<agent::FileWatch> file_watch;
+  if (!settings.deployment_file.empty())
+    file_watch = std::make_unique<agent::FileWatch>(settings.deployment_file, [&agent] { agent.wake(); });
   spdlog::info("agent: up; management API {}, state in {}, deployment from {}", uri, settings.storage_dir,
                settings.deployment_file.empty() ? "the $edgeAgent twin" : settings.deployment_file);
   agent.run();
