@@ -4,7 +4,7 @@
 
 #include "outpost/core/encoding.h"
 #include "outpost/core/json.h"
-#include "outpost/http_client/http_client.h"
+#include "outpost/net/http_fetch.h"
 
 namespace outpost::management {
 namespace {
@@ -83,7 +83,7 @@ Result<ManagementClient::Reply> ManagementClient::call(std::string_view method, 
   net::Headers headers;
   if (!body.is_null()) headers.emplace_back("Content-Type", "application/json");
   const auto url = base_url_ + path + "?api-version=" + settings_.api_version + (query.empty() ? "" : "&" + query);
-  auto reply = net::http_request(method, url, headers, body.is_null() ? "" : body.dump(), options);
+  auto reply = net::fetch(method, url, headers, body.is_null() ? "" : body.dump(), options);
   if (!reply) return make_error(ErrorKind::unavailable, fmt::format("management API {} {}: {}", method, path, reply.error()));
   if (reply->status >= 300) {
     auto parsed = parse_json(reply->body);
