@@ -1,7 +1,7 @@
 // A client of IoT Edge's management API (what outpostd and aziot-edged serve on
 // IOTEDGE_MANAGEMENTURI): the modules the runtime runs, their identities, their logs, the
 // system's facts. Used by the agent (which alone may change modules) and the CLI. Blocking
-// calls on libcurl; stateless, so safe from any thread.
+// calls on net::fetch (Beast); stateless, so safe from any thread.
 #pragma once
 #include <chrono>
 #include <cstdint>
