@@ -163,7 +163,8 @@ TEST_F(AgentProcess, RunsTheLocalDeploymentKeepsItRunningAndFollowsChanges) {
   EXPECT_NE(::kill(static_cast<pid_t>(running_pid), 0), 0) << "the agent stopped sleeper on its way out\n" << logs();
 }
 
-// Every real manifest of ../shared/fixtures deploys unchanged on the process runtime: the only
+// Every real manifest of tests/fixtures (../shared/fixtures, copied) deploys unchanged on the
+// process runtime: the only
 // rewriting is the daemon's images table (every image: /bin/sh here). Each is handed over with
 // the CLI; the agent accepts it (200) and the runtime then has exactly its modules.
 TEST_F(AgentProcess, EveryFixtureManifestDeploysUnchanged) {

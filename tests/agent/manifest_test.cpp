@@ -1,5 +1,5 @@
-// The deployment manifest parser: every real manifest in ../shared/fixtures is read as IoT Edge
-// reads it, and crafted ones get IoT Edge's codes (417 no deployment, 412 schemaVersion, 400
+// The deployment manifest parser: every real manifest in tests/fixtures (../shared/fixtures,
+// copied) is read as IoT Edge reads it, and crafted ones get IoT Edge's codes (417 no deployment, 412 schemaVersion, 400
 // naming the field) with defaults filled in where the manifest is silent.
 #include "outpost/agent/manifest.h"
 
@@ -39,7 +39,7 @@ std::vector<fs::path> fixtures(const fs::path& dir) {
   for (const auto& entry : fs::directory_iterator(dir, ec))
     if (entry.path().extension() == ".json") out.push_back(entry.path());
   std::sort(out.begin(), out.end());
-  if (out.empty()) ADD_FAILURE() << "no manifests in " << dir << " (the fixtures live in ../shared/fixtures)";
+  if (out.empty()) ADD_FAILURE() << "no manifests in " << dir << " (tests/fixtures, copied from ../shared/fixtures)";
   return out;
 }
 

@@ -1,4 +1,4 @@
-// Real-world routes and manifests (tests/routing/fixtures/README.md says where they come
+// Real-world routes and manifests (tests/fixtures/README.md says where they come
 // from): every route in routes.txt and every $edgeHub section of the manifests.
 #include <gtest/gtest.h>
 
@@ -18,7 +18,7 @@
 namespace outpost::routing {
 namespace {
 
-const std::filesystem::path kFixtures = std::filesystem::path(OUTPOST_SOURCE_DIR) / "tests/routing/fixtures";
+const std::filesystem::path kFixtures = std::filesystem::path(OUTPOST_SOURCE_DIR) / "tests/fixtures";
 
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
