@@ -31,8 +31,7 @@ json read_fixture(const fs::path& path) {
   return parsed ? *parsed : json();
 }
 
-// The fixtures of one folder; fails (not skips) when they are not there: CI runs a clean clone
-// beside ../shared.
+// The fixtures of one folder; fails (not skips) when they are not there: they are in the tree.
 std::vector<fs::path> fixtures(const fs::path& dir) {
   std::vector<fs::path> out;
   std::error_code ec;
