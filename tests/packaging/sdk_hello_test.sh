@@ -117,7 +117,7 @@ probe() {  # probe NAME FIND_PACKAGE_ARGS: configures a tiny project; output in 
   mkdir -p "$work/probe-$1"
   cat > "$work/probe-$1/CMakeLists.txt" <<CMAKE
 cmake_minimum_required(VERSION 3.20)
-project(probe NONE)
+project(probe LANGUAGES CXX)  # as a real project: on Debian that also searches lib/<arch>/cmake
 find_package(Outpost $2)
 if(TARGET Outpost::Client)
   get_target_property(features Outpost::Client INTERFACE_COMPILE_FEATURES)
