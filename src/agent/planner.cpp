@@ -63,7 +63,7 @@ Plan plan_reconcile(const PlanInput& input) {
     return found == input.restarts->end() ? RestartRecord{} : found->second;
   };
   const auto add = [&](Kind kind, const std::string& name, std::uint32_t order, std::optional<ModuleDesired> spec,
-                       std::string why) { plan.commands.push_back({kind, name, order, std::move(spec), std::move(why)}); };
+                       std::string why) { plan.commands.push_back({kind, name, order, std::move(spec), std::move(why), false}); };
 
   // Removed: what runs and the manifest no longer has. IoT Edge removes these first.
   for (const auto& [name, module] : running) {
@@ -107,6 +107,7 @@ Plan plan_reconcile(const PlanInput& input) {
       case RestartDecision::Action::restart_now:
         add(state == RuntimeState::unhealthy ? Kind::restart : Kind::start, module.name, module.startup_order,
             std::nullopt, "restart policy " + std::string(to_string(module.restart_policy)));
+        plan.commands.back().by_restart_policy = true;
         break;
       case RestartDecision::Action::restart_later:
         plan.reported_status[module.name] = "backoff";

@@ -31,6 +31,7 @@ struct PlannedCommand {
   std::uint32_t startup_order = 0;
   std::optional<ModuleDesired> spec;  // create and update
   std::string why;                    // for the log
+  bool by_restart_policy = false;     // a restart the policy asked for: counted in the record
 };
 std::string_view to_string(PlannedCommand::Kind kind);
 

@@ -82,7 +82,7 @@ Status Reconciler::execute(const PlannedCommand& command, const DeploymentManife
       auto done = command.kind == Kind::start ? management_.start_module(command.module)
                                               : management_.restart_module(command.module);
       if (!done) return done;
-      if (command.why.rfind("restart policy", 0) == 0) {
+      if (command.by_restart_policy) {
         auto& record = state_.restarts[command.module];
         ++record.count;
         record.last_restart_unix = now_unix;
@@ -119,12 +119,14 @@ PassResult Reconciler::run_pass(const DeploymentManifest& manifest, std::int64_t
     running.emplace(std::move(name), std::move(module));
   }
   // A module running steadily has its restarts forgiven.
+  std::size_t forgiven = 0;
   for (auto it = state_.restarts.begin(); it != state_.restarts.end();) {
     const auto found = running.find(it->first);
     const bool expires = found != running.end() &&
                          record_expires(it->second, runtime_state_from(found->second.info.runtime_status),
                                         parse_iso8601_ms(found->second.info.start_time).value_or(0) / 1000, now_unix,
                                         restart_settings_);
+    forgiven += expires ? 1 : 0;
     it = expires ? state_.restarts.erase(it) : std::next(it);
   }
 
@@ -137,10 +139,11 @@ PassResult Reconciler::run_pass(const DeploymentManifest& manifest, std::int64_t
 
   for (const auto& command : plan.commands) {
     if (result.failures.count(command.module)) continue;  // its earlier step failed in this pass
-    auto& failure = state_.step_failures[command.module];
-    if (failure.retry_at_unix > now_unix) {
-      result.failures[command.module] = failure.error;
-      if (!result.wake_at_unix || failure.retry_at_unix < *result.wake_at_unix) result.wake_at_unix = failure.retry_at_unix;
+    if (const auto waiting = state_.step_failures.find(command.module);
+        waiting != state_.step_failures.end() && waiting->second.retry_at_unix > now_unix) {
+      result.failures[command.module] = waiting->second.error;
+      if (!result.wake_at_unix || waiting->second.retry_at_unix < *result.wake_at_unix)
+        result.wake_at_unix = waiting->second.retry_at_unix;
       continue;
     }
     spdlog::info("agent: {} module '{}' ({})", to_string(command.kind), command.module, command.why);
@@ -150,6 +153,7 @@ PassResult Reconciler::run_pass(const DeploymentManifest& manifest, std::int64_t
       state_.step_failures.erase(command.module);
       continue;
     }
+    auto& failure = state_.step_failures[command.module];
     ++failure.attempts;
     failure.retry_at_unix = now_unix + step_retry_delay(failure.attempts);
     failure.error = done.error();
@@ -158,10 +162,9 @@ PassResult Reconciler::run_pass(const DeploymentManifest& manifest, std::int64_t
     spdlog::warn("agent: {} module '{}' failed (attempt {}, again in {} s): {}", to_string(command.kind), command.module,
                  failure.attempts, failure.retry_at_unix - now_unix, done.error());
   }
-  for (auto it = state_.step_failures.begin(); it != state_.step_failures.end();)
-    it = it->second.attempts == 0 ? state_.step_failures.erase(it) : std::next(it);
-
-  if (auto saved = state_.save(); !saved) spdlog::warn("agent: {}", saved.error());
+  // Written only when it changed: a pass runs every second on a quiet device.
+  if (result.commands_run > 0 || forgiven > 0)
+    if (auto saved = state_.save(); !saved) spdlog::warn("agent: {}", saved.error());
   if (result.commands_run > 0) {
     auto after = management_.list_modules();
     if (after) result.modules = std::move(*after);

@@ -156,15 +156,17 @@ Result<std::vector<IdentityInfo>> ManagementClient::list_identities() const {
 }
 
 Result<IdentityInfo> ManagementClient::create_identity(const std::string& module_id, const std::string& managed_by) const {
-  auto reply = call("POST", "/identities/", "", json{{"moduleId", module_id}, {"managedBy", managed_by}});
-  if (!reply) return reply.failure();
-  auto body = parse_json(reply->body);
-  if (!body || !body->is_object()) return make_error(ErrorKind::invalid_input, "management API: the identity answer is not JSON");
-  return identity_info(*body);
+  return identity_call("POST", "/identities/", module_id, managed_by);
 }
 
+// PUT: the daemon also re-syncs the identity with the cloud registry.
 Result<IdentityInfo> ManagementClient::update_identity(const std::string& module_id, const std::string& managed_by) const {
-  auto reply = call("PUT", "/identities/" + url_encode(module_id), "", json{{"moduleId", module_id}, {"managedBy", managed_by}});
+  return identity_call("PUT", "/identities/" + url_encode(module_id), module_id, managed_by);
+}
+
+Result<IdentityInfo> ManagementClient::identity_call(std::string_view method, const std::string& path,
+                                                     const std::string& module_id, const std::string& managed_by) const {
+  auto reply = call(method, path, "", json{{"moduleId", module_id}, {"managedBy", managed_by}});
   if (!reply) return reply.failure();
   auto body = parse_json(reply->body);
   if (!body || !body->is_object()) return make_error(ErrorKind::invalid_input, "management API: the identity answer is not JSON");

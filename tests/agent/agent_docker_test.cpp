@@ -114,8 +114,6 @@ TEST_F(AgentDocker, AnUnhealthyContainerIsRestartedUnderOnUnhealthy) {
   ASSERT_TRUE(wait_until([&] { return reported()["modules"][kPrefix + "sick"].value("restartCount", 0) >= 2; }, 60s))
       << "the unhealthy container is restarted, again and again\n" << logs();
   EXPECT_EQ(reported()["modules"][kPrefix + "steady"].value("restartCount", 0), 0) << "the healthy one is left alone";
-  const auto started = run_command({"docker", "inspect", "-f", "{{.State.StartedAt}}", kPrefix + "steady"}, 30s).output;
-  EXPECT_FALSE(started.empty());
 
   daemon_->signal(SIGTERM);
   EXPECT_EQ(daemon_->wait(90s), 0) << logs();

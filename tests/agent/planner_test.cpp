@@ -113,7 +113,9 @@ TEST(Planner, AFailedModuleWaitsOutItsCoolOffReportedAsBackoff) {
   ASSERT_TRUE(plan.wake_at_unix);
   EXPECT_EQ(*plan.wake_at_unix, f.now - 5 + 40) << "exit + 40 s after two restarts";
   f.now += 40;
-  EXPECT_EQ(steps(f.plan()), (std::vector<std::string>{"start crasher"}));
+  const auto due = f.plan();
+  EXPECT_EQ(steps(due), (std::vector<std::string>{"start crasher"}));
+  EXPECT_TRUE(due.commands[0].by_restart_policy) << "counted in the restart record";
 }
 
 TEST(Planner, AnUnhealthyContainerIsRestartedUnderOnUnhealthy) {

@@ -83,6 +83,8 @@ class ManagementClient {
   explicit ManagementClient(ManagementClientSettings settings, std::string unix_socket, std::string base_url);
   Result<Reply> call(std::string_view method, const std::string& path, const std::string& query = {},
                      const nlohmann::json& body = nullptr) const;
+  Result<IdentityInfo> identity_call(std::string_view method, const std::string& path, const std::string& module_id,
+                                    const std::string& managed_by) const;
   Status call_expecting_success(std::string_view method, const std::string& path, const std::string& query = {},
                                 const nlohmann::json& body = nullptr) const;
 
