@@ -91,6 +91,21 @@ Result<std::string> build_sas_token(std::string_view resource_uri, std::string_v
   return token;
 }
 
+KeySigner local_key_signer(std::string key_base64) {
+  return [key = base64_decode(key_base64)](std::string_view data) -> Result<std::string> {
+    if (!key) return make_error("the shared access key is not valid base64");
+    return base64_encode(hmac_sha256(*key, data));
+  };
+}
+
+Result<std::string> build_sas_token(std::string_view resource_uri, const KeySigner& sign,
+                                    std::int64_t expiry_unix_seconds) {
+  const std::string sr = url_encode(resource_uri);
+  auto sig = sign(fmt::format("{}\n{}", sr, expiry_unix_seconds));
+  if (!sig) return make_error("SAS token: " + sig.error());
+  return fmt::format("SharedAccessSignature sr={}&sig={}&se={}", sr, url_encode(*sig), expiry_unix_seconds);
+}
+
 std::string device_resource_uri(std::string_view host, std::string_view device_id,
                                 std::optional<std::string_view> module_id) {
   std::string uri = fmt::format("{}/devices/{}", host, url_encode(device_id));

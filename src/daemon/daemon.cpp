@@ -154,8 +154,17 @@ Status Daemon::start() {
   if (auto ok = p.sockets->open_shared(*unix_socket_path(config_.listen.workload_uri)); !ok)
     return with_context("listen.workload_uri: ", ok.failure());
 
+  // No cloud: the agent takes its deployment from a file beside config.yaml (docs/AGENT.md),
+  // and the hub its routes from the same file.
+  const std::string local_deployment_file =
+      config_.provisioning.source == ProvisioningSource::local
+          ? config_.agent.env.count("OUTPOST_DEPLOYMENT_FILE")
+                ? config_.agent.env.at("OUTPOST_DEPLOYMENT_FILE")
+                : (fs::absolute(config_.config_file).parent_path() / "deployment.json").string()
+          : std::string();
   const DeviceContext device{config_.provisioning.iothub_hostname, config_.provisioning.device_id, config_.hostname,
-                             config_.connect.management_uri, home + "/mnt", config_.moby_runtime.network};
+                             config_.connect.management_uri, home + "/mnt", config_.moby_runtime.network,
+                             local_deployment_file};
   p.agent_name = config_.agent.name;
   p.management = std::make_unique<ManagementApi>(
       ManagementSettings{p.agent_name, config_.provisioning.source == ProvisioningSource::local ? "local" : "manual",
@@ -191,10 +200,6 @@ Status Daemon::start() {
   if (!config_.agent.env.count("RuntimeLogLevel")) agent.env.emplace_back("RuntimeLogLevel", config_.log_level);
   // Its own name in the runtime (agent.name, edgeAgent unless renamed): never in its plans.
   agent.env.emplace_back("OUTPOST_AGENT_NAME", p.agent_name);
-  // No cloud: the agent takes its deployment from a file beside config.yaml (docs/AGENT.md).
-  if (config_.provisioning.source == ProvisioningSource::local && !config_.agent.env.count("OUTPOST_DEPLOYMENT_FILE"))
-    agent.env.emplace_back("OUTPOST_DEPLOYMENT_FILE",
-                           (fs::absolute(config_.config_file).parent_path() / "deployment.json").string());
   auto agent_spec = prepare_module(device, agent, *agent_identity);
   if (!agent_spec) return with_context("agent: ", agent_spec.failure());
   // The watchdog runs on the worker. prepare_module opened the agent's socket (also for an agent
@@ -282,7 +287,8 @@ Result<runtime::ModuleSpec> Daemon::prepare_module(const DeviceContext& device, 
     auto& binds = spec.create_options["HostConfig"]["Binds"];
     if (!binds.is_array()) binds = nlohmann::json::array();
     binds.push_back(workload_socket + ":" + kContainerWorkloadSocket);
-    if (role == ModuleRole::agent)
+    // The agent manages; the hub of a device with no cloud reads module identities there.
+    if (role == ModuleRole::agent || (role == ModuleRole::hub && !device.local_deployment_file.empty()))
       binds.push_back(*unix_socket_path(config_.connect.management_uri) + ":" + kContainerManagementSocket);
     if (role == ModuleRole::hub) {
       // Modules reach the hub by the device's host name on the module network.

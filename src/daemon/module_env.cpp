@@ -20,6 +20,12 @@ Environment module_environment(const DeviceContext& device, const std::string& m
   } else {
     env.emplace_back("EdgeDeviceHostName", device.edge_hostname);
   }
+  // No cloud: the agent and the hub follow the local deployment file, and the hub learns
+  // module identities from outpostd's device-scope API on the management socket.
+  if (role != ModuleRole::user && !device.local_deployment_file.empty())
+    env.emplace_back("OUTPOST_DEPLOYMENT_FILE", device.local_deployment_file);
+  if (role == ModuleRole::hub && !device.local_deployment_file.empty())
+    env.emplace_back("IOTEDGE_MANAGEMENTURI", device.management_uri);
   if (role == ModuleRole::agent) {
     env.emplace_back("IOTEDGE_MANAGEMENTURI", device.management_uri);
     env.emplace_back("IOTEDGE_WORKLOADLISTEN_MNTURI", "unix://" + device.module_socket_folder);

@@ -15,6 +15,7 @@ struct DeviceContext {
   std::string management_uri;   // connect.management_uri
   std::string module_socket_folder;  // <homedir>/mnt: each module's own workload socket
   std::string network;          // moby_runtime.network
+  std::string local_deployment_file;  // provisioning local: the deployment the agent and hub follow
 };
 
 enum class ModuleRole { agent, hub, user };

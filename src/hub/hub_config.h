@@ -37,6 +37,17 @@ struct UpstreamConfig {
   std::chrono::seconds idle_timeout{1};
 };
 
+// Set when outpost-hub runs as IoT Edge's $edgeHub system module, under outpostd's agent with
+// no hub.yaml (system_module.h).
+struct SystemModuleSettings {
+  std::string workload_uri;     // IOTEDGE_WORKLOADURI
+  std::string module_id;        // IOTEDGE_MODULEID ($edgeHub)
+  std::string generation_id;    // IOTEDGE_MODULEGENERATIONID
+  std::string deployment_file;  // OUTPOST_DEPLOYMENT_FILE: no cloud, routes from this file
+  std::string management_socket;  // IOTEDGE_MANAGEMENTURI's: outpostd's device scope (no cloud)
+  std::int64_t certificate_expiry_unix = 0;  // of the server certificate the workload API issued
+};
+
 struct HubConfig {
   std::string config_file;
   std::string hostname;           // the IoT Hub host name tokens are signed for
@@ -65,6 +76,7 @@ struct HubConfig {
   mqtt::ServerLimits limits;            // `limits:` what a client may cost before it authenticates
   std::size_t max_held_messages = 1000; // `limits.max_held_messages`: publishes held while the store is full
   std::optional<UpstreamConfig> upstream;  // absent: standalone (no cloud)
+  std::optional<SystemModuleSettings> system_module;
 };
 
 // Reads and validates the file, and checks what it names on disk (TLS and CA files parse,

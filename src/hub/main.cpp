@@ -1,13 +1,17 @@
-// outpost-hub: the edge hub. `outpost-hub --config hub.yaml` (docs/HUB.md).
+// outpost-hub: the edge hub. `outpost-hub --config hub.yaml`, or with no hub.yaml as
+// $edgeHub under outpostd's agent, configured by its environment (docs/HUB.md).
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 
 #include <spdlog/spdlog.h>
 
+#include "deployment_file_watch.h"
 #include "edge_hub.h"
 #include "hub_startup.h"
 #include "management_api.h"
+#include "system_module.h"
+#include "outpost/core/clock.h"
 #include "outpost/core/config.h"
 #include "outpost/core/log.h"
 #include "outpost/kv/kv_database.h"
@@ -22,11 +26,15 @@ namespace {
 
 using namespace outpost;
 
-const service::ServiceDescription kHub{
-    "outpost-hub", "hub.yaml",
-    "check the configuration and everything it names (TLS files, identities, routes, folders, listen addresses); "
-    "list every problem, then exit",
-    "", {}};
+service::ServiceDescription hub_description() {
+  service::ServiceDescription hub{
+      "outpost-hub", "hub.yaml",
+      "check the configuration and everything it names (TLS files, identities, routes, folders, listen addresses); "
+      "list every problem, then exit",
+      "", {}};
+  hub.config_optional = hub::runs_as_system_module("");
+  return hub;
+}
 
 int run(hub::HubStartup startup, const std::string& ready_file) {
   const auto& config = startup.config;
@@ -54,11 +62,15 @@ int run(hub::HubStartup startup, const std::string& ready_file) {
                                 config.max_held_messages};
   hub::EdgeHub edge_hub(loop, settings, **store, **kv, std::move(identities), metrics);
   edge_hub.apply_config(std::move(desired));
+  // As $edgeHub: with the key from hub.yaml, or through the workload API as a system module.
+  const KeySigner sign_as_edgehub = config.system_module ? hub::workload_signer(*config.system_module)
+                                    : config.upstream    ? local_key_signer(config.upstream->edgehub_key)
+                                                         : KeySigner{};
   if (config.upstream) {
     hub::UpstreamSettings upstream;
     upstream.endpoint = {"ssl://" + config.upstream->mqtt_address, config.upstream->ca_file, config.upstream->hostname};
     upstream.edge_device_id = config.device_id;
-    upstream.edgehub_key = config.upstream->edgehub_key;
+    upstream.sign = sign_as_edgehub;
     upstream.window = config.upstream->window;
     upstream.idle_timeout = config.upstream->idle_timeout;
     edge_hub.enable_upstream(std::move(upstream));
@@ -67,10 +79,27 @@ int run(hub::HubStartup startup, const std::string& ready_file) {
     scope.ca_file = config.upstream->ca_file;
     scope.hostname = config.upstream->hostname;
     scope.edge_device_id = config.device_id;
-    scope.edgehub_key = config.upstream->edgehub_key;
+    scope.sign = sign_as_edgehub;
     edge_hub.enable_scope_cache(std::move(scope));
     spdlog::info("hub: upstream to {} as {}/$edgeHub", config.upstream->mqtt_address, config.device_id);
+  } else if (config.system_module && !config.system_module->management_socket.empty()) {
+    // No cloud: outpostd is the identity authority and serves the same device-scope API.
+    hub::ScopeCacheSettings scope;
+    scope.api_base = "http://localhost";
+    scope.unix_socket = config.system_module->management_socket;
+    scope.authority = "outpostd";
+    scope.hostname = config.hostname;
+    scope.edge_device_id = config.device_id;
+    scope.sign = sign_as_edgehub;
+    edge_hub.enable_scope_cache(std::move(scope));
+    spdlog::info("hub: no cloud; module identities from outpostd, routes from {}", config.system_module->deployment_file);
   }
+  std::unique_ptr<hub::DeploymentFileWatch> deployment_watch;
+  if (config.system_module && !config.system_module->deployment_file.empty())
+    deployment_watch = std::make_unique<hub::DeploymentFileWatch>(loop, config.system_module->deployment_file,
+                                                                   [&edge_hub](routing::EdgeHubConfig routes) {
+                                                                     edge_hub.apply_config(std::move(routes));
+                                                                   });
 
   hub::ManagementApi api(edge_hub, metrics, config.hostname, config.policies);
   const net::HttpHandler api_handler = [&api](net::HttpRequest&& request, net::HttpResponder responder) {
@@ -97,6 +126,10 @@ int run(hub::HubStartup startup, const std::string& ready_file) {
   listeners.add("https", config.listen_https, [&](const std::string& a) { return http.listen(a, tls); });
 
   loop.on_signals({SIGINT, SIGTERM, SIGHUP}, [&](int signo) {
+    if (signo == SIGHUP && config.system_module) {
+      spdlog::info("hub: SIGHUP: nothing to reload (a system module follows its twin or deployment file)");
+      return;
+    }
     if (signo == SIGHUP) {
       spdlog::info("hub: SIGHUP: reloading {} and {}", config.desired_file, config.identities_file);
       try {
@@ -113,6 +146,21 @@ int run(hub::HubStartup startup, const std::string& ready_file) {
     (*store)->flush();
     loop.stop();
   });
+  // edgeHub's way to renew its server certificate: leave shortly before it expires; the agent
+  // starts it again (restartPolicy always) and the workload API issues a new one.
+  auto certificate_timer = loop.make_timer();
+  if (config.system_module) {
+    const auto left = std::chrono::seconds(config.system_module->certificate_expiry_unix - SystemClock::instance().unix_seconds());
+    const auto renew_in = std::max<std::chrono::seconds>(left - std::min<std::chrono::seconds>(left / 10, std::chrono::hours(24)),
+                                                         std::chrono::seconds(60));
+    certificate_timer->start(std::chrono::duration_cast<std::chrono::milliseconds>(renew_in), [&] {
+      spdlog::info("hub: the server certificate expires soon: stopping so the agent restarts the hub with a new one");
+      server.stop();
+      http.stop();
+      (*store)->flush();
+      loop.stop();
+    });
+  }
   edge_hub.start();
   write_ready_file(ready_file, listeners.ports());
   spdlog::info("hub: '{}' ready for {} (store {} bytes in {})", config.device_id, config.hostname,
@@ -125,8 +173,9 @@ int run(hub::HubStartup startup, const std::string& ready_file) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return service::service_main(kHub, argc, argv, [](const service::ServiceArgs& args) {
-    auto startup = hub::load_hub_startup(args.config_file, args.ready_file);
+  return service::service_main(hub_description(), argc, argv, [](const service::ServiceArgs& args) {
+    auto startup = hub::runs_as_system_module(args.config_file) ? hub::load_system_module_startup(args.ready_file)
+                                                                : hub::load_hub_startup(args.config_file, args.ready_file);
     if (args.check_only) {
       std::printf("%s: ok (%zu identities, %zu routes)\n", args.config_file.c_str(), startup.identities.size(),
                   startup.desired.route_table.size());

@@ -29,9 +29,16 @@ ScopeCache::~ScopeCache() {
   if (worker_.joinable()) worker_.join();
 }
 
-std::string ScopeCache::cache_key() const {
+Result<std::string> ScopeCache::cache_key() {
   // A key only this edge hub can derive: its own shared key, bound to this purpose.
-  return hmac_sha256(base64_decode(settings_.edgehub_key).value_or(""), "outpost device-scope cache v1");
+  if (cache_key_.empty()) {
+    auto signature = settings_.sign("outpost device-scope cache v1");
+    if (!signature) return make_error("$edgeHub's key cannot sign: " + signature.error());
+    auto raw = base64_decode(*signature);
+    if (!raw) return make_error("$edgeHub's signer answered no base64");
+    cache_key_ = std::move(*raw);
+  }
+  return cache_key_;
 }
 
 nlohmann::json ScopeCache::to_identity_list(const nlohmann::json& devices, const nlohmann::json& modules) {
@@ -63,8 +70,10 @@ nlohmann::json ScopeCache::to_identity_list(const nlohmann::json& devices, const
 void ScopeCache::start() {
   const auto stored = kv_.get(kNamespace, kKey);
   if (!stored) spdlog::error("hub: the cached device scope cannot be read: {}; waiting for the cloud", stored.error());
-  if (const auto sealed = stored ? *stored : std::nullopt) {
-    const auto plain = unseal(cache_key(), *sealed);
+  const auto key = cache_key();
+  if (!key) spdlog::error("hub: the cached device scope cannot be read: {}", key.error());
+  if (const auto sealed = stored && key ? *stored : std::nullopt) {
+    const auto plain = unseal(*key, *sealed);
     auto parsed = plain ? parse_json(*plain) : Result<nlohmann::json>(make_error("sealed by another key"));
     if (parsed && parsed->is_array()) apply(*parsed, false);
     else spdlog::warn("hub: the cached device scope cannot be read (other key or damaged); waiting for the cloud");
@@ -85,7 +94,7 @@ void ScopeCache::refresh_soon() {
 void ScopeCache::fetch_in_background() {
   // Blocking HTTP on its own thread; the result goes back to the loop.
   const auto audience = device_resource_uri(settings_.hostname, settings_.edge_device_id, "$edgeHub");
-  const auto token = build_sas_token(audience, settings_.edgehub_key, clock_.unix_seconds() + 600);
+  const auto token = build_sas_token(audience, settings_.sign, clock_.unix_seconds() + 600);
   const auto url = fmt::format("{}/devices/{}/modules/%24edgeHub/devicesAndModulesInTargetDeviceScope?api-version=2020-06-30-preview",
                                settings_.api_base, url_encode(settings_.edge_device_id));
   nlohmann::json devices = nlohmann::json::array(), modules = nlohmann::json::array();
@@ -94,6 +103,7 @@ void ScopeCache::fetch_in_background() {
   net::HttpClientOptions options;
   options.ca_file = settings_.ca_file;
   options.timeout = std::chrono::seconds(20);
+  options.unix_socket = settings_.unix_socket;
   for (int page = 0; page < 1000 && token; ++page) {
     const nlohmann::json body{{"pageSize", 1000}, {"continuationLink", continuation}, {"authChain", settings_.edge_device_id}};
     auto r = settings_.fetch("POST", url, {{"Authorization", *token}, {"Content-Type", "application/json"}},
@@ -118,7 +128,7 @@ void ScopeCache::fetch_in_background() {
     continuation = doc.value("continuationLink", nlohmann::json());
     if (continuation.is_null() || (continuation.is_string() && continuation.get<std::string>().empty())) break;
   }
-  if (!token) error = "the $edgeHub key is not base64";
+  if (!token) error = token.error();
   auto list = error.empty() ? to_identity_list(devices, modules) : nlohmann::json();
   loop_.post([this, alive = alive_, list = std::move(list), error] {
     if (!*alive) return;
@@ -140,10 +150,13 @@ void ScopeCache::apply(const nlohmann::json& list, bool from_cloud) {
     return;
   }
   if (from_cloud) {
-    if (auto s = kv_.put(kNamespace, kKey, seal(cache_key(), list.dump())); !s)
+    const auto key = cache_key();
+    if (!key) spdlog::error("hub: cannot cache the device scope: {}", key.error());
+    else if (auto s = kv_.put(kNamespace, kKey, seal(*key, list.dump())); !s)
       spdlog::error("hub: cannot cache the device scope: {}", s.error());
   }
-  spdlog::info("hub: device scope: {} identities ({})", registry->size(), from_cloud ? "from the cloud" : "cached");
+  spdlog::info("hub: device scope: {} identities ({})", registry->size(),
+               from_cloud ? "from " + settings_.authority : std::string("cached"));
   on_update_(*registry);
 }
 

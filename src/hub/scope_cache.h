@@ -1,6 +1,6 @@
 // Offline authentication: the identities in this edge device's scope (its modules, its leaf
 // devices, with their keys) fetched from the cloud's device-scope API, kept in state.db
-// encrypted (AES-256-GCM, key derived from the $edgeHub key), and refreshed hourly or when an
+// encrypted (AES-256-GCM, key derived from $edgeHub's key through its signer), and refreshed hourly or when an
 // unknown identity knocks. While the cloud is away the hub authenticates from the cache.
 #pragma once
 #include <atomic>
@@ -15,6 +15,7 @@
 
 #include "identity_registry.h"
 #include "outpost/core/clock.h"
+#include "outpost/core/sas_token.h"
 #include "outpost/kv/kv_database.h"
 #include "outpost/net/event_loop.h"
 #include "outpost/net/http_fetch.h"
@@ -23,10 +24,12 @@ namespace outpost::hub {
 
 struct ScopeCacheSettings {
   std::string api_base;  // "https://cloud.example" (no trailing slash)
+  std::string authority = "the cloud";  // who answers, for the log ("outpostd" on a device with no cloud)
   std::string ca_file;
   std::string hostname;
   std::string edge_device_id;
-  std::string edgehub_key;  // base64
+  std::string unix_socket;  // when set, api_base is reached over this socket (outpostd's management API)
+  KeySigner sign;           // as $edgeHub (thread-safe: called on the worker and on the loop)
   std::chrono::seconds refresh_interval{3600};
   std::chrono::seconds min_refresh_gap{30};
   // Makes the HTTP request, on the worker thread: net::fetch, or a stand-in in tests.
@@ -53,7 +56,8 @@ class ScopeCache {
  private:
   void fetch_in_background();
   void apply(const nlohmann::json& list, bool from_cloud);
-  std::string cache_key() const;
+  // Derived by $edgeHub's signer once it answers; an error while it does not.
+  Result<std::string> cache_key();
 
   net::EventLoop& loop_;
   kv::KvDatabase& kv_;
@@ -64,6 +68,7 @@ class ScopeCache {
   std::thread worker_;
   std::atomic<bool> fetching_{false};
   std::chrono::steady_clock::time_point last_fetch_{};
+  std::string cache_key_;
   std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
 };
 

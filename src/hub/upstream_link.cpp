@@ -61,14 +61,23 @@ UpstreamLink::UpstreamLink(net::EventLoop& loop, UpstreamSettings settings, stor
 
 UpstreamLink::~UpstreamLink() = default;
 
-std::string UpstreamLink::token() const {
-  // Every connection, whoever it acts for, authenticates as the edge hub itself.
-  const auto expiry = SystemClock::instance().unix_seconds() +
-                      std::chrono::duration_cast<std::chrono::seconds>(kTokenLifetime).count();
+std::string UpstreamLink::token() {
+  // Every connection, whoever it acts for, authenticates as the edge hub itself: one token,
+  // kept until a quarter of its life is left, so a reconnect storm signs once (the workload
+  // API, when it signs, is a blocking call on the loop).
+  const auto now = SystemClock::instance().unix_seconds();
+  const auto lifetime = std::chrono::duration_cast<std::chrono::seconds>(kTokenLifetime).count();
+  if (!cached_token_.empty() && cached_token_expiry_ - now > lifetime / 4) return cached_token_;
   auto token = build_sas_token(device_resource_uri(settings_.endpoint.hostname, edgehub_identity_.device_id,
                                                    edgehub_identity_.module_id),
-                               settings_.edgehub_key, expiry);
-  return token ? *token : std::string();
+                               settings_.sign, now + lifetime);
+  if (!token) {
+    spdlog::warn("upstream: no token for $edgeHub: {}", token.error());
+    return {};
+  }
+  cached_token_ = *token;
+  cached_token_expiry_ = now + lifetime;
+  return cached_token_;
 }
 
 void UpstreamLink::start() {

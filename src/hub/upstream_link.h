@@ -25,6 +25,7 @@
 #include "hub_metrics.h"
 #include "upstream_connection.h"
 #include "outpost/core/message.h"
+#include "outpost/core/sas_token.h"
 #include "outpost/iothub/identity.h"
 #include "outpost/net/event_loop.h"
 #include "outpost/store/message_store.h"
@@ -34,7 +35,7 @@ namespace outpost::hub {
 struct UpstreamSettings {
   UpstreamEndpoint endpoint;
   std::string edge_device_id;
-  std::string edgehub_key;          // $edgeHub's shared access key (base64)
+  KeySigner sign;                   // as $edgeHub: its key, or the workload API (loop thread)
   std::size_t window = 256;         // messages in flight upstream
   std::chrono::seconds request_timeout{30};
   std::chrono::milliseconds reported_sync_interval{1000};  // reported patches coalesced this long
@@ -102,7 +103,7 @@ class UpstreamLink {
   metrics::Counter& sent_counter(const iothub::Identity& sender, const Message& message, std::uint32_t priority);
 
   Link& link(const iothub::Identity& identity);
-  std::string token() const;
+  std::string token();  // cached: see the .cpp
   void on_connected(const iothub::Identity& identity);
   void on_message(const iothub::Identity& identity, const std::string& topic, std::string payload);
   void request(Link& link, const std::string& topic_prefix, const std::string& payload,
@@ -132,6 +133,8 @@ class UpstreamLink {
   std::unordered_map<std::string, metrics::Counter*> sent_counters_;  // by from, output, priority
   std::unique_ptr<net::Timer> housekeeping_;
   std::unique_ptr<net::Timer> reported_timer_;
+  std::string cached_token_;
+  std::int64_t cached_token_expiry_ = 0;
 };
 
 }  // namespace outpost::hub

@@ -39,7 +39,7 @@ Result<ServiceArgs> parse_service_args(const ServiceDescription& service, const 
     }
     if (!known) return make_error(fmt::format("unknown argument '{}'", arg));
   }
-  if (out.config_file.empty() && !out.help) return make_error("--config FILE is required");
+  if (out.config_file.empty() && !out.help && !service.config_optional) return make_error("--config FILE is required");
   return out;
 }
 

@@ -81,7 +81,7 @@ class ScopeCacheTest : public ::testing::Test {
     s.api_base = "https://cloud.test";
     s.hostname = kHostname;
     s.edge_device_id = kEdgeDevice;
-    s.edgehub_key = edgehub_key;
+    s.sign = local_key_signer(edgehub_key);
     s.fetch = FakeScopeApi::fetch_of(cloud_);
     return std::make_unique<ScopeCache>(loop_, *kv_, s, clock_, [this](const IdentityRegistry& r) {
       updates_.push_back(r);
@@ -204,7 +204,7 @@ class EdgeHubScopeTest : public EdgeHubTest {
     s.api_base = "https://cloud.test";
     s.hostname = kHostname;
     s.edge_device_id = kEdgeDevice;
-    s.edgehub_key = kEdgeHubKey;
+    s.sign = local_key_signer(kEdgeHubKey);
     s.min_refresh_gap = std::chrono::seconds(0);
     s.fetch = FakeScopeApi::fetch_of(cloud_);
     hub_->enable_scope_cache(std::move(s));

@@ -83,6 +83,19 @@ TEST_F(SyncThreadTest, WorkRequestedForLaterRunsEvenWhenTheThreadIsIdle) {
   EXPECT_EQ(runs.load(), 1);
 }
 
+TEST_F(SyncThreadTest, ASubmitWithoutWakeWaitsForWake) {
+  // No background work was asked for, so after the flush nothing else can wake the thread.
+  SyncThread sync(FsyncPolicy::group, {}, [] {});
+  sync.flush();
+  std::atomic<int> ok{0};
+  ASSERT_TRUE(segment_->append("record"));
+  sync.submit(segment_, segment_->size(), [&](bool good) { ok += good; }, /*wake=*/false);
+  EXPECT_FALSE(testing::wait_until([&] { return ok.load() > 0; }, std::chrono::milliseconds(200)))
+      << "the thread ran a submit that did not wake it";
+  sync.wake();
+  ASSERT_TRUE(testing::wait_until([&] { return ok.load() == 1; })) << "wake() did not start the pass";
+}
+
 TEST_F(SyncThreadTest, BufferedBytesAreWrittenBeforeTheirCallbackRuns) {
   // Under `never` a callback means "the write reached the OS": the file must hold it then.
   SyncThread sync(FsyncPolicy::never, {}, [] {});

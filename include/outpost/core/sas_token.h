@@ -4,6 +4,7 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +29,15 @@ Result<SasToken> parse_sas_token(std::string_view token);
 Result<std::string> build_sas_token(std::string_view resource_uri, std::string_view key_base64,
                                     std::int64_t expiry_unix_seconds,
                                     std::optional<std::string_view> key_name = std::nullopt);
+
+// What signs for an identity: base64(HMAC-SHA256(key, data)). A key held here
+// (local_key_signer), or one only the workload API holds (the hub as a system module).
+using KeySigner = std::function<Result<std::string>(std::string_view data)>;
+// Signs with a base64 shared key; its answers are errors when the key is not base64.
+KeySigner local_key_signer(std::string key_base64);
+// The same token as build_sas_token's, signed by `sign`.
+Result<std::string> build_sas_token(std::string_view resource_uri, const KeySigner& sign,
+                                    std::int64_t expiry_unix_seconds);
 
 // The signature for (sr as sent, se) under a base64 key; nullopt when the key is not base64.
 std::optional<std::string> sas_signature(std::string_view resource_uri_raw, std::int64_t expiry,

@@ -26,6 +26,9 @@ struct ServiceDescription {
   std::string check_help;    // what --check checks
   std::string default_config;  // used when no --config is given; empty: --config is required
   std::vector<ExtraOption> extra_options;
+  // --config may be left out (config_file is then empty): outpost-hub started by outpostd as
+  // a system module is configured by its environment.
+  bool config_optional = false;
 };
 
 struct ServiceArgs {
