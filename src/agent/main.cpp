@@ -99,9 +99,14 @@ int main() {
     ::unsetenv("IOTEDGE_GATEWAYHOSTNAME");
     client::ClientOptions options;
     static std::atomic<agent::TwinLink*> link{nullptr};
+    // Twin reads and reports normally take milliseconds; this bounds one that waits for a
+    // cloud that went away (the SDK's default is a minute), e.g. the last report at shutdown.
+    options.operationTimeout = std::chrono::seconds(10);
     options.onConnectionStatus = [](client::ConnectionStatus status, client::ConnectionReason reason, const std::string&) {
-      if (status == client::ConnectionStatus::connected && reason == client::ConnectionReason::ok)
-        if (auto* l = link.load()) l->reconnected();
+      auto* l = link.load();
+      if (!l) return;
+      l->set_connected(status == client::ConnectionStatus::connected);
+      if (status == client::ConnectionStatus::connected && reason == client::ConnectionReason::ok) l->reconnected();
     };
     try {
       twin = std::make_unique<agent::TwinLink>(client::ModuleClient::fromEnvironment(options),
@@ -113,7 +118,15 @@ int main() {
     link = twin.get();
     agent::serve_agent_methods(twin->client(), agent.management(), variable("IOTEDGE_IOTHUBHOSTNAME"),
                                variable("IOTEDGE_DEVICEID"));
-    agent.on_report([&twin](const nlohmann::json& reported) { twin->report(reported); });
+    agent.on_report([&twin, &stopping](const nlohmann::json& reported) {
+      // Stopping with the cloud away: the modules are stopped; waiting to say so would only
+      // hold up the daemon's shutdown. The next start reports the whole state again.
+      if (stopping && !twin->connected()) {
+        spdlog::info("agent: the cloud is not connected; the stopped modules are reported at the next start");
+        return;
+      }
+      twin->report(reported);
+    });
     // The last deployment from the cloud, encrypted: a device booting offline runs it at once.
     if (auto backup = offline_backup(settings.storage_dir)) {
       if (auto kept = backup->load(); kept) {

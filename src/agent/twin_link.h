@@ -3,6 +3,7 @@
 // desired patch merged when its $version is the next one (else the whole twin read again,
 // as IoT Edge's agent does), and reported properties sent as patches of what changed.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -31,6 +32,10 @@ class TwinLink {
   // After the connection came back: desired patches may have been missed, read it all again
   // (as IoT Edge's agent does on reconnect). Runs on the SDK's callback thread.
   void reconnected();
+  // The SDK's view of the connection (its onConnectionStatus), so a report that would only
+  // wait for a cloud that is away can be left out when the agent is stopping.
+  void set_connected(bool connected) { connected_ = connected; }
+  bool connected() const { return connected_; }
   // For the agent's direct methods (register before start()).
   client::ModuleClient& client() { return client_; }
 
@@ -44,6 +49,7 @@ class TwinLink {
   nlohmann::json desired_ = nlohmann::json::object();
   nlohmann::json last_reported_ = nlohmann::json::object();
   bool have_twin_ = false;  // read at least once: reports may go out
+  std::atomic<bool> connected_{false};
 };
 
 }  // namespace outpost::agent

@@ -12,6 +12,7 @@ constexpr WellKnown kWellKnown[] = {
     {"mcr.microsoft.com/azureiotedge-hub", "outpost-hub"},
     {"mcr.microsoft.com/azureiotedge-agent", "outpost-agent"},
     {"mcr.microsoft.com/azureiotedge-simulated-temperature-sensor", "outpost-simulated-temperature-sensor"},
+    {"outpost/temperature-filter", "outpost-temperature-filter"},  // the tutorial's filter module, ours
 };
 
 }  // namespace

@@ -1,0 +1,111 @@
+// The quickstart (`make run`, scripts/run) as a test, on the process runtime: outpost-cloud, an
+// IoT Edge device registered through its REST API, outpostd (manual provisioning) booting
+// outpost-agent, and the quickstart's own deployment (scripts/quickstart-deployment.json)
+// applied with applyConfigurationContent — edgeHub, the simulated temperature sensor and the
+// temperature filter, both written with our C++ SDK. Telemetry and alerts reach the cloud;
+// raising TemperatureThreshold through the cloud stops the alerts while readings go on;
+// `outpost list` shows every module running; the agent's GetModuleLogs shows the sensor's output.
+//   usage: node quickstart_flow_test.js <outpostd> <outpost> <outpost-cloud> <deployment.json>
+'use strict';
+const { execFileSync } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+const h = require('./lib/harness');
+
+const [outpostd, cli, cloudBinary, deploymentFile] = process.argv.slice(2);
+if (process.getuid() !== 0) {
+  console.log('SKIP quickstart: binding ports 443 and 8883 needs root');
+  process.exit(0);
+}
+const dir = h.tempDir('outpost-quickstart');
+const cloudIp = h.randomLoopback();
+const edgeIp = h.randomLoopback();
+const certs = h.makeCertificates(dir, `IP:${cloudIp}`);
+const deviceId = 'edge1';
+const deviceKey = h.randomKey();
+const home = path.join(dir, 'device');
+const configFile = path.join(dir, 'config.yaml');
+const cloud = new h.Cloud({ binary: cloudBinary, dir, hostname: cloudIp, certs,
+  listen: { https: `${cloudIp}:443`, mqtts: `${cloudIp}:8883`, http: '127.0.0.1:0' } });
+fs.writeFileSync(configFile, JSON.stringify({
+  provisioning: { source: 'manual', device_connection_string: `HostName=${cloudIp};DeviceId=${deviceId};SharedAccessKey=${deviceKey}` },
+  hostname: edgeIp, homedir: home, runtime: 'process',
+  connect: { management_uri: `unix://${dir}/run/mgmt.sock`, workload_uri: `unix://${dir}/run/workload.sock` },
+  certificates: { trusted_ca_certs: certs.ca },
+}, null, 2));
+const daemon = new h.Daemon('outpostd', outpostd, configFile, path.join(dir, 'outpostd-ready.json'), path.join(dir, 'outpostd.log'));
+const deployment = JSON.parse(fs.readFileSync(deploymentFile, 'utf8').replace(/@EDGE_IP@/g, edgeIp));
+
+let cursor = 'start';
+const seen = [];
+async function newEvents() {
+  const r = await cloud.api('GET', `/events?from=${cursor}&deviceId=${deviceId}&limit=1000`);
+  if (r.status !== 200) throw new Error('events: ' + r.text);
+  cursor = r.body.next;
+  seen.push(...r.body.events);
+  return r.body.events;
+}
+const isAlert = (e) => e.moduleId === 'filter' && e.applicationProperties && e.applicationProperties.MessageType === 'Alert';
+const isReading = (e) => e.moduleId === 'SimulatedTemperatureSensor' && e.body && e.body.machine;
+const moduleLog = (m) => { const f = path.join(home, 'modules', m, 'output.log'); return fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : ''; };
+
+h.runSteps('quickstart', [
+  ['the cloud, the device registered, and the quickstart deployment applied through the REST API', async () => {
+    await cloud.start();
+    const r = await cloud.api('PUT', `/devices/${deviceId}`, { capabilities: { iotEdge: true },
+      authentication: { type: 'sas', symmetricKey: { primaryKey: deviceKey, secondaryKey: deviceKey } } });
+    if (r.status !== 200) throw new Error('register: ' + r.text);
+    const applied = await cloud.api('POST', `/devices/${deviceId}/applyConfigurationContent`, deployment);
+    if (applied.status >= 300) throw new Error('apply: ' + applied.text);
+  }],
+  ['outpostd boots the agent; readings and alerts (above 25 °C) arrive in the cloud', async () => {
+    const started = Date.now();
+    await daemon.start();
+    await h.waitFor('a reading in the cloud', async () => (await newEvents()).some(isReading), 60000, 250);
+    console.log(`     (first reading in the cloud ${Date.now() - started} ms after outpostd started)`);
+    await h.waitFor('an alert from the filter', async () => { await newEvents(); return seen.some(isAlert); }, 60000, 250);
+    const alert = seen.find(isAlert);
+    if (!(alert.body.machine.temperature > 25)) throw new Error('an alert at or below the threshold: ' + JSON.stringify(alert));
+  }],
+  ['`outpost list` shows every module running', async () => {
+    const out = await h.waitFor('all four running', () => {
+      const text = execFileSync(cli, ['list', '--config', configFile], { encoding: 'utf8' });
+      return ['edgeAgent', 'edgeHub', 'SimulatedTemperatureSensor', 'filter'].every((m) => new RegExp(`${m}\\s+running`).test(text)) && text;
+    }, 20000, 250);
+    console.log(out.trimEnd().split('\n').map((l) => '     ' + l).join('\n'));
+  }],
+  ['TemperatureThreshold raised through the cloud: the alerts stop, the readings go on', async () => {
+    const r = await cloud.api('PATCH', `/twins/${deviceId}/modules/filter`, { properties: { desired: { TemperatureThreshold: 1000 } } });
+    if (r.status !== 200) throw new Error('patch: ' + r.text);
+    await h.waitFor('the filter to report TemperatureThreshold 1000', async () => {
+      const twin = await cloud.api('GET', `/twins/${deviceId}/modules/filter`);
+      return twin.status === 200 && twin.body.properties.reported.TemperatureThreshold === 1000;
+    }, 30000, 250);
+    await newEvents();  // what was sent before the change
+    const before = seen.length;
+    await h.waitFor('five more readings', async () => { await newEvents(); return seen.slice(before).filter(isReading).length >= 5; }, 30000, 250);
+    const late = seen.slice(before).filter(isAlert);
+    if (late.length) throw new Error(`${late.length} alerts after the threshold went to 1000: ` + JSON.stringify(late[0]));
+  }],
+  ["the agent's GetModuleLogs (what `iotedge logs` reads) shows the sensor's output", async () => {
+    const r = await cloud.api('POST', `/twins/${deviceId}/modules/%24edgeAgent/methods`, { methodName: 'GetModuleLogs',
+      payload: { schemaVersion: '1.0', items: [{ id: 'SimulatedTemperatureSensor', filter: { tail: 20 } }], encoding: 'none', contentType: 'text' },
+      responseTimeoutInSeconds: 10 });
+    const text = r.status === 200 && r.body.status === 200 && String(r.body.payload[0].payload);
+    if (!text || !/sensor: sending/.test(text)) throw new Error('GetModuleLogs: ' + JSON.stringify(r.body).slice(0, 1000));
+  }],
+], async (failed) => {
+  await daemon.stop();  // the agent stops its modules on the way out
+  await cloud.stop();
+  for (const m of ['SimulatedTemperatureSensor', 'filter', 'edgeHub', 'edgeAgent']) {
+    try {
+      const state = JSON.parse(fs.readFileSync(path.join(home, 'modules', m, 'module.json'), 'utf8'));
+      if (state.pid > 0) process.kill(-state.pid, 'SIGKILL');
+    } catch (_) { /* not running */ }
+  }
+  if (failed) {
+    console.log('outpostd log:\n' + daemon.log().slice(-3000));
+    for (const m of ['edgeAgent', 'edgeHub', 'SimulatedTemperatureSensor', 'filter']) console.log(`${m}:\n` + moduleLog(m).slice(-2000));
+    console.log('kept ' + dir);
+  } else fs.rmSync(dir, { recursive: true, force: true });
+});
