@@ -20,6 +20,8 @@
 #include "deployment_backup.h"
 #include "file_watch.h"
 #include "outpost/client/module_client.h"
+#include "outpost/net/http_fetch.h"
+#include "outpost/workload_client/workload_client.h"
 #include "twin_link.h"
 
 namespace {
@@ -40,6 +42,7 @@ std::shared_ptr<outpost::agent::DeploymentBackup> offline_backup(const std::stri
   settings.endpoint = std::move(*endpoint);
   settings.module_id = variable("IOTEDGE_MODULEID", "$edgeAgent");
   settings.generation_id = variable("IOTEDGE_MODULEGENERATIONID");
+  settings.transport = &outpost::net::fetch;
   return std::make_shared<outpost::agent::DeploymentBackup>(storage_dir + "/backup.json",
                                                             outpost::workload::WorkloadClient(std::move(settings)));
 }

@@ -2,6 +2,7 @@
 //   NAME  STATUS  DESCRIPTION  CONFIG
 // from the daemon's management API (what runs) and the agent's reported status (backoff,
 // failed), when the agent has written it.
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -56,7 +57,10 @@ int list_command(const std::vector<std::string>& args) {
     if (auto text = read_whole_file(device.homedir + "/modules/edgeAgent/work/reported.json"); text)
       if (auto parsed = parse_json(*text); parsed && parsed->is_object()) reported = std::move(*parsed);
     const auto now = SystemClock::instance().unix_seconds();
-    std::printf("%-24s %-12s %-28s %s\n", "NAME", "STATUS", "DESCRIPTION", "CONFIG");
+    // As iotedge list: the name column as wide as the longest name (24 at least).
+    int name_width = 24;
+    for (const auto& m : *modules) name_width = std::max(name_width, static_cast<int>(m.name.size()));
+    std::printf("%-*s %-12s %-28s %s\n", name_width, "NAME", "STATUS", "DESCRIPTION", "CONFIG");
     for (const auto& m : *modules) {
       auto status = agent_status(reported, m.name);
       if (status.empty() || status == "unknown") status = m.runtime_status;
@@ -65,7 +69,7 @@ int list_command(const std::vector<std::string>& args) {
       else if (status == "backoff") description = "Restarting soon (exit code " + std::to_string(m.exit_code.value_or(0)) + ")";
       else if (m.exit_code) description = "Stopped (exit code " + std::to_string(*m.exit_code) + ")";
       else description = "Stopped";
-      std::printf("%-24s %-12s %-28s %s\n", m.name.c_str(), status.c_str(), description.c_str(), m.image.c_str());
+      std::printf("%-*s %-12s %-28s %s\n", name_width, m.name.c_str(), status.c_str(), description.c_str(), m.image.c_str());
     }
     return 0;
   } catch (const UsageError& e) {

@@ -14,6 +14,7 @@
 #include "outpost/core/json.h"
 #include "outpost/core/log.h"
 #include "outpost/net/address.h"
+#include "outpost/net/http_fetch.h"
 #include "outpost/workload_client/workload_client.h"
 
 namespace outpost::hub {
@@ -44,6 +45,7 @@ workload::WorkloadClient workload_client(const SystemModuleSettings& module) {
   settings.module_id = module.module_id;
   settings.generation_id = module.generation_id;
   settings.timeout = std::chrono::seconds(5);  // signing may run on the hub's loop
+  settings.transport = &net::fetch;            // Beast: the hub stays clear of libcurl
   return workload::WorkloadClient(settings);
 }
 

@@ -6,7 +6,6 @@
 #include "outpost/core/clock.h"
 #include "outpost/core/encoding.h"
 #include "outpost/core/json.h"
-#include "outpost/http_client/http_client.h"
 
 namespace outpost::workload {
 namespace {
@@ -80,7 +79,8 @@ Result<WorkloadClient::Reply> WorkloadClient::call(std::string_view method, cons
   const auto url = settings_.endpoint.base_url + path + "?api-version=" + settings_.api_version;
   net::Headers headers;
   if (!body.empty()) headers.emplace_back("Content-Type", "application/json");
-  auto reply = net::http_request(method, url, headers, body, options);
+  if (!settings_.transport) return make_error(ErrorKind::invalid_input, "workload client: no HTTP transport was set");
+  auto reply = settings_.transport(method, url, headers, body, options);
   if (!reply) return make_error(ErrorKind::unavailable, fmt::format("workload API {} {}: {}", method, path, reply.error()));
   auto parsed = parse_json(reply->body);
   if (reply->status >= 300) {

@@ -12,6 +12,7 @@
 #include "outpost/core/crypto.h"
 #include "outpost/core/encoding.h"
 #include "outpost/net/event_loop.h"
+#include "outpost/net/http_fetch.h"
 #include "outpost/net/http_server.h"
 #include "support/process.h"
 #include "workload_api.h"
@@ -48,7 +49,9 @@ class WorkloadClientTest : public ::testing::Test {
   WorkloadClient client(const std::string& module = "filter", const std::string& generation = "gen-7") const {
     auto endpoint = parse_workload_uri("unix://" + dir_ + "/workload.sock");
     EXPECT_TRUE(endpoint) << endpoint.error();
-    return WorkloadClient({*endpoint, module, generation});
+    WorkloadClientSettings settings{*endpoint, module, generation};
+    settings.transport = &net::fetch;
+    return WorkloadClient(settings);
   }
 
   std::string dir_;

@@ -1,8 +1,10 @@
 // A client of IoT Edge's workload API (what outpostd and aziot-edged serve to modules on
 // IOTEDGE_WORKLOADURI): signing with the module's key, encryption under it, server and
 // identity certificates from the edge CA, and the trust bundle. Used by the SDK
-// (ModuleClient::fromEnvironment), the agent and the hub. Blocking calls on libcurl; safe to
-// use from one thread at a time per object (it keeps no connection between calls).
+// (ModuleClient::fromEnvironment), the agent and the hub. Blocking calls through the HTTP
+// client its user picks (`transport`: libcurl's net::http_request in the SDK, Beast's
+// net::fetch in the hub, which stays clear of libcurl's dependency tree); safe to use from
+// one thread at a time per object (it keeps no connection between calls).
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -10,6 +12,7 @@
 #include <string_view>
 
 #include "outpost/core/result.h"
+#include "outpost/net/http_client_types.h"
 
 namespace outpost::workload {
 
@@ -28,6 +31,11 @@ struct IssuedCertificate {
   std::string expiration;  // RFC 3339, as the API answers
 };
 
+// net::http_request (libcurl) and net::fetch (Beast) both have this shape.
+using HttpTransport = Result<net::HttpClientResponse> (*)(std::string_view method, const std::string& url,
+                                                          const net::Headers& headers, std::string_view body,
+                                                          const net::HttpClientOptions& options);
+
 struct WorkloadClientSettings {
   WorkloadEndpoint endpoint;
   std::string module_id;      // as the module is named ("$edgeHub" and "edgeHub" both work)
@@ -35,6 +43,7 @@ struct WorkloadClientSettings {
   // 2019-01-30 is what IoT Edge's own agent and hub send; every outpostd route takes it.
   std::string api_version = "2019-01-30";
   std::chrono::milliseconds timeout{10000};
+  HttpTransport transport = nullptr;  // required: net::http_request or net::fetch
 };
 
 class WorkloadClient {
