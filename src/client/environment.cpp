@@ -8,7 +8,7 @@
 
 #include "outpost/client/client_error.h"
 #include "outpost/core/encoding.h"
-#include "outpost/http_client/http_client.h"
+#include "outpost/net/http_fetch.h"
 #include "outpost/workload_client/workload_client.h"
 
 namespace outpost::client::detail {
@@ -61,7 +61,7 @@ Credentials credentials_from_environment(ClientOptions& options) {
   settings.module_id = credentials.module_id;
   settings.generation_id = generation;
   settings.api_version = "2018-06-28";  // what the official SDKs send: every IoT Edge accepts it
-  settings.transport = &net::http_request;
+  settings.transport = &net::fetch;
   auto workload = std::make_shared<workload::WorkloadClient>(std::move(settings));
   // The trust bundle is the only trust store, as with the official SDKs.
   auto bundle = workload->trust_bundle();

@@ -5,7 +5,7 @@
 #include "outpost/client/client_error.h"
 #include "outpost/core/encoding.h"
 #include "outpost/core/json.h"
-#include "outpost/http_client/http_client.h"
+#include "outpost/net/http_fetch.h"
 
 namespace outpost::client::detail {
 
@@ -30,7 +30,7 @@ MethodResult invoke_method(const Credentials& caller, const ClientOptions& optio
   net::HttpClientOptions http;
   http.ca_file = caller.ca_file;
   http.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(response_timeout) + std::chrono::seconds(10);
-  auto reply = net::http_request("POST", url, headers, request.dump(), http);
+  auto reply = net::fetch("POST", url, headers, request.dump(), http);
   if (!reply) throw ClientError(ErrorCode::transport, fmt::format("invokeMethod {}: {}", method_name, reply.error()));
   auto body = parse_json(reply->body);
   if (reply->status == 401)
