@@ -8,6 +8,7 @@
 //   MaxRestartCount         give up on a module after this many restarts (default: never)
 //   CoolOffTimeUnitInSeconds  the first restart's cool-off (default 10; doubled up to 300)
 #include <atomic>
+#include <optional>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -22,7 +23,9 @@
 #include "outpost/client/module_client.h"
 #include "outpost/net/http_fetch.h"
 #include "outpost/workload_client/workload_client.h"
+#include "outpost/core/file_io.h"
 #include "twin_link.h"
+#include "upload_tasks.h"
 
 namespace {
 
@@ -31,20 +34,46 @@ std::string variable(const char* name, std::string fallback = "") {
   return value && *value ? value : fallback;
 }
 
-// The backup of the cloud's deployment, encrypted through the workload API as $edgeAgent.
-std::shared_ptr<outpost::agent::DeploymentBackup> offline_backup(const std::string& storage_dir) {
+// The agent's own workload API client (as $edgeAgent), or nullopt (logged) without one.
+std::optional<outpost::workload::WorkloadClient> workload_client(const char* what) {
   auto endpoint = outpost::workload::parse_workload_uri(variable("IOTEDGE_WORKLOADURI"));
   if (!endpoint) {
-    spdlog::warn("agent: no offline backup: {}", endpoint.error());
-    return nullptr;
+    spdlog::warn("agent: no {}: {}", what, endpoint.error());
+    return std::nullopt;
   }
   outpost::workload::WorkloadClientSettings settings;
   settings.endpoint = std::move(*endpoint);
   settings.module_id = variable("IOTEDGE_MODULEID", "$edgeAgent");
   settings.generation_id = variable("IOTEDGE_MODULEGENERATIONID");
   settings.transport = &outpost::net::fetch;
-  return std::make_shared<outpost::agent::DeploymentBackup>(storage_dir + "/backup.json",
-                                                            outpost::workload::WorkloadClient(std::move(settings)));
+  return outpost::workload::WorkloadClient(std::move(settings));
+}
+
+// The backup of the cloud's deployment, encrypted through the workload API as $edgeAgent.
+std::shared_ptr<outpost::agent::DeploymentBackup> offline_backup(const std::string& storage_dir) {
+  auto client = workload_client("offline backup");
+  if (!client) return nullptr;
+  return std::make_shared<outpost::agent::DeploymentBackup>(storage_dir + "/backup.json", std::move(*client));
+}
+
+// What upload URLs are trusted with, as IoT Edge's agent trusts them: the system's CAs and the
+// workload API's trust bundle (config.yaml's trusted_ca_certs), in one file; "" (the system's
+// store alone) when the bundle cannot be had.
+std::string upload_trust(const std::string& storage_dir) {
+  auto client = workload_client("trust bundle for uploads");
+  auto bundle = client ? client->trust_bundle() : outpost::Result<std::string>(outpost::make_error("no workload API"));
+  if (!bundle) {
+    spdlog::warn("agent: uploads trust the system's CAs only: {}", bundle.error());
+    return {};
+  }
+  std::string trust = *bundle;
+  if (auto system = outpost::read_whole_file("/etc/ssl/certs/ca-certificates.crt", 16 * 1024 * 1024)) trust += "\n" + *system;
+  const auto file = storage_dir + "/upload-ca.pem";
+  if (auto ok = outpost::write_file_atomically(file, trust, 0644); !ok) {
+    spdlog::warn("agent: uploads trust the system's CAs only: {}", ok.error());
+    return {};
+  }
+  return file;
 }
 
 }  // namespace
@@ -96,6 +125,7 @@ int main() {
 
   // With a cloud: the deployment is the $edgeAgent twin's desired properties. The agent talks
   // to the cloud itself (as IoT Edge's does), never through the edge hub it deploys.
+  agent::UploadTasks uploads;  // declared before the client whose handlers use it: outlives them
   std::unique_ptr<agent::TwinLink> twin;
   std::thread cloud;
   if (settings.deployment_file.empty()) {
@@ -119,8 +149,9 @@ int main() {
       return 2;
     }
     link = twin.get();
-    agent::serve_agent_methods(twin->client(), agent.management(), variable("IOTEDGE_IOTHUBHOSTNAME"),
-                               variable("IOTEDGE_DEVICEID"));
+    agent::serve_agent_methods(twin->client(), agent.management(), uploads,
+                               {variable("IOTEDGE_IOTHUBHOSTNAME"), variable("IOTEDGE_DEVICEID"),
+                                upload_trust(settings.storage_dir)});
     agent.on_report([&twin, &stopping](const nlohmann::json& reported) {
       // Stopping with the cloud away: the modules are stopped; waiting to say so would only
       // hold up the daemon's shutdown. The next start reports the whole state again.

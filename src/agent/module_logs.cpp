@@ -29,12 +29,12 @@ std::string gzip(const std::string& data) {
 }
 
 // A query parameter of the management API's logs route from a filter value.
+}  // namespace
+
 std::string time_parameter(const json& value) {
   if (value.is_number_integer()) return std::to_string(value.get<std::int64_t>());
   return value.is_string() ? url_encode(value.get<std::string>()) : "";
 }
-
-}  // namespace
 
 std::vector<LogLine> parse_log_stream(const std::string& framed) {
   std::vector<LogLine> lines;
@@ -69,22 +69,28 @@ std::vector<LogLine> parse_log_stream(const std::string& framed) {
   return lines;
 }
 
-Result<json> get_module_logs(const management::ManagementClient& management, const json& request, const std::string& iothub,
-                             const std::string& device) {
+Result<LogsFormat> logs_format(const json& request) {
   if (!request.is_object() || !request.contains("items") || !request["items"].is_array())
-    return make_error("the request needs \"items\": [{\"id\": \"<module regex>\", \"filter\": {...}}]");
+    return make_error(ErrorKind::invalid_input, "the request needs \"items\": [{\"id\": \"<module regex>\", \"filter\": {...}}]");
   const auto encoding = string_field(request, "encoding", "none");
   const auto content_type = string_field(request, "contentType", "json");
-  if (encoding != "none" && encoding != "gzip") return make_error(fmt::format("encoding '{}': expected none or gzip", encoding));
+  if (encoding != "none" && encoding != "gzip")
+    return make_error(ErrorKind::invalid_input, fmt::format("encoding '{}': expected none or gzip", encoding));
   if (content_type != "json" && content_type != "text")
-    return make_error(fmt::format("contentType '{}': expected json or text", content_type));
+    return make_error(ErrorKind::invalid_input, fmt::format("contentType '{}': expected json or text", content_type));
+  return LogsFormat{encoding == "gzip", content_type == "json"};
+}
+
+Result<std::vector<ModuleLogs>> collect_module_logs(const management::ManagementClient& management, const json& request,
+                                                    const std::string& iothub, const std::string& device) {
+  auto format = logs_format(request);
+  if (!format) return format.failure();
   auto modules = management.list_modules();
   if (!modules) return modules.failure();
 
-  json answer = json::array();
-  std::size_t total = 2;
+  std::vector<ModuleLogs> out;
   for (const auto& item : request["items"]) {
-    if (!item.is_object()) return make_error("each item must be an object");
+    if (!item.is_object()) return make_error(ErrorKind::invalid_input, "each item must be an object");
     std::regex id_pattern;
     std::optional<std::regex> text_pattern;
     const auto& filter = object_field(item, "filter");
@@ -92,7 +98,7 @@ Result<json> get_module_logs(const management::ManagementClient& management, con
       id_pattern = std::regex(string_field(item, "id", ".*"));
       if (filter.contains("regex")) text_pattern = std::regex(string_field(filter, "regex"));
     } catch (const std::regex_error& e) {
-      return make_error(fmt::format("a regex does not parse: {}", e.what()));
+      return make_error(ErrorKind::invalid_input, fmt::format("a regex does not parse: {}", e.what()));
     }
     std::string query = "timestamps=true";
     if (filter.contains("tail")) query += "&tail=" + std::to_string(integer_field(filter, "tail", 0));
@@ -109,24 +115,40 @@ Result<json> get_module_logs(const management::ManagementClient& management, con
         // "loglevel": only lines of exactly that level, as IoT Edge filters.
         if (filter.contains("loglevel") && line.loglevel != max_level) continue;
         if (text_pattern && !std::regex_search(line.text, *text_pattern)) continue;
-        if (content_type == "text") {
+        if (!format->json) {
           text += line.text + "\n";
         } else {
           structured.push_back({{"iothub", iothub}, {"device", device}, {"id", module.name}, {"stream", line.stream},
                                 {"loglevel", line.loglevel}, {"text", line.text}, {"timestamp", line.timestamp}});
         }
       }
-      const auto payload = content_type == "text" ? text : structured.dump();
-      json entry{{"id", module.name}};
-      if (encoding == "gzip") entry["payloadBytes"] = base64_encode(gzip(payload));
-      else entry["payload"] = payload;
-      const auto size = entry.dump().size() + 1;
-      if (total + size > kMaxMethodPayloadBytes)
-        return make_error(fmt::format("the logs are more than {} bytes: ask for fewer (tail, since) or gzip them",
-                                      kMaxMethodPayloadBytes));
-      total += size;
-      answer.push_back(std::move(entry));
+      auto content = format->json ? structured.dump() : std::move(text);
+      out.push_back({module.name, format->gzip ? gzip(content) : std::move(content)});
     }
+  }
+  return out;
+}
+
+Result<json> get_module_logs(const management::ManagementClient& management, const json& request, const std::string& iothub,
+                             const std::string& device) {
+  auto format = logs_format(request);
+  if (!format) return format.failure();
+  auto logs = collect_module_logs(management, request, iothub, device);
+  if (!logs) return logs.failure();
+  json answer = json::array();
+  std::size_t total = 2;
+  for (auto& module : *logs) {
+    json entry{{"id", module.module}};
+    if (format->gzip) entry["payloadBytes"] = base64_encode(module.content);
+    else entry["payload"] = std::move(module.content);
+    const auto size = entry.dump().size() + 1;
+    if (total + size > kMaxMethodPayloadBytes)
+      return make_error(ErrorKind::invalid_input,
+                        fmt::format("the logs are more than {} bytes: ask for fewer (tail, since) or gzip them, or use "
+                                    "UploadModuleLogs",
+                                    kMaxMethodPayloadBytes));
+    total += size;
+    answer.push_back(std::move(entry));
   }
   return answer;
 }

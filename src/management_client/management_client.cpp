@@ -183,6 +183,12 @@ Result<std::string> ManagementClient::module_logs(const std::string& name, const
   return std::move(reply->body);
 }
 
+Result<std::string> ManagementClient::support_bundle(const std::string& query) const {
+  auto reply = call("GET", "/systeminfo/supportbundle", query);
+  if (!reply) return reply.failure();
+  return std::move(reply->body);
+}
+
 Result<json> ManagementClient::system_info() const {
   auto reply = call("GET", "/systeminfo");
   if (!reply) return reply.failure();

@@ -9,6 +9,7 @@
 'use strict';
 const fs = require('fs');
 const http = require('http');
+const https = require('https');
 const path = require('path');
 const h = require('./lib/harness');
 
@@ -118,6 +119,57 @@ h.runSteps('agent/cloud', [
     if (!(after > 0) || after === before) throw new Error(`gamma was not restarted (${before} -> ${after})`);
     const unknown = await call('RestartModule', { schemaVersion: '1.0', id: 'nobody' });
     if (unknown.body.status !== 400) throw new Error('RestartModule nobody: ' + unknown.text);
+  }],
+  ['UploadModuleLogs and UploadSupportBundle put blobs where sasUrl says; GetTaskStatus follows them', async () => {
+    // A blob container over HTTPS (a certificate from the test CA, which config.yaml's
+    // trusted_ca_certs gives the agent): it keeps what is PUT; the "locked" container says 403.
+    const blobs = [];
+    const store = https.createServer({ key: fs.readFileSync(certs.key), cert: fs.readFileSync(certs.cert) }, (req, res) => {
+      const chunks = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        if (req.url.startsWith('/locked/')) { res.writeHead(403); res.end('AuthenticationFailed'); return; }
+        blobs.push({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks) });
+        res.writeHead(201); res.end();
+      });
+    });
+    await new Promise((resolve) => store.listen(0, address, resolve));
+    const container = `https://${address}:${store.address().port}/logs?sv=2021-08-06&sig=abc%2Bdef`;
+    const call = (methodName, payload) => cloud.api('POST', `/twins/${deviceId}/modules/%24edgeAgent/methods`,
+      { methodName, payload, responseTimeoutInSeconds: 10 });
+    const finished = (id) => h.waitFor(`task ${id} to finish`, async () => {
+      const r = await call('GetTaskStatus', { schemaVersion: '1.0', correlationId: id });
+      return r.body.payload && ['Completed', 'Failed'].includes(r.body.payload.status) && r.body.payload;
+    }, 20000, 100);
+    try {
+      const logs = await call('UploadModuleLogs', { schemaVersion: '1.0', sasUrl: container,
+        items: [{ id: 'gamma', filter: { tail: 10 } }], encoding: 'none', contentType: 'json' });
+      if (logs.body.status !== 200 || logs.body.payload.status !== 'NotStarted') throw new Error('UploadModuleLogs: ' + logs.text);
+      const done = await finished(logs.body.payload.correlationId);
+      if (done.status !== 'Completed') throw new Error('UploadModuleLogs task: ' + JSON.stringify(done));
+      const blob = blobs.find((b) => /^\/logs\/[^/]+\/edge1\/gamma-\d{4}-\d\d-\d\d--\d\d-\d\d-\d\d\.json\?sv=2021-08-06&sig=abc%2Bdef$/.test(b.url));
+      if (!blob) throw new Error('no log blob: ' + JSON.stringify(blobs.map((b) => b.url)));
+      if (blob.method !== 'PUT' || blob.headers['x-ms-blob-type'] !== 'BlockBlob') throw new Error('not a Put Blob: ' + JSON.stringify(blob.headers));
+      const lines = JSON.parse(blob.body.toString());
+      if (!lines.some((l) => l.text === 'gamma says hi' && l.id === 'gamma')) throw new Error('blob content: ' + blob.body.toString().slice(0, 500));
+
+      const bundle = await call('UploadSupportBundle', { schemaVersion: '1.0', sasUrl: container, edgeRuntimeOnly: false });
+      const bundled = await finished(bundle.body.payload.correlationId);
+      if (bundled.status !== 'Completed') throw new Error('UploadSupportBundle task: ' + JSON.stringify(bundled));
+      const zip = blobs.find((b) => /\/edge1\/support-bundle-[-0-9]+\.zip\?/.test(b.url));
+      if (!zip || zip.body.subarray(0, 2).toString() !== 'PK') throw new Error('no zip blob: ' + JSON.stringify(blobs.map((b) => b.url)));
+
+      const locked = await call('UploadModuleLogs', { schemaVersion: '1.0', sasUrl: container.replace('/logs?', '/locked?'),
+        items: [{ id: 'gamma' }], encoding: 'gzip', contentType: 'text' });
+      const refused = await finished(locked.body.payload.correlationId);
+      if (refused.status !== 'Failed' || !/403/.test(refused.message)) throw new Error('a 403 upload: ' + JSON.stringify(refused));
+      const bad = await call('UploadModuleLogs', { schemaVersion: '1.0', items: [] });
+      if (bad.body.status !== 400 || !/sasUrl/.test(bad.text)) throw new Error('no sasUrl: ' + bad.text);
+      const unknown = await call('GetTaskStatus', { schemaVersion: '1.0', correlationId: 'nope' });
+      if (unknown.body.payload.status !== 'Unknown') throw new Error('unknown task: ' + unknown.text);
+    } finally {
+      store.close();
+    }
   }],
   ['an invalid deployment is refused with 412 and what runs stays', async () => {
     const applied = await cloud.api('POST', `/devices/${deviceId}/applyConfigurationContent`,

@@ -74,6 +74,8 @@ class ManagementClient {
   // GET /modules/{name}/logs?tail=…&since=… : the raw log stream (Docker's framing).
   Result<std::string> module_logs(const std::string& name, const std::string& query) const;
   Result<nlohmann::json> system_info() const;
+  // GET /systeminfo/supportbundle?since=…&until=…&edge_runtime_only=… : a zip file.
+  Result<std::string> support_bundle(const std::string& query) const;
 
  private:
   struct Reply {
