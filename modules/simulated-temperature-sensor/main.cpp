@@ -8,20 +8,15 @@
 //   env SendInterval   seconds between readings (default 5; also "hh:mm:ss")
 //   env SendData       false: send nothing until the twin says true
 //   desired SendInterval, SendData: the same, changed at run time (reported back)
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
-#include <csignal>
-#include <cstdlib>
 #include <iostream>
 #include <mutex>
 #include <random>
 #include <string>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 #include <outpost/client/outpost_client.h>
 
+#include "module_lifetime.h"
 #include "sensor_settings.h"
 #include "simulation.h"
 
@@ -33,34 +28,10 @@ using outpost::client::MethodResult;
 using outpost::client::ModuleClient;
 using nlohmann::json;
 
-std::atomic<bool> stopping{false};
-std::mutex wake_mutex;
-std::condition_variable wake;
-
-void on_signal(int) {
-  stopping = true;
-  wake.notify_all();
-}
-
-// Connects, retrying while the edge hub is not up yet (it may start after us).
-void open_with_retries(ModuleClient& client) {
-  for (auto delay = std::chrono::seconds(1); !stopping; delay = std::min(delay * 2, std::chrono::seconds(30))) {
-    try {
-      client.open();
-      return;
-    } catch (const ClientError& e) {
-      std::cerr << "sensor: cannot connect yet (" << e.what() << "); again in " << delay.count() << " s" << std::endl;
-      std::unique_lock lock(wake_mutex);
-      wake.wait_for(lock, delay, [] { return stopping.load(); });
-    }
-  }
-}
-
 }  // namespace
 
 int main() {
-  std::signal(SIGTERM, on_signal);
-  std::signal(SIGINT, on_signal);
+  sample::ModuleLifetime lifetime("sensor");
   try {
     auto settings = sensor::settings_from_environment();
     std::mutex settings_mutex;
@@ -73,7 +44,7 @@ int main() {
       client.updateReportedProperties(json{{"SendInterval", settings.send_interval.count()}, {"SendData", settings.send_data}}.dump());
       std::cout << "sensor: SendInterval " << settings.send_interval.count() << " s, SendData "
                 << (settings.send_data ? "true" : "false") << std::endl;
-      wake.notify_all();
+      lifetime.notify();
     };
     client.onDesiredPropertiesUpdate([&](const std::string& patch) { apply_desired(json::parse(patch, nullptr, false)); });
     client.onMethod("reset", [&](const std::string&) {
@@ -88,23 +59,20 @@ int main() {
         std::cout << "sensor: reset by a control message" << std::endl;
       }
     });
-    open_with_retries(client);
-    if (stopping) return 0;
+    if (!lifetime.open(client)) return 0;
     const auto twin = json::parse(client.getTwin(), nullptr, false);
     if (twin.is_object() && twin.contains("desired")) apply_desired(twin["desired"]);
 
     std::cout << "sensor: sending " << (settings.message_count > 0 ? std::to_string(settings.message_count) : "endless")
               << " readings on temperatureOutput" << std::endl;
     long long sent = 0;
-    while (!stopping && (settings.message_count <= 0 || sent < settings.message_count)) {
-      std::chrono::seconds interval;
-      bool send;
+    while (!lifetime.stopping() && (settings.message_count <= 0 || sent < settings.message_count)) {
+      sensor::Settings now;
       {
         std::lock_guard lock(settings_mutex);
-        interval = settings.send_interval;
-        send = settings.send_data;
+        now = settings;
       }
-      if (send) {
+      if (now.send_data) {
         Message message(simulation.next_reading().dump());
         message.contentType = "application/json";
         message.contentEncoding = "utf-8";
@@ -115,12 +83,10 @@ int main() {
           std::cerr << "sensor: reading " << sent << " not sent: " << e.what() << std::endl;
         }
       }
-      std::unique_lock lock(wake_mutex);
-      wake.wait_for(lock, interval, [] { return stopping.load(); });
+      lifetime.wait_for(now.send_interval);
     }
-    if (!stopping) std::cout << "sensor: done sending " << sent << " readings" << std::endl;
-    std::unique_lock lock(wake_mutex);
-    wake.wait(lock, [] { return stopping.load(); });  // a module stays up until it is stopped
+    if (!lifetime.stopping()) std::cout << "sensor: done sending " << sent << " readings" << std::endl;
+    lifetime.wait_until_stopped();  // a module stays up until it is stopped
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "sensor: " << e.what() << std::endl;

@@ -4,17 +4,14 @@
 // application property MessageType: Alert; the others are dropped (and counted).
 //   desired TemperatureThreshold (default 25), reported back as applied; env TemperatureThreshold
 //   sets the value before the twin is read.
-#include <atomic>
-#include <condition_variable>
-#include <csignal>
 #include <cstdlib>
 #include <iostream>
-#include <mutex>
 
 #include <nlohmann/json.hpp>
 #include <outpost/client/outpost_client.h>
 
 #include "filter.h"
+#include "module_lifetime.h"
 
 namespace {
 
@@ -23,20 +20,10 @@ using outpost::client::Message;
 using outpost::client::ModuleClient;
 using nlohmann::json;
 
-std::atomic<bool> stopping{false};
-std::mutex wake_mutex;
-std::condition_variable wake;
-
-void on_signal(int) {
-  stopping = true;
-  wake.notify_all();
-}
-
 }  // namespace
 
 int main() {
-  std::signal(SIGTERM, on_signal);
-  std::signal(SIGINT, on_signal);
+  sample::ModuleLifetime lifetime("filter");
   try {
     filter::Filter filter;
     if (const char* text = std::getenv("TemperatureThreshold")) filter.apply_desired(json{{"TemperatureThreshold", std::atof(text)}});
@@ -56,23 +43,12 @@ int main() {
         std::cerr << "filter: an alert was not forwarded: " << e.what() << std::endl;
       }
     });
-    for (auto delay = std::chrono::seconds(1); !stopping; delay = std::min(delay * 2, std::chrono::seconds(30))) {
-      try {
-        client.open();
-        break;
-      } catch (const ClientError& e) {
-        std::cerr << "filter: cannot connect yet (" << e.what() << "); again in " << delay.count() << " s" << std::endl;
-        std::unique_lock lock(wake_mutex);
-        wake.wait_for(lock, delay, [] { return stopping.load(); });
-      }
-    }
-    if (stopping) return 0;
+    if (!lifetime.open(client)) return 0;
     const auto twin = json::parse(client.getTwin(), nullptr, false);
     if (twin.is_object() && twin.contains("desired")) apply_desired(twin["desired"]);
     client.updateReportedProperties(json{{"TemperatureThreshold", filter.threshold()}}.dump());
     std::cout << "filter: forwarding readings above " << filter.threshold() << " °C from input1 to output1" << std::endl;
-    std::unique_lock lock(wake_mutex);
-    wake.wait(lock, [] { return stopping.load(); });
+    lifetime.wait_until_stopped();
     std::cout << "filter: " << filter.forwarded() << " alerts forwarded, " << filter.dropped() << " readings below the threshold"
               << std::endl;
     return 0;

@@ -204,12 +204,7 @@ h.runSteps('agent/cloud', [
 ], async (failed) => {
   await daemon.stop();
   await cloud.stop();
-  for (const m of fs.existsSync(path.join(home, 'modules')) ? fs.readdirSync(path.join(home, 'modules')) : []) {
-    try {
-      const state = JSON.parse(fs.readFileSync(path.join(home, 'modules', m, 'module.json'), 'utf8'));
-      if (state.pid > 0) process.kill(-state.pid, 'SIGKILL');
-    } catch (_) { /* not running */ }
-  }
+  h.killModules(home);
   if (failed) {
     let agentLog = '';
     try { agentLog = fs.readFileSync(path.join(home, 'modules', 'edgeAgent', 'output.log'), 'utf8'); } catch (_) { /* none */ }

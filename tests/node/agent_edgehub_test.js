@@ -136,12 +136,7 @@ const localSteps = [
 h.runSteps(`agent/edgehub-${mode}`, mode === 'cloud' ? cloudSteps : localSteps, async (failed) => {
   await daemon.stop();  // the agent stops its modules on the way out
   if (cloud) await cloud.stop();
-  for (const m of ['echo', 'edgeHub', 'edgeAgent']) {
-    try {
-      const state = JSON.parse(fs.readFileSync(path.join(home, 'modules', m, 'module.json'), 'utf8'));
-      if (state.pid > 0) process.kill(-state.pid, 'SIGKILL');
-    } catch (_) { /* not running */ }
-  }
+  h.killModules(home);
   if (failed) console.log('outpostd log:\n' + daemon.log().slice(-4000) + '\nhub log:\n' + hubLog().slice(-4000) + '\nkept ' + dir);
   else if (!process.env.KEEP) fs.rmSync(dir, { recursive: true, force: true });
 });

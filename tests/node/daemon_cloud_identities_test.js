@@ -94,12 +94,7 @@ h.runSteps('node-sdk/outpostd+cloud', [
 ], async (failed) => {
   await daemon.stop();
   await cloud.stop();
-  for (const m of ['sdkmod', 'edgeAgent']) {
-    try {
-      const state = JSON.parse(fs.readFileSync(path.join(home, 'modules', m, 'module.json'), 'utf8'));
-      if (state.pid > 0) process.kill(-state.pid, 'SIGKILL');
-    } catch (_) { /* not running */ }
-  }
+  h.killModules(home);
   if (failed) console.log('outpostd log:\n' + daemon.log().slice(-4000) + '\nkept ' + dir);
   else fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -91,12 +91,7 @@ h.runSteps(cppModule ? 'cpp-sdk/outpostd' : 'node-sdk/outpostd', [
   if (hub) await hub.stop();
   await daemon.stop();
   // The module outlives the daemon by design (the agent stops modules; this one does not).
-  for (const m of ['sdkmod', 'edgeAgent']) {
-    try {
-      const state = JSON.parse(fs.readFileSync(path.join(home, 'modules', m, 'module.json'), 'utf8'));
-      if (state.pid > 0) process.kill(-state.pid, 'SIGKILL');
-    } catch (_) { /* not running */ }
-  }
+  h.killModules(home);
   if (failed) console.log('outpostd log:\n' + daemon.log().slice(-3000) + '\nkept ' + dir);
   else fs.rmSync(dir, { recursive: true, force: true });
 });

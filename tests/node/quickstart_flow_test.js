@@ -97,12 +97,7 @@ h.runSteps('quickstart', [
 ], async (failed) => {
   await daemon.stop();  // the agent stops its modules on the way out
   await cloud.stop();
-  for (const m of ['SimulatedTemperatureSensor', 'filter', 'edgeHub', 'edgeAgent']) {
-    try {
-      const state = JSON.parse(fs.readFileSync(path.join(home, 'modules', m, 'module.json'), 'utf8'));
-      if (state.pid > 0) process.kill(-state.pid, 'SIGKILL');
-    } catch (_) { /* not running */ }
-  }
+  h.killModules(home);
   if (failed) {
     console.log('outpostd log:\n' + daemon.log().slice(-3000));
     for (const m of ['edgeAgent', 'edgeHub', 'SimulatedTemperatureSensor', 'filter']) console.log(`${m}:\n` + moduleLog(m).slice(-2000));

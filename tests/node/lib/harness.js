@@ -193,6 +193,18 @@ function randomLoopback() {
   return `127.${1 + (b[0] % 250)}.${1 + (b[1] % 250)}.${1 + (b[2] % 250)}`;
 }
 
+// Modules outlive an outpostd that ended without its agent stopping them (by design: a
+// restarted daemon adopts them). After a test, whatever is left under `home` is killed.
+function killModules(home) {
+  const folder = path.join(home, 'modules');
+  for (const m of fs.existsSync(folder) ? fs.readdirSync(folder) : []) {
+    try {
+      const state = JSON.parse(fs.readFileSync(path.join(folder, m, 'module.json'), 'utf8'));
+      if (state.pid > 0) process.kill(-state.pid, 'SIGKILL');
+    } catch (_) { /* not running */ }
+  }
+}
+
 // Runs async test steps in order, printing each; exits non-zero on the first failure.
 async function runSteps(name, steps, cleanup) {
   let failed = false;
@@ -211,4 +223,5 @@ async function runSteps(name, steps, cleanup) {
   process.exit(failed ? 1 : 0);
 }
 
-module.exports = { tempDir, makeCertificates, randomKey, sasToken, waitFor, withTimeout, Daemon, Hub, Cloud, randomLoopback, runSteps };
+module.exports = { tempDir, makeCertificates, randomKey, sasToken, waitFor, withTimeout, Daemon, Hub, Cloud, randomLoopback, runSteps,
+  killModules };
