@@ -68,12 +68,8 @@ const moduleStatus = (reported, name) => reported.modules && reported.modules[na
 h.runSteps('agent/cloud', [
   ['outpost-cloud runs with the edge device registered and a deployment applied', async () => {
     await cloud.start();
-    const r = await cloud.api('PUT', `/devices/${deviceId}`, { capabilities: { iotEdge: true },
-      authentication: { type: 'sas', symmetricKey: { primaryKey: deviceKey, secondaryKey: deviceKey } } });
-    if (r.status !== 200) throw new Error('register: ' + r.text);
-    const applied = await cloud.api('POST', `/devices/${deviceId}/applyConfigurationContent`,
+    await cloud.registerEdgeDevice(deviceId, deviceKey,
       content({ alpha: shell('exec sleep 600', { startupOrder: 1 }), beta: shell('exec sleep 600', { startupOrder: 2 }) }));
-    if (applied.status >= 300) throw new Error('apply: ' + applied.text);
   }],
   ['outpostd boots outpost-agent, which runs the deployment and reports it to the cloud', async () => {
     await daemon.start();

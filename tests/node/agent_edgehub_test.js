@@ -86,11 +86,7 @@ async function roundTrip() {
 const cloudSteps = [
   ['outpost-cloud runs with the edge device registered and the deployment applied', async () => {
     await cloud.start();
-    const r = await cloud.api('PUT', `/devices/${deviceId}`, { capabilities: { iotEdge: true },
-      authentication: { type: 'sas', symmetricKey: { primaryKey: deviceKey, secondaryKey: deviceKey } } });
-    if (r.status !== 200) throw new Error('register: ' + r.text);
-    const applied = await cloud.api('POST', `/devices/${deviceId}/applyConfigurationContent`, deployment);
-    if (applied.status >= 300) throw new Error('apply: ' + applied.text);
+    await cloud.registerEdgeDevice(deviceId, deviceKey, deployment);
   }],
   ['outpostd boots the agent, which runs edgeHub and echo and reports both running', async () => {
     await daemon.start();

@@ -52,11 +52,7 @@ const moduleLog = (m) => { const f = path.join(home, 'modules', m, 'output.log')
 h.runSteps('quickstart', [
   ['the cloud, the device registered, and the quickstart deployment applied through the REST API', async () => {
     await cloud.start();
-    const r = await cloud.api('PUT', `/devices/${deviceId}`, { capabilities: { iotEdge: true },
-      authentication: { type: 'sas', symmetricKey: { primaryKey: deviceKey, secondaryKey: deviceKey } } });
-    if (r.status !== 200) throw new Error('register: ' + r.text);
-    const applied = await cloud.api('POST', `/devices/${deviceId}/applyConfigurationContent`, deployment);
-    if (applied.status >= 300) throw new Error('apply: ' + applied.text);
+    await cloud.registerEdgeDevice(deviceId, deviceKey, deployment);
   }],
   ['outpostd boots the agent; readings and alerts (above 25 °C) arrive in the cloud', async () => {
     const started = Date.now();

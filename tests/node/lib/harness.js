@@ -187,6 +187,17 @@ class Cloud extends Daemon {
   }
 }
 
+// The IoT Edge device `deviceId` registered with a SAS key (both slots), then `content`
+// ({"modulesContent": …}) applied to it as IoT Hub's applyConfigurationContent does.
+Cloud.prototype.registerEdgeDevice = async function registerEdgeDevice(deviceId, key, content) {
+  const r = await this.api('PUT', `/devices/${deviceId}`, { capabilities: { iotEdge: true },
+    authentication: { type: 'sas', symmetricKey: { primaryKey: key, secondaryKey: key } } });
+  if (r.status !== 200) throw new Error('register: ' + r.text);
+  if (!content) return;
+  const applied = await this.api('POST', `/devices/${deviceId}/applyConfigurationContent`, content);
+  if (applied.status >= 300) throw new Error('apply: ' + applied.text);
+};
+
 // A random loopback address (127.x.y.z), so parallel test runs never share fixed ports.
 function randomLoopback() {
   const b = crypto.randomBytes(3);
