@@ -12,5 +12,9 @@ int cloud_command(const std::vector<std::string>& args);
 int deployment_command(const std::vector<std::string>& args);
 // `outpost list`: the device's modules and their status.
 int list_command(const std::vector<std::string>& args);
+// `outpost logs <module>`: a module's output (-f follows it).
+int logs_command(const std::vector<std::string>& args);
+// `outpost restart <module>`.
+int restart_command(const std::vector<std::string>& args);
 
 }  // namespace outpost::cli

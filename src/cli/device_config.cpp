@@ -25,4 +25,16 @@ DeviceConfig read_device_config(const std::string& config_file) {
   return device;
 }
 
+std::string management_uri(const Options& opts, const DeviceConfig& device) {
+  if (auto host = opts.get("host")) return *host;
+  if (auto host = env_var("IOTEDGE_HOST")) return *host;
+  return device.management_uri;
+}
+
+std::vector<std::string> expand_short_options(const std::vector<std::string>& args) {
+  std::vector<std::string> out;
+  for (const auto& arg : args) out.push_back(arg == "-H" ? "--host" : arg == "-f" ? "--follow" : arg);
+  return out;
+}
+
 }  // namespace outpost::cli

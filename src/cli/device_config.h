@@ -3,6 +3,7 @@
 // file lives.
 #pragma once
 #include <string>
+#include <vector>
 
 namespace outpost::cli {
 
@@ -17,5 +18,12 @@ struct DeviceConfig {
 // A missing file gives the defaults (with the deployment file beside where it would be);
 // a file that does not parse throws UsageError naming it.
 DeviceConfig read_device_config(const std::string& config_file);
+
+class Options;
+// Where the management API is, as iotedge takes it: --host (-H), else IOTEDGE_HOST, else
+// config.yaml's connect.management_uri.
+std::string management_uri(const Options& opts, const DeviceConfig& device);
+// iotedge's short options spelled out for Options: -H → --host, -f → --follow.
+std::vector<std::string> expand_short_options(const std::vector<std::string>& args);
 
 }  // namespace outpost::cli

@@ -40,13 +40,13 @@ std::string agent_status(const nlohmann::json& reported, const std::string& name
 
 int list_command(const std::vector<std::string>& args) {
   try {
-    const Options opts(args, std::set<std::string>{"config"}, std::set<std::string>{"help"});
+    const Options opts(expand_short_options(args), std::set<std::string>{"config", "host"}, std::set<std::string>{"help"});
     if (opts.has("help")) {
-      std::cout << "usage: outpost list [--config /etc/outpost/config.yaml]\n";
+      std::cout << "usage: outpost list [-H|--host URI] [--config /etc/outpost/config.yaml]\n";
       return 0;
     }
     const auto device = read_device_config(opts.get("config").value_or(kDefaultConfig));
-    auto management = management::ManagementClient::create({device.management_uri});
+    auto management = management::ManagementClient::create({management_uri(opts, device)});
     if (!management) throw UsageError(management.error());
     auto modules = management->list_modules();
     if (!modules) {

@@ -17,6 +17,8 @@ void usage() {
                "  cloud       outpost-cloud commands (monitor: print device-to-cloud events)\n"
                "  deployment  apply FILE: validate a deployment and hand it to this device's agent (no cloud)\n"
                "  list        the modules this device runs, and their status\n"
+               "  logs        a module's output: logs <module> [--tail N] [--since T] [-f]\n"
+               "  restart     restart a module: restart <module>\n"
                "  version     print the version\n\n"
                "run 'outpost <command> --help' for a command's options\n";
 }
@@ -34,6 +36,8 @@ int main(int argc, char** argv) {
   if (command == "cloud") return outpost::cli::cloud_command(args);
   if (command == "deployment") return outpost::cli::deployment_command(args);
   if (command == "list") return outpost::cli::list_command(args);
+  if (command == "logs") return outpost::cli::logs_command(args);
+  if (command == "restart") return outpost::cli::restart_command(args);
   if (command == "version" || command == "--version") {
     std::cout << "outpost " << OUTPOST_VERSION << "\n";
     return 0;

@@ -42,6 +42,13 @@ void LogFollower::poll() {
     options.tail.reset();
     if (last_) options.since = last_->first;
   }
+  if (first_) {
+    // Where following starts: should the first read send nothing (tail=0, an empty log),
+    // later reads send only what is newer than this, not the whole log.
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(now);
+    started_ = {seconds.count(), std::chrono::duration_cast<std::chrono::nanoseconds>(now - seconds).count()};
+  }
   first_ = false;
   auto self = shared_from_this();
   auto* runtime = &runtime_;
@@ -73,6 +80,7 @@ void LogFollower::deliver(Result<std::string> stamped) {
     return;
   }
   if (!out.empty()) stream_->write(docker_log_frames(out));
+  if (!last_) last_ = started_;
   auto self = shared_from_this();
   timer_->start(std::chrono::seconds(1), [self] { self->poll(); });
 }

@@ -35,6 +35,7 @@ class LogFollower : public std::enable_shared_from_this<LogFollower> {
   std::unique_ptr<net::Timer> timer_;
   std::optional<std::pair<std::int64_t, std::int64_t>> last_;  // (seconds, nanoseconds) of the last line sent
   bool first_ = true;
+  std::pair<std::int64_t, std::int64_t> started_{0, 0};  // when following began, as last_
 };
 
 // "2026-12-04T05:30:00.123456789Z ..." -> (seconds, nanoseconds); nullopt without a stamp.

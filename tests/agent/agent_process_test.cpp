@@ -8,6 +8,7 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -161,6 +162,51 @@ TEST_F(AgentProcess, RunsTheLocalDeploymentKeepsItRunningAndFollowsChanges) {
   daemon_->signal(SIGTERM);
   EXPECT_EQ(daemon_->wait(40s), 0) << logs();
   EXPECT_NE(::kill(static_cast<pid_t>(running_pid), 0), 0) << "the agent stopped sleeper on its way out\n" << logs();
+}
+
+// The device-side CLI over the management API, under both its names: `logs` (tail, an
+// unknown module, -f following new lines), `restart` (a new process), and the API's address
+// from -H or IOTEDGE_HOST instead of config.yaml.
+TEST_F(AgentProcess, TheCliShowsLogsFollowsThemAndRestartsAModule) {
+  write_file(dir_ + "/deployment.json",
+             deployment({{"talker", shell_module("echo to stderr >&2; i=0; while true; do echo line $i; i=$((i+1)); sleep 0.1; done")}})
+                 .dump());
+  start_daemon();
+  ASSERT_TRUE(wait_until([&] { return module_status("talker") == "running"; }, 20s)) << logs();
+  const auto cli = [&](std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+    args.insert(args.begin(), outpost::testing::built_binary("iotedge"));
+    return outpost::testing::run_command(args, 10s, env);
+  };
+  const auto config = dir_ + "/config.yaml";
+  ASSERT_TRUE(wait_until([&] { return cli({"logs", "talker", "--config", config}).output.find("line 3") != std::string::npos; }, 10s));
+  const auto tail = cli({"logs", "talker", "--tail", "2", "--config", config});
+  EXPECT_EQ(tail.status, 0) << tail.output;
+  std::size_t lines = 0;
+  for (const char c : tail.output) lines += c == '\n';
+  EXPECT_EQ(lines, 2u) << tail.output;
+  EXPECT_NE(cli({"logs", "talker", "--config", config}).output.find("to stderr"), std::string::npos);
+
+  const auto unknown = cli({"logs", "nosuch", "--config", config});
+  EXPECT_EQ(unknown.status, 1) << unknown.output;
+  EXPECT_NE(unknown.output.find("nosuch"), std::string::npos) << unknown.output;
+
+  // -f: lines written after the command started arrive while it runs.
+  const auto before = cli({"logs", "talker", "--tail", "1", "--config", config}).output;
+  Process follow({outpost::testing::built_binary("outpost"), "logs", "talker", "-f", "--tail", "0", "-H",
+                  "unix://" + dir_ + "/run/mgmt.sock", "--config", dir_ + "/nothing.yaml"},
+                 dir_ + "/follow.log");
+  EXPECT_TRUE(wait_until([&] {
+    const auto text = follow.log();
+    return text.find("line ") != std::string::npos && text.find(before) == std::string::npos;
+  }, 10s)) << "following printed nothing new: " << follow.log();
+  follow.signal(SIGTERM);
+
+  const auto pid = pid_of("talker");
+  const auto restarted = cli({"restart", "talker"}, {{"IOTEDGE_HOST", "unix://" + dir_ + "/run/mgmt.sock"}});
+  EXPECT_EQ(restarted.status, 0) << restarted.output;
+  EXPECT_EQ(restarted.output, "talker\n");
+  EXPECT_TRUE(wait_until([&] { return pid_of("talker") > 0 && pid_of("talker") != pid; }, 10s)) << "not restarted";
+  EXPECT_EQ(cli({"restart", "nosuch", "--config", config}).status, 1);
 }
 
 // Every real manifest of tests/fixtures (../shared/fixtures, copied) deploys unchanged on the
