@@ -132,18 +132,26 @@ int cloud_command(const std::vector<std::string>& args) {
   try {
     if (args.empty() || args[0] == "--help" || args[0] == "help") {
       std::cout << "usage: outpost cloud <command>\n\ncommands:\n"
-                   "  monitor   print device-to-cloud events as JSON lines (like az iot hub monitor-events)\n";
+                   "  device      create|list|show|delete device identities\n"
+                   "  deployment  apply a deployment manifest to a device or to a target condition\n"
+                   "  twin        show|update a device's or module's twin\n"
+                   "  invoke      call a direct method on a device or module\n"
+                   "  monitor     print device-to-cloud events as JSON lines (like az iot hub monitor-events)\n";
       return args.empty() ? 2 : 0;
     }
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     if (args[0] == "monitor") return monitor(rest);
+    if (args[0] == "device") return cloud_device_command(rest);
+    if (args[0] == "deployment") return cloud_deployment_command(rest);
+    if (args[0] == "twin") return cloud_twin_command(rest);
+    if (args[0] == "invoke") return cloud_invoke_command(rest);
     throw UsageError("unknown cloud command '" + args[0] + "'");
   } catch (const UsageError& e) {
     std::cerr << "outpost cloud: " << e.what() << "\n" << kUsage;
     return 2;
-  } catch (const std::exception& e) {
+  } catch (const std::exception& e) {  // the cloud refused, or could not be reached
     std::cerr << "outpost cloud: " << e.what() << "\n";
-    return 2;
+    return 1;
   }
 }
 

@@ -8,6 +8,11 @@ namespace outpost::cli {
 int sas_token_command(const std::vector<std::string>& args);
 // `outpost cloud monitor ...`: reads outpost-cloud's event stream.
 int cloud_command(const std::vector<std::string>& args);
+// `outpost cloud device|twin|invoke|deployment ...`: the service API (cloud_api.h).
+int cloud_device_command(const std::vector<std::string>& args);
+int cloud_twin_command(const std::vector<std::string>& args);
+int cloud_invoke_command(const std::vector<std::string>& args);
+int cloud_deployment_command(const std::vector<std::string>& args);
 // `outpost deployment apply FILE`: a local deployment for the device's agent.
 int deployment_command(const std::vector<std::string>& args);
 // `outpost list`: the device's modules and their status.
