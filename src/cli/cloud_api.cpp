@@ -74,6 +74,15 @@ SplitArguments split_arguments(const std::vector<std::string>& args, const std::
   return out;
 }
 
+CloudCommandLine parse_cloud_command(const std::vector<std::string>& args, const std::set<std::string>& valued,
+                                     std::set<std::string> flags) {
+  flags.insert("help");
+  auto split = split_arguments(args, flags);
+  auto all_valued = kCloudOptions;
+  all_valued.insert(valued.begin(), valued.end());
+  return {std::move(split.positional), Options(split.options, all_valued, flags)};
+}
+
 void print_json(const nlohmann::json& value) { std::cout << value.dump(2) << "\n"; }
 
 }  // namespace outpost::cli

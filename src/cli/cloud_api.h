@@ -47,6 +47,15 @@ struct SplitArguments {
 };
 SplitArguments split_arguments(const std::vector<std::string>& args, const std::set<std::string>& flags = {});
 
+// A cloud command's arguments: the positional ones, and the options — the cloud's three plus
+// `valued` and `flags` (help is always a flag).
+struct CloudCommandLine {
+  std::vector<std::string> positional;
+  Options options;
+};
+CloudCommandLine parse_cloud_command(const std::vector<std::string>& args, const std::set<std::string>& valued,
+                                     std::set<std::string> flags = {});
+
 // Every command's output: pretty JSON (what `-o json` asks and what scripts read).
 void print_json(const nlohmann::json& value);
 

@@ -15,11 +15,7 @@ int cloud_deployment_command(const std::vector<std::string>& args) {
       "usage: outpost cloud deployment apply <manifest.json> --device ID\n"
       "       outpost cloud deployment apply <manifest.json> --target-condition QUERY --id NAME [--priority N]\n"
       "  each with --connection-string CS (or OUTPOST_CLOUD_CONNECTION_STRING) [--url URL] [--ca-file PEM]\n";
-  const auto split = split_arguments(args, {"help"});
-  auto valued = kCloudOptions;
-  valued.insert({"device", "target-condition", "id", "priority"});
-  const Options opts(split.options, valued, {"help"});
-  const auto& p = split.positional;
+  const auto [p, opts] = parse_cloud_command(args, {"device", "target-condition", "id", "priority"});
   if (opts.has("help") || p.size() != 2 || p[0] != "apply") {
     std::cout << kUsage;
     return opts.has("help") ? 0 : 2;

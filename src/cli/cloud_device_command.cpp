@@ -18,11 +18,7 @@ int cloud_device_command(const std::vector<std::string>& args) {
       "       outpost cloud device show <id>\n"
       "       outpost cloud device delete <id>\n"
       "  each with --connection-string CS (or OUTPOST_CLOUD_CONNECTION_STRING) [--url URL] [--ca-file PEM]\n";
-  const auto split = split_arguments(args, {"edge", "help"});
-  auto valued = kCloudOptions;
-  valued.insert({"key", "o"});
-  const Options opts(split.options, valued, {"edge", "help"});
-  const auto& positional = split.positional;
+  const auto [positional, opts] = parse_cloud_command(args, {"key", "o"}, {"edge"});
   if (opts.has("help") || positional.empty()) {
     std::cout << kUsage;
     return opts.has("help") ? 0 : 2;

@@ -31,18 +31,15 @@ int cloud_twin_command(const std::vector<std::string>& args) {
       "usage: outpost cloud twin show <device> [<module>]\n"
       "       outpost cloud twin update <device> [<module>] --desired JSON [--tags JSON]\n"
       "  each with --connection-string CS (or OUTPOST_CLOUD_CONNECTION_STRING) [--url URL] [--ca-file PEM]\n";
-  const auto split = split_arguments(args, {"help"});
-  auto valued = kCloudOptions;
-  valued.insert({"desired", "tags"});
-  const Options opts(split.options, valued, {"help"});
-  if (opts.has("help") || split.positional.empty()) {
+  const auto [positional, opts] = parse_cloud_command(args, {"desired", "tags"});
+  if (opts.has("help") || positional.empty()) {
     std::cout << kUsage;
     return opts.has("help") ? 0 : 2;
   }
   const CloudApi api(opts);
-  const auto& verb = split.positional[0];
+  const auto& verb = positional[0];
   if (verb == "show") {
-    print_json(api.call("GET", twin_path(split.positional, 1)).body);
+    print_json(api.call("GET", twin_path(positional, 1)).body);
     return 0;
   }
   if (verb == "update") {
@@ -50,7 +47,7 @@ int cloud_twin_command(const std::vector<std::string>& args) {
     if (auto desired = opts.get("desired")) patch["properties"]["desired"] = json_argument(*desired, "--desired");
     if (auto tags = opts.get("tags")) patch["tags"] = json_argument(*tags, "--tags");
     if (patch.empty()) throw UsageError("twin update needs --desired JSON or --tags JSON");
-    print_json(api.call("PATCH", twin_path(split.positional, 1), patch).body);
+    print_json(api.call("PATCH", twin_path(positional, 1), patch).body);
     return 0;
   }
   throw UsageError("unknown twin command '" + verb + "' (show, update)");
@@ -61,11 +58,7 @@ int cloud_invoke_command(const std::vector<std::string>& args) {
       "usage: outpost cloud invoke <device> <module|-> <method> [<payload JSON>] [--timeout SECONDS]\n"
       "  '-' for the module calls the device itself; prints {\"status\", \"payload\"}; exits 1 when the\n"
       "  target is not connected, does not answer, or answers with a status of 300 and above\n";
-  const auto split = split_arguments(args, {"help"});
-  auto valued = kCloudOptions;
-  valued.insert("timeout");
-  const Options opts(split.options, valued, {"help"});
-  const auto& p = split.positional;
+  const auto [p, opts] = parse_cloud_command(args, {"timeout"});
   if (opts.has("help") || p.size() < 3) {
     std::cout << kUsage;
     return opts.has("help") ? 0 : 2;

@@ -37,4 +37,12 @@ std::vector<std::string> expand_short_options(const std::vector<std::string>& ar
   return out;
 }
 
+std::optional<ModuleArguments> module_arguments(const std::vector<std::string>& args, const std::string& command) {
+  const auto expanded = expand_short_options(args);
+  if (expanded.empty() || expanded[0] == "--help") return std::nullopt;
+  if (expanded[0].rfind("--", 0) == 0)
+    throw UsageError("the module comes first: outpost " + command + " <module> [options]");
+  return ModuleArguments{expanded[0], {expanded.begin() + 1, expanded.end()}};
+}
+
 }  // namespace outpost::cli

@@ -2,6 +2,7 @@
 // config.yaml: where its management API is, where its home is, and where the local deployment
 // file lives.
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,5 +26,14 @@ class Options;
 std::string management_uri(const Options& opts, const DeviceConfig& device);
 // iotedge's short options spelled out for Options: -H → --host, -f → --follow.
 std::vector<std::string> expand_short_options(const std::vector<std::string>& args);
+
+// "<module> [options]" (logs, restart): the module, and the options after it with short ones
+// spelled out; nullopt when there is nothing or --help (the caller prints its usage). Throws
+// UsageError when an option comes first.
+struct ModuleArguments {
+  std::string module;
+  std::vector<std::string> options;
+};
+std::optional<ModuleArguments> module_arguments(const std::vector<std::string>& args, const std::string& command);
 
 }  // namespace outpost::cli

@@ -49,14 +49,13 @@ class FramePrinter {
 
 int logs_command(const std::vector<std::string>& raw_args) {
   try {
-    auto args = expand_short_options(raw_args);
-    if (args.empty() || args[0] == "--help") {
+    const auto args = module_arguments(raw_args, "logs");
+    if (!args) {
       std::cout << kUsage;
-      return args.empty() ? 2 : 0;
+      return raw_args.empty() ? 2 : 0;
     }
-    const std::string module = args[0];
-    if (module.rfind("--", 0) == 0) throw UsageError("the module comes first: outpost logs <module> [options]");
-    const Options opts({args.begin() + 1, args.end()}, {"tail", "since", "until", "host", "config"}, {"follow", "timestamps"});
+    const auto& module = args->module;
+    const Options opts(args->options, {"tail", "since", "until", "host", "config"}, {"follow", "timestamps"});
     const auto device = read_device_config(opts.get("config").value_or(kDefaultConfig));
     const auto uri = management_uri(opts, device);
 

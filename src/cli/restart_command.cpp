@@ -12,14 +12,13 @@ namespace outpost::cli {
 int restart_command(const std::vector<std::string>& raw_args) {
   constexpr const char* kUsage = "usage: outpost restart <module> [-H|--host URI] [--config /etc/outpost/config.yaml]\n";
   try {
-    auto args = expand_short_options(raw_args);
-    if (args.empty() || args[0] == "--help") {
+    const auto args = module_arguments(raw_args, "restart");
+    if (!args) {
       std::cout << kUsage;
-      return args.empty() ? 2 : 0;
+      return raw_args.empty() ? 2 : 0;
     }
-    const std::string module = args[0];
-    if (module.rfind("--", 0) == 0) throw UsageError("the module comes first: outpost restart <module> [options]");
-    const Options opts({args.begin() + 1, args.end()}, {"host", "config"});
+    const auto& module = args->module;
+    const Options opts(args->options, {"host", "config"});
     const auto device = read_device_config(opts.get("config").value_or(kDefaultConfig));
     auto management = management::ManagementClient::create({management_uri(opts, device)});
     if (!management) throw UsageError(management.error());
