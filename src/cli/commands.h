@@ -19,6 +19,8 @@ int deployment_command(const std::vector<std::string>& args);
 int list_command(const std::vector<std::string>& args);
 // `outpost logs <module>`: a module's output (-f follows it).
 int logs_command(const std::vector<std::string>& args);
+// `outpost check`: configuration and connectivity checks, as iotedge check.
+int check_command(const std::vector<std::string>& args);
 // `outpost restart <module>`.
 int restart_command(const std::vector<std::string>& args);
 

@@ -19,6 +19,7 @@ void usage() {
                "  list        the modules this device runs, and their status\n"
                "  logs        a module's output: logs <module> [--tail N] [--since T] [-f]\n"
                "  restart     restart a module: restart <module>\n"
+               "  check       configuration and connectivity checks, as iotedge check\n"
                "  version     print the version\n\n"
                "run 'outpost <command> --help' for a command's options\n";
 }
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
   if (command == "list") return outpost::cli::list_command(args);
   if (command == "logs") return outpost::cli::logs_command(args);
   if (command == "restart") return outpost::cli::restart_command(args);
+  if (command == "check") return outpost::cli::check_command(args);
   if (command == "version" || command == "--version") {
     std::cout << "outpost " << OUTPOST_VERSION << "\n";
     return 0;

@@ -3,6 +3,7 @@
 // stream chunks), keep-alive or close. The HttpServer's accept loops create these.
 #pragma once
 #include <array>
+#include <ctime>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,6 +27,17 @@ namespace outpost::net {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+
+// RFC 9110's Date (IMF-fixdate), as IoT Hub sends it: clients such as `outpost check` read
+// the server's clock from it.
+inline std::string http_date_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char text[40];
+  std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return text;
+}
 
 // What every session of one server shares.
 struct HttpSessionContext {
@@ -141,6 +153,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   asio::awaitable<bool> write(HttpResponse response, bool keep_alive) {
     http::response<http::string_body> out{static_cast<http::status>(response.status), version_};
     out.set(http::field::server, "outpost");
+    out.set(http::field::date, http_date_now());
     for (auto& [k, v] : response.headers) out.set(k, v);
     out.body() = std::move(response.body);
     out.keep_alive(keep_alive);
@@ -153,6 +166,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   asio::awaitable<void> stream_out(HttpResponder::Target& target) {
     http::response<http::empty_body> head{static_cast<http::status>(target.stream_status), version_};
     head.set(http::field::server, "outpost");
+    head.set(http::field::date, http_date_now());
     for (auto& [k, v] : target.stream_headers) head.set(k, v);
     head.chunked(true);
     head.keep_alive(false);

@@ -207,6 +207,21 @@ TEST_F(AgentProcess, TheCliShowsLogsFollowsThemAndRestartsAModule) {
   EXPECT_EQ(restarted.output, "talker\n");
   EXPECT_TRUE(wait_until([&] { return pid_of("talker") > 0 && pid_of("talker") != pid; }, 10s)) << "not restarted";
   EXPECT_EQ(cli({"restart", "nosuch", "--config", config}).status, 1);
+
+  // iotedge check: passes with the daemon up; names the broken file; fails with the daemon down.
+  const auto checked = cli({"check", "--config", config});
+  EXPECT_EQ(checked.status, 0) << checked.output;
+  EXPECT_NE(checked.output.find("\u221a outpostd answers on its management URI - OK"), std::string::npos) << checked.output;
+  write_file(dir_ + "/broken.yaml", "provisioning: { source: nowhere }\nhostname: edgegw\n");
+  const auto broken = cli({"check", "--config", dir_ + "/broken.yaml", "-H", "unix://" + dir_ + "/run/mgmt.sock"});
+  EXPECT_EQ(broken.status, 1) << broken.output;
+  EXPECT_NE(broken.output.find("\u00d7 config.yaml is well-formed - Error"), std::string::npos) << broken.output;
+  EXPECT_NE(broken.output.find("source"), std::string::npos) << "outpostd's own words name the key\n" << broken.output;
+  daemon_->signal(SIGTERM);
+  EXPECT_EQ(daemon_->wait(40s), 0) << logs();
+  const auto down = cli({"check", "--config", config});
+  EXPECT_EQ(down.status, 1) << down.output;
+  EXPECT_NE(down.output.find("\u00d7 outpostd answers on its management URI - Error"), std::string::npos) << down.output;
 }
 
 // Every real manifest of tests/fixtures (../shared/fixtures, copied) deploys unchanged on the

@@ -1,3 +1,5 @@
+#include <cmath>
+#include <ctime>
 #include <future>
 #include <thread>
 
@@ -63,6 +65,10 @@ TEST_F(HttpServerTest, ServesRequestsWithQueryHeadersAndBody) {
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->body, R"({"method":"PUT","body":"payload","q":"c/d","h":"yes"})");
   EXPECT_EQ(r->header("content-type"), "application/json; charset=utf-8");
+  // A Date, as IoT Hub sends: `outpost check` compares clocks with it.
+  std::tm date{};
+  EXPECT_NE(strptime(r->header("date").c_str(), "%a, %d %b %Y %H:%M:%S GMT", &date), nullptr) << r->header("date");
+  EXPECT_LT(std::abs(std::difftime(timegm(&date), std::time(nullptr))), 5.0);
   auto missing = http_request("GET", base + "/nope");
   ASSERT_TRUE(missing);
   EXPECT_EQ(missing->status, 404);

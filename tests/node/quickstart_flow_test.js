@@ -83,6 +83,14 @@ h.runSteps('quickstart', [
     const late = seen.slice(before).filter(isAlert);
     if (late.length) throw new Error(`${late.length} alerts after the threshold went to 1000: ` + JSON.stringify(late[0]));
   }],
+  ['`iotedge check`: configuration and connectivity to the cloud (HTTPS, MQTT TLS handshakes) pass', async () => {
+    const text = execFileSync(cli, ['check', '--config', configFile], { encoding: 'utf8' });
+    for (const line of ['\u221a config.yaml is well-formed - OK', '\u221a outpostd answers on its management URI - OK',
+                        'IoT Hub MQTT port - OK', 'IoT Hub HTTPS / WebSockets port - OK', "host time is close to the IoT hub's - OK"])
+      if (!text.includes(line)) throw new Error(`no "${line}" in:\n${text}`);
+    const report = JSON.parse(execFileSync(cli, ['check', '--config', configFile, '-o', 'json'], { encoding: 'utf8' }));
+    if (report.checks['host-connect-iothub-mqtt'].result !== 'OK') throw new Error(JSON.stringify(report));
+  }],
   ["the agent's GetModuleLogs (what `iotedge logs` reads) shows the sensor's output", async () => {
     const r = await cloud.api('POST', `/twins/${deviceId}/modules/%24edgeAgent/methods`, { methodName: 'GetModuleLogs',
       payload: { schemaVersion: '1.0', items: [{ id: 'SimulatedTemperatureSensor', filter: { tail: 20 } }], encoding: 'none', contentType: 'text' },
