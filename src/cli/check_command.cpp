@@ -19,16 +19,6 @@
 namespace outpost::cli {
 namespace {
 
-const char* word(CheckResult r) {
-  switch (r) {
-    case CheckResult::ok: return "OK";
-    case CheckResult::warning: return "Warning";
-    case CheckResult::error: return "Error";
-    case CheckResult::skipped: return "Skipped";
-  }
-  return "?";
-}
-
 const char* mark(CheckResult r) {
   switch (r) {
     case CheckResult::ok: return "\u221a";        // √
@@ -68,29 +58,22 @@ int check_command(const std::vector<std::string>& args) {
     DeviceConfig device = read_device_config(config);
     const auto facts = read_device_facts(config, management_uri(opts, device));
 
+    const auto runs = run_device_checks(facts);
     std::map<CheckResult, int> counts;
-    nlohmann::json report = nlohmann::json::object();
     std::string group;
-    for (const auto& check : device_checks()) {
-      CheckOutcome outcome;
-      try {
-        outcome = check.run(facts);
-      } catch (const std::exception& e) {
-        outcome = {CheckResult::error, e.what()};
-      }
+    for (const auto& [check, outcome] : runs) {
       ++counts[outcome.result];
-      report[check.id] = {{"description", check.description}, {"result", word(outcome.result)}, {"details", outcome.details}};
       if (output == "json") continue;
-      if (check.group != group) {
+      if (check->group != group) {
         if (!group.empty()) std::cout << "\n";
-        group = check.group;
+        group = check->group;
         std::cout << group << "\n" << std::string(group.size(), '-') << "\n";
       }
-      std::cout << mark(outcome.result) << " " << check.description << " - " << word(outcome.result) << "\n";
+      std::cout << mark(outcome.result) << " " << check->description << " - " << to_string(outcome.result) << "\n";
       if (!outcome.details.empty() && (outcome.result != CheckResult::ok || opts.has("verbose"))) print_details(outcome.details);
     }
     if (output == "json") {
-      std::cout << nlohmann::json{{"checks", report}}.dump(2) << "\n";
+      std::cout << checks_json(runs).dump(2) << "\n";
     } else {
       std::cout << "\n" << counts[CheckResult::ok] << " check(s) succeeded.\n";
       if (counts[CheckResult::warning]) std::cout << counts[CheckResult::warning] << " check(s) raised warnings.\n";

@@ -21,6 +21,8 @@ int list_command(const std::vector<std::string>& args);
 int logs_command(const std::vector<std::string>& args);
 // `outpost check`: configuration and connectivity checks, as iotedge check.
 int check_command(const std::vector<std::string>& args);
+// `outpost support-bundle`: the daemon's bundle plus the checks, in one zip.
+int support_bundle_command(const std::vector<std::string>& args);
 // `outpost restart <module>`.
 int restart_command(const std::vector<std::string>& args);
 

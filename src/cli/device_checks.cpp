@@ -247,6 +247,39 @@ DeviceFacts read_device_facts(const std::string& config_file, const std::string&
   return facts;
 }
 
+const char* to_string(CheckResult result) {
+  switch (result) {
+    case CheckResult::ok: return "OK";
+    case CheckResult::warning: return "Warning";
+    case CheckResult::error: return "Error";
+    case CheckResult::skipped: return "Skipped";
+  }
+  return "?";
+}
+
+std::vector<CheckRun> run_device_checks(const DeviceFacts& facts) {
+  std::vector<CheckRun> runs;
+  for (const auto& check : device_checks()) {
+    CheckOutcome outcome;
+    try {
+      outcome = check.run(facts);
+    } catch (const std::exception& e) {
+      outcome = {CheckResult::error, e.what()};
+    }
+    runs.push_back({&check, std::move(outcome)});
+  }
+  return runs;
+}
+
+nlohmann::json checks_json(const std::vector<CheckRun>& runs) {
+  nlohmann::json checks = nlohmann::json::object();
+  for (const auto& run : runs)
+    checks[run.check->id] = {{"description", run.check->description},
+                             {"result", to_string(run.outcome.result)},
+                             {"details", run.outcome.details}};
+  return {{"checks", checks}};
+}
+
 const std::vector<Check>& device_checks() {
   static const std::vector<Check> checks{
       {"config-yaml-well-formed", "config.yaml is well-formed", "Configuration checks", config_well_formed},

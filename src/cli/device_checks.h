@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace outpost::cli {
 
 enum class CheckResult { ok, warning, error, skipped };
@@ -39,5 +41,16 @@ struct Check {
 // What config.yaml says (never throws: what cannot be read stays empty; the first check says why).
 DeviceFacts read_device_facts(const std::string& config_file, const std::string& management_uri_override);
 const std::vector<Check>& device_checks();
+
+struct CheckRun {
+  const Check* check;
+  CheckOutcome outcome;
+};
+// Every check, in order (one that throws is an error with its message).
+std::vector<CheckRun> run_device_checks(const DeviceFacts& facts);
+const char* to_string(CheckResult result);  // OK, Warning, Error, Skipped
+// {"checks": {"<id>": {"description", "result", "details"}}}: what `check -o json` prints and the
+// support bundle keeps.
+nlohmann::json checks_json(const std::vector<CheckRun>& runs);
 
 }  // namespace outpost::cli

@@ -20,6 +20,7 @@ void usage() {
                "  logs        a module's output: logs <module> [--tail N] [--since T] [-f]\n"
                "  restart     restart a module: restart <module>\n"
                "  check       configuration and connectivity checks, as iotedge check\n"
+               "  support-bundle  logs, module details and check results in one zip\n"
                "  version     print the version\n\n"
                "run 'outpost <command> --help' for a command's options\n";
 }
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
   if (command == "logs") return outpost::cli::logs_command(args);
   if (command == "restart") return outpost::cli::restart_command(args);
   if (command == "check") return outpost::cli::check_command(args);
+  if (command == "support-bundle") return outpost::cli::support_bundle_command(args);
   if (command == "version" || command == "--version") {
     std::cout << "outpost " << OUTPOST_VERSION << "\n";
     return 0;

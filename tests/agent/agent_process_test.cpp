@@ -217,6 +217,14 @@ TEST_F(AgentProcess, TheCliShowsLogsFollowsThemAndRestartsAModule) {
   EXPECT_EQ(broken.status, 1) << broken.output;
   EXPECT_NE(broken.output.find("\u00d7 config.yaml is well-formed - Error"), std::string::npos) << broken.output;
   EXPECT_NE(broken.output.find("source"), std::string::npos) << "outpostd's own words name the key\n" << broken.output;
+  // support-bundle: the daemon's zip with the checks added.
+  const auto bundled = cli({"support-bundle", "--config", config, "--output", dir_ + "/bundle.zip", "--since", "1h"});
+  EXPECT_EQ(bundled.status, 0) << bundled.output;
+  const auto zip = read_file(dir_ + "/bundle.zip");
+  EXPECT_EQ(zip.substr(0, 2), "PK") << bundled.output;
+  for (const auto* entry : {"check.json", "modules.json", "logs/talker.log"})
+    EXPECT_NE(zip.find(entry), std::string::npos) << entry << " is not in the bundle";
+
   daemon_->signal(SIGTERM);
   EXPECT_EQ(daemon_->wait(40s), 0) << logs();
   const auto down = cli({"check", "--config", config});
