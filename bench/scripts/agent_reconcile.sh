@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# outpost-agent's reconcile latency, offline boot and resident memory, on the process runtime,
-# as outpostd runs it on a device without a cloud (provisioning: local; the deployment is the
-# file beside config.yaml, as in tests/agent/agent_process_test.cpp). Modules are `/bin/sh -c
-# "exec sleep 600"` (image test/shell:1.0, restartPolicy always). Prints Markdown tables for
-# docs/PERFORMANCE.md.
+# outpost-agent's reconcile latency, offline boot and resident memory, as outpostd runs it on a
+# device without a cloud (provisioning: local; the deployment is the file beside config.yaml, as
+# in tests/agent/agent_process_test.cpp). Modules run `sh -c "exec sleep 600"` (image
+# test/shell:1.0, restartPolicy always; busybox's sleep in a container). Prints Markdown tables for docs/PERFORMANCE.md.
 #
 #   bench/scripts/agent_reconcile.sh <build dir>       (needs outpostd, outpost-agent; no build)
+#   RUNTIME=docker bench/scripts/agent_reconcile.sh <build dir>
 #
+#   RUNTIME  process (default): modules and the agent are processes. docker: as outpostd runs
+#            them with `runtime: docker` — the agent is a container too; both run a local image
+#            built FROM scratch (Debian's static busybox, outpost-agent and the libraries it
+#            links), no registry; a Docker engine is started where none answers.
 #   REPEAT   runs of each size and of the boot (default 3); min / median are shown
 #   SIZES    module counts (default "1 10 50"; the boot and the RSS use the largest)
 #
@@ -25,10 +29,19 @@ set -euo pipefail
 BUILD=$(realpath "$1")
 REPEAT=${REPEAT:-3}
 SIZES=${SIZES:-"1 10 50"}
+RUNTIME=${RUNTIME:-process}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 for b in outpostd outpost-agent; do [ -x "$BUILD/bin/$b" ] || { echo "$BUILD/bin/$b: not built" >&2; exit 2; }; done
 command -v curl >/dev/null || { echo "curl is needed" >&2; exit 2; }
 
 WORK=$(mktemp -d /tmp/agent-reconcile-XXXXXX)
+PREFIX=""               # module and container names (Docker's are global on the machine)
+AGENT_NAME=edgeAgent
+IMAGE=outpost-bench/agent:latest
+if [ "$RUNTIME" = docker ]; then
+  PREFIX="obench$$-"
+  AGENT_NAME="${PREFIX}agent"
+fi
 HOMEDIR=$WORK/home
 MGMT=$WORK/run/mgmt.sock
 DAEMON_PID=
@@ -56,6 +69,10 @@ for f in glob.glob(sys.argv[1] + "/modules/*/module.json"):
     except Exception:
         pass
 PY
+  if [ "$RUNTIME" = docker ]; then
+    docker ps -aq --filter "name=${PREFIX}" | xargs -r docker rm -f >/dev/null
+    docker network rm "${PREFIX}net" >/dev/null 2>&1
+  fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -66,18 +83,25 @@ ms_between() { echo $(( ($2 - $1) / 1000 )); }  # µs stamps → whole ms
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
-agent_pid() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("pid") or 0)' "$HOMEDIR/modules/edgeAgent/module.json"; }
+agent_pid() {
+  if [ "$RUNTIME" = docker ]; then docker inspect -f '{{.State.Pid}}' "$AGENT_NAME"; return; fi
+  python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("pid") or 0)' "$HOMEDIR/modules/edgeAgent/module.json"
+}
+agent_log() {
+  if [ "$RUNTIME" = docker ]; then docker logs "$AGENT_NAME" 2>&1; return; fi
+  cat "$HOMEDIR/modules/edgeAgent/output.log" 2>/dev/null
+}
 
 # "running listed": modules other than edgeAgent that list as running, and that list at all.
 if command -v jq >/dev/null; then
   PARSER=jq
-  count() { jq -r '[.modules[] | select(.name != "edgeAgent")] | "\(map(select(.status.runtimeStatus.status == "running")) | length) \(length)"'; }
+  count() { jq -r --arg agent "$AGENT_NAME" '[.modules[] | select(.name != $agent)] | "\(map(select(.status.runtimeStatus.status == "running")) | length) \(length)"'; }
 else
   PARSER=python3
   count() {
     python3 -c 'import json,sys
-m = [x for x in json.load(sys.stdin)["modules"] if x["name"] != "edgeAgent"]
-print(sum(((x.get("status") or {}).get("runtimeStatus") or {}).get("status") == "running" for x in m), len(m))'
+m = [x for x in json.load(sys.stdin)["modules"] if x["name"] != sys.argv[1]]
+print(sum(((x.get("status") or {}).get("runtimeStatus") or {}).get("status") == "running" for x in m), len(m))' "$AGENT_NAME"
   }
 fi
 modules_state() {
@@ -96,7 +120,7 @@ wait_state() {
     if (( SEEN - start > limit * 1000000 )); then
       echo "timed out after ${limit} s waiting for '$want' (running listed), last '$state'" >&2
       tail -n 30 "$WORK/outpostd.log" >&2
-      tail -n 30 "$HOMEDIR/modules/edgeAgent/output.log" >&2 || true
+      agent_log | tail -n 30 >&2 || true
       exit 1
     fi
     sleep 0.01
@@ -107,18 +131,22 @@ VERSION=0
 # deploy N: writes a deployment of N modules atomically; its $version in $VERSION.
 deploy() {
   VERSION=$((VERSION + 1))
-  python3 - "$1" "$VERSION" >"$WORK/deployment.json.tmp" <<'PY'
+  python3 - "$1" "$VERSION" "$PREFIX" "$RUNTIME" >"$WORK/deployment.json.tmp" <<'PY'
 import json, sys
-n, version = int(sys.argv[1]), int(sys.argv[2])
-module = {"version": "1.0", "type": "docker", "status": "running", "restartPolicy": "always",
-          "settings": {"image": "test/shell:1.0", "createOptions": json.dumps({"Cmd": ["-c", "exec sleep 600"]})}}
+n, version, prefix, runtime = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+# The process runtime's program is /bin/sh itself; a container needs it named (no entrypoint),
+# and as its PID 1 a shell must take SIGTERM itself, or each stop waits out Docker's grace time.
+options = ({"Cmd": ["/bin/sh", "-c", "trap 'exit 0' TERM; /bin/busybox sleep 600 & wait"]} if runtime == "docker"
+           else {"Cmd": ["-c", "exec sleep 600"]})
+module = {"version": "1.0", "type": "docker", "status": "running", "restartPolicy": "always", "imagePullPolicy": "never",
+          "settings": {"image": "test/shell:1.0", "createOptions": json.dumps(options)}}
 print(json.dumps({"modulesContent": {
     "$edgeAgent": {"properties.desired": {
         "$version": version, "schemaVersion": "1.1",
         "runtime": {"type": "docker", "settings": {"minDockerVersion": "v1.25"}},
         "systemModules": {"edgeAgent": {"type": "docker",
                                         "settings": {"image": "mcr.microsoft.com/azureiotedge-agent:1.5"}}},
-        "modules": {f"m{i}": module for i in range(1, n + 1)}}},
+        "modules": {f"{prefix}m{i}": module for i in range(1, n + 1)}}},
     "$edgeHub": {"properties.desired": {"schemaVersion": "1.1", "routes": {}}}}}))
 PY
   mv "$WORK/deployment.json.tmp" "$WORK/deployment.json"
@@ -128,9 +156,10 @@ PY
 accepted_us() {
   local line
   for _ in $(seq 100); do
-    line=$(grep -F "agent: deployment version $1 accepted" "$HOMEDIR/modules/edgeAgent/output.log" 2>/dev/null | tail -n 1 || true)
+    line=$(agent_log | grep -F "agent: deployment version $1 accepted" | tail -n 1 || true)
     if [ -n "$line" ]; then
-      date -u -d "$(awk '{print $2}' <<<"$line")" +%s%6N
+      # the spool's stamp then the agent's own (process runtime); the agent's alone (docker)
+      date -u -d "$(grep -oE '[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z' <<<"$line" | tail -n 1)" +%s%6N
       return
     fi
     sleep 0.05
@@ -154,8 +183,32 @@ stop_daemon() {  # SIGTERM, wait (the agent stops its modules first; outpostd gi
   [ "$rc" -eq 0 ] || { echo "outpostd exited with $rc" >&2; tail -n 30 "$WORK/outpostd.log" >&2; exit 1; }
 }
 
-mkdir -p "$WORK/run"
-cat >"$WORK/config.yaml" <<YAML
+mkdir -p "$WORK/run" "$WORK/agent"
+if [ "$RUNTIME" = docker ]; then
+  "$ROOT/scripts/start-dockerd" >&2 || { echo "no Docker engine could be started" >&2; exit 2; }
+  [ -x /bin/busybox ] || { echo "/bin/busybox is missing (scripts/install-deps installs busybox-static)" >&2; exit 2; }
+  # The image: busybox as /bin/sh, and outpost-agent with the libraries ldd lists, at their paths.
+  mkdir -p "$WORK/image/root/bin"
+  cp /bin/busybox "$WORK/image/root/bin/busybox"; cp /bin/busybox "$WORK/image/root/bin/sh"
+  for f in "$BUILD/bin/outpost-agent" $(ldd "$BUILD/bin/outpost-agent" | grep -oE '/[^ ]+'); do
+    real=$(readlink -f "$f"); mkdir -p "$WORK/image/root$(dirname "$f")"; cp "$real" "$WORK/image/root$f"
+  done
+  printf 'FROM scratch\nCOPY root/ /\n' >"$WORK/image/Dockerfile"
+  docker build -q -t "$IMAGE" "$WORK/image" >/dev/null
+  AGENT_OPTIONS=$(python3 -c 'import json,sys; print(json.dumps(json.dumps({"Cmd": [sys.argv[1]], "HostConfig": {"Binds": [sys.argv[2] + ":" + sys.argv[2]]}})))' "$BUILD/bin/outpost-agent" "$WORK")
+  cat >"$WORK/config.yaml" <<YAML
+provisioning: { source: local, device_id: edge1, iothub_hostname: hub.local }
+hostname: edgegw
+homedir: $HOMEDIR
+connect: { management_uri: "unix://$MGMT", workload_uri: "unix://$WORK/run/workload.sock" }
+runtime: docker
+moby_runtime: { network: "${PREFIX}net" }
+log_level: info
+agent: { name: "$AGENT_NAME", type: docker, env: { StorageFolder: "$WORK/agent" }, config: { image: "mcr.microsoft.com/azureiotedge-agent:1.5", createOptions: $AGENT_OPTIONS } }
+images: { "mcr.microsoft.com/azureiotedge-agent:*": "$IMAGE", "test/shell:*": "$IMAGE" }
+YAML
+else
+  cat >"$WORK/config.yaml" <<YAML
 provisioning: { source: local, device_id: edge1, iothub_hostname: hub.local }
 hostname: edgegw
 homedir: $HOMEDIR
@@ -164,10 +217,10 @@ runtime: process
 log_level: info
 images: { "mcr.microsoft.com/azureiotedge-agent:*": "process://$BUILD/bin/outpost-agent", "test/shell:*": "process:///bin/sh" }
 YAML
+fi
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "Docker runtime: not measured yet (this script runs the process runtime only)." >&2
-echo "outpost-agent reconcile bench: REPEAT=$REPEAT SIZES='$SIZES', parser $PARSER, work dir $WORK" >&2
+echo "outpost-agent reconcile bench: RUNTIME=$RUNTIME REPEAT=$REPEAT SIZES='$SIZES', parser $PARSER, work dir $WORK" >&2
 
 # No deployment yet: the agent starts, finds no file (417) and idles.
 start_daemon
@@ -209,11 +262,15 @@ BOOT=() READYMS=() STOPMS=()
 for r in $(seq "$REPEAT"); do
   t0=$(now_us); stop_daemon; t1=$(now_us)
   STOPMS+=("$(ms_between "$t0" "$t1")")
-  left=$(python3 - "$HOMEDIR" <<'PY'
+  if [ "$RUNTIME" = docker ]; then
+    left=$(docker ps -q --filter "name=${PREFIX}" | wc -l)
+  else
+    left=$(python3 - "$HOMEDIR" <<'PY'
 import glob, json, sys
 print(sum(json.load(open(f)).get("state") == "running" for f in glob.glob(sys.argv[1] + "/modules/*/module.json")))
 PY
 )
+  fi
   [ "$left" -eq 0 ] || { echo "$left modules still running after outpostd stopped" >&2; exit 1; }
   start_daemon
   wait_state "$BIG" "$BIG"; t2=$SEEN
@@ -235,7 +292,7 @@ minmed() {  # "min / median" of the numbers given
 
 echo
 echo "Each cell: min / median of $REPEAT runs."
-echo "Machine: $(nproc) vCPU, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), load average $LOAD_BEFORE before, $LOAD_AFTER after; REPEAT=$REPEAT, parser $PARSER."
+echo "Machine: $(nproc) vCPU, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), load average $LOAD_BEFORE before, $LOAD_AFTER after; RUNTIME=$RUNTIME, REPEAT=$REPEAT, parser $PARSER."
 echo
 echo "| modules | deployment.json written → all running | of which: until the agent noticed the file | accepted → all running (the reconcile) | empty deployment written → none listed | accepted → none listed |"
 echo "|---|---|---|---|---|---|"
@@ -256,5 +313,4 @@ echo "| no deployment (agent idle) | $(mib "$rss_agent_idle") MiB | $(mib "$rss_
 echo "| $BIG modules running | $(mib "$rss_agent_big") MiB (peak $(mib "$hwm_agent_big")) | $(mib "$rss_daemon_big") MiB |"
 echo "| back to 0 modules after the runs | $(mib "$rss_agent_zero") MiB | |"
 echo "| $BIG modules, after an offline boot (fresh agent) | $(mib "$rss_agent_boot") MiB | $(mib "$rss_daemon_boot") MiB |"
-echo
-echo "Docker runtime (containers): not measured yet."
+

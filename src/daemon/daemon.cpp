@@ -189,6 +189,16 @@ Status Daemon::start() {
   if (auto ok = p.management_server->listen_unix(management_path); !ok)
     return with_context("listen.management_uri: ", ok.failure());
 
+  // Modules from before a restart keep their containers (or processes), and a container's
+  // workload socket is a bind mount of <homedir>/mnt/<m>.sock: each must exist again before the
+  // agent starts them (Docker would make a directory where the socket is missing).
+  const ModuleNaming naming{config_.agent.name};
+  for (const auto& identity : p.identities->list()) {
+    if (identity.module_id == "$edgeAgent") continue;  // opened below, and by every tick
+    if (auto ok = p.sockets->open_for_module(naming.runtime_name_of_identity(identity.module_id)); !ok)
+      spdlog::warn("outpostd: workload socket of '{}': {}", identity.module_id, ok.error());
+  }
+
   // The agent: $edgeAgent's identity, its environment, and the watchdog that keeps it up.
   auto agent_identity = p.identities->get_or_create("$edgeAgent", "iotedge");
   if (!agent_identity) return with_context("identities: ", agent_identity.failure());

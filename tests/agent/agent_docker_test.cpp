@@ -119,6 +119,18 @@ TEST_F(AgentDocker, AnUnhealthyContainerIsRestartedUnderOnUnhealthy) {
   EXPECT_EQ(daemon_->wait(90s), 0) << logs();
   EXPECT_EQ(run_command({"docker", "inspect", "-f", "{{.State.Status}}", kPrefix + "steady"}, 30s).output, "exited\n")
       << "the agent stopped its modules on its way out\n" << logs();
+
+  // A reboot: the same containers start again — their workload sockets (bind mounts) are
+  // there again before the agent starts them (a missing one made the start fail).
+  daemon_ = std::make_unique<Process>(
+      std::vector<std::string>{outpost::testing::built_binary("outpostd"), "-c", dir_ + "/config.yaml", "--ready-file",
+                               dir_ + "/ready2.json"},
+      dir_ + "/outpostd2.log");
+  ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(dir_ + "/ready2.json"); }, 20s)) << daemon_->log();
+  EXPECT_TRUE(wait_until([&] {
+    return run_command({"docker", "inspect", "-f", "{{.State.Status}}", kPrefix + "steady"}, 30s).output == "running\n";
+  }, 60s)) << "the module did not start again after the reboot\n" << logs();
+  EXPECT_TRUE(std::filesystem::is_socket(dir_ + "/home/mnt/" + kPrefix + "steady.sock"));
 }
 
 }  // namespace
