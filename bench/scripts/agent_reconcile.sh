@@ -196,28 +196,22 @@ if [ "$RUNTIME" = docker ]; then
   printf 'FROM scratch\nCOPY root/ /\n' >"$WORK/image/Dockerfile"
   docker build -q -t "$IMAGE" "$WORK/image" >/dev/null
   AGENT_OPTIONS=$(python3 -c 'import json,sys; print(json.dumps(json.dumps({"Cmd": [sys.argv[1]], "HostConfig": {"Binds": [sys.argv[2] + ":" + sys.argv[2]]}})))' "$BUILD/bin/outpost-agent" "$WORK")
-  cat >"$WORK/config.yaml" <<YAML
-provisioning: { source: local, device_id: edge1, iothub_hostname: hub.local }
-hostname: edgegw
-homedir: $HOMEDIR
-connect: { management_uri: "unix://$MGMT", workload_uri: "unix://$WORK/run/workload.sock" }
-runtime: docker
-moby_runtime: { network: "${PREFIX}net" }
-log_level: info
-agent: { name: "$AGENT_NAME", type: docker, env: { StorageFolder: "$WORK/agent" }, config: { image: "mcr.microsoft.com/azureiotedge-agent:1.5", createOptions: $AGENT_OPTIONS } }
-images: { "mcr.microsoft.com/azureiotedge-agent:*": "$IMAGE", "test/shell:*": "$IMAGE" }
-YAML
+  RUNTIME_YAML="runtime: docker
+moby_runtime: { network: \"${PREFIX}net\" }
+agent: { name: \"$AGENT_NAME\", type: docker, env: { StorageFolder: \"$WORK/agent\" }, config: { image: \"mcr.microsoft.com/azureiotedge-agent:1.5\", createOptions: $AGENT_OPTIONS } }
+images: { \"mcr.microsoft.com/azureiotedge-agent:*\": \"$IMAGE\", \"test/shell:*\": \"$IMAGE\" }"
 else
-  cat >"$WORK/config.yaml" <<YAML
+  RUNTIME_YAML="runtime: process
+images: { \"mcr.microsoft.com/azureiotedge-agent:*\": \"process://$BUILD/bin/outpost-agent\", \"test/shell:*\": \"process:///bin/sh\" }"
+fi
+cat >"$WORK/config.yaml" <<YAML
 provisioning: { source: local, device_id: edge1, iothub_hostname: hub.local }
 hostname: edgegw
 homedir: $HOMEDIR
 connect: { management_uri: "unix://$MGMT", workload_uri: "unix://$WORK/run/workload.sock" }
-runtime: process
 log_level: info
-images: { "mcr.microsoft.com/azureiotedge-agent:*": "process://$BUILD/bin/outpost-agent", "test/shell:*": "process:///bin/sh" }
+$RUNTIME_YAML
 YAML
-fi
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "outpost-agent reconcile bench: RUNTIME=$RUNTIME REPEAT=$REPEAT SIZES='$SIZES', parser $PARSER, work dir $WORK" >&2

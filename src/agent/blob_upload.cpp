@@ -8,17 +8,10 @@
 #include <spdlog/spdlog.h>
 
 #include "outpost/core/encoding.h"
+#include "outpost/core/ip_address.h"
 #include "outpost/net/http_fetch.h"
 
 namespace outpost::agent {
-namespace {
-
-bool is_ip_address(const std::string& host) {
-  return !host.empty() && host.find_first_not_of("0123456789.") == std::string::npos;
-}
-
-}  // namespace
-
 std::string iothub_name(const std::string& iothub_hostname) {
   if (is_ip_address(iothub_hostname)) return iothub_hostname;
   return iothub_hostname.substr(0, iothub_hostname.find('.'));

@@ -19,11 +19,11 @@
 #include "agent.h"
 #include "agent_methods.h"
 #include "deployment_backup.h"
-#include "file_watch.h"
 #include "outpost/client/module_client.h"
 #include "outpost/net/http_fetch.h"
 #include "outpost/workload_client/workload_client.h"
 #include "outpost/core/file_io.h"
+#include "outpost/core/file_watch.h"
 #include "twin_link.h"
 #include "upload_tasks.h"
 
@@ -61,15 +61,13 @@ std::shared_ptr<outpost::agent::DeploymentBackup> offline_backup(const std::stri
 // store alone) when the bundle cannot be had.
 std::string upload_trust(const std::string& storage_dir) {
   auto client = workload_client("trust bundle for uploads");
-  auto bundle = client ? client->trust_bundle() : outpost::Result<std::string>(outpost::make_error("no workload API"));
-  if (!bundle) {
-    spdlog::warn("agent: uploads trust the system's CAs only: {}", bundle.error());
+  auto trust = client ? client->trust_bundle_and_system_cas() : outpost::Result<std::string>(outpost::make_error("no workload API"));
+  if (!trust) {
+    spdlog::warn("agent: uploads trust the system's CAs only: {}", trust.error());
     return {};
   }
-  std::string trust = *bundle;
-  if (auto system = outpost::read_whole_file("/etc/ssl/certs/ca-certificates.crt", 16 * 1024 * 1024)) trust += "\n" + *system;
   const auto file = storage_dir + "/upload-ca.pem";
-  if (auto ok = outpost::write_file_atomically(file, trust, 0644); !ok) {
+  if (auto ok = outpost::write_file_atomically(file, *trust, 0644); !ok) {
     spdlog::warn("agent: uploads trust the system's CAs only: {}", ok.error());
     return {};
   }
@@ -175,9 +173,9 @@ int main() {
     }
     cloud = std::thread([&] { twin->start([&] { return stopping.load(); }); });
   }
-  std::unique_ptr<agent::FileWatch> file_watch;
+  std::unique_ptr<FileWatch> file_watch;
   if (!settings.deployment_file.empty())
-    file_watch = std::make_unique<agent::FileWatch>(settings.deployment_file, [&agent] { agent.wake(); });
+    file_watch = std::make_unique<FileWatch>(settings.deployment_file, [&agent] { agent.wake(); });
   spdlog::info("agent: up; management API {}, state in {}, deployment from {}", uri, settings.storage_dir,
                settings.deployment_file.empty() ? "the $edgeAgent twin" : settings.deployment_file);
   agent.run();

@@ -45,9 +45,7 @@ int check_command(const std::vector<std::string>& args) {
   constexpr const char* kUsage =
       "usage: outpost check [--config /etc/outpost/config.yaml] [-H|--host URI] [-o text|json] [--verbose]\n";
   try {
-    std::vector<std::string> expanded = expand_short_options(args);
-    for (auto& a : expanded) a = a == "-o" ? "--output" : a;
-    const Options opts(expanded, {"config", "host", "output"}, {"verbose", "help"});
+    const Options opts(expand_short_options(args), {"config", "host", "output"}, {"verbose", "help"});
     if (opts.has("help")) {
       std::cout << kUsage;
       return 0;

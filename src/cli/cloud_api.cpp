@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "device_config.h"
 #include "outpost/core/clock.h"
 #include "outpost/core/config.h"
 #include "outpost/core/connection_string.h"
@@ -32,9 +33,7 @@ CloudApi::CloudApi(const Options& opts) {
 
 CloudReply CloudApi::call(std::string_view method, const std::string& path, const nlohmann::json& body,
                           const std::string& if_match) const {
-  const auto token = build_sas_token(host_, key_, SystemClock::instance().unix_seconds() + 600, std::string_view(key_name_));
-  if (!token) throw UsageError(token.error());
-  net::Headers headers{{"Authorization", *token}};
+  net::Headers headers{{"Authorization", token()}};
   if (!body.is_null()) headers.emplace_back("Content-Type", "application/json");
   if (!if_match.empty()) headers.emplace_back("If-Match", if_match);
   net::HttpClientOptions http;
@@ -57,19 +56,25 @@ CloudReply CloudApi::call(std::string_view method, const std::string& path, cons
   return out;
 }
 
+std::string CloudApi::token(std::chrono::seconds lifetime) const {
+  auto token = build_sas_token(host_, key_, SystemClock::instance().unix_seconds() + lifetime.count(),
+                               std::string_view(key_name_));
+  if (!token) throw UsageError(token.error());
+  return *token;
+}
+
 SplitArguments split_arguments(const std::vector<std::string>& args, const std::set<std::string>& flags) {
   SplitArguments out;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    auto arg = args[i];
-    // "-o json" as "--o json"; a lone "-" (invoke's "no module") stays positional.
-    if (arg.size() == 2 && arg[0] == '-' && arg[1] != '-') arg = "-" + arg;
-    if (arg.rfind("--", 0) != 0 || arg == "--") {
+  const auto expanded = expand_short_options(args);  // "-o json" is "--output json"
+  for (std::size_t i = 0; i < expanded.size(); ++i) {
+    const auto& arg = expanded[i];
+    if (arg.rfind("--", 0) != 0 || arg == "--") {  // a lone "-" (invoke's "no module") too
       out.positional.push_back(arg);
       continue;
     }
     out.options.push_back(arg);
     const auto name = arg.substr(2);
-    if (name.find('=') == std::string::npos && !flags.count(name) && i + 1 < args.size()) out.options.push_back(args[++i]);
+    if (name.find('=') == std::string::npos && !flags.count(name) && i + 1 < expanded.size()) out.options.push_back(expanded[++i]);
   }
   return out;
 }

@@ -3,6 +3,7 @@
 // --ca-file, and one call to the service API signed with the policy's key. Errors come back
 // with IoT Hub's `Message` when the cloud gave one.
 #pragma once
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +31,10 @@ class CloudApi {
   // answer of 300 and above ("HTTP <status>: <Message>").
   CloudReply call(std::string_view method, const std::string& path, const nlohmann::json& body = nullptr,
                   const std::string& if_match = {}) const;
+  // For calls made otherwise (the event stream): a token valid for `lifetime`, the base URL, the CA.
+  std::string token(std::chrono::seconds lifetime = std::chrono::seconds(600)) const;
+  const std::string& base_url() const { return base_; }
+  const std::string& ca_file() const { return ca_file_; }
 
  private:
   std::string host_;

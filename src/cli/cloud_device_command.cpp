@@ -18,7 +18,7 @@ int cloud_device_command(const std::vector<std::string>& args) {
       "       outpost cloud device show <id>\n"
       "       outpost cloud device delete <id>\n"
       "  each with --connection-string CS (or OUTPOST_CLOUD_CONNECTION_STRING) [--url URL] [--ca-file PEM]\n";
-  const auto [positional, opts] = parse_cloud_command(args, {"key", "o"}, {"edge"});
+  const auto [positional, opts] = parse_cloud_command(args, {"key", "output"}, {"edge"});
   if (opts.has("help") || positional.empty()) {
     std::cout << kUsage;
     return opts.has("help") ? 0 : 2;
@@ -48,7 +48,7 @@ int cloud_device_command(const std::vector<std::string>& args) {
   }
   if (verb == "list") {
     const auto devices = api.call("GET", "/devices?top=1000").body;
-    if (opts.get("o") == "json") {
+    if (opts.get("output") == "json") {
       print_json(devices);
       return 0;
     }

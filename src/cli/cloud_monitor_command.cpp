@@ -8,22 +8,21 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cloud_api.h"
 #include "commands.h"
 #include "options.h"
-#include "outpost/core/clock.h"
-#include "outpost/core/connection_string.h"
 #include "outpost/core/encoding.h"
 #include "outpost/core/json.h"
-#include "outpost/core/sas_token.h"
 #include "outpost/http_client/http_client.h"
 
 namespace outpost::cli {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: outpost cloud monitor --connection-string CS [--url URL] [--device ID] [--from TIME|SEQ|start|now]\n"
+    "usage: outpost cloud monitor [--connection-string CS] [--url URL] [--device ID] [--from TIME|SEQ|start|now]\n"
     "                             [--ca-file PEM] [--count N]\n"
-    "  --connection-string  a service connection string (policy with ServiceConnect, e.g. iothubowner)\n"
+    "  --connection-string  a service connection string (policy with ServiceConnect, e.g. iothubowner);\n"
+    "                       default: OUTPOST_CLOUD_CONNECTION_STRING\n"
     "  --url                the cloud's API, e.g. http://127.0.0.1:8080 (default https://<HostName>)\n"
     "  --device             only this device's events\n"
     "  --from               where to start: ISO 8601 time, sequence number, start, or now (default)\n"
@@ -64,36 +63,28 @@ class SseReader {
 };
 
 int monitor(const std::vector<std::string>& args) {
-  const Options opts(args, {"connection-string", "url", "device", "from", "ca-file", "count"}, {"help"});
+  const auto [positional, opts] = parse_cloud_command(args, {"device", "from", "count"});
   if (opts.has("help")) {
     std::cout << kUsage;
     return 0;
   }
-  auto cs = parse_connection_string(opts.require("connection-string"));
-  if (!cs) throw UsageError(cs.error());
-  if (!cs->shared_access_key || !cs->shared_access_key_name)
-    throw UsageError("the connection string needs SharedAccessKeyName and SharedAccessKey (a service policy)");
-  std::string base = opts.get("url").value_or("https://" + cs->host_name);
-  while (!base.empty() && base.back() == '/') base.pop_back();
+  if (!positional.empty()) throw UsageError("unexpected argument '" + positional[0] + "'");
+  const CloudApi api(opts);
   const long limit = std::stol(opts.get("count").value_or("0"));
   net::HttpClientOptions http;
-  http.ca_file = opts.get("ca-file").value_or("");
+  http.ca_file = api.ca_file();
   http.timeout = std::chrono::seconds(10);
 
   std::string from = opts.get("from").value_or("now");
   long printed = 0;
   std::chrono::seconds backoff{1};
   while (true) {
-    std::string url = base + "/events/stream?from=" + url_encode(from);
+    std::string url = api.base_url() + "/events/stream?from=" + url_encode(from);
     if (const auto device = opts.get("device")) url += "&deviceId=" + url_encode(*device);
-    const auto token = build_sas_token(cs->host_name, *cs->shared_access_key,
-                                       SystemClock::instance().unix_seconds() + 3600,
-                                       std::string_view(*cs->shared_access_key_name));
-    if (!token) throw UsageError(token.error());
     SseReader reader;
     bool done = false;
     const auto status = net::http_stream(
-        url, {{"Authorization", *token}, {"Accept", "text/event-stream"}},
+        url, {{"Authorization", api.token(std::chrono::hours(1))}, {"Accept", "text/event-stream"}},
         [&](std::string_view chunk) {
           return reader.feed(chunk, [&](const std::string& data) {
             // One compact JSON line per event, flushed so pipes see it at once.
@@ -147,7 +138,7 @@ int cloud_command(const std::vector<std::string>& args) {
     if (args[0] == "invoke") return cloud_invoke_command(rest);
     throw UsageError("unknown cloud command '" + args[0] + "'");
   } catch (const UsageError& e) {
-    std::cerr << "outpost cloud: " << e.what() << "\n" << kUsage;
+    std::cerr << "outpost cloud: " << e.what() << "\n(outpost cloud <command> --help shows a command's options)\n";
     return 2;
   } catch (const std::exception& e) {  // the cloud refused, or could not be reached
     std::cerr << "outpost cloud: " << e.what() << "\n";

@@ -1,7 +1,5 @@
 #include "workload_api.h"
 
-#include <arpa/inet.h>
-
 #include <array>
 #include <ctime>
 
@@ -9,6 +7,7 @@
 
 #include "outpost/core/crypto.h"
 #include "outpost/core/encoding.h"
+#include "outpost/core/ip_address.h"
 #include "outpost/core/json.h"
 
 namespace outpost::daemon {
@@ -63,11 +62,6 @@ std::optional<std::string> base64_field(const json& body, const char* key, std::
   auto decoded = base64_decode(it->get<std::string>());
   if (!decoded) error = fmt::format("{} is not valid base64", key);
   return decoded;
-}
-
-bool is_ip_address(const std::string& text) {
-  unsigned char buffer[16];
-  return ::inet_pton(AF_INET, text.c_str(), buffer) == 1 || ::inet_pton(AF_INET6, text.c_str(), buffer) == 1;
 }
 
 json certificate_response(const IssuedCertificate& issued) {

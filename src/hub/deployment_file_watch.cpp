@@ -7,11 +7,27 @@
 
 namespace outpost::hub {
 
-DeploymentFileWatch::DeploymentFileWatch(net::EventLoop& loop, std::string file, OnRoutes on_routes,
-                                         std::chrono::milliseconds interval)
-    : file_(std::move(file)), on_routes_(std::move(on_routes)), interval_(interval), timer_(loop.make_timer()) {
+DeploymentFileWatch::DeploymentFileWatch(net::EventLoop& loop, std::string file, OnRoutes on_routes)
+    : loop_(loop), file_(std::move(file)), on_routes_(std::move(on_routes)), timer_(loop.make_timer()) {
   seen_ = stamp();
-  timer_->start(interval_, [this] { check(); });
+  watch_ = std::make_unique<FileWatch>(file_, [this, alive = alive_] {
+    loop_.post([this, alive] {
+      if (*alive) check();
+    });
+  });
+  if (!watch_->watching()) look_on_a_timer();
+}
+
+void DeploymentFileWatch::look_on_a_timer() {
+  timer_->start(kFallbackInterval, [this] {
+    check();
+    look_on_a_timer();
+  });
+}
+
+DeploymentFileWatch::~DeploymentFileWatch() {
+  watch_.reset();  // no more posts from its thread
+  *alive_ = false;
 }
 
 DeploymentFileWatch::Stamp DeploymentFileWatch::stamp() const {
@@ -24,9 +40,8 @@ DeploymentFileWatch::Stamp DeploymentFileWatch::stamp() const {
 }
 
 void DeploymentFileWatch::check() {
-  timer_->start(interval_, [this] { check(); });
   const auto now = stamp();
-  if (now == seen_) return;
+  if (now == seen_) return;  // inotify also reports a create before the write that follows
   seen_ = now;
   if (now == Stamp{}) return;  // removed: the running routes stay
   try {

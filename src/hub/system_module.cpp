@@ -35,7 +35,6 @@ constexpr Listener kListeners[] = {
     {"OUTPOST_HUB_LISTEN_METRICS", "0.0.0.0:9600", &HubConfig::listen_metrics},
     {"OUTPOST_HUB_LISTEN_MQTT", nullptr, &HubConfig::listen_mqtt},
 };
-constexpr const char* kSystemCaBundle = "/etc/ssl/certs/ca-certificates.crt";
 constexpr auto kCertificateLifetime = std::chrono::hours(24 * 90);
 
 workload::WorkloadClient workload_client(const SystemModuleSettings& module) {
@@ -93,12 +92,10 @@ void fetch_certificates(ConfigProblems& problems, HubConfig& c, SystemModuleSett
   if (!c.upstream) return;
   // The cloud is trusted as edgeHub trusts it: the trust bundle (the operator's CAs) added to
   // the system's store.
-  auto bundle = client.trust_bundle();
-  if (!bundle) return problems.add(fmt::format("workload API ({}): trust bundle: {}", module.workload_uri, bundle.error()));
-  std::string trust = *bundle;
-  if (auto system = read_whole_file(kSystemCaBundle, 16 * 1024 * 1024)) trust += "\n" + *system;
+  auto trust = client.trust_bundle_and_system_cas();
+  if (!trust) return problems.add(fmt::format("workload API ({}): trust bundle: {}", module.workload_uri, trust.error()));
   c.upstream->ca_file = (tls_folder / "upstream-ca.pem").string();
-  if (auto ok = write_file_atomically(c.upstream->ca_file, trust, 0644); !ok) problems.add(ok.error());
+  if (auto ok = write_file_atomically(c.upstream->ca_file, *trust, 0644); !ok) problems.add(ok.error());
 }
 
 }  // namespace

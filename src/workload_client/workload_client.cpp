@@ -5,6 +5,7 @@
 
 #include "outpost/core/clock.h"
 #include "outpost/core/encoding.h"
+#include "outpost/core/file_io.h"
 #include "outpost/core/json.h"
 
 namespace outpost::workload {
@@ -141,6 +142,13 @@ Result<std::string> WorkloadClient::trust_bundle() const {
   auto pem = string_field(reply->body, "certificate");
   if (pem.empty()) return make_error(ErrorKind::invalid_input, "workload API: the trust bundle is empty");
   return pem;
+}
+
+Result<std::string> WorkloadClient::trust_bundle_and_system_cas() const {
+  auto bundle = trust_bundle();
+  if (!bundle) return bundle;
+  if (auto system = read_whole_file(kSystemCaBundle, 16 * 1024 * 1024)) *bundle += "\n" + *system;
+  return bundle;
 }
 
 Result<std::string> WorkloadClient::manifest_trust_bundle() const {

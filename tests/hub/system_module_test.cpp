@@ -135,8 +135,7 @@ TEST_F(SystemModuleTest, TheWatchHandsOverAChangedFileAndKeepsRoutesOnABadOne) {
   write_file(file, deployment_with_routes(R"({"r1": "FROM /messages/* INTO $upstream"})"));
   net::EventLoop loop;
   std::vector<std::size_t> handed;
-  DeploymentFileWatch watch(loop, file, [&](routing::EdgeHubConfig c) { handed.push_back(c.route_table.size()); },
-                            std::chrono::milliseconds(10));
+  DeploymentFileWatch watch(loop, file, [&](routing::EdgeHubConfig c) { handed.push_back(c.route_table.size()); });
   const auto settle = [&](auto condition) {
     return testing::wait_until([&] {
       loop.poll();

@@ -62,6 +62,10 @@ class WorkloadClient {
   Result<IssuedCertificate> identity_certificate(std::int64_t expiry_unix) const;
   // The CAs modules trust: the edge CA and the operator's trusted CAs, PEM.
   Result<std::string> trust_bundle() const;
+  // The trust bundle followed by the system's CAs (kSystemCaBundle, when there): what a system
+  // module trusts the cloud and upload URLs with, as IoT Edge's add the bundle to their store.
+  Result<std::string> trust_bundle_and_system_cas() const;
+  static constexpr const char* kSystemCaBundle = "/etc/ssl/certs/ca-certificates.crt";
   Result<std::string> manifest_trust_bundle() const;
 
   const WorkloadClientSettings& settings() const { return settings_; }

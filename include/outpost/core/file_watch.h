@@ -1,12 +1,14 @@
-// Wakes the agent the moment its deployment file is written (inotify on the file's folder:
-// written in place, or moved there as `outpost deployment apply` does), instead of it noticing
-// at its next look. A thread of its own; `on_change` must be quick and thread-safe.
+// Calls `on_change` the moment a file is written (inotify on the file's folder: written in
+// place, created, removed, or moved there as `outpost deployment apply` does), so a reader of
+// the file (the agent, the hub with no cloud) need not look at it on a timer. A thread of its
+// own; `on_change` must be quick and thread-safe. When inotify is not available, watching() is
+// false and the caller looks on a timer instead.
 #pragma once
 #include <functional>
 #include <string>
 #include <thread>
 
-namespace outpost::agent {
+namespace outpost {
 
 class FileWatch {
  public:
@@ -28,4 +30,4 @@ class FileWatch {
   std::thread thread_;
 };
 
-}  // namespace outpost::agent
+}  // namespace outpost

@@ -1,4 +1,4 @@
-#include "file_watch.h"
+#include "outpost/core/file_watch.h"
 
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -9,7 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
-namespace outpost::agent {
+namespace outpost {
 
 FileWatch::FileWatch(std::string file, std::function<void()> on_change) : on_change_(std::move(on_change)) {
   const std::filesystem::path path(file);
@@ -19,8 +19,7 @@ FileWatch::FileWatch(std::string file, std::function<void()> on_change) : on_cha
   stop_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (inotify_ < 0 || stop_ < 0 ||
       ::inotify_add_watch(inotify_, folder_.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE) < 0) {
-    // Without it the agent still looks at the file every second.
-    spdlog::warn("agent: cannot watch {} (it is read every second instead)", folder_);
+    spdlog::warn("cannot watch {} for changes (inotify): it is looked at on a timer instead", folder_);
     if (inotify_ >= 0) ::close(inotify_);
     inotify_ = -1;
     return;
@@ -55,4 +54,4 @@ void FileWatch::run() {
   }
 }
 
-}  // namespace outpost::agent
+}  // namespace outpost
