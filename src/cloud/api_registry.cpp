@@ -1,7 +1,9 @@
 // ServiceApi: device and module identities (/devices/{d}, /devices/{d}/modules/{m}).
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "api_util.h"
+#include "certificate_auth.h"
 #include "device_auth.h"
 #include "outpost/core/sas_token.h"
 #include "cloud.h"
@@ -61,6 +63,7 @@ void ServiceApi::devices(const net::HttpRequest& request, const std::vector<std:
 bool ServiceApi::authorized_for_modules(const net::HttpRequest& request, std::uint32_t rights,
                                         const std::string& device_id, Reply& reply) {
   const auto token = request.header("Authorization");
+  if (!token && request.client_certificate) return edge_device_certificate_accepted(request, device_id, reply);
   const auto parsed = token ? parse_sas_token(*token) : Result<SasToken>(make_error("no token"));
   if (!parsed || parsed->key_name) return authorized(request, rights, reply);
   const auto refused = verify_edge_device_token(*token, device_id, cloud_.settings().hostname, cloud_.endpoint().lookup(),
@@ -68,6 +71,20 @@ bool ServiceApi::authorized_for_modules(const net::HttpRequest& request, std::ui
   if (!refused) return true;
   spdlog::info("cloud: API: refused {} {} from {}: {}", request.method, request.path, request.remote_address, *refused);
   reply(error_response(unauthorized(*refused)));
+  return false;
+}
+
+// An edge device authenticated by X.509 (no Authorization header, a client certificate in the
+// handshake) manages its own module identities, as IoT Edge's identity service does with it.
+bool ServiceApi::edge_device_certificate_accepted(const net::HttpRequest& request, const std::string& device_id,
+                                                  Reply& reply) {
+  const auto& lookup = cloud_.endpoint().lookup();
+  auto refused = verify_client_certificate(*request.client_certificate, {device_id, std::nullopt}, lookup,
+                                           cloud_.settings().device_ca_pem, cloud_.clock().unix_seconds());
+  if (!refused && !lookup.device(device_id)->iot_edge) refused = fmt::format("device '{}' is not an edge device", device_id);
+  if (!refused) return true;
+  spdlog::info("cloud: API: refused {} {} from {}: X.509: {}", request.method, request.path, request.remote_address, *refused);
+  reply(error_response(unauthorized("X.509: " + *refused)));
   return false;
 }
 

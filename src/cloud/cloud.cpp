@@ -56,6 +56,7 @@ Cloud::Cloud(net::EventLoop& loop, CloudSettings settings, const Clock& clock)
       *storage_, twins_, [this](const TwinRecord& twin, const DeviceRecord&) { return twin_document(twin); }, clock);
   DeviceEndpointSettings endpoint_settings;
   endpoint_settings.hostname = settings_.hostname;
+  endpoint_settings.device_ca_pem = settings_.device_ca_pem;
   endpoint_ = std::make_unique<DeviceEndpoint>(loop, endpoint_settings, *storage_, registry_, twins_, methods_, c2d_,
                                                *telemetry_, feed_, metrics_, clock);
   events_ = std::make_unique<EventsApi>(loop, *telemetry_, feed_, metrics_, settings_.stream_heartbeat);

@@ -48,6 +48,7 @@ struct CloudSettings {
   C2dSettings c2d;
   std::chrono::milliseconds stream_heartbeat{15000};
   std::vector<PolicySetting> policies;  // added to (or replacing keys of) the stored ones
+  std::string device_ca_pem;  // CAs of certificateAuthority devices (tls.device_ca_certs), PEM
 };
 
 // IoT Hub's default shared access policies, created with random keys on the first start.

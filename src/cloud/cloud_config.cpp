@@ -7,6 +7,7 @@
 #include "ids.h"
 #include "outpost/core/config.h"
 #include "outpost/core/config_checks.h"
+#include "outpost/core/file_io.h"
 #include "outpost/core/log.h"
 #include "outpost/mqtt/server_limits.h"
 #include "outpost/net/address.h"
@@ -78,12 +79,19 @@ CloudConfig read_cloud_config(const ConfigNode& root) {
 
   root.attempt([&] {
     const auto tls = root.child("tls");
-    tls.expect_only({"cert", "key"});
+    tls.expect_only({"cert", "key", "device_ca_certs"});
     if (c.listen_mqtts || c.listen_wss || c.listen_https) {
       if (!tls.defined()) root.fail("tls: cert and key are required by the mqtts, wss and https listeners");
       const auto files = net::config_tls_files(tls);
       c.tls_cert = files.cert_file;
       c.tls_key = files.key_file;
+    }
+    if (tls.child("device_ca_certs").defined()) {
+      const auto node = tls.child("device_ca_certs");
+      const auto file = resolve_config_path(root.file(), node.as_string());
+      if (auto ok = net::check_ca_file(file); !ok) node.fail(ok.error());
+      else if (auto pem = read_whole_file(file)) s.device_ca_pem = std::move(*pem);
+      else node.fail(pem.error());
     }
   });
 

@@ -7,7 +7,7 @@
 //     mqtt: "127.0.0.1:1883"              # devices: plain MQTT, for tools and benchmarks on loopback
 //     https: "0.0.0.0:443"                # service REST API, event streams, /metrics
 //     http: "127.0.0.1:8080"              # the same over plain HTTP (loopback: CLI, demo)
-//   tls: { cert: server.pem, key: server.key }
+//   tls: { cert: server.pem, key: server.key, device_ca_certs: devices-ca.pem }  # the last: X.509 devices
 //   storage: { folder: /var/lib/outpost-cloud }
 //   telemetry:
 //     retention: { max_age_secs: 604800, max_bytes: 1073741824, interval_ms: 1000 }

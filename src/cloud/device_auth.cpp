@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "certificate_auth.h"
 #include "ids.h"
 #include "outpost/core/sas_token.h"
 #include "outpost/iothub/username.h"
@@ -124,7 +125,7 @@ ChainCheck check_auth_chain(const std::string& chain, const iothub::Identity& ta
 }
 
 DeviceAuthDecision authenticate_device(const mqtt::ConnectPacket& connect, const std::string& hostname,
-                                       const IdentityLookup& lookup, std::int64_t now) {
+                                       const IdentityLookup& lookup, std::int64_t now, PresentedCertificate x509) {
   if (!connect.username) return refuse(ConnectReturnCode::bad_username_or_password, "no user name");
   const auto username = iothub::parse_mqtt_username(*connect.username);
   if (!username) return refuse(ConnectReturnCode::bad_username_or_password, "user name: " + username.error());
@@ -136,8 +137,20 @@ DeviceAuthDecision authenticate_device(const mqtt::ConnectPacket& connect, const
     return refuse(ConnectReturnCode::identifier_rejected,
                   fmt::format("client id '{}' does not match the user name's identity '{}'", connect.client_id,
                               identity.id()));
-  if (!connect.password || connect.password->empty())
-    return refuse(ConnectReturnCode::bad_username_or_password, "no password (a SAS token); X.509 is not supported");
+  if (!connect.password || connect.password->empty()) {
+    if (!x509.certificate)
+      return refuse(ConnectReturnCode::bad_username_or_password, "no password (a SAS token) and no client certificate");
+    if (username->auth_chain && !username->auth_chain->empty())
+      return refuse(ConnectReturnCode::not_authorized, "on-behalf-of connections authenticate with a SAS token");
+    static const std::string kNoCas;
+    if (auto refused = verify_client_certificate(*x509.certificate, identity, lookup,
+                                                 x509.device_ca_pem ? *x509.device_ca_pem : kNoCas, now))
+      return refuse(ConnectReturnCode::not_authorized, "X.509: " + *refused);
+    DeviceAuthDecision decision;
+    decision.identity = identity;
+    decision.code = ConnectReturnCode::accepted;
+    return decision;
+  }
   const std::string& token = *connect.password;
 
   DeviceAuthDecision decision;

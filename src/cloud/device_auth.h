@@ -3,7 +3,8 @@
 // Direct: client id = "{d}" or "{d}/{m}", user name "{host}/{d}[/{m}]/?api-version=..."
 // whose host is this hub's host name (any case; another host: CONNACK 5),
 // password = a SAS token for host/devices/{d}[/modules/{m}] signed with that identity's
-// key (or with a policy key that has DeviceConnect, naming it in skn).
+// key (or with a policy key that has DeviceConnect, naming it in skn) — or no password and
+// a client certificate in the TLS handshake (X.509, certificate_auth.h).
 //
 // On behalf of (an edge hub's upstream; one connection per downstream identity):
 // the user name carries auth-chain={target};{edge}[;{parent edge}...] and the password is
@@ -21,6 +22,7 @@
 #include "model.h"
 #include "outpost/iothub/identity.h"
 #include "outpost/mqtt_codec/packets.h"
+#include "outpost/net/tls.h"
 
 namespace outpost::cloud {
 
@@ -41,8 +43,15 @@ struct DeviceAuthDecision {
   bool ok() const { return code == mqtt::ConnectReturnCode::accepted; }
 };
 
+// X.509: with no password, the client certificate of the TLS handshake (certificate_auth.h)
+// must authenticate the identity; `device_ca_pem` holds the CAs of certificateAuthority devices.
+struct PresentedCertificate {
+  const net::ClientCertificate* certificate = nullptr;
+  const std::string* device_ca_pem = nullptr;
+};
 DeviceAuthDecision authenticate_device(const mqtt::ConnectPacket& connect, const std::string& hostname,
-                                       const IdentityLookup& lookup, std::int64_t now_unix_seconds);
+                                       const IdentityLookup& lookup, std::int64_t now_unix_seconds,
+                                       PresentedCertificate x509 = {});
 
 // Checks an auth chain "{target};{edge}[;{parent}...]" for `target` on behalf of the
 // last edge in it: links, capabilities, status. Returns the acting edge or a reason.

@@ -81,7 +81,8 @@ std::optional<std::string> DeviceEndpoint::acting_edge(const iothub::Identity& i
 mqtt::ConnectDecision DeviceEndpoint::on_connect(const mqtt::ConnectionPtr& c, const mqtt::ConnectPacket& p) {
   DeviceAuthDecision auth;
   try {
-    auth = authenticate_device(p, settings_.hostname, lookup(), clock_.unix_seconds());
+    auth = authenticate_device(p, settings_.hostname, lookup(), clock_.unix_seconds(),
+                               {c->client_certificate(), &settings_.device_ca_pem});
   } catch (const DatabaseFailure& e) {
     spdlog::error("cloud: cannot authenticate '{}': {}", p.client_id, e.what());
     return {mqtt::ConnectReturnCode::server_unavailable, false};

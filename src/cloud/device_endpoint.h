@@ -33,6 +33,7 @@ struct DeviceEndpointSettings {
   std::string hostname;
   std::size_t c2d_window = 10;  // cloud-to-device messages in flight per device
   std::chrono::milliseconds c2d_purge_interval{10000};
+  std::string device_ca_pem;  // CAs of certificateAuthority devices (X.509)
 };
 
 class DeviceEndpoint final : public mqtt::Handler {

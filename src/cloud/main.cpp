@@ -62,7 +62,8 @@ int run(const cloud::CloudConfig& config, const std::string& ready_file) {
   }
   std::shared_ptr<net::TlsServerContext> tls;
   if (!config.tls_cert.empty()) {
-    auto created = net::TlsServerContext::create({config.tls_cert, config.tls_key});
+    // Devices may authenticate with X.509 client certificates, as on IoT Hub (certificate_auth.h).
+    auto created = net::TlsServerContext::create({config.tls_cert, config.tls_key}, {.request_client_certificates = true});
     if (!created) throw ConfigError(config.config_file + ": tls: " + created.error());
     tls = *created;
   }

@@ -56,6 +56,7 @@ class ServiceApi {
   void device_scope(const net::HttpRequest& request, const std::string& edge_id, const std::string& operation,
                     Reply& reply);
   bool authorized(const net::HttpRequest& request, std::uint32_t rights, Reply& reply);
+  bool edge_device_certificate_accepted(const net::HttpRequest& request, const std::string& device_id, Reply& reply);
   bool authorized_for_modules(const net::HttpRequest& request, std::uint32_t rights, const std::string& device_id,
                               Reply& reply);
 

@@ -36,16 +36,27 @@ std::string CloudRegistry::module_url(const std::string& module_id) const {
                      url_encode(module_id), kApiVersion);
 }
 
-std::string CloudRegistry::token() const {
+// X.509: the client certificate is the credential, no header; SAS: a token of the device.
+net::Headers CloudRegistry::credentials() const {
+  if (!settings_.client_cert_file.empty()) return {};
   const auto expiry = static_cast<std::int64_t>(std::time(nullptr)) + 3600;
-  return build_sas_token(settings_.hostname + "/devices/" + settings_.device_id, settings_.device_key, expiry).value_or("");
+  return {{"Authorization",
+           build_sas_token(settings_.hostname + "/devices/" + settings_.device_id, settings_.device_key, expiry).value_or("")}};
 }
 
-Result<std::string> CloudRegistry::ensure_module(const std::string& module_id, const std::string& managed_by) {
+net::HttpClientOptions CloudRegistry::fetch_options() const {
   net::HttpClientOptions options;
   options.ca_file = settings_.ca_file;
   options.timeout = settings_.timeout;
-  const net::Headers headers{{"Authorization", token()}, {"Content-Type", "application/json"}};
+  options.client_cert_file = settings_.client_cert_file;
+  options.client_key_file = settings_.client_key_file;
+  return options;
+}
+
+Result<std::string> CloudRegistry::ensure_module(const std::string& module_id, const std::string& managed_by) {
+  const auto options = fetch_options();
+  auto headers = credentials();
+  headers.emplace_back("Content-Type", "application/json");
   const auto fail = [&](const std::string& what) {
     return make_error(ErrorKind::unavailable, fmt::format("cloud registry: module '{}': {}", module_id, what));
   };
@@ -83,10 +94,9 @@ Result<std::string> CloudRegistry::ensure_module(const std::string& module_id, c
 }
 
 Status CloudRegistry::delete_module(const std::string& module_id) {
-  net::HttpClientOptions options;
-  options.ca_file = settings_.ca_file;
-  options.timeout = settings_.timeout;
-  const net::Headers headers{{"Authorization", token()}, {"If-Match", "*"}};
+  const auto options = fetch_options();
+  auto headers = credentials();
+  headers.emplace_back("If-Match", "*");
   auto reply = net::fetch("DELETE", module_url(module_id), headers, {}, options);
   if (!reply) return make_error(ErrorKind::unavailable, "cloud registry: delete '" + module_id + "': " + reply.error());
   if (reply->status == 204 || reply->status == 200 || reply->status == 404) return {};

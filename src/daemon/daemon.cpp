@@ -227,12 +227,12 @@ Status Daemon::connect_cloud_registry(const std::string& trusted_cas) {
   auto& p = *parts_;
   const auto& provisioning = config_.provisioning;
   if (provisioning.source != ProvisioningSource::manual) return {};
-  if (provisioning.method != DeviceAuth::sas) {
-    spdlog::warn("outpostd: x509 device authentication: module identities are kept locally only (not yet in the cloud)");
-    return {};
-  }
   CloudRegistrySettings cloud{provisioning.iothub_hostname, provisioning.device_id, provisioning.device_key,
-                              "https://" + provisioning.iothub_hostname, "", std::chrono::seconds(10)};
+                              {}, {}, "https://" + provisioning.iothub_hostname, "", std::chrono::seconds(10)};
+  if (provisioning.method == DeviceAuth::x509) {
+    cloud.client_cert_file = provisioning.identity_cert;
+    cloud.client_key_file = provisioning.identity_pk;
+  }
   if (!trusted_cas.empty()) {  // fetch() takes one CA file
     cloud.ca_file = config_.homedir + "/cloud-ca.pem";
     if (auto ok = write_file_atomically(cloud.ca_file, trusted_cas, 0644); !ok) return ok;

@@ -1,5 +1,7 @@
 #include "daemon_provisioning.h"
 
+#include "outpost/net/tls.h"
+
 #include <fmt/format.h>
 
 #include "outpost/core/config.h"
@@ -7,6 +9,7 @@
 #include "outpost/core/connection_string.h"
 #include "outpost/core/encoding.h"
 #include "outpost/core/file_io.h"
+#include "outpost/net/tls.h"
 
 namespace outpost::daemon {
 namespace {
@@ -66,6 +69,9 @@ void read_authentication(const ConfigNode& auth, Provisioning& p) {
     };
     file("identity_cert", p.identity_cert);
     file("identity_pk", p.identity_pk);
+    // The pair must load and match, as the TLS handshake with the cloud will need them.
+    if (!p.identity_cert.empty() && !p.identity_pk.empty())
+      if (auto ok = net::check_tls_files({p.identity_cert, p.identity_pk}); !ok) auth.child("identity_pk").report(ok.error());
   } else {
     auth.child("method").fail(fmt::format("expected sas or x509, got '{}'", method));
   }

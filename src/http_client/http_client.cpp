@@ -52,6 +52,10 @@ struct Easy {
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, std::string(method).c_str());
     if (method == "HEAD") curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
     if (!options.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options.ca_file.c_str());
+    if (!options.client_cert_file.empty()) {
+      curl_easy_setopt(curl, CURLOPT_SSLCERT, options.client_cert_file.c_str());
+      curl_easy_setopt(curl, CURLOPT_SSLKEY, options.client_key_file.c_str());
+    }
     if (!options.unix_socket.empty())
       curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, options.unix_socket.c_str());
     for (const auto& [k, v] : h) headers = curl_slist_append(headers, (k + ": " + v).c_str());

@@ -66,6 +66,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   const std::string& client_id() const override { return client_id_; }
   const std::string& remote_address() const override { return transport_->remote_address(); }
   const char* transport_name() const override { return transport_->name(); }
+  const net::ClientCertificate* client_certificate() const override { return transport_->client_certificate(); }
   bool open() const override { return !closed_; }
   void publish(std::string_view topic, std::string_view payload, std::uint8_t qos,
                std::uint64_t tag, bool dup) override;

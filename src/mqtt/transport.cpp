@@ -61,6 +61,7 @@ class TlsTransport final : public Transport {
   asio::awaitable<void> handshake(error_code& ec) override {
     co_await stream_.async_handshake(asio::ssl::stream_base::server,
                                      redirect_error(use_awaitable, ec));
+    if (!ec) client_certificate_ = net::client_certificate_of(stream_.native_handle());
   }
   asio::awaitable<std::size_t> read_some(asio::mutable_buffer b, error_code& ec) override {
     co_return co_await stream_.async_read_some(b, redirect_error(use_awaitable, ec));
@@ -95,6 +96,7 @@ class WebSocketTransport final : public Transport {
     co_await ws_.next_layer().async_handshake(asio::ssl::stream_base::server,
                                               redirect_error(use_awaitable, ec));
     if (ec) co_return;
+    client_certificate_ = net::client_certificate_of(ws_.next_layer().native_handle());
     beast::flat_buffer buffer;
     http::request<http::string_body> request;
     co_await http::async_read(ws_.next_layer(), buffer, request, redirect_error(use_awaitable, ec));

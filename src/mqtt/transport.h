@@ -4,6 +4,7 @@
 #include <utility>  // g++ 12 needs it before Asio's awaitable
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
@@ -37,9 +38,12 @@ class Transport {
   // handed to the HTTP handler: the session ends quietly.
   virtual bool handed_over() const { return false; }
   const std::string& remote_address() const { return remote_address_; }
+  // TLS on a listener that asks for client certificates: what the client presented.
+  const net::ClientCertificate* client_certificate() const { return client_certificate_ ? &*client_certificate_ : nullptr; }
 
  protected:
   std::string remote_address_;
+  std::optional<net::ClientCertificate> client_certificate_;
 };
 
 struct WebSocketSettings {

@@ -111,6 +111,12 @@ Result<HttpClientResponse> fetch(std::string_view method, const std::string& url
     if (options.ca_file.empty()) ctx.set_default_verify_paths(ec);
     else ctx.load_verify_file(options.ca_file, ec);
     if (ec) return fail("CA '" + options.ca_file + "': " + ec.message());
+    if (!options.client_cert_file.empty()) {
+      ctx.use_certificate_chain_file(options.client_cert_file, ec);
+      if (ec) return fail("client certificate '" + options.client_cert_file + "': " + ec.message());
+      ctx.use_private_key_file(options.client_key_file, asio::ssl::context::pem, ec);
+      if (ec) return fail("client key '" + options.client_key_file + "': " + ec.message());
+    }
     beast::ssl_stream<beast::tcp_stream> stream(io, ctx);
     // Verify the certificate against the host we dialled: a DNS name or an IP address.
     boost::system::error_code not_an_ip;

@@ -20,6 +20,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http_responder_state.h"
+#include "net_internal/asio_loop.h"
 #include "outpost/net/http_server.h"
 
 namespace outpost::net {
@@ -78,6 +79,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
         co_await stream_.async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
         if (ec) co_return;
       }
+      if (auto presented = client_certificate_of(stream_.native_handle()))
+        client_certificate_ = std::make_shared<const ClientCertificate>(std::move(*presented));
     }
     auto& buffer = buffer_;
     while (!server_->stopped) {
@@ -106,6 +109,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
       try {
         auto request = to_request(std::move(raw), remote_);
         request.peer = peer_;
+        request.client_certificate = client_certificate_;
         server_->handler(std::move(request), HttpResponder(target));
       } catch (const std::exception& e) {
         // A handler bug costs this request (500, unless it already answered), not the loop.
@@ -197,6 +201,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   bool handshake_done_ = false;
   std::string remote_;
   std::optional<PeerCredentials> peer_;
+  std::shared_ptr<const ClientCertificate> client_certificate_;
   unsigned version_ = 11;
   asio::steady_timer wake_;
 };

@@ -2,12 +2,19 @@
 // the on-behalf-of decisions for an edge hub acting for its modules and children.
 #include <gtest/gtest.h>
 
+#include <ctime>
+#include <filesystem>
 #include <map>
 
+#include <unistd.h>
+
 #include "device_auth.h"
+#include "certificate_auth.h"
 #include "ids.h"
+#include "outpost/core/file_io.h"
 #include "outpost/core/sas_token.h"
 #include "outpost/iothub/username.h"
+#include "support/test_certificates.h"
 
 namespace outpost::cloud {
 namespace {
@@ -183,6 +190,91 @@ TEST_F(DeviceAuthTest, EdgeHubTokensForTheDeviceScopeApi) {
   EXPECT_TRUE(verify_edge_hub_token(edge_hub_token("edge1"), "edge2", kHost, lookup, kNow).has_value());
   EXPECT_TRUE(verify_edge_hub_token(edge_hub_token("edge1"), "edge1", kHost, lookup, kNow + 3600).has_value());
   EXPECT_TRUE(verify_edge_hub_token("garbage", "edge1", kHost, lookup, kNow).has_value());
+}
+
+// X.509: no password, a client certificate from the TLS handshake.
+class DeviceX509AuthTest : public DeviceAuthTest {
+ protected:
+  DeviceX509AuthTest() {
+    dir = (std::filesystem::temp_directory_path() / ("outpost-x509-auth-" + std::to_string(::getpid()))).string();
+    std::filesystem::create_directories(dir);
+    const auto ca = testing::write_ca_certificate(dir, "ca", "Devices CA");
+    const auto other_ca = testing::write_ca_certificate(dir, "other-ca", "Another CA");
+    self_signed = describe("thermostat", testing::write_ca_certificate(dir, "thermostat", "thermostat"));
+    signed_by_ca = describe("camera", testing::write_client_certificate(dir, "camera", "camera", ca));
+    signed_by_other = describe("camera", testing::write_client_certificate(dir, "camera2", "camera", other_ca));
+    ca_pem = *read_whole_file(ca.cert_file);
+    add_device("thermostat", false, "");
+    devices["thermostat"].authentication = {};
+    devices["thermostat"].authentication.type = AuthType::self_signed;
+    devices["thermostat"].authentication.primary_thumbprint = "00";
+    devices["thermostat"].authentication.secondary_thumbprint = self_signed.sha1_thumbprint;
+    add_device("camera", false, "");
+    devices["camera"].authentication = {};
+    devices["camera"].authentication.type = AuthType::certificate_authority;
+  }
+  ~DeviceX509AuthTest() override { std::filesystem::remove_all(dir); }
+
+  static net::ClientCertificate describe(const std::string&, const testing::TestCertificate& cert) {
+    auto described = net::describe_certificate_pem(*read_whole_file(cert.cert_file));
+    if (!described) throw std::runtime_error(described.error());
+    return *described;
+  }
+  DeviceAuthDecision connect_x509(const std::string& device, const net::ClientCertificate* cert,
+                                  std::optional<std::string> password = std::nullopt) {
+    mqtt::ConnectPacket p;
+    p.client_id = device;
+    p.username = iothub::format_mqtt_username(kHost, {device, std::nullopt}, "2021-04-12");
+    p.password = password;
+    return authenticate_device(p, kHost, lookup, std::time(nullptr), {cert, &ca_pem});
+  }
+
+  std::string dir;
+  net::ClientCertificate self_signed, signed_by_ca, signed_by_other;
+  std::string ca_pem;
+};
+
+TEST_F(DeviceX509AuthTest, ASelfSignedDeviceIsKnownByEitherThumbprint) {
+  EXPECT_TRUE(connect_x509("thermostat", &self_signed).ok()) << connect_x509("thermostat", &self_signed).reason;
+  // As registered through the REST API: SHA-256, lower case, with colons.
+  auto& auth = devices["thermostat"].authentication;
+  std::string spaced;
+  for (std::size_t i = 0; i < self_signed.sha256_thumbprint.size(); i += 2)
+    spaced += (i ? ":" : "") + self_signed.sha256_thumbprint.substr(i, 2);
+  for (auto& c : spaced) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auth.primary_thumbprint = spaced;
+  auth.secondary_thumbprint.clear();
+  EXPECT_TRUE(connect_x509("thermostat", &self_signed).ok());
+  // Another certificate, even one a trusted CA signed, is not this device.
+  const auto other = connect_x509("thermostat", &signed_by_ca);
+  EXPECT_EQ(other.code, mqtt::ConnectReturnCode::not_authorized);
+  EXPECT_NE(other.reason.find("thumbprint (" + signed_by_ca.sha1_thumbprint + ") is not one registered for 'thermostat'"),
+            std::string::npos) << other.reason;
+}
+
+TEST_F(DeviceX509AuthTest, ACaSignedDeviceNeedsTheVerifiedCaAndItsIdAsCommonName) {
+  EXPECT_TRUE(connect_x509("camera", &signed_by_ca).ok()) << connect_x509("camera", &signed_by_ca).reason;
+  const auto other_ca = connect_x509("camera", &signed_by_other);
+  EXPECT_FALSE(other_ca.ok());
+  EXPECT_NE(other_ca.reason.find("does not verify against the device CAs"), std::string::npos) << other_ca.reason;
+  devices["thermostat"].authentication.type = AuthType::certificate_authority;
+  const auto wrong_name = connect_x509("thermostat", &signed_by_ca);
+  EXPECT_EQ(wrong_name.reason, "X.509: the client certificate's common name 'camera' is not the device id 'thermostat'");
+  ca_pem.clear();
+  EXPECT_NE(connect_x509("camera", &signed_by_ca).reason.find("no CA is configured"), std::string::npos);
+}
+
+TEST_F(DeviceX509AuthTest, SasIdentitiesAndMissingCredentialsAreRefused) {
+  const auto sas_device = connect_x509("leaf1", &self_signed);
+  EXPECT_EQ(sas_device.code, mqtt::ConnectReturnCode::not_authorized);
+  EXPECT_EQ(sas_device.reason, "X.509: 'leaf1' does not use X.509 (authentication type sas)");
+  const auto nothing = connect_x509("thermostat", nullptr);
+  EXPECT_EQ(nothing.code, mqtt::ConnectReturnCode::bad_username_or_password);
+  EXPECT_EQ(nothing.reason, "no password (a SAS token) and no client certificate");
+  devices["thermostat"].enabled = false;
+  EXPECT_EQ(connect_x509("thermostat", &self_signed).reason, "X.509: device 'thermostat' is disabled");
+  // A password wins over the certificate: it is checked as a SAS token.
+  EXPECT_FALSE(connect_x509("thermostat", &self_signed, std::string("not a token")).ok());
 }
 
 }  // namespace

@@ -11,7 +11,10 @@
 #include "ids.h"
 #include "cloud_test_util.h"
 #include "outpost/core/config.h"
+#include "outpost/core/file_io.h"
 #include "outpost/core/sas_token.h"
+#include "outpost/net/tls.h"
+#include "support/test_certificates.h"
 
 namespace outpost::cloud {
 namespace {
@@ -58,12 +61,15 @@ class ServiceApiTest : public ::testing::Test {
     }
     if (!body.is_null()) r.body = body.is_string() ? body.get<std::string>() : body.dump();
     r.headers = std::move(headers);
-    r.headers.emplace_back("Authorization", token.value_or(policy_token("iothubowner", owner_key)));
+    r.client_certificate = presented;  // X.509: no Authorization header unless a token is given
+    if (token || !presented) r.headers.emplace_back("Authorization", token.value_or(policy_token("iothubowner", owner_key)));
     std::optional<net::HttpResponse> out;
     cloud->api().handle(r, [&](net::HttpResponse response) { out = std::move(response); });
     EXPECT_TRUE(out.has_value()) << method << " " << path << " did not answer synchronously";
     return out.value_or(net::HttpResponse{});
   }
+
+  std::shared_ptr<const net::ClientCertificate> presented;
 
   static json body(const net::HttpResponse& r) { return json::parse(r.body, nullptr, false); }
   static std::string header(const net::HttpResponse& r, const std::string& name) {
@@ -125,6 +131,32 @@ TEST_F(ServiceApiTest, AnEdgeDeviceManagesItsOwnModuleIdentitiesWithItsOwnToken)
                 .status,
             401)
       << "a token signed with another key";
+}
+
+TEST_F(ServiceApiTest, AnX509EdgeDeviceManagesItsModuleIdentitiesWithItsClientCertificate) {
+  const auto made = outpost::testing::write_ca_certificate(dir.path().string(), "edge1", "edge1");
+  const auto edge_cert = net::describe_certificate_pem(*read_whole_file(made.cert_file));
+  ASSERT_TRUE(edge_cert) << edge_cert.error();
+  const json x509{{"type", "selfSigned"}, {"x509Thumbprint", {{"primaryThumbprint", edge_cert->sha1_thumbprint}}}};
+  ASSERT_EQ(call("PUT", "/devices/edge1", json{{"capabilities", {{"iotEdge", true}}}, {"authentication", x509}}).status, 200);
+  const auto leaf = outpost::testing::write_ca_certificate(dir.path().string(), "leaf1", "leaf1");
+  const auto leaf_cert = net::describe_certificate_pem(*read_whole_file(leaf.cert_file));
+  ASSERT_TRUE(leaf_cert) << leaf_cert.error();
+  ASSERT_EQ(call("PUT", "/devices/leaf1", json{{"authentication", {{"type", "selfSigned"}, {"x509Thumbprint", {{"primaryThumbprint", leaf_cert->sha1_thumbprint}}}}}}).status, 200);
+  presented = std::make_shared<const net::ClientCertificate>(*edge_cert);
+  const auto created = call("PUT", "/devices/edge1/modules/filter", json{{"managedBy", "IotEdge"}});
+  ASSERT_EQ(created.status, 200) << created.body;
+  EXPECT_EQ(call("GET", "/devices/edge1/modules/filter").status, 200);
+  EXPECT_EQ(call("DELETE", "/devices/edge1/modules/filter", nullptr, {{"If-Match", "*"}}).status, 204);
+  // Only its own modules, not the device itself; a device that is no edge manages none.
+  const auto other = call("PUT", "/devices/leaf1/modules/x", json::object());
+  EXPECT_EQ(other.status, 401);
+  EXPECT_NE(other.body.find("X.509: the client certificate's thumbprint"), std::string::npos) << other.body;
+  EXPECT_EQ(call("PUT", "/devices/edge1", json::object()).status, 401);
+  presented = std::make_shared<const net::ClientCertificate>(*leaf_cert);
+  const auto not_edge = call("PUT", "/devices/leaf1/modules/x", json::object());
+  EXPECT_EQ(not_edge.status, 401);
+  EXPECT_NE(not_edge.body.find("device 'leaf1' is not an edge device"), std::string::npos) << not_edge.body;
 }
 
 TEST_F(ServiceApiTest, ADeviceScopedTokenReachesOnlyThatDevice) {

@@ -121,13 +121,21 @@ TEST_F(DaemonConfigTest, SasWithAKeyFileAndX509WithCertificateFiles) {
   EXPECT_EQ(c.provisioning.device_id, "edge-2");
   EXPECT_EQ(c.provisioning.device_key, kDeviceKey) << "read from the file, trailing newline dropped";
 
-  const auto cert = outpost::testing::write_self_signed_certificate(dir_, "device");
+  const auto cert = outpost::testing::write_self_signed_certificate(dir_, "identity");
   c = load("provisioning:\n  source: manual\n  authentication:\n    method: x509\n"
            "    iothub_hostname: hub.example.net\n    device_id: edge-3\n"
-           "    identity_cert: \"file://" + cert.cert_file + "\"\n    identity_pk: device.key\n" + home());
+           "    identity_cert: \"file://" + cert.cert_file + "\"\n    identity_pk: identity.key\n" + home());
   EXPECT_EQ(c.provisioning.method, DeviceAuth::x509);
   EXPECT_EQ(c.provisioning.identity_cert, cert.cert_file);
-  EXPECT_EQ(c.provisioning.identity_pk, dir_ + "/device.key");
+  EXPECT_EQ(c.provisioning.identity_pk, dir_ + "/identity.key");
+  // A key that is not the certificate's is named where it is configured.
+  const auto other = outpost::testing::write_self_signed_certificate(dir_, "other");
+  const auto problems = problems_of("provisioning:\n  source: manual\n  authentication:\n    method: x509\n"
+                                    "    iothub_hostname: hub.example.net\n    device_id: edge-3\n"
+                                    "    identity_cert: " + cert.cert_file + "\n    identity_pk: " + other.key_file + "\n" + home());
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("provisioning.authentication.identity_pk: TLS key '"), std::string::npos) << problems[0];
+  EXPECT_NE(problems[0].find("mismatch"), std::string::npos) << problems[0];
 }
 
 TEST_F(DaemonConfigTest, LocalProvisioningNeedsNoCloud) {

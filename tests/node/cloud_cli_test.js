@@ -30,6 +30,18 @@ h.runSteps('cloud-cli', [
     if (JSON.parse(run('device', 'list', '-o', 'json')).length !== 2) throw new Error('list -o json');
     if (JSON.parse(run('device', 'show', 'leaf1')).authentication.symmetricKey.primaryKey !== Buffer.alloc(32, 7).toString('base64'))
       throw new Error('show: the key given is not the key kept');
+    // X.509: the thumbprint of a certificate file, as Node's crypto computes it.
+    const x509 = JSON.parse(run('device', 'create', 'cam1', '--certificate', certs.ca)).authentication;
+    const expected = new (require('crypto').X509Certificate)(fs.readFileSync(certs.ca)).fingerprint.replace(/:/g, '');
+    if (x509.type !== 'selfSigned' || x509.x509Thumbprint.primaryThumbprint !== expected)
+      throw new Error('create --certificate: ' + JSON.stringify(x509));
+    if (JSON.parse(run('device', 'create', 'cam2', '--ca-signed')).authentication.type !== 'certificateAuthority')
+      throw new Error('create --ca-signed');
+    const both = fails('device', 'create', 'cam3', '--key', 'abc', '--thumbprint', 'AB');
+    if (both.status === 0 || !/choose one of --key, --certificate, --thumbprint, --ca-signed/.test(both.stderr))
+      throw new Error('two credentials: ' + both.stderr);
+    run('device', 'delete', 'cam1');
+    run('device', 'delete', 'cam2');
   }],
   ['twin update and show', async () => {
     run('twin', 'update', 'leaf1', '--desired', '{"interval": 5}', '--tags', '{"site": "plant-1"}');

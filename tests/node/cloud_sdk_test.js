@@ -290,6 +290,37 @@ function child() {
       if (!page.body.events.find((e) => e.systemProperties.messageId === 'ws-1' && e.body === 'over websocket'))
         throw new Error('wss event: ' + page.text);
     }],
+    ['an X.509 device (selfSigned thumbprint) connects with its certificate; another certificate is refused', async () => {
+      const crypto = require('crypto');
+      const fs = require('fs');
+      const os = require('os');
+      const { execFileSync } = require('child_process');
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-x509-device-'));
+      const makeCert = (name) => {
+        execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+          '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-subj', `/CN=${name}`], { cwd: dir, stdio: 'pipe' });
+        return { cert: fs.readFileSync(path.join(dir, `${name}.pem`), 'utf8'), key: fs.readFileSync(path.join(dir, `${name}.key`), 'utf8') };
+      };
+      const mine = makeCert('x509dev');
+      const other = makeCert('intruder');
+      // Node prints SHA-1 as "AB:CD:…": registered as it is, colons and all.
+      const thumbprint = new crypto.X509Certificate(mine.cert).fingerprint;
+      await registry.create({ deviceId: 'x509dev', authentication: { type: 'selfSigned',
+        x509Thumbprint: { primaryThumbprint: thumbprint, secondaryThumbprint: null } } });
+      const x509 = DeviceClient.fromConnectionString(`HostName=${HOSTNAME};DeviceId=x509dev;x509=true`, Mqtt);
+      x509.setOptions({ cert: mine.cert, key: mine.key });
+      await h.withTimeout('x509 open', x509.open());
+      await h.withTimeout('x509 sendEvent', x509.sendEvent(new Message('signed by my key')));
+      const seen = (await registry.getTwin('x509dev')).responseBody;
+      if (seen.connectionState !== 'Connected' || seen.authenticationType !== 'selfSigned')
+        throw new Error('service view of the X.509 device: ' + JSON.stringify(seen));
+      await h.withTimeout('x509 close', x509.close());
+      const intruder = DeviceClient.fromConnectionString(`HostName=${HOSTNAME};DeviceId=x509dev;x509=true`, Mqtt);
+      intruder.setOptions({ cert: other.cert, key: other.key });
+      await expectError('open with another certificate', h.withTimeout('intruder open', intruder.open()));
+      await registry.delete('x509dev');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }],
     ['a wrong key is refused; Registry.delete removes the device', async () => {
       const bad = DeviceClient.fromConnectionString(`HostName=${HOSTNAME};DeviceId=dev1;SharedAccessKey=${h.randomKey()}`, Mqtt);
       await expectError('open with a wrong key', h.withTimeout('bad open', bad.open()));

@@ -3,19 +3,35 @@
 // its modules' identities in the cloud registry with keys derived from its master key, and a
 // module using the official SDK's ModuleClient.fromEnvironment() authenticates to the cloud
 // with the token our workload API signed. Removing the identity removes it from the cloud.
-//   usage: node daemon_cloud_identities_test.js <outpostd> <outpost-cloud>
+// With `x509`, the edge device is registered with a self-signed certificate's thumbprint and
+// the daemon manages the identities authenticated by that certificate (provisioning
+// authentication method x509) instead of a SAS key.
+//   usage: node daemon_cloud_identities_test.js <outpostd> <outpost-cloud> [sas|x509]
 'use strict';
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 const h = require('./lib/harness');
 
-const [outpostd, cloudBinary] = process.argv.slice(2);
+const [outpostd, cloudBinary, method = 'sas'] = process.argv.slice(2);
 const dir = h.tempDir('outpost-daemon-cloud');
 const address = h.randomLoopback();
 const certs = h.makeCertificates(dir, `IP:${address}`);
 const deviceId = 'edge1';
 const deviceKey = h.randomKey();
+// X.509: the device's own certificate, self-signed, known to the cloud by its thumbprint.
+const identity = { cert: path.join(dir, 'device-identity.pem'), key: path.join(dir, 'device-identity.key') };
+if (method === 'x509') {
+  require('child_process').execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
+    '-nodes', '-keyout', identity.key, '-out', identity.cert, '-days', '2', '-subj', `/CN=${deviceId}`], { stdio: 'pipe' });
+}
+const provisioning = method === 'x509'
+  ? { source: 'manual', authentication: { method: 'x509', iothub_hostname: address, device_id: deviceId,
+                                          identity_cert: `file://${identity.cert}`, identity_pk: `file://${identity.key}` } }
+  : { source: 'manual', device_connection_string: `HostName=${address};DeviceId=${deviceId};SharedAccessKey=${deviceKey}` };
+const deviceAuthentication = method === 'x509'
+  ? { type: 'selfSigned', x509Thumbprint: { primaryThumbprint: new crypto.X509Certificate(fs.readFileSync(identity.cert)).fingerprint256 } }
+  : { type: 'sas', symmetricKey: { primaryKey: deviceKey, secondaryKey: deviceKey } };
 const home = path.join(dir, 'home');
 const moduleScript = path.join(__dirname, 'lib', 'edge_module.js');
 // The cloud's host name is its address: tokens name it, the daemon dials https://<it>:443.
@@ -35,7 +51,7 @@ curl -s -w '%{http_code}' --unix-socket "$mgmt" -X DELETE "http://localhost/iden
 exec sleep 100000
 `, { mode: 0o755 });
 fs.writeFileSync(path.join(dir, 'config.yaml'), JSON.stringify({
-  provisioning: { source: 'manual', device_connection_string: `HostName=${address};DeviceId=${deviceId};SharedAccessKey=${deviceKey}` },
+  provisioning,
   hostname: address,  // modules dial their gateway: here the cloud itself, to prove the keys are the cloud's
   homedir: home,
   connect: { management_uri: `unix://${dir}/run/mgmt.sock`, workload_uri: `unix://${dir}/run/workload.sock` },
@@ -50,11 +66,11 @@ const moduleWork = path.join(home, 'modules', 'sdkmod', 'work');
 const derived = (module, generation, slot) =>
   crypto.createHmac('sha256', fs.readFileSync(path.join(home, 'keys', 'master.key'))).update(`${module}:${generation}:${slot}`).digest('base64');
 
-h.runSteps('node-sdk/outpostd+cloud', [
+h.runSteps(`node-sdk/outpostd+cloud (${method})`, [
   ['outpost-cloud runs on 443 and 8883 with the edge device registered', async () => {
     await cloud.start();
     const r = await cloud.api('PUT', `/devices/${deviceId}`, { capabilities: { iotEdge: true },
-      authentication: { type: 'sas', symmetricKey: { primaryKey: deviceKey, secondaryKey: deviceKey } } });
+      authentication: deviceAuthentication });
     if (r.status !== 200) throw new Error('register: ' + r.text);
   }],
   ['outpostd puts $edgeAgent and the module in the cloud with derived keys', async () => {

@@ -12,4 +12,10 @@ struct TestCertificate {
 // Writes `<dir>/<name>.pem` and `<dir>/<name>.key`.
 TestCertificate write_self_signed_certificate(const std::string& dir, const std::string& name = "server");
 
+// A CA (self-signed, CA:TRUE) and a client certificate it signs (clientAuth), for X.509
+// authentication tests.
+TestCertificate write_ca_certificate(const std::string& dir, const std::string& name, const std::string& common_name);
+TestCertificate write_client_certificate(const std::string& dir, const std::string& name, const std::string& common_name,
+                                         const TestCertificate& issuer);
+
 }  // namespace outpost::testing

@@ -47,6 +47,8 @@ class Connection {
   virtual const std::string& client_id() const = 0;
   virtual const std::string& remote_address() const = 0;
   virtual const char* transport_name() const = 0;  // "tcp", "tls", "wss"
+  // The certificate the client presented in the TLS handshake, on listeners that ask for one.
+  virtual const net::ClientCertificate* client_certificate() const { return nullptr; }
   virtual bool open() const = 0;
 
   // Sends a PUBLISH. For QoS 1 the handler's on_delivered(tag) follows the client's PUBACK.

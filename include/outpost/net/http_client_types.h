@@ -13,6 +13,9 @@ struct HttpClientOptions {
   std::string ca_file;  // PEM bundle to trust; empty = the system's
   std::chrono::milliseconds timeout{30000};
   std::string unix_socket;  // talk HTTP over this unix socket instead of TCP
+  // X.509 client authentication (HTTPS): PEM certificate (chain) and key files.
+  std::string client_cert_file;
+  std::string client_key_file;
 };
 
 struct HttpClientResponse {

@@ -38,6 +38,8 @@ struct HttpRequest {
   std::string body;
   std::string remote_address;              // "ip:port", or "pid N" on a unix socket
   std::optional<PeerCredentials> peer;     // unix sockets only
+  // HTTPS on a listener that asks for client certificates: what the client presented.
+  std::shared_ptr<const ClientCertificate> client_certificate;
 
   std::optional<std::string> header(std::string_view name) const;  // case-insensitive
   std::optional<std::string> query_param(const std::string& name) const;

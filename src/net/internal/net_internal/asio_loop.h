@@ -26,4 +26,7 @@ struct TlsServerContext::Impl {
 
 inline boost::asio::ssl::context& ssl_context(TlsServerContext& tls) { return tls.impl().ssl; }
 
+// What the client of an established TLS connection presented, if anything (tls.cpp).
+std::optional<ClientCertificate> client_certificate_of(SSL* connection);
+
 }  // namespace outpost::net
