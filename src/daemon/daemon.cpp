@@ -126,7 +126,7 @@ Status Daemon::start() {
                       fmt::format("runtime: docker, but no Docker engine answers on {} (moby_runtime.uri)", config_.moby_runtime.uri));
   if (config_.runtime == RuntimeChoice::docker || (config_.runtime == RuntimeChoice::automatic && engine)) {
     p.runtime = std::make_unique<runtime::DockerRuntime>(
-        runtime::DockerRuntimeOptions{docker_socket, config_.moby_runtime.network});
+        runtime::DockerRuntimeOptions{docker_socket, config_.moby_runtime.network, std::chrono::seconds(60), home});
     config_.images.add_defaults(default_docker_images());
   } else {
     p.runtime = std::make_unique<runtime::ProcessRuntime>(runtime::ProcessRuntimeOptions{home + "/modules"});

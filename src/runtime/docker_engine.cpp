@@ -36,6 +36,16 @@ json container_create_body(const ModuleSpec& spec, const std::string& network) {
   if (!labels.is_object()) labels = json::object();
   for (const auto& [k, v] : spec.labels) labels[k] = v;
   labels[kSpecLabel] = spec_to_json(spec).dump();
+  // A published port must be exposed too, or the engine publishes nothing: `docker run -p` sets
+  // both, and IoT Edge's docs make authors write ExposedPorts beside PortBindings. We add the
+  // missing ones, so an image without EXPOSE publishes what its createOptions bind.
+  if (const auto host = body.find("HostConfig"); host != body.end() && host->is_object())
+    if (const auto bindings = host->find("PortBindings"); bindings != host->end() && bindings->is_object() && !bindings->empty()) {
+      auto& exposed = body["ExposedPorts"];
+      if (!exposed.is_object()) exposed = json::object();
+      for (const auto& [port, ignored] : bindings->items())
+        if (!exposed.contains(port)) exposed[port] = json::object();
+    }
   // The module's network, unless createOptions chose one.
   auto& networking = body["NetworkingConfig"];
   if (!networking.is_object() || !networking.contains("EndpointsConfig")) {

@@ -17,6 +17,7 @@ using nlohmann::json;
 namespace {
 
 constexpr const char* kOwnerLabel = "net.azure-devices.edge.owner";
+constexpr const char* kInstanceLabel = "net.outpost.instance";
 constexpr const char* kOwner = "Microsoft.Azure.Devices.Edge.Agent";
 
 std::string query_escape(const std::string& text) { return url_encode(text); }
@@ -66,9 +67,14 @@ Result<json> DockerRuntime::inspect_owned(const std::string& name) {
     return make_error(ErrorKind::unavailable, fmt::format("inspect {}: {}", name, engine_message(reply->status, reply->body)));
   auto parsed = parse_json(reply->body);
   if (!parsed || !parsed->is_object()) return make_error(ErrorKind::unavailable, "inspect " + name + ": not JSON");
-  if (string_field(object_field(object_field(*parsed, "Config"), "Labels"), kOwnerLabel) != kOwner)
+  const auto& labels = object_field(object_field(*parsed, "Config"), "Labels");
+  if (string_field(labels, kOwnerLabel) != kOwner)
     return make_error(ErrorKind::not_found,
                       fmt::format("container '{}' is not an Outpost module (no owner label): left alone", name));
+  if (!options_.instance.empty() && string_field(labels, kInstanceLabel) != options_.instance)
+    return make_error(ErrorKind::not_found,
+                      fmt::format("container '{}' belongs to another Outpost device ({}): left alone", name,
+                                  string_field(labels, kInstanceLabel, "none")));
   return std::move(*parsed);
 }
 
@@ -116,6 +122,7 @@ Status DockerRuntime::create(const ModuleSpec& spec) {
   if (auto ok = ensure_image(spec.image, spec.image_pull_policy, spec.registry_auth); !ok) return ok;
   auto body = container_create_body(spec, options_.network);
   body["Labels"][kOwnerLabel] = kOwner;
+  if (!options_.instance.empty()) body["Labels"][kInstanceLabel] = options_.instance;
   auto reply = call("POST", "/containers/create?name=" + query_escape(spec.name), body.dump());
   if (!reply) return reply.failure();
   if (reply->status == 409)
@@ -173,7 +180,8 @@ Result<ModuleStatus> DockerRuntime::status(const std::string& name) {
 }
 
 Result<std::vector<ModuleStatus>> DockerRuntime::list() {
-  const json filters{{"label", {std::string(kOwnerLabel) + "=" + kOwner}}};
+  json filters{{"label", {std::string(kOwnerLabel) + "=" + kOwner}}};
+  if (!options_.instance.empty()) filters["label"].push_back(std::string(kInstanceLabel) + "=" + options_.instance);
   auto reply = call("GET", "/containers/json?all=true&filters=" + query_escape(filters.dump()));
   if (!reply) return reply.failure();
   const auto parsed = parse_json(reply->body);

@@ -5,21 +5,49 @@
 // temperature filter, both written with our C++ SDK. Telemetry and alerts reach the cloud;
 // raising TemperatureThreshold through the cloud stops the alerts while readings go on;
 // `outpost list` shows every module running; the agent's GetModuleLogs shows the sensor's output.
-//   usage: node quickstart_flow_test.js <outpostd> <outpost> <outpost-cloud> <deployment.json>
+//
+// `docker`: the same with every module a container of the images packaging/docker/build-images
+// makes from this build (the agent too), on a bridge network the test creates. The cloud listens
+// on that network's gateway address (the containers' way to the host), the device's host name is
+// a DNS name that the hub's container answers to on the network, and the hub's ports are
+// published on a loopback address of the host. Skipped loudly (exit 77) where no Docker engine
+// can start.
+//   usage: node quickstart_flow_test.js <outpostd> <outpost> <outpost-cloud> <deployment.json> [process|docker]
 'use strict';
-const { execFileSync } = require('child_process');
+const { execFileSync, spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 const h = require('./lib/harness');
 
-const [outpostd, cli, cloudBinary, deploymentFile] = process.argv.slice(2);
+const [outpostd, cli, cloudBinary, deploymentFile, runtime = 'process'] = process.argv.slice(2);
+const repo = path.resolve(__dirname, '..', '..');
 if (process.getuid() !== 0) {
   console.log('SKIP quickstart: binding ports 443 and 8883 needs root');
   process.exit(0);
 }
-const dir = h.tempDir('outpost-quickstart');
-const cloudIp = h.randomLoopback();
-const edgeIp = h.randomLoopback();
+const docker = runtime === 'docker';
+const dir = h.tempDir(`outpost-quickstart-${runtime}`);
+const network = `outpost-quickstart-${process.pid}`;
+if (docker) {
+  const engine = spawnSync(path.join(repo, 'scripts', 'start-dockerd'), { encoding: 'utf8' });
+  if (engine.status !== 0) {
+    console.log('SKIPPED LOUDLY: quickstart on Docker: no Docker engine could start: ' + engine.stderr);
+    process.exit(77);
+  }
+  execFileSync(path.join(repo, 'packaging', 'docker', 'build-images'), ['--bin', path.dirname(outpostd)], { stdio: 'inherit' });
+}
+// Docker: a network of our own whose gateway (this host, as the containers see it) is the cloud.
+function createNetwork() {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const subnet = `10.${100 + Math.floor(Math.random() * 150)}.${Math.floor(Math.random() * 250)}`;
+    const made = spawnSync('docker', ['network', 'create', '--subnet', `${subnet}.0/24`, '--gateway', `${subnet}.1`, network], { encoding: 'utf8' });
+    if (made.status === 0) return `${subnet}.1`;
+  }
+  throw new Error('docker network create failed ten times (subnets in use?)');
+}
+const cloudIp = docker ? createNetwork() : h.randomLoopback();
+const edgeIp = h.randomLoopback();  // the hub's ports on the host
+const edgeHostname = docker ? 'edge1.quickstart.local' : edgeIp;  // what modules dial
 const certs = h.makeCertificates(dir, `IP:${cloudIp}`);
 const deviceId = 'edge1';
 const deviceKey = h.randomKey();
@@ -29,12 +57,15 @@ const cloud = new h.Cloud({ binary: cloudBinary, dir, hostname: cloudIp, certs,
   listen: { https: `${cloudIp}:443`, mqtts: `${cloudIp}:8883`, http: '127.0.0.1:0' } });
 fs.writeFileSync(configFile, JSON.stringify({
   provisioning: { source: 'manual', device_connection_string: `HostName=${cloudIp};DeviceId=${deviceId};SharedAccessKey=${deviceKey}` },
-  hostname: edgeIp, homedir: home, runtime: 'process',
+  hostname: edgeHostname, homedir: home, runtime,
+  ...(docker ? { moby_runtime: { uri: 'unix:///var/run/docker.sock', network } } : {}),
   connect: { management_uri: `unix://${dir}/run/mgmt.sock`, workload_uri: `unix://${dir}/run/workload.sock` },
   certificates: { trusted_ca_certs: certs.ca },
 }, null, 2));
 const daemon = new h.Daemon('outpostd', outpostd, configFile, path.join(dir, 'outpostd-ready.json'), path.join(dir, 'outpostd.log'));
-const deployment = JSON.parse(fs.readFileSync(deploymentFile, 'utf8').replace(/@EDGE_IP@/g, edgeIp));
+// In a container the hub listens on every address of its own network namespace.
+const deployment = JSON.parse(fs.readFileSync(deploymentFile, 'utf8')
+  .replace(/@HUB_LISTEN_IP@/g, docker ? '0.0.0.0' : edgeIp).replace(/@PUBLISH_IP@/g, edgeIp));
 
 let cursor = 'start';
 const seen = [];
@@ -47,9 +78,19 @@ async function newEvents() {
 }
 const isAlert = (e) => e.moduleId === 'filter' && e.applicationProperties && e.applicationProperties.MessageType === 'Alert';
 const isReading = (e) => e.moduleId === 'SimulatedTemperatureSensor' && e.body && e.body.machine;
-const moduleLog = (m) => { const f = path.join(home, 'modules', m, 'output.log'); return fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : ''; };
+const moduleLog = (m) => {
+  if (docker) return spawnSync('docker', ['logs', '--tail', '40', m], { encoding: 'utf8' }).stdout || '';
+  const f = path.join(home, 'modules', m, 'output.log');
+  return fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '';
+};
+// Docker: this device's containers (outpostd labels them with its homedir) and the network.
+function removeContainers() {
+  const ids = spawnSync('docker', ['ps', '-aq', '--filter', `label=net.outpost.instance=${home}`], { encoding: 'utf8' }).stdout.split(/\s+/).filter(Boolean);
+  if (ids.length) spawnSync('docker', ['rm', '-f', ...ids]);
+  spawnSync('docker', ['network', 'rm', network]);
+}
 
-h.runSteps('quickstart', [
+h.runSteps(`quickstart (${runtime})`, [
   ['the cloud, the device registered, and the quickstart deployment applied through the REST API', async () => {
     await cloud.start();
     await cloud.registerEdgeDevice(deviceId, deviceKey, deployment);
@@ -69,6 +110,19 @@ h.runSteps('quickstart', [
       return ['edgeAgent', 'edgeHub', 'SimulatedTemperatureSensor', 'filter'].every((m) => new RegExp(`${m}\\s+running`).test(text)) && text;
     }, 20000, 250);
     console.log(out.trimEnd().split('\n').map((l) => '     ' + l).join('\n'));
+  }],
+  ['the hub answers on its published port like a gateway: TLS on 8883 with a certificate for the device\'s host name', async () => {
+    const tls = require('tls');
+    const peer = await h.withTimeout('TLS to the hub', new Promise((resolve, reject) => {
+      const socket = tls.connect({ host: edgeIp, port: 8883, servername: edgeHostname, rejectUnauthorized: false }, () => {
+        resolve(socket.getPeerCertificate());
+        socket.end();
+      });
+      socket.on('error', reject);
+    }));
+    const names = String(peer.subjectaltname).split(', ');
+    if (!names.includes(`DNS:${edgeHostname}`) && !names.includes(`IP Address:${edgeHostname}`))
+      throw new Error('the hub\'s certificate: ' + peer.subjectaltname);
   }],
   ['TemperatureThreshold raised through the cloud: the alerts stop, the readings go on', async () => {
     const r = await cloud.api('PATCH', `/twins/${deviceId}/modules/filter`, { properties: { desired: { TemperatureThreshold: 1000 } } });
@@ -101,10 +155,12 @@ h.runSteps('quickstart', [
 ], async (failed) => {
   await daemon.stop();  // the agent stops its modules on the way out
   await cloud.stop();
-  h.killModules(home);
   if (failed) {
     console.log('outpostd log:\n' + daemon.log().slice(-3000));
     for (const m of ['edgeAgent', 'edgeHub', 'SimulatedTemperatureSensor', 'filter']) console.log(`${m}:\n` + moduleLog(m).slice(-2000));
     console.log('kept ' + dir);
-  } else fs.rmSync(dir, { recursive: true, force: true });
+  }
+  if (docker) removeContainers();
+  else h.killModules(home);
+  if (!failed) fs.rmSync(dir, { recursive: true, force: true });
 });

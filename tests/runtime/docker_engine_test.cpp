@@ -46,6 +46,17 @@ TEST(DockerEngine, AModulesOwnNetworkChoiceIsKept) {
   EXPECT_FALSE(body.contains("HostConfig"));
 }
 
+TEST(DockerEngine, PublishedPortsAreExposedAsDockerRunWouldExposeThem) {
+  ModuleSpec spec;
+  spec.image = "i";
+  spec.create_options = json::parse(R"({"ExposedPorts": {"443/tcp": {"kept": true}},
+    "HostConfig": {"PortBindings": {"8883/tcp": [{"HostPort": "8883"}], "443/tcp": [{"HostPort": "443"}]}}})");
+  const auto body = container_create_body(spec, "azure-iot-edge");
+  EXPECT_EQ(body["ExposedPorts"], json::parse(R"({"443/tcp": {"kept": true}, "8883/tcp": {}})"));
+  spec.create_options = json::object();
+  EXPECT_FALSE(container_create_body(spec, "azure-iot-edge").contains("ExposedPorts")) << "nothing published, nothing added";
+}
+
 TEST(DockerEngine, StatesAreMappedAsIotEdgeMapsThem) {
   const auto state = [](json s) { return status_from_inspect("m", json{{"State", std::move(s)}}); };
   EXPECT_EQ(state({{"Status", "running"}, {"Pid", 42}, {"StartedAt", "2026-12-04T05:30:00.123456789Z"}}).state,

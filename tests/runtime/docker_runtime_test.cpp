@@ -3,6 +3,8 @@
 // FROM scratch with Debian's static busybox: no registry is reachable.
 #include "outpost/runtime/docker_runtime.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -57,7 +59,7 @@ class DockerRuntimeTest : public ::testing::Test {
   }
 
   static inline std::string skip_reason_;
-  DockerRuntime runtime_{DockerRuntimeOptions{"/var/run/docker.sock", kPrefix + "net"}};
+  DockerRuntime runtime_{DockerRuntimeOptions{"/var/run/docker.sock", kPrefix + "net", std::chrono::seconds(60), kPrefix}};
 };
 
 TEST_F(DockerRuntimeTest, AContainerIsCreatedStartedWatchedLoggedStoppedAndRemoved) {
@@ -101,6 +103,21 @@ TEST_F(DockerRuntimeTest, ContainersWithoutTheOwnerLabelAreNeverTouched) {
   EXPECT_FALSE(runtime_.start(name));
   EXPECT_EQ(run_command({"docker", "inspect", "-f", "{{.State.Status}}", name}, 30s).output, "created\n")
       << "still there, untouched";
+}
+
+TEST_F(DockerRuntimeTest, AnotherOutpostDeviceOnTheSameEngineNeitherSeesNorTouchesOurModules) {
+  const auto spec = busybox("mine", "sleep 30");
+  ASSERT_TRUE(runtime_.create(spec));
+  DockerRuntime other{DockerRuntimeOptions{"/var/run/docker.sock", kPrefix + "net", std::chrono::seconds(60), kPrefix + "other"}};
+  const auto listed = other.list();
+  ASSERT_TRUE(listed) << listed.error();
+  for (const auto& m : *listed) EXPECT_NE(m.name, spec.name) << "listed by another device";
+  EXPECT_EQ(other.status(spec.name).error_kind(), ErrorKind::not_found);
+  EXPECT_FALSE(other.remove(spec.name));
+  const auto ours = runtime_.list();
+  ASSERT_TRUE(ours) << ours.error();
+  EXPECT_TRUE(std::any_of(ours->begin(), ours->end(), [&](const auto& m) { return m.name == spec.name; }));
+  EXPECT_TRUE(runtime_.remove(spec.name));
 }
 
 TEST_F(DockerRuntimeTest, AFailedPullOfALocalImageIsAWarningAndAMissingImageAnError) {

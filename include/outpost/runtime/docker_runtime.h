@@ -15,6 +15,10 @@ struct DockerRuntimeOptions {
   std::string socket = "/var/run/docker.sock";
   std::string network = "azure-iot-edge";
   std::chrono::seconds timeout{60};  // per Engine API call; pulls get ten times as long
+  // Which daemon owns the containers (outpostd: its homedir), so two Outpost devices sharing
+  // one engine — a test machine, a lab host — never list, adopt or remove each other's
+  // modules. Empty: every container with the owner label (IoT Edge's one-per-host view).
+  std::string instance;
 };
 
 class DockerRuntime final : public ModuleRuntime {
