@@ -250,6 +250,13 @@ TEST_F(CliProcess, ConfigApplyChecksInstallsAtomicallyAndRestartsOutpostd) {
   EXPECT_EQ(calls("systemctl"), std::string(kShowArgs) + "[restart][outpostd]\n") << "no new call";
   EXPECT_NE(quiet.output.find("not restarted (--no-restart)"), std::string::npos) << quiet.output;
 
+  // The file in place itself (IoT Edge's habit: edit, then apply): checked, not rewritten, restarted.
+  const auto in_place = cli({"config", "apply", "-c", to, "--to", to});
+  EXPECT_EQ(in_place.status, 0) << in_place.output;
+  EXPECT_EQ(in_place.output, to + ": ok (device 'edge1', provisioning local, home " + dir_ + "/home)\n" +
+                                 "outpostd.service restarted\n");
+  EXPECT_EQ(calls("systemctl"), std::string(kShowArgs) + "[restart][outpostd]\n" + kShowArgs + "[restart][outpostd]\n");
+
   // Where outpostd is no systemd service: installed, and said so.
   systemd_says(kNoSystemd, 1);
   const auto by_hand = cli({"config", "apply", "-c", dir_ + "/config.yaml", "--to", to});
