@@ -25,5 +25,13 @@ int check_command(const std::vector<std::string>& args);
 int support_bundle_command(const std::vector<std::string>& args);
 // `outpost restart <module>`.
 int restart_command(const std::vector<std::string>& args);
+// `outpost system status|logs|restart`: outpostd as the systemd service.
+int system_command(const std::vector<std::string>& args);
+// `outpost config check|apply|import`: outpostd's config.yaml.
+int config_command(const std::vector<std::string>& args);
+
+// The name this program was run as: "outpost", or "iotedge" through that link (the version
+// line and the hints of `system status` say it back).
+const std::string& program_name();
 
 }  // namespace outpost::cli

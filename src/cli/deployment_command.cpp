@@ -2,6 +2,7 @@
 // a deployment manifest as the agent does (same codes, same words) and, if it is valid, puts
 // it where the agent watches (the file beside config.yaml), with the next $version. The agent
 // applies it within a second; `outpost list` shows the modules.
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -63,9 +64,10 @@ int apply_deployment(const std::string& file, const std::string& config_file) {
 
 int deployment_command(const std::vector<std::string>& args) {
   try {
-    if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    if (args.empty()) throw UsageError("expected: apply FILE");
+    if (std::find(args.begin(), args.end(), "--help") != args.end()) {
       std::cout << kUsage;
-      return args.empty() ? 2 : 0;
+      return 0;
     }
     if (args[0] != "apply" || args.size() < 2) throw UsageError("expected: apply FILE");
     const std::vector<std::string> rest(args.begin() + 2, args.end());

@@ -2,8 +2,6 @@
 
 #include <netdb.h>
 #include <sys/statvfs.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <ctime>
@@ -20,6 +18,7 @@
 #include "outpost/core/json.h"
 #include "outpost/management_client/management_client.h"
 #include "outpost/net/http_fetch.h"
+#include "programs.h"
 
 namespace outpost::cli {
 namespace {
@@ -30,32 +29,6 @@ CheckOutcome ok(std::string details = {}) { return {CheckResult::ok, std::move(d
 CheckOutcome warning(std::string details) { return {CheckResult::warning, std::move(details)}; }
 CheckOutcome error(std::string details) { return {CheckResult::error, std::move(details)}; }
 CheckOutcome skipped(std::string details) { return {CheckResult::skipped, std::move(details)}; }
-
-// Runs a program and returns its exit status and what it printed (stdout and stderr).
-std::pair<int, std::string> capture(const std::vector<std::string>& argv) {
-  int fds[2];
-  if (::pipe(fds) != 0) return {-1, "pipe failed"};
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(fds[1], 1);
-    ::dup2(fds[1], 2);
-    ::close(fds[0]);
-    ::close(fds[1]);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  ::close(fds[1]);
-  std::string out;
-  char buffer[4096];
-  for (ssize_t n; (n = ::read(fds[0], buffer, sizeof buffer)) > 0;) out.append(buffer, static_cast<std::size_t>(n));
-  ::close(fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
 
 std::string trim(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();

@@ -34,7 +34,11 @@ std::string management_uri(const Options& opts, const DeviceConfig& device) {
 std::vector<std::string> expand_short_options(const std::vector<std::string>& args) {
   std::vector<std::string> out;
   for (const auto& arg : args)
-    out.push_back(arg == "-H" ? "--host" : arg == "-f" ? "--follow" : arg == "-o" ? "--output" : arg);
+    out.push_back(arg == "-H"   ? "--host"
+                  : arg == "-f" ? "--follow"
+                  : arg == "-o" ? "--output"
+                  : arg == "-c" ? "--config"
+                                : arg);
   return out;
 }
 

@@ -24,7 +24,8 @@ class Options;
 // Where the management API is, as iotedge takes it: --host (-H), else IOTEDGE_HOST, else
 // config.yaml's connect.management_uri.
 std::string management_uri(const Options& opts, const DeviceConfig& device);
-// iotedge's short options spelled out for Options: -H → --host, -f → --follow, -o → --output.
+// iotedge's short options spelled out for Options: -H → --host, -f → --follow, -o → --output,
+// -c → --config.
 std::vector<std::string> expand_short_options(const std::vector<std::string>& args);
 
 // "<module> [options]" (logs, restart): the module, and the options after it with short ones

@@ -142,7 +142,7 @@ AziotConversion convert_aziot_toml(std::string_view text, const std::string& fil
   if (!m.problems_.empty()) throw ConfigError(m.problems_);
   // Nodes built here carry no position: problems found by the config.yaml reader name the
   // file and the key, without a line.
-  return {ConfigNode(out, file_name, ""), m.ignored_};
+  return {ConfigNode(out, file_name, ""), m.ignored_, out};
 }
 
 }  // namespace outpost::daemon

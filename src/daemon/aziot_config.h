@@ -16,6 +16,7 @@ namespace outpost::daemon {
 struct AziotConversion {
   ConfigNode root;                  // config.yaml's shape
   std::vector<std::string> ignored;  // keys accepted for compatibility that change nothing here
+  YAML::Node yaml;                  // root's node, to write it out (`outpost config import`)
 };
 
 // Throws ConfigError listing every problem found while mapping.

@@ -14,7 +14,6 @@
 #include "outpost/core/config_checks.h"
 #include "outpost/core/json.h"
 #include "outpost/core/log.h"
-#include "outpost/net/tls_config.h"
 
 namespace outpost::daemon {
 namespace {
@@ -232,6 +231,11 @@ DaemonConfig read_daemon_config(const ConfigNode& root) {
   root.attempt([&] { read_certificates(root, c); });
   read_watchdog_and_logging(root, c);
   return c;
+}
+
+std::string check_summary(const DaemonConfig& c) {
+  return fmt::format("ok (device '{}', provisioning {}, home {})", c.provisioning.device_id,
+                     c.provisioning.source == ProvisioningSource::local ? "local" : "manual", c.homedir);
 }
 
 DaemonConfig load_daemon_config(const std::string& file) {

@@ -99,6 +99,10 @@ DaemonConfig load_daemon_config(const std::string& file);
 // The same on a parsed file: problems go to root.problems() and reading goes on.
 DaemonConfig read_daemon_config(const ConfigNode& root);
 
+// What `outpostd --check` prints after the file's name:
+// "ok (device 'edge1', provisioning manual, home /var/lib/outpost)".
+std::string check_summary(const DaemonConfig& config);
+
 // The path of a "unix:///abs/path" URI; an error naming what is wrong otherwise.
 std::optional<std::string> unix_socket_path(const std::string& uri);
 

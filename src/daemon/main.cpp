@@ -62,9 +62,7 @@ int main(int argc, char** argv) {
     if (!args.ready_file.empty())
       if (auto ok = check_ready_file(args.ready_file); !ok) throw ConfigError("--ready-file: " + ok.error());
     if (args.check_only) {
-      std::printf("%s: ok (device '%s', provisioning %s, home %s)\n", args.config_file.c_str(),
-                  config.provisioning.device_id.c_str(), source_name(config.provisioning.source),
-                  config.homedir.c_str());
+      std::printf("%s: %s\n", args.config_file.c_str(), daemon::check_summary(config).c_str());
       return 0;
     }
     return run(std::move(config), args.ready_file);

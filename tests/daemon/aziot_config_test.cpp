@@ -25,7 +25,8 @@ class AziotConfigTest : public ::testing::Test {
   std::string sample() {
     auto text = outpost::testing::read_file(outpost::testing::source_path("tests/daemon/data/aziot-config.toml"));
     for (auto at = text.find("TESTDIR"); at != std::string::npos; at = text.find("TESTDIR")) text.replace(at, 7, dir_);
-    return text + "homedir = \"" + dir_ + "/home\"\n";
+    // Top-level keys go before the first [table] (after it, homedir would be that table's).
+    return "homedir = \"" + dir_ + "/home\"\n" + text;
   }
   std::string error_of(const std::string& toml) {
     outpost::testing::write_file(dir_ + "/config.toml", toml);
@@ -45,6 +46,7 @@ TEST_F(AziotConfigTest, TheTemplatesKeysMeanWhatTheirConfigYamlKeysMean) {
   outpost::testing::write_file(dir_ + "/config.toml", sample());
   const auto c = load_daemon_config(dir_ + "/config.toml");
   EXPECT_EQ(c.hostname, "edgegw");
+  EXPECT_EQ(c.homedir, dir_ + "/home");
   EXPECT_EQ(c.provisioning.source, ProvisioningSource::manual);
   EXPECT_EQ(c.provisioning.device_id, "edge-15");
   EXPECT_EQ(c.provisioning.iothub_hostname, "hub.example.net");

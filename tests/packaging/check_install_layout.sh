@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Stages `cmake --install` into a temp folder and checks the layout packaging/README.md
-# promises: the binaries, /etc/outpost/config.yaml (and that it passes --check), the systemd
+# promises: the binaries (iotedge a link to outpost), bash completion for both names,
+# /etc/outpost/config.yaml (and that it passes --check), the systemd
 # unit (and that systemd-analyze accepts it, where systemd-analyze exists), the module SDK's
 # library, headers, CMake package and pkg-config file. Usage: BUILD_DIR
 set -euo pipefail
@@ -11,6 +12,11 @@ DESTDIR="$stage" cmake --install "$build" --prefix /usr >/dev/null
 fail() { echo "install layout: $*" >&2; exit 1; }
 for f in usr/bin/outpostd usr/bin/outpost-hub usr/bin/outpost-cloud usr/bin/outpost; do
   [ -x "$stage/$f" ] || fail "/$f is missing or not executable"
+done
+[ -L "$stage/usr/bin/iotedge" ] && [ "$(readlink "$stage/usr/bin/iotedge")" = outpost ] || fail "/usr/bin/iotedge is not a symlink to outpost"
+for name in outpost iotedge; do
+  grep -q '^complete -F _outpost outpost iotedge$' "$stage/usr/share/bash-completion/completions/$name" ||
+    fail "/usr/share/bash-completion/completions/$name is missing or does not complete $name"
 done
 [ -f "$stage/etc/outpost/config.yaml" ] || fail "/etc/outpost/config.yaml is missing"
 [ -f "$stage/lib/systemd/system/outpostd.service" ] || fail "/lib/systemd/system/outpostd.service is missing"
