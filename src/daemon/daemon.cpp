@@ -54,6 +54,10 @@ namespace {
 // Where IoT Edge mounts the daemon's sockets inside a module's container.
 constexpr const char* kContainerWorkloadSocket = "/var/run/iotedge/workload.sock";
 constexpr const char* kContainerManagementSocket = "/var/run/iotedge/mgmt.sock";
+// A device with no cloud: the local deployment file's folder, read-only, in the agent's and
+// the hub's containers. The folder, not the file: `outpost deployment apply` replaces the file
+// (a rename), which a file bind would never show, and inotify sees changes through the folder.
+constexpr const char* kContainerDeploymentFolder = "/etc/outpost-deployment";
 
 // certificates.trusted_ca_certs as one PEM bundle: added to the modules' trust bundle, and
 // what the daemon trusts for the cloud registry's TLS.
@@ -300,6 +304,11 @@ Result<runtime::ModuleSpec> Daemon::prepare_module(const DeviceContext& device, 
     // The agent manages; the hub of a device with no cloud reads module identities there.
     if (role == ModuleRole::agent || (role == ModuleRole::hub && !device.local_deployment_file.empty()))
       binds.push_back(*unix_socket_path(config_.connect.management_uri) + ":" + kContainerManagementSocket);
+    if (role != ModuleRole::user && !device.local_deployment_file.empty()) {
+      const fs::path file(device.local_deployment_file);
+      binds.push_back(file.parent_path().string() + ":" + kContainerDeploymentFolder + ":ro");
+      device_seen.local_deployment_file = (fs::path(kContainerDeploymentFolder) / file.filename()).string();
+    }
     if (role == ModuleRole::hub) {
       // Modules reach the hub by the device's host name on the module network.
       auto& endpoints = spec.create_options["NetworkingConfig"]["EndpointsConfig"];

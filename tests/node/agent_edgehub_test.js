@@ -9,21 +9,43 @@
 //          upstream (signed by the workload API) carries the module's messages to the cloud.
 //   local: no cloud process at all; the deployment applied with `outpost deployment apply`;
 //          the hub learns the module's identity from outpostd; `outpost list` shows it running.
-//   usage: node agent_edgehub_test.js cloud|local <outpostd> <outpost> [<outpost-cloud>]
+//   docker (cloud-docker, local-docker): the same with every module a container — the agent and
+//          the hub from packaging/docker/build-images, the Node SDK module an image of node, the
+//          SDK's packages and the script — on a network of the test's own whose gateway is the
+//          cloud; the module dials the device's host name, which the hub's container answers to.
+//   usage: node agent_edgehub_test.js cloud|local[-docker] <outpostd> <outpost> [<outpost-cloud>]
 'use strict';
 const { execFileSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 const h = require('./lib/harness');
+const d = require('./lib/docker');
 
-const [mode, outpostd, cli, cloudBinary] = process.argv.slice(2);
+const [modeArg, outpostd, cli, cloudBinary] = process.argv.slice(2);
+const [mode, runtime = 'process'] = modeArg.split('-');
+const docker = runtime === 'docker';
 if (process.getuid() !== 0) {
   // The hub listens on IoT Edge's 8883, which the SDK dials; CI and `make test` run as root.
-  console.log(`SKIP agent/edgehub-${mode}: binding port 8883 needs root`);
+  console.log(`SKIP agent/edgehub-${modeArg}: binding port 8883 needs root`);
   process.exit(0);
 }
-const dir = h.tempDir(`outpost-agent-edgehub-${mode}`);
-const gateway = h.randomLoopback();  // the device's host name: the hub's 8883 and 443 there
+const dir = h.tempDir(`outpost-agent-edgehub-${modeArg}`);
+const network = `outpost-edgehub-${process.pid}`;
+const nodeImage = `outpost-test/node-sdk:${process.pid}`;
+const echoOut = path.join(dir, 'echo-out');  // the containerised module's folder, bound at /out
+if (docker) {
+  d.engineOrSkip(`agent/edgehub-${modeArg}`);
+  d.buildOutpostImages(outpostd, ['hub', 'agent']);
+  d.buildHostImage(nodeImage, { programs: [process.execPath],
+    copies: [[path.join(__dirname, 'node_modules'), '/app/node_modules'], [path.join(__dirname, 'lib', 'echo_module.js'), '/app/echo_module.js']],
+    entrypoint: [process.execPath, '/app/echo_module.js'], workdir: '/app' });
+  fs.mkdirSync(echoOut, { mode: 0o777 });
+}
+// Docker: a network whose gateway is this host as the containers see it (the cloud listens
+// there); the device's host name is a DNS name, the hub container's alias on that network.
+const networkGateway = docker ? d.createNetwork(network) : null;
+const gateway = docker ? 'edge1.edgehub.local' : h.randomLoopback();  // the device's host name
+const hubListen = docker ? '0.0.0.0' : gateway;
 const deviceId = 'edge1';
 const home = path.join(dir, 'home');
 const configFile = path.join(dir, 'config.yaml');
@@ -32,13 +54,14 @@ const echoScript = path.join(__dirname, 'lib', 'echo_module.js');
 let cloud = null;
 const provisioning = { source: 'local', device_id: deviceId, iothub_hostname: 'hub.local' };
 const config = {
-  hostname: gateway, homedir: home, runtime: 'process', log_level: 'debug',
+  hostname: gateway, homedir: home, runtime, log_level: 'debug',
   connect: { management_uri: `unix://${dir}/run/mgmt.sock`, workload_uri: `unix://${dir}/run/workload.sock` },
-  images: { 'node/sdk:*': `process://${process.execPath}` },
+  images: { 'node/sdk:*': docker ? nodeImage : `process://${process.execPath}` },
+  ...(docker ? { moby_runtime: { uri: 'unix:///var/run/docker.sock', network } } : {}),
 };
 const deviceKey = h.randomKey();
 if (mode === 'cloud') {
-  const address = h.randomLoopback();
+  const address = docker ? networkGateway : h.randomLoopback();
   const certs = h.makeCertificates(dir, `IP:${address}`);
   cloud = new h.Cloud({ binary: cloudBinary, dir, hostname: address, certs,
     listen: { https: `${address}:443`, mqtts: `${address}:8883`, http: '127.0.0.1:0' } });
@@ -58,21 +81,24 @@ const deployment = { modulesContent: {
       edgeAgent: { type: 'docker', settings: { image: 'mcr.microsoft.com/azureiotedge-agent:1.5' } },
       edgeHub: { type: 'docker', status: 'running', restartPolicy: 'always', startupOrder: 0,
         settings: { image: 'mcr.microsoft.com/azureiotedge-hub:1.5', createOptions: '{}' },
-        env: env({ OUTPOST_HUB_LISTEN_MQTTS: `${gateway}:8883`, OUTPOST_HUB_LISTEN_WSS: `${gateway}:443`,
-                   OUTPOST_HUB_LISTEN_METRICS: `${gateway}:9600` }) } },
+        env: env({ OUTPOST_HUB_LISTEN_MQTTS: `${hubListen}:8883`, OUTPOST_HUB_LISTEN_WSS: `${hubListen}:443`,
+                   OUTPOST_HUB_LISTEN_METRICS: `${hubListen}:9600` }) } },
     modules: {
       echo: { version: '1.0', type: 'docker', status: 'running', restartPolicy: 'always', startupOrder: 1,
-        settings: { image: 'node/sdk:1', createOptions: JSON.stringify({ Cmd: [echoScript] }) } } } } },
+        settings: { image: 'node/sdk:1', createOptions: JSON.stringify(docker
+          ? { WorkingDir: '/out', HostConfig: { Binds: [`${echoOut}:/out`] } }  // the image runs the script
+          : { Cmd: [echoScript] }) } } } } },
   $edgeHub: { 'properties.desired': { schemaVersion: '1.1',
     routes: { loop: 'FROM /messages/modules/echo/outputs/out1 INTO BrokeredEndpoint("/modules/echo/inputs/in1")',
               up: 'FROM /messages/modules/echo/outputs/* INTO $upstream' },
     storeAndForwardConfiguration: { timeToLiveSecs: 7200 } } } } };
 
 const moduleResult = () => {
-  const file = path.join(home, 'modules', 'echo', 'work', 'result.json');
+  const file = docker ? path.join(echoOut, 'result.json') : path.join(home, 'modules', 'echo', 'work', 'result.json');
   return fs.existsSync(file) && JSON.parse(fs.readFileSync(file, 'utf8'));
 };
 const hubLog = () => {
+  if (docker) return d.containerLog('edgeHub', 200);
   const file = path.join(home, 'modules', 'edgeHub', 'output.log');
   return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '(no hub log at ' + file + ')';
 };
@@ -129,10 +155,16 @@ const localSteps = [
   }],
 ];
 
-h.runSteps(`agent/edgehub-${mode}`, mode === 'cloud' ? cloudSteps : localSteps, async (failed) => {
+h.runSteps(`agent/edgehub-${modeArg}`, mode === 'cloud' ? cloudSteps : localSteps, async (failed) => {
   await daemon.stop();  // the agent stops its modules on the way out
   if (cloud) await cloud.stop();
-  h.killModules(home);
+  if (docker) {
+    if (failed) console.log('echo:\n' + d.containerLog('echo'));
+    d.removeDevice(home, network);
+    require('child_process').spawnSync('docker', ['rmi', nodeImage]);
+  } else {
+    h.killModules(home);
+  }
   if (failed) console.log('outpostd log:\n' + daemon.log().slice(-4000) + '\nhub log:\n' + hubLog().slice(-4000) + '\nkept ' + dir);
   else if (!process.env.KEEP) fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -14,13 +14,13 @@
 // can start.
 //   usage: node quickstart_flow_test.js <outpostd> <outpost> <outpost-cloud> <deployment.json> [process|docker]
 'use strict';
-const { execFileSync, spawnSync } = require('child_process');
+const { execFileSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 const h = require('./lib/harness');
+const d = require('./lib/docker');
 
 const [outpostd, cli, cloudBinary, deploymentFile, runtime = 'process'] = process.argv.slice(2);
-const repo = path.resolve(__dirname, '..', '..');
 if (process.getuid() !== 0) {
   console.log('SKIP quickstart: binding ports 443 and 8883 needs root');
   process.exit(0);
@@ -29,23 +29,11 @@ const docker = runtime === 'docker';
 const dir = h.tempDir(`outpost-quickstart-${runtime}`);
 const network = `outpost-quickstart-${process.pid}`;
 if (docker) {
-  const engine = spawnSync(path.join(repo, 'scripts', 'start-dockerd'), { encoding: 'utf8' });
-  if (engine.status !== 0) {
-    console.log('SKIPPED LOUDLY: quickstart on Docker: no Docker engine could start: ' + engine.stderr);
-    process.exit(77);
-  }
-  execFileSync(path.join(repo, 'packaging', 'docker', 'build-images'), ['--bin', path.dirname(outpostd)], { stdio: 'inherit' });
+  d.engineOrSkip('quickstart on Docker');
+  d.buildOutpostImages(outpostd);
 }
-// Docker: a network of our own whose gateway (this host, as the containers see it) is the cloud.
-function createNetwork() {
-  for (let attempt = 0; attempt < 10; attempt++) {
-    const subnet = `10.${100 + Math.floor(Math.random() * 150)}.${Math.floor(Math.random() * 250)}`;
-    const made = spawnSync('docker', ['network', 'create', '--subnet', `${subnet}.0/24`, '--gateway', `${subnet}.1`, network], { encoding: 'utf8' });
-    if (made.status === 0) return `${subnet}.1`;
-  }
-  throw new Error('docker network create failed ten times (subnets in use?)');
-}
-const cloudIp = docker ? createNetwork() : h.randomLoopback();
+// Docker: the cloud on the gateway of a network of our own (this host, as the containers see it).
+const cloudIp = docker ? d.createNetwork(network) : h.randomLoopback();
 const edgeIp = h.randomLoopback();  // the hub's ports on the host
 const edgeHostname = docker ? 'edge1.quickstart.local' : edgeIp;  // what modules dial
 const certs = h.makeCertificates(dir, `IP:${cloudIp}`);
@@ -79,16 +67,10 @@ async function newEvents() {
 const isAlert = (e) => e.moduleId === 'filter' && e.applicationProperties && e.applicationProperties.MessageType === 'Alert';
 const isReading = (e) => e.moduleId === 'SimulatedTemperatureSensor' && e.body && e.body.machine;
 const moduleLog = (m) => {
-  if (docker) return spawnSync('docker', ['logs', '--tail', '40', m], { encoding: 'utf8' }).stdout || '';
+  if (docker) return d.containerLog(m);
   const f = path.join(home, 'modules', m, 'output.log');
   return fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '';
 };
-// Docker: this device's containers (outpostd labels them with its homedir) and the network.
-function removeContainers() {
-  const ids = spawnSync('docker', ['ps', '-aq', '--filter', `label=net.outpost.instance=${home}`], { encoding: 'utf8' }).stdout.split(/\s+/).filter(Boolean);
-  if (ids.length) spawnSync('docker', ['rm', '-f', ...ids]);
-  spawnSync('docker', ['network', 'rm', network]);
-}
 
 h.runSteps(`quickstart (${runtime})`, [
   ['the cloud, the device registered, and the quickstart deployment applied through the REST API', async () => {
@@ -160,7 +142,7 @@ h.runSteps(`quickstart (${runtime})`, [
     for (const m of ['edgeAgent', 'edgeHub', 'SimulatedTemperatureSensor', 'filter']) console.log(`${m}:\n` + moduleLog(m).slice(-2000));
     console.log('kept ' + dir);
   }
-  if (docker) removeContainers();
+  if (docker) d.removeDevice(home, network);
   else h.killModules(home);
   if (!failed) fs.rmSync(dir, { recursive: true, force: true });
 });
