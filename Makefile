@@ -5,6 +5,7 @@ ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
 CTEST_JOBS ?= 2
 CMAKE_ARGS ?=
+RUNTIME    ?= process
 
 .PHONY: all deps build build-asan build-tsan test test-unit test-asan run clean
 
@@ -46,8 +47,9 @@ test: build build-asan build-tsan
 test-unit: build
 	cd $(BUILD) && ctest -j$(CTEST_JOBS) --output-on-failure -L unit
 
+# RUNTIME=docker: the quickstart with every module a container (scripts/run).
 run: build
-	@scripts/run
+	@RUNTIME=$(RUNTIME) scripts/run
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)
