@@ -57,7 +57,7 @@ endfunction()
 
 include(GoogleTest)
 function(_outpost_test name label)
-  cmake_parse_arguments(A "ASIO" "TIMEOUT" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(A "ASIO" "TIMEOUT;RESOURCE_LOCK" "SOURCES;DEPS" ${ARGN})
   add_executable(${name} ${A_SOURCES})
   target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/tests)
   target_link_libraries(${name} PRIVATE ${A_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
@@ -78,9 +78,13 @@ function(_outpost_test name label)
   elseif(OUTPOST_TSAN)
     set(_environment ENVIRONMENT "TSAN_OPTIONS=suppressions=${CMAKE_SOURCE_DIR}/tests/sanitizers/tsan.supp")
   endif()
+  set(_lock "")
+  if(A_RESOURCE_LOCK)
+    set(_lock RESOURCE_LOCK ${A_RESOURCE_LOCK})
+  endif()
   gtest_discover_tests(${name}
     DISCOVERY_MODE PRE_TEST
-    PROPERTIES LABELS ${label} TIMEOUT ${A_TIMEOUT} ${_environment}
+    PROPERTIES LABELS ${label} TIMEOUT ${A_TIMEOUT} ${_environment} ${_lock}
     EXTRA_ARGS --gtest_color=no)
 endfunction()
 

@@ -15,7 +15,8 @@ std::string ensure_docker_engine() {
   return started.status == 0 ? "" : "no Docker engine could be started here: " + started.output;
 }
 
-std::string build_test_image(const std::string& tag, const std::vector<std::string>& programs) {
+std::string build_test_image(const std::string& tag, const std::vector<std::string>& programs,
+                             const std::vector<std::string>& entrypoint) {
   if (!fs::exists("/bin/busybox")) return "/bin/busybox is missing (scripts/install-deps installs busybox-static)";
   const auto context = make_temp_dir("outpost-docker-image");
   const auto add = [&](const std::string& path) {
@@ -37,7 +38,13 @@ std::string build_test_image(const std::string& tag, const std::vector<std::stri
       if (fs::exists(path)) add(path);
     }
   }
-  write_file(context + "/Dockerfile", "FROM scratch\nCOPY root/ /\n");
+  std::string dockerfile = "FROM scratch\nCOPY root/ /\n";
+  if (!entrypoint.empty()) {
+    dockerfile += "ENTRYPOINT [";
+    for (std::size_t i = 0; i < entrypoint.size(); ++i) dockerfile += (i ? ", \"" : "\"") + entrypoint[i] + "\"";
+    dockerfile += "]\n";
+  }
+  write_file(context + "/Dockerfile", dockerfile);
   const auto built = run_command({"docker", "build", "-q", "-t", tag, context}, 180s);
   fs::remove_all(context);
   return built.status == 0 ? "" : "docker build " + tag + " failed: " + built.output;

@@ -11,7 +11,9 @@ namespace outpost::testing {
 // else why not.
 std::string ensure_docker_engine();
 
-// Builds `tag` with busybox and `programs` (absolute host paths). "" on success, else why not.
-std::string build_test_image(const std::string& tag, const std::vector<std::string>& programs = {});
+// Builds `tag` with busybox and `programs` (absolute host paths), and `entrypoint` (Docker's
+// exec form) when not empty. "" on success, else why not.
+std::string build_test_image(const std::string& tag, const std::vector<std::string>& programs = {},
+                             const std::vector<std::string>& entrypoint = {});
 
 }  // namespace outpost::testing
