@@ -1,5 +1,5 @@
 // The client's callback thread: user handlers run here, one at a time, in the order they
-// were posted — never on Paho's threads, so a handler may block on the client (send, get
+// were posted — never on a link's I/O thread, so a handler may block on the client (send, get
 // the twin) without stalling the acknowledgements it waits for.
 #pragma once
 #include <functional>

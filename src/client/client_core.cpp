@@ -159,7 +159,7 @@ void ClientCore::on_twin_reply(const std::string& topic, std::string payload) {
   twin_requests_.erase(found);
 }
 
-// ---- arrivals (Paho's thread: route, never block) ----
+// ---- arrivals (the link's I/O thread: route, never block) ----
 
 void ClientCore::inbound(std::string topic, std::string payload) {
   if (starts_with(topic, "$iothub/twin/res/")) {

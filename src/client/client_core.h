@@ -44,7 +44,7 @@ class ClientCore {
     std::string body;
   };
   TwinReply twin_request(const std::string& topic_prefix, const std::string& body);
-  void inbound(std::string topic, std::string payload);  // Paho's thread
+  void inbound(std::string topic, std::string payload);  // the link's I/O thread
   void on_twin_reply(const std::string& topic, std::string payload);
   void run_method(const std::string& name, const std::string& rid, const std::string& payload);
   void resend_twin_requests();

@@ -6,29 +6,18 @@
 #include <fmt/format.h>
 
 #include "callback_thread.h"
-#include "socket_tuning.h"
 
 namespace outpost::client::detail {
 namespace {
-
-// CONNACK return codes 4 (bad user name or password) and 5 (not authorized).
-bool is_auth_refusal(const ::mqtt::exception& e) {
-  const auto rc = e.get_return_code();
-  return rc == 4 || rc == 5;
-}
 
 std::chrono::milliseconds connect_timeout(const ClientOptions& options) {
   return std::min<std::chrono::milliseconds>(options.operationTimeout, std::chrono::seconds(30));
 }
 
-// Paho does not always complete a token whose connection broke: wait for it in slices, and
-// give up as soon as the link is lost or the limit passes. Throws Paho's failure.
-bool wait_on_link(const ::mqtt::token_ptr& token, const Link& link, std::chrono::milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!token->wait_for(std::chrono::milliseconds(50))) {
-    if (link.lost() || std::chrono::steady_clock::now() >= deadline) return false;
-  }
-  return true;
+std::vector<std::pair<std::string, int>> filters_of(const std::vector<Connection::Subscription>& subscriptions) {
+  std::vector<std::pair<std::string, int>> out;
+  for (const auto& s : subscriptions) out.emplace_back(s.filter, s.qos);
+  return out;
 }
 
 }  // namespace
@@ -141,12 +130,7 @@ bool Connection::publish_now(const std::string& topic, const std::string& payloa
     if (phase_ != Phase::connected) return false;
     link = link_;
   }
-  try {
-    link->client().publish(topic, payload.data(), payload.size(), 0, false);
-    return true;
-  } catch (const ::mqtt::exception&) {
-    return false;  // the connection is going; the worker hears of it from Paho
-  }
+  return link->publish_now(topic, payload);  // false: the connection is going; the worker hears of it
 }
 
 void Connection::subscribe(const std::string& filter, int qos) {
@@ -184,7 +168,7 @@ void Connection::run() {
     if (!retired_.empty()) {
       auto retired = std::move(retired_);
       lock.unlock();
-      retired.clear();  // Paho clients are destroyed here, never on their own threads
+      retired.clear();  // links are destroyed here, never on their own threads nor under the lock
       lock.lock();
       continue;
     }
@@ -231,25 +215,19 @@ Connection::Clock::duration Connection::retry_delay() {
   return std::chrono::duration_cast<Clock::duration>(delay * jitter(random));
 }
 
-::mqtt::connect_options Connection::connect_options(const std::string& password) const {
-  ::mqtt::ssl_options ssl;
-  if (!credentials_.ca_file.empty()) ssl.set_trust_store(credentials_.ca_file);
-  if (!credentials_.certificate_file.empty()) {
-    ssl.set_key_store(credentials_.certificate_file);
-    ssl.set_private_key(credentials_.private_key_file);
-  }
-  ssl.set_enable_server_cert_auth(true);
-  ssl.set_verify(true);  // the certificate must name the host we dialled
-  auto builder = ::mqtt::connect_options_builder()
-                     .mqtt_version(MQTTVERSION_3_1_1)
-                     .keep_alive_interval(options_.keepAlive)
-                     .clean_session(false)  // IoT Hub keeps subscriptions across the token renewals
-                     .user_name(username_)
-                     .connect_timeout(connect_timeout(options_))
-                     .max_inflight(static_cast<int>(std::max<std::size_t>(options_.maxInFlight, 1)))
-                     .ssl(std::move(ssl));
-  if (!password.empty()) builder.password(password);
-  return builder.finalize();
+LinkSettings Connection::link_settings(const std::string& password) const {
+  LinkSettings settings;
+  settings.host = credentials_.gateway_host;
+  settings.port = credentials_.mqtt_port;
+  settings.client_id = credentials_.client_id();
+  settings.username = username_;
+  settings.password = password;
+  settings.keep_alive = options_.keepAlive;
+  settings.connect_timeout = connect_timeout(options_) + std::chrono::seconds(5);
+  settings.ca_file = credentials_.ca_file;
+  settings.certificate_file = credentials_.certificate_file;
+  settings.private_key_file = credentials_.private_key_file;
+  return settings;
 }
 
 void Connection::connect_once(std::unique_lock<std::mutex>& lock) {
@@ -263,38 +241,20 @@ void Connection::connect_once(std::unique_lock<std::mutex>& lock) {
   std::vector<Subscription> subscribed;
   try {
     const auto password = credentials_.sign ? credentials_.sas_token(options_.tokenLifetime) : std::string();
-    // Paho refuses publishes past its buffer (default 100) as if disconnected: room for the
-    // window and the QoS 0 requests beside it.
-    const int buffered = static_cast<int>(std::min<std::size_t>(options_.maxInFlight, 65535)) + 64;
-    link = std::make_shared<Link>(static_cast<LinkEvents&>(*this), generation, server_uri_, credentials_.client_id(),
-                                  buffered);
-    auto token = link->client().connect(connect_options(password));
-    if (!token->wait_for(connect_timeout(options_) + std::chrono::seconds(5)))
-      throw ClientError(ErrorCode::timeout, fmt::format("no CONNACK from {} in time", server_uri_));
-    set_nodelay_on_sockets_to(credentials_.mqtt_port);
+    link = std::make_shared<Link>(static_cast<LinkEvents&>(*this), generation, link_settings(password));
+    link->connect();
     // What handlers were registered for is subscribed before the connection counts as made:
     // once open() returns, what the hub routes to this client arrives.
     lock.lock();
     std::vector<Subscription> wanted = subscriptions_;
     lock.unlock();
     if (!wanted.empty()) {
-      auto filters = std::make_shared<::mqtt::string_collection>();
-      std::vector<int> qos;
-      for (const auto& s : wanted) {
-        filters->push_back(s.filter);
-        qos.push_back(s.qos);
-      }
-      if (!wait_on_link(link->client().subscribe(filters, qos), *link, connect_timeout(options_)))
+      if (!link->subscribe(filters_of(wanted), connect_timeout(options_)))
         throw ClientError(ErrorCode::timeout, fmt::format("no SUBACK from {} in time", server_uri_));
       subscribed = std::move(wanted);
     }
   } catch (const ClientError& e) {
     failure = e;
-  } catch (const ::mqtt::exception& e) {
-    failure = is_auth_refusal(e)
-                  ? ClientError(ErrorCode::auth_refused, fmt::format("{} refused the credentials of '{}': {}", server_uri_,
-                                                                     credentials_.client_id(), e.what()))
-                  : ClientError(ErrorCode::transport, fmt::format("cannot connect to {}: {}", server_uri_, e.what()));
   } catch (const std::exception& e) {
     failure = ClientError(ErrorCode::transport, fmt::format("cannot connect to {}: {}", server_uri_, e.what()));
   }
@@ -353,15 +313,9 @@ void Connection::subscribe_missing(std::unique_lock<std::mutex>& lock) {
   bool ok = true;
   std::string cause;
   try {
-    auto filters = std::make_shared<::mqtt::string_collection>();
-    std::vector<int> qos;
-    for (const auto& s : missing) {
-      filters->push_back(s.filter);
-      qos.push_back(s.qos);
-    }
-    ok = wait_on_link(link->client().subscribe(filters, qos), *link, connect_timeout(options_));
+    ok = link->subscribe(filters_of(missing), connect_timeout(options_));
     if (!ok) cause = "no SUBACK in time";
-  } catch (const ::mqtt::exception& e) {
+  } catch (const ClientError& e) {
     ok = false;
     cause = e.what();
   }
@@ -378,7 +332,7 @@ void Connection::subscribe_missing(std::unique_lock<std::mutex>& lock) {
   changed_.notify_all();
 }
 
-// Hands queued messages to Paho while the window has room. Whichever thread finds the queue
+// Hands queued messages to the link while the window has room. Whichever thread finds the queue
 // movable does it — the sender itself on the fast path, the worker after acks or a connection —
 // one at a time, so messages leave in order. Called and returns with the lock held.
 void Connection::drain(std::unique_lock<std::mutex>& lock) {
@@ -393,23 +347,13 @@ void Connection::drain(std::unique_lock<std::mutex>& lock) {
     const auto payload = outgoing.payload;
     in_flight_.emplace(sequence, std::move(outgoing));
     lock.unlock();
-    bool sent = true;
-    std::string cause;
-    try {
-      link->publish(topic, payload, sequence);
-    } catch (const ::mqtt::exception& e) {
-      sent = false;
-      cause = e.what();
-    }
+    link->publish(topic, payload, sequence);  // on a broken link: requeued when the loss is reported
     lock.lock();
-    if (!sent) {
-      if (link == link_) lost("publishing failed: " + cause);
-      break;
-    }
   }
   draining_ = false;
   // Our copy of a link that was retired meanwhile may be its last: destroying it here, with
-  // the lock held, would wait for Paho while Paho waits for the lock. The worker destroys it.
+  // the lock held, would join its I/O thread while that thread waits for the lock. The worker
+  // destroys it.
   if (link != link_ && link) {
     retired_.push_back(std::move(link));
     changed_.notify_all();
@@ -417,16 +361,12 @@ void Connection::drain(std::unique_lock<std::mutex>& lock) {
 }
 
 void Connection::renew(std::unique_lock<std::mutex>& lock) {
-  // As the official SDKs do: disconnect, and connect again with a fresh token. Paho waits
-  // (briefly) for acks of what is in flight; the rest is sent again on the new connection.
+  // As the official SDKs do: disconnect, and connect again with a fresh token. What is in
+  // flight is sent again on the new connection (an ack that still arrives completes it).
   auto link = std::move(link_);
   phase_ = Phase::connecting;
   lock.unlock();
-  try {
-    link->client().disconnect(1000)->wait_for(std::chrono::seconds(2));
-  } catch (const ::mqtt::exception&) {
-    // it may have broken meanwhile: the new connection is the answer either way
-  }
+  link->disconnect(std::chrono::seconds(1));
   lock.lock();
   requeue_in_flight();
   retired_.push_back(std::move(link));
@@ -482,7 +422,7 @@ void Connection::report(ConnectionStatus status, ConnectionReason reason, std::s
   });
 }
 
-// ---- from Paho's threads ----
+// ---- from a link's I/O thread ----
 
 void Connection::link_lost(std::uint64_t generation, const std::string& cause) {
   std::lock_guard lock(mutex_);
@@ -490,7 +430,7 @@ void Connection::link_lost(std::uint64_t generation, const std::string& cause) {
 }
 
 void Connection::link_message(std::string topic, std::string payload) {
-  // Whichever link it came on: Paho acknowledged it, so it is ours to deliver.
+  // Whichever link it came on: it is acknowledged once handed over, so it is ours to deliver.
   inbound_(std::move(topic), std::move(payload));
 }
 
@@ -510,7 +450,7 @@ void Connection::link_acked(std::uint64_t, std::uint64_t sequence, bool ok) {
     return;
   }
   if (!ok) {
-    // Paho gave up on it (the connection is going): send it again on the next one.
+    // The link gave up on it (the connection is going): send it again on the next one.
     auto retry = std::move(found->second);
     in_flight_.erase(found);
     auto position = std::find_if(queue_.begin(), queue_.end(), [&](const Outgoing& o) { return o.sequence > sequence; });

@@ -4,7 +4,7 @@
 // lifetime, re-subscribes, and publishes QoS 1 messages from a bounded queue with at most
 // maxInFlight unacknowledged. A message's future is ready only when the hub acknowledged
 // it; what was in flight when a connection broke is sent again on the next one (at least
-// once). Threads: the worker; Paho's (acks, arrivals: never blocked); callers (any).
+// once). Threads: the worker; each link's I/O thread (acks, arrivals: never blocked); callers (any).
 #pragma once
 #include <chrono>
 #include <condition_variable>
@@ -31,7 +31,7 @@ class CallbackThread;
 
 class Connection final : private LinkEvents {
  public:
-  // `inbound` runs on Paho's thread for every arriving message: it must not block.
+  // `inbound` runs on the link's I/O thread for every arriving message: it must not block.
   Connection(const Credentials& credentials, ClientOptions options, std::string username, CallbackThread& callbacks,
              std::function<void(std::string topic, std::string payload)> inbound);
   ~Connection() override;  // closes
@@ -52,6 +52,12 @@ class Connection final : private LinkEvents {
   // Runs on the worker after each connection, subscriptions restored (resend QoS 0 requests).
   void on_connected(std::function<void()> hook);
 
+  struct Subscription {
+    std::string filter;
+    int qos = 0;
+    std::uint64_t acked_on = 0;  // the generation whose SUBACK covered it; 0: none yet
+  };
+
  private:
   using Clock = std::chrono::steady_clock;
   enum class Phase { idle, waiting, connecting, connected, closed };
@@ -62,11 +68,6 @@ class Connection final : private LinkEvents {
     std::string payload;
     std::promise<void> acked;
     Clock::time_point deadline;
-  };
-  struct Subscription {
-    std::string filter;
-    int qos = 0;
-    std::uint64_t acked_on = 0;  // the generation whose SUBACK covered it; 0: none yet
   };
 
   void run();
@@ -80,7 +81,7 @@ class Connection final : private LinkEvents {
   Clock::duration retry_delay();
   void stop_worker(std::unique_lock<std::mutex>& lock);
   void report(ConnectionStatus status, ConnectionReason reason, std::string detail);
-  ::mqtt::connect_options connect_options(const std::string& password) const;
+  LinkSettings link_settings(const std::string& password) const;
 
   void link_lost(std::uint64_t generation, const std::string& cause) override;
   void link_message(std::string topic, std::string payload) override;
@@ -98,7 +99,7 @@ class Connection final : private LinkEvents {
   std::condition_variable changed_;
   Phase phase_ = Phase::idle;
   std::shared_ptr<Link> link_;
-  std::vector<std::shared_ptr<Link>> retired_;  // destroyed by the worker, never on Paho's threads
+  std::vector<std::shared_ptr<Link>> retired_;  // destroyed by the worker, never on their own threads
   std::uint64_t generation_ = 0;
   std::uint64_t next_sequence_ = 1;
   std::deque<Outgoing> queue_;
@@ -107,7 +108,7 @@ class Connection final : private LinkEvents {
   Clock::time_point next_attempt_{};
   Clock::time_point renew_at_ = Clock::time_point::max();
   unsigned failures_ = 0;
-  bool draining_ = false;  // one thread at a time hands queued messages to Paho, in order
+  bool draining_ = false;  // one thread at a time hands queued messages to the link, in order
   ConnectionReason next_reason_ = ConnectionReason::ok;
   std::optional<ClientError> first_failure_;  // for open()
   std::thread worker_;

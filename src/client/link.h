@@ -1,17 +1,20 @@
-// One MQTT connection attempt and its life: a Paho async_client made for it and thrown away
-// when it ends. A fresh client per connection keeps Paho's own retry state out of the way:
+// One MQTT connection attempt and its life, on a socket of our own: TLS to the hub, the house's
+// MQTT codec, and one I/O thread that batches whatever was published meanwhile into a single
+// write (one TLS record for many packets), so a window of QoS 1 messages costs a few syscalls
+// instead of one per message. A Link is made for one connection and thrown away when it ends:
 // the Connection alone decides what is resent (and so what "acknowledged" means).
 #pragma once
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
-
-#include <mqtt/async_client.h>
+#include <utility>
+#include <vector>
 
 namespace outpost::client::detail {
 
-// What a link reports, from Paho's threads: implementations must not block.
+// What a link reports, from its I/O thread: implementations must not block for long.
 class LinkEvents {
  public:
   virtual ~LinkEvents() = default;
@@ -20,33 +23,50 @@ class LinkEvents {
   virtual void link_acked(std::uint64_t generation, std::uint64_t sequence, bool ok) = 0;
 };
 
-class Link final : public ::mqtt::callback, public ::mqtt::iaction_listener {
+struct LinkSettings {
+  std::string host;
+  std::uint16_t port = 8883;
+  std::string client_id;
+  std::string username;
+  std::string password;  // empty: none (X.509)
+  std::chrono::seconds keep_alive{60};
+  std::chrono::milliseconds connect_timeout{30000};
+  std::string ca_file;           // trust for the hub's certificate; empty: the system's
+  std::string certificate_file;  // X.509 client authentication, with its key
+  std::string private_key_file;
+};
+
+class Link final {
  public:
-  // `max_buffered`: publishes Paho may hold before its send thread writes them (at least the window).
-  Link(LinkEvents& events, std::uint64_t generation, const std::string& server_uri, const std::string& client_id,
-       int max_buffered);
-  ~Link() override;  // disconnects at once if still connected
+  Link(LinkEvents& events, std::uint64_t generation, LinkSettings settings);
+  ~Link();  // closes at once; never call it on the link's own thread
   Link(const Link&) = delete;
   Link& operator=(const Link&) = delete;
 
-  ::mqtt::async_client& client() { return *client_; }
+  // TCP, TLS (the hub's certificate must name the host), CONNECT, CONNACK. Blocks; throws
+  // ClientError: auth_refused (CONNACK 4, 5), timeout, transport.
+  void connect();
+  // SUBSCRIBE and its SUBACK (bounded by `limit`). Throws ClientError when the hub refuses a
+  // filter; false when no answer came in time or the link broke.
+  bool subscribe(const std::vector<std::pair<std::string, int>>& filters, std::chrono::milliseconds limit);
+  // QoS 1; the PUBACK comes back as link_acked(generation, sequence). On a broken link the
+  // message is dropped here: the Connection requeues what was in flight when it hears.
+  void publish(const std::string& topic, const std::string& payload, std::uint64_t sequence);
+  // QoS 0; false when the link is down.
+  bool publish_now(const std::string& topic, const std::string& payload);
+  // DISCONNECT, then close (bounded); no link_lost for it.
+  void disconnect(std::chrono::milliseconds limit);
+
   std::uint64_t generation() const { return generation_; }
   bool lost() const { return lost_; }
-  // QoS 1; the ack comes back as link_acked(generation, sequence).
-  void publish(const std::string& topic, const std::string& payload, std::uint64_t sequence);
+
+  struct Io;
 
  private:
-  void connected(const std::string&) override {}
-  void connection_lost(const std::string& cause) override;
-  void message_arrived(::mqtt::const_message_ptr message) override;
-  void delivery_complete(::mqtt::delivery_token_ptr) override {}
-  void on_success(const ::mqtt::token& token) override;
-  void on_failure(const ::mqtt::token& token) override;
-
   LinkEvents& events_;
   const std::uint64_t generation_;
   std::atomic<bool> lost_{false};
-  std::unique_ptr<::mqtt::async_client> client_;
+  std::unique_ptr<Io> io_;
 };
 
 }  // namespace outpost::client::detail
