@@ -22,7 +22,8 @@ ScopeCache::ScopeCache(net::EventLoop& loop, kv::KvDatabase& kv, ScopeCacheSetti
       settings_(std::move(settings)),
       clock_(clock),
       on_update_(std::move(on_update)),
-      timer_(loop.make_timer()) {}
+      timer_(loop.make_timer()),
+      deferred_timer_(loop.make_timer()) {}
 
 ScopeCache::~ScopeCache() {
   *alive_ = false;
@@ -83,8 +84,22 @@ void ScopeCache::start() {
 
 void ScopeCache::refresh_soon() {
   const auto now = std::chrono::steady_clock::now();
-  if (fetching_ || (last_fetch_ != std::chrono::steady_clock::time_point{} && now - last_fetch_ < settings_.min_refresh_gap))
+  if (fetching_) {  // the fetch under way may predate what is asked for: one more after it
+    deferred_ = true;
     return;
+  }
+  if (last_fetch_ != std::chrono::steady_clock::time_point{} && now - last_fetch_ < settings_.min_refresh_gap) {
+    if (!deferred_) {
+      deferred_ = true;
+      const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(settings_.min_refresh_gap - (now - last_fetch_));
+      deferred_timer_->start(wait + std::chrono::milliseconds(1), [this] {
+        deferred_ = false;
+        refresh_soon();
+      });
+    }
+    return;
+  }
+  deferred_ = false;
   last_fetch_ = now;
   fetching_ = true;
   if (worker_.joinable()) worker_.join();
@@ -140,6 +155,10 @@ void ScopeCache::fetch_in_background() {
     }
     timer_->start(std::chrono::duration_cast<std::chrono::milliseconds>(settings_.refresh_interval),
                   [this] { refresh_soon(); });
+    if (deferred_) {
+      deferred_ = false;
+      refresh_soon();  // rate-limited: deferred again until the gap ends
+    }
   });
 }
 

@@ -31,7 +31,9 @@ struct ScopeCacheSettings {
   std::string unix_socket;  // when set, api_base is reached over this socket (outpostd's management API)
   KeySigner sign;           // as $edgeHub (thread-safe: called on the worker and on the loop)
   std::chrono::seconds refresh_interval{3600};
-  std::chrono::seconds min_refresh_gap{30};
+  // At most one fetch per gap; an unknown identity asking within it is served by a fetch when
+  // the gap ends (a module the agent just created connects within seconds, not a minute).
+  std::chrono::seconds min_refresh_gap{5};
   // Makes the HTTP request, on the worker thread: net::fetch, or a stand-in in tests.
   std::function<Result<net::HttpClientResponse>(std::string_view method, const std::string& url,
                                                 const net::Headers& headers, std::string_view body,
@@ -48,7 +50,7 @@ class ScopeCache {
   ~ScopeCache();
 
   void start();         // loads the cache, then fetches from the cloud
-  void refresh_soon();  // rate-limited to one fetch per min_refresh_gap
+  void refresh_soon();  // at once, or when min_refresh_gap since the last fetch has passed
 
   // The device-scope API's answer ({"devices":[...],"modules":[...]}) as identity entries.
   static nlohmann::json to_identity_list(const nlohmann::json& devices, const nlohmann::json& modules);
@@ -64,7 +66,9 @@ class ScopeCache {
   ScopeCacheSettings settings_;
   const Clock& clock_;
   OnUpdate on_update_;
-  std::unique_ptr<net::Timer> timer_;
+  std::unique_ptr<net::Timer> timer_;         // the periodic refresh
+  std::unique_ptr<net::Timer> deferred_timer_;  // a refresh asked for within the gap
+  bool deferred_ = false;                       // one is due (when the gap or the fetch ends)
   std::thread worker_;
   std::atomic<bool> fetching_{false};
   std::chrono::steady_clock::time_point last_fetch_{};

@@ -199,13 +199,13 @@ TEST_F(ScopeCacheTest, ACloudErrorKeepsTheCachedScope) {
 // still wins, and an unknown identity makes the hub ask the cloud again.
 class EdgeHubScopeTest : public EdgeHubTest {
  protected:
-  void enable_scope() {
+  void enable_scope(std::chrono::seconds min_refresh_gap = std::chrono::seconds(0)) {
     ScopeCacheSettings s;
     s.api_base = "https://cloud.test";
     s.hostname = kHostname;
     s.edge_device_id = kEdgeDevice;
     s.sign = local_key_signer(kEdgeHubKey);
-    s.min_refresh_gap = std::chrono::seconds(0);
+    s.min_refresh_gap = min_refresh_gap;
     s.fetch = FakeScopeApi::fetch_of(cloud_);
     hub_->enable_scope_cache(std::move(s));
     hub_->start();
@@ -237,6 +237,22 @@ TEST_F(EdgeHubScopeTest, AnUnknownIdentityMakesTheHubAskTheCloudAgain) {
   cloud_->answer({json{{"devices", {device("leaf3", leaf3.key), device("leaf4", leaf4.key)}}}});  // added in the cloud
   ASSERT_TRUE(poll_until(loop_, [&] { return can_connect(leaf4); })) << "leaf4 never authenticated";
   EXPECT_GT(cloud_->requests().size(), asked);
+}
+
+// Asked within the gap, the fetch is not dropped but made when the gap ends: a module the agent
+// created just after the hub's first fetch connects on its next try, not after a minute.
+TEST_F(EdgeHubScopeTest, AnUnknownIdentityWithinTheGapIsFetchedWhenTheGapEnds) {
+  const TestIdentity leaf3{{"leaf3", std::nullopt}, test_key('3')};
+  const TestIdentity leaf4{{"leaf4", std::nullopt}, test_key('4')};
+  cloud_->answer({json{{"devices", {device("leaf3", leaf3.key)}}}});
+  enable_scope(std::chrono::seconds(1));
+  ASSERT_TRUE(poll_until(loop_, [&] { return can_connect(leaf3); }));
+  const auto asked = cloud_->requests().size();
+  cloud_->answer({json{{"devices", {device("leaf3", leaf3.key), device("leaf4", leaf4.key)}}}});
+  EXPECT_FALSE(can_connect(leaf4)) << "not known yet: this attempt asks for a fetch, within the gap";
+  // No further attempt: the one above alone must bring the fetch (bounded by poll_until).
+  ASSERT_TRUE(poll_until(loop_, [&] { return cloud_->requests().size() > asked; })) << "the deferred fetch never came";
+  EXPECT_TRUE(poll_until(loop_, [&] { return can_connect(leaf4); })) << "leaf4 never authenticated";
 }
 
 }  // namespace
