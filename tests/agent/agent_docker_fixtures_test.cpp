@@ -5,15 +5,15 @@
 // engine then has exactly its modules as containers.
 //
 // The manifests publish IoT Edge's fixed host ports (443, 8883, 5671, ...) without a HostIp:
-// on an engine publishing on 0.0.0.0 those would take the ports every other test binds on its
-// own loopback address, so this test runs only where the engine publishes on 127.0.0.1 by
-// default (scripts/start-dockerd starts it with --ip 127.0.0.1) and skips loudly elsewhere.
-// Module names are IoT Edge's own (edgeHub, ...), so it holds the docker_module_names lock.
+// on 0.0.0.0 those would take the ports every other test binds on its own loopback address, so
+// the test makes the module network itself (outpostd uses a network that exists) with
+// 127.0.0.77 as its default host address for published ports: an address no other test uses
+// (they take random 127.x.y.z with x > 0, and the docs' pages 127.0.0.1). Module names are
+// IoT Edge's own (edgeHub, ...), so it holds the docker_module_names lock.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -38,26 +38,10 @@ constexpr const char* kAgentImage = "outpost-test/agent:latest";
 constexpr const char* kSleeperImage = "outpost-test/sleeper:latest";
 const std::string kNetwork = "outpost-fixtures-test-" + std::to_string(::getpid());
 
-// Whether the local dockerd publishes ports on 127.0.0.1 when a binding names no HostIp.
-bool engine_publishes_on_loopback() {
-  const auto pid = run_command({"pgrep", "-xo", "dockerd"}, 10s).output;
-  if (pid.empty()) return false;
-  std::ifstream in("/proc/" + pid.substr(0, pid.find('\n')) + "/cmdline", std::ios::binary);
-  std::string arg;
-  std::vector<std::string> args;
-  while (std::getline(in, arg, '\0')) args.push_back(arg);
-  for (std::size_t i = 0; i < args.size(); ++i)
-    if (args[i] == "--ip=127.0.0.1" || (args[i] == "--ip" && i + 1 < args.size() && args[i + 1] == "127.0.0.1")) return true;
-  return false;
-}
-
 class AgentDockerFixtures : public ::testing::Test {
  protected:
   void SetUp() override {
     auto reason = outpost::testing::ensure_docker_engine();
-    if (reason.empty() && !engine_publishes_on_loopback())
-      reason = "the Docker engine publishes ports on 0.0.0.0: the manifests' host ports (443, 8883, ...) would collide "
-               "with other tests; start it with --ip 127.0.0.1 (scripts/start-dockerd does)";
     if (reason.empty()) reason = outpost::testing::build_test_image(kAgentImage, {outpost::testing::built_binary("outpost-agent")});
     if (reason.empty())
       reason = outpost::testing::build_test_image(kSleeperImage, {},
@@ -65,6 +49,9 @@ class AgentDockerFixtures : public ::testing::Test {
     if (!reason.empty()) GTEST_SKIP() << "SKIPPED LOUDLY: " << reason;
     dir_ = outpost::testing::make_temp_dir("outpost-agent-fixtures");
     std::filesystem::create_directories(dir_ + "/agent");
+    const auto made = run_command({"docker", "network", "create", "-o", "com.docker.network.bridge.host_binding_ipv4=127.0.0.77",
+                                   kNetwork}, 30s);
+    ASSERT_EQ(made.status, 0) << made.output;
   }
   void TearDown() override {
     if (daemon_) {
@@ -138,6 +125,10 @@ TEST_F(AgentDockerFixtures, EveryFixtureManifestDeploysUnchanged) {
       listed = modules_listed();
       return listed == expected;
     }, 90s);
+    // Published ports on the network's loopback default only, never on every address.
+    const auto ports = run_command({"docker", "ps", "--filter", "label=net.outpost.instance=" + dir_ + "/home", "--format",
+                                    "{{.Names}} {{.Ports}}"}, 30s).output;
+    EXPECT_EQ(ports.find("0.0.0.0:"), std::string::npos) << file << ": published on every address:\n" << ports;
     EXPECT_TRUE(matched) << file << ": the engine has " << testing::PrintToString(listed) << ", the manifest "
                          << testing::PrintToString(expected) << "\n" << reported()["lastDesiredStatus"].dump()
                          << "\n--- outpostd:\n" << daemon_->log().substr(daemon_->log().size() > 4000 ? daemon_->log().size() - 4000 : 0);
