@@ -182,7 +182,7 @@ node_sdk = nr.get("sdk") or nm.get("sdk") or "azure-iot-device"
 rows = [
     (f"{day}, load average {load}", "Outpost SDK (C++)", "Node SDK", "outpost-load, TLS", "outpost-load, plain TCP"),
     ("---",) * 5,
-    ("client", "libOutpostClient (Paho MQTT C underneath)", node_sdk, "raw pipelined MQTT, one thread", "the same"),
+    ("client", "libOutpostClient (its own MQTT link: Asio, OpenSSL, one I/O thread)", node_sdk, "raw pipelined MQTT, one thread", "the same"),
     (f"latency p50 / p99 / max at {int(rate):,} msg/s", lat(cr), lat(nr), lat(tr), lat(lr)),
     (f"sent / received / lost at {int(rate):,} msg/s", counts(cr), counts(nr), counts(tr), counts(lr)),
     (f"max throughput, window {window} (received)", f"**{tp(cm)}**", tp(nm), tp(tm), tp(lm)),
