@@ -12,8 +12,8 @@ include(CMakePackageConfigHelpers)
 set(_outpost_sdk_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/Outpost)
 
 # Imported as Outpost::Client. Its users compile the headers as C++20 (the library is built
-# so), the one requirement they inherit: the library's own dependencies (Paho MQTT, libcurl,
-# OpenSSL, fmt, ...) are private and shared, found by the dynamic loader through its DT_NEEDED
+# so), the one requirement they inherit: the library's own dependencies (OpenSSL, the C++
+# runtime) are private and shared, found by the dynamic loader through its DT_NEEDED
 # entries, so its link interface is empty and OutpostConfig.cmake calls no find_dependency().
 set_target_properties(OutpostClient PROPERTIES EXPORT_NAME Client)
 target_compile_features(OutpostClient INTERFACE cxx_std_20)
