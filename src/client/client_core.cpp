@@ -37,6 +37,11 @@ std::string mqtt_username(const Credentials& credentials, const ClientOptions& o
       iothub::kApiVersion, std::nullopt, std::string_view(client_type));
 }
 
+namespace {
+constexpr std::size_t kArrivalsHigh = 1000;
+constexpr std::size_t kArrivalsLow = 100;
+}  // namespace
+
 ClientCore::ClientCore(Credentials credentials, ClientOptions options)
     : credentials_(std::move(credentials)), options_(std::move(options)), callbacks_(std::make_unique<CallbackThread>()) {
   connection_ = std::make_unique<Connection>(credentials_, options_, mqtt_username(credentials_, options_), *callbacks_,
@@ -44,6 +49,11 @@ ClientCore::ClientCore(Credentials credentials, ClientOptions options)
                                                inbound(std::move(topic), std::move(payload));
                                              });
   connection_->on_connected([this] { resend_twin_requests(); });
+  // Arrivals wait for their handlers in a bounded queue: past kArrivalsHigh the connection
+  // holds back its acknowledgements, so the hub stops delivering at its QoS 1 window and keeps
+  // the rest; they go out once the handlers are down to kArrivalsLow.
+  callbacks_->set_limits(kArrivalsHigh, kArrivalsLow, [this] { connection_->hold_acknowledgements(); },
+                         [this] { connection_->release_acknowledgements(); });
 }
 
 ClientCore::~ClientCore() {

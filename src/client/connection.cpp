@@ -154,6 +154,18 @@ void Connection::subscribe(const std::string& filter, int qos) {
   if (phase_ == Phase::closed) throw ClientError(ErrorCode::not_connected, "the client was closed");
 }
 
+void Connection::hold_acknowledgements() {
+  std::lock_guard lock(mutex_);
+  acks_held_ = true;
+  if (link_) link_->set_acks_held(true);
+}
+
+void Connection::release_acknowledgements() {
+  std::lock_guard lock(mutex_);
+  acks_held_ = false;
+  if (link_) link_->set_acks_held(false);
+}
+
 bool Connection::wait_connected(Clock::time_point deadline) {
   std::unique_lock lock(mutex_);
   changed_.wait_until(lock, deadline, [&] { return phase_ == Phase::connected || phase_ == Phase::closed || phase_ == Phase::idle; });
@@ -278,6 +290,7 @@ void Connection::connect_once(std::unique_lock<std::mutex>& lock) {
     return;
   }
   link_ = std::move(link);
+  if (acks_held_) link_->set_acks_held(true);
   phase_ = Phase::connected;
   failures_ = 0;
   next_reason_ = ConnectionReason::ok;

@@ -49,6 +49,11 @@ class Connection final : private LinkEvents {
   void subscribe(const std::string& filter, int qos);
   // Waits for a connection; false when closed or at the deadline.
   bool wait_connected(std::chrono::steady_clock::time_point deadline);
+  // Back-pressure for arrivals (any thread): hold back the acknowledgements of arriving QoS 1
+  // messages (the hub stops delivering at its window), and release them. Kept across
+  // reconnections.
+  void hold_acknowledgements();
+  void release_acknowledgements();
   // Runs on the worker after each connection, subscriptions restored (resend QoS 0 requests).
   void on_connected(std::function<void()> hook);
 
@@ -108,6 +113,7 @@ class Connection final : private LinkEvents {
   Clock::time_point next_attempt_{};
   Clock::time_point renew_at_ = Clock::time_point::max();
   unsigned failures_ = 0;
+  bool acks_held_ = false;
   bool draining_ = false;  // one thread at a time hands queued messages to the link, in order
   ConnectionReason next_reason_ = ConnectionReason::ok;
   std::optional<ClientError> first_failure_;  // for open()

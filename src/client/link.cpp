@@ -55,15 +55,18 @@ struct Link::Io {
   bool flush_posted = false;  // a flush will run: no need to post another
   std::uint16_t last_id = 0;
   std::map<std::uint16_t, std::uint64_t> awaiting_puback;  // packet id -> the Connection's sequence
-  std::shared_ptr<std::promise<void>> connack;
+  std::shared_ptr<std::promise<void>> connack_waiter;
   std::map<std::uint16_t, std::shared_ptr<std::promise<std::vector<std::uint8_t>>>> subacks;
   bool accepted = false;  // CONNACK 0 came: a loss from now on is reported
   bool closing = false;   // we end it: no link_lost
   bool close_when_written = false;
   std::shared_ptr<std::promise<void>> closed;
 
+  std::atomic<bool> acks_held{false};  // set_acks_held
+
   // The I/O thread's own.
   bool ready = false;  // TLS is up: writes may go
+  std::vector<std::uint16_t> held_acks;
   bool write_in_flight = false;
   bool ping_outstanding = false;
   std::string writing;
@@ -163,9 +166,11 @@ struct Link::Io {
     if (auto* publish = std::get_if<mqtt::PublishPacket>(&packet)) {
       const auto id = publish->packet_id;
       const bool ack = publish->qos > 0;
-      // Handed over (queued for the handler), then acknowledged, as the SDK documents.
+      // Handed over (queued for the handler), then acknowledged, as the SDK documents — or
+      // held back while the handlers are behind.
       link.events_.link_message(std::move(publish->topic), std::move(publish->payload));
-      if (ack) queue([id](std::string& out) { mqtt::encode(out, mqtt::PubackPacket{id}); });
+      if (ack && acks_held) held_acks.push_back(id);
+      else if (ack) queue([id](std::string& out) { mqtt::encode(out, mqtt::PubackPacket{id}); });
     } else if (const auto* puback = std::get_if<mqtt::PubackPacket>(&packet)) {
       std::optional<std::uint64_t> sequence;
       {
@@ -180,7 +185,7 @@ struct Link::Io {
       std::shared_ptr<std::promise<void>> waiting;
       {
         std::lock_guard lock(mutex);
-        waiting = std::move(this->connack);
+        waiting = std::move(connack_waiter);
         accepted = connack->return_code == mqtt::ConnectReturnCode::accepted;
       }
       if (!waiting) return fail("an unexpected CONNACK");
@@ -254,7 +259,7 @@ struct Link::Io {
     bool report = false;
     {
       std::lock_guard lock(mutex);
-      waiting_connack = std::move(connack);
+      waiting_connack = std::move(connack_waiter);
       waiting_subacks.swap(subacks);
       report = accepted && !closing;
     }
@@ -304,7 +309,7 @@ void Link::connect() {
   auto future = connected->get_future();
   {
     std::lock_guard lock(io.mutex);
-    io.connack = connected;
+    io.connack_waiter = connected;
   }
   asio::post(io.io, [&io] { io.start(); });
   io.thread = std::thread([&io] { io.io.run(); });
@@ -356,6 +361,19 @@ bool Link::publish_now(const std::string& topic, const std::string& payload) {
   if (lost_) return false;
   io_->queue([&](std::string& out) { mqtt::encode_publish(out, topic, payload, 0, 0); });
   return true;
+}
+
+void Link::set_acks_held(bool held) {
+  io_->acks_held = held;
+  if (held) return;
+  asio::post(io_->io, [io = io_.get()] {
+    if (io->acks_held || io->held_acks.empty()) return;
+    auto ids = std::move(io->held_acks);
+    io->held_acks.clear();
+    io->queue([&ids](std::string& out) {
+      for (const auto id : ids) mqtt::encode(out, mqtt::PubackPacket{id});
+    });
+  });
 }
 
 void Link::disconnect(std::chrono::milliseconds limit) {

@@ -54,6 +54,11 @@ class Link final {
   void publish(const std::string& topic, const std::string& payload, std::uint64_t sequence);
   // QoS 0; false when the link is down.
   bool publish_now(const std::string& topic, const std::string& payload);
+  // Back-pressure: holds back the PUBACKs of arriving QoS 1 messages — the hub then stops
+  // delivering once its window of unacknowledged messages is full, and keeps the rest — or
+  // sends the held ones and acknowledges at once again. Reading goes on: acknowledgements of
+  // our own sends and twin answers still arrive. Any thread.
+  void set_acks_held(bool held);
   // DISCONNECT, then close (bounded); no link_lost for it.
   void disconnect(std::chrono::milliseconds limit);
 

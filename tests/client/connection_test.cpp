@@ -2,9 +2,12 @@
 // real peer that knows nothing of IoT Hub, so what is tested is the session alone: the QoS 1
 // window and acknowledgements, re-subscription and resending after the broker is killed,
 // reconnection with a fresh token at 3/4 of its lifetime, open()'s errors, close().
-// Label unit: it runs under ASan+UBSan and TSan too (the SDK's worker, callback and Paho
+// Label unit: it runs under ASan+UBSan and TSan too (the SDK's worker, callback and link I/O
 // threads).
 #include "connection.h"
+
+#include <atomic>
+#include <future>
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -45,7 +48,7 @@ class Broker {
   explicit Broker(const std::string& dir) : dir_(dir), port_(unused_port()) {
     const auto cert = testing::write_self_signed_certificate(dir, "broker");
     ca_ = cert.cert_file;
-    testing::write_file(dir + "/mosquitto.conf", "listener " + std::to_string(port_) + " 127.0.0.1\nallow_anonymous true\n" +
+    testing::write_file(dir + "/mosquitto.conf", "listener " + std::to_string(port_) + " 127.0.0.1\nallow_anonymous true\nmax_inflight_messages 20\n" +
                                                      "certfile " + cert.cert_file + "\nkeyfile " + cert.key_file + "\n");
   }
   void start() { process_ = std::make_unique<Process>(std::vector<std::string>{"mosquitto", "-c", dir_ + "/mosquitto.conf"}, dir_ + "/mosquitto.log"); }
@@ -175,6 +178,48 @@ TEST_F(ConnectionTest, WhatWasAcknowledgedSurvivesAKilledBrokerAndSubscriptionsC
     return true;
   };
   EXPECT_TRUE(wait(after)) << "the subscription was not made again";
+}
+
+// Back-pressure: with acknowledgements held, the broker stops delivering at its window of
+// unacknowledged messages (mosquitto: 20) and keeps the rest; released, everything arrives.
+TEST_F(ConnectionTest, HeldAcknowledgementsStopTheBrokerAtItsWindowUntilReleased) {
+  auto& receiver = connect();
+  receiver.subscribe("held/#", 1);
+  receiver.hold_acknowledgements();
+  auto sender_credentials = credentials_;
+  sender_credentials.device_id = "sender";
+  CallbackThread sender_callbacks;
+  Connection sender(sender_credentials, options_, "hub.example.net/sender/?api-version=2021-04-12", sender_callbacks,
+                    [](std::string, std::string) {});
+  sender.open();
+  for (int i = 0; i < 60; ++i) sender.publish("held/" + std::to_string(i), std::to_string(i)).get();
+  // The broker has all 60; 20 come, then nothing more while held (a bounded wait for more).
+  EXPECT_TRUE(wait([&] { return payloads_on("held/").size() == 20; })) << payloads_on("held/").size() << " arrived";
+  EXPECT_FALSE(wait([&] { return payloads_on("held/").size() > 20; }, 1s)) << "arrivals beyond the window while held";
+  // Our own sends are still acknowledged: reading goes on.
+  EXPECT_EQ(receiver.publish("own/x", "x").wait_for(10s), std::future_status::ready);
+  receiver.release_acknowledgements();
+  EXPECT_TRUE(wait([&] { return payloads_on("held/").size() == 60; })) << payloads_on("held/").size() << " of 60 arrived";
+  sender.close();
+}
+
+// The arrivals' queue calls `full` at its high mark and `drained` when it is down to its low one.
+TEST(CallbackThreadLimits, FullAtTheHighMarkDrainedAtTheLowOne) {
+  CallbackThread callbacks;
+  std::atomic<int> full{0}, drained{0};
+  callbacks.set_limits(3, 1, [&] { ++full; }, [&] { ++drained; });
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  callbacks.post([released] { released.wait(); });  // holds the thread
+  for (int i = 0; i < 5; ++i) callbacks.post([] {});
+  EXPECT_EQ(full.load(), 1) << "once, however many more come";
+  EXPECT_EQ(drained.load(), 0);
+  release.set_value();
+  std::promise<void> done;
+  callbacks.post([&done] { done.set_value(); });
+  ASSERT_EQ(done.get_future().wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(drained.load(), 1);
+  EXPECT_EQ(callbacks.waiting(), 0u);
 }
 
 TEST_F(ConnectionTest, ReconnectsWithAFreshTokenAtThreeQuartersOfItsLifetime) {
