@@ -68,16 +68,9 @@ std::string normalized_thumbprint(const std::string& thumbprint) {
 std::optional<std::string> verify_client_certificate(const net::ClientCertificate& certificate,
                                                      const iothub::Identity& identity, const IdentityLookup& lookup,
                                                      const std::string& device_ca_pem, std::int64_t now) {
-  const auto device = lookup.device(identity.device_id);
-  if (!device) return fmt::format("device '{}' is not registered", identity.device_id);
-  if (!device->enabled) return fmt::format("device '{}' is disabled", identity.device_id);
-  const Authentication* auth = &device->authentication;
-  std::optional<ModuleRecord> module;
-  if (identity.module_id) {
-    module = lookup.module(identity.device_id, *identity.module_id);
-    if (!module) return fmt::format("module '{}' is not registered", identity.id());
-    auth = &module->authentication;
-  }
+  const auto registered = registered_authentication(identity, lookup);
+  if (!registered.authentication) return registered.refusal;
+  const Authentication* auth = &*registered.authentication;
   switch (auth->type) {
     case AuthType::self_signed:
       if (thumbprint_matches(certificate, auth->primary_thumbprint) ||

@@ -35,16 +35,9 @@ std::vector<std::string> split(const std::string& text, char sep) {
 // The keys an identity signs with, or the reason it cannot connect with a SAS token.
 std::optional<std::string> identity_keys(const iothub::Identity& identity, const IdentityLookup& lookup,
                                          SasKeys& keys) {
-  const auto device = lookup.device(identity.device_id);
-  if (!device) return fmt::format("device '{}' is not registered", identity.device_id);
-  if (!device->enabled) return fmt::format("device '{}' is disabled", identity.device_id);
-  const Authentication* auth = &device->authentication;
-  std::optional<ModuleRecord> module;
-  if (identity.module_id) {
-    module = lookup.module(identity.device_id, *identity.module_id);
-    if (!module) return fmt::format("module '{}' is not registered", identity.id());
-    auth = &module->authentication;
-  }
+  const auto registered = registered_authentication(identity, lookup);
+  if (!registered.authentication) return registered.refusal;
+  const Authentication* auth = &*registered.authentication;
   if (auth->type != AuthType::sas || auth->keys.primary.empty())
     return fmt::format("'{}' does not use SAS keys (authentication type {})", identity.id(), auth_type_name(auth->type));
   keys = {auth->keys.primary, auth->keys.secondary};
@@ -52,6 +45,16 @@ std::optional<std::string> identity_keys(const iothub::Identity& identity, const
 }
 
 }  // namespace
+
+IdentityAuthentication registered_authentication(const iothub::Identity& identity, const IdentityLookup& lookup) {
+  const auto device = lookup.device(identity.device_id);
+  if (!device) return {std::nullopt, fmt::format("device '{}' is not registered", identity.device_id)};
+  if (!device->enabled) return {std::nullopt, fmt::format("device '{}' is disabled", identity.device_id)};
+  if (!identity.module_id) return {device->authentication, {}};
+  const auto module = lookup.module(identity.device_id, *identity.module_id);
+  if (!module) return {std::nullopt, fmt::format("module '{}' is not registered", identity.id())};
+  return {module->authentication, {}};
+}
 
 std::optional<std::string> verify_edge_hub_token(const std::string& token, const std::string& edge_device_id,
                                                  const std::string& hostname, const IdentityLookup& lookup,

@@ -35,6 +35,14 @@ struct IdentityLookup {
   std::function<std::optional<std::string>(const DeviceRecord& device)> parent_of;
 };
 
+// The registered authentication of an enabled identity, or why there is none to check against
+// (not registered, disabled).
+struct IdentityAuthentication {
+  std::optional<Authentication> authentication;
+  std::string refusal;
+};
+IdentityAuthentication registered_authentication(const iothub::Identity& identity, const IdentityLookup& lookup);
+
 struct DeviceAuthDecision {
   mqtt::ConnectReturnCode code = mqtt::ConnectReturnCode::not_authorized;
   iothub::Identity identity;

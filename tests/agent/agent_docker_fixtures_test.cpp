@@ -22,6 +22,7 @@
 #include "outpost/core/json.h"
 #include "support/docker_images.h"
 #include "support/mqtt_test_client.h"
+#include "fixture_manifests.h"
 #include "support/process.h"
 
 namespace {
@@ -105,15 +106,7 @@ TEST_F(AgentDockerFixtures, EveryFixtureManifestDeploysUnchanged) {
   ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(dir_ + "/ready.json"); }, 20s)) << daemon_->log();
 
   int applied = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(OUTPOST_FIXTURES_DIR "/manifests")) {
-    if (!entry.is_regular_file() || entry.path().extension() != ".json") continue;
-    const auto file = entry.path().string();
-    const auto manifest = outpost::parse_json(read_file(file));
-    ASSERT_TRUE(manifest) << file;
-    std::set<std::string> expected{"edgeAgent"};
-    const auto& desired = (*manifest)["modulesContent"]["$edgeAgent"]["properties.desired"];
-    for (const auto& [name, module] : desired["modules"].items()) expected.insert(name);
-    if (desired["systemModules"].contains("edgeHub")) expected.insert("edgeHub");
+  for (const auto& [file, expected] : outpost::testing::fixture_manifests(OUTPOST_FIXTURES_DIR "/manifests")) {
     const auto result = run_command(
         {outpost::testing::built_binary("outpost"), "deployment", "apply", file, "--config", dir_ + "/config.yaml"}, 10s);
     ASSERT_EQ(result.status, 0) << file << ": " << result.output;

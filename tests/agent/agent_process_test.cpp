@@ -15,6 +15,7 @@
 
 #include "outpost/core/json.h"
 #include "support/mqtt_test_client.h"
+#include "fixture_manifests.h"
 #include "support/process.h"
 
 namespace {
@@ -247,15 +248,7 @@ TEST_F(AgentProcess, EveryFixtureManifestDeploysUnchanged) {
                  outpost::testing::built_binary("outpost-agent") + "\", \"*\": \"process:///bin/sh\" }\n");
   start_daemon();
   int applied = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(OUTPOST_FIXTURES_DIR "/manifests")) {
-    if (!entry.is_regular_file() || entry.path().extension() != ".json") continue;
-    const auto file = entry.path().string();
-    const auto manifest = outpost::parse_json(read_file(file));
-    ASSERT_TRUE(manifest) << file;
-    std::set<std::string> expected{"edgeAgent"};
-    const auto& desired = (*manifest)["modulesContent"]["$edgeAgent"]["properties.desired"];
-    for (const auto& [name, module] : desired["modules"].items()) expected.insert(name);
-    if (desired["systemModules"].contains("edgeHub")) expected.insert("edgeHub");
+  for (const auto& [file, expected] : outpost::testing::fixture_manifests(OUTPOST_FIXTURES_DIR "/manifests")) {
     const auto result = outpost::testing::run_command(
         {outpost::testing::built_binary("outpost"), "deployment", "apply", file, "--config", dir_ + "/config.yaml"}, 10s);
     ASSERT_EQ(result.status, 0) << file << ": " << result.output;
