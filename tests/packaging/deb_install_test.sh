@@ -10,10 +10,12 @@
 #      mirror, no systemd in there;
 #   4. inside: outpostd --check of the shipped config.yaml, outpost --help and version, the
 #      iotedge name, every binary's libraries found, outpost-cloud --check as its own user,
-#      what postinst made (the user, the state folders);
+#      what postinst made (the user, the state folders); outpost-cloud started as its user
+#      (free ports), READY=1 and STOPPING=1 to a stand-in for systemd's notify socket,
+#      /healthz, SIGTERM -> exit 0;
 #   5. apt-get remove keeps the conffiles and the state; apt-get purge --autoremove leaves
-#      nothing behind but adduser's backups of /etc/passwd and friends (the system user
-#      outpost-cloud stays, as Debian does).
+#      nothing behind but adduser's backups of /etc/passwd and friends and its lock in /run
+#      (the system user outpost-cloud stays, as Debian does).
 # Needs root (chroot, mount). Exit 77 (ctest: skipped), saying why, when a tool is missing,
 # when not root, or when the Debian mirror cannot be reached. OUTPOST_DEBIAN_MIRROR overrides
 # the mirror. Usage: deb_install_test.sh BUILD_DIR [CPACK]
@@ -27,8 +29,10 @@ started=$SECONDS
 work=$(mktemp -d /tmp/outpost-deb.XXXXXX)
 root="$work/root"
 mounted=()
+pids=()  # what this script started in the background
 cleanup() {
-  local status=$? m
+  local status=$? m p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for m in "${mounted[@]}"; do
     umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
   done
@@ -267,6 +271,52 @@ owner=$(in_root stat -c '%U:%G %a' /var/lib/outpost-cloud 2>&1 || true)
 out=$(in_root chroot --userspec=outpost-cloud:outpost-cloud / outpost-cloud --config /etc/outpost-cloud/cloud.yaml --check 2>&1) ||
   fail "outpost-cloud --check of the shipped cloud.yaml, as the user outpost-cloud: $out"
 echo "$out"
+
+# The packaged outpost-cloud runs as its user with its state folder, and tells systemd (the
+# unit is Type=notify) READY=1 and, on SIGTERM, STOPPING=1: the shipped cloud.yaml with free
+# ports (other tests may hold 1884 and 8080), a datagram socket in the root's /tmp standing for
+# systemd's.
+step "inside the root: outpost-cloud as the user outpost-cloud, sd_notify, SIGTERM"
+command -v python3 >/dev/null 2>&1 || skip "python3 is not installed (it stands for systemd's notify socket)"
+sed -e 's|"127.0.0.1:1884"|"127.0.0.1:0"|' -e 's|"127.0.0.1:8080"|"127.0.0.1:0"|' "$root/etc/outpost-cloud/cloud.yaml" \
+  > "$root/tmp/cloud.yaml"
+python3 - "$root/tmp/notify.sock" > "$work/notify.txt" <<'PY' &
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+os.chmod(sys.argv[1], 0o666)
+s.settimeout(30)
+for _ in range(2):
+    try:
+        print(s.recv(512).decode().replace("\n", " "), flush=True)
+    except socket.timeout:
+        break
+PY
+listener=$!
+pids+=("$listener")
+for _ in $(seq 100); do [ -S "$root/tmp/notify.sock" ] && break; sleep 0.1; done
+# (chroot and env exec: $! is outpost-cloud itself, whom the SIGTERM below is for.)
+chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin NOTIFY_SOCKET=/tmp/notify.sock \
+  chroot --userspec=outpost-cloud:outpost-cloud / \
+  outpost-cloud --config /tmp/cloud.yaml --ready-file /var/lib/outpost-cloud/ready.json > "$work/cloud.log" 2>&1 &
+cloud=$!
+pids+=("$cloud")
+for _ in $(seq 200); do grep -q READY=1 "$work/notify.txt" && break; sleep 0.1; done
+grep -q '^READY=1' "$work/notify.txt" ||
+  { kill "$cloud" 2>/dev/null || true; cat "$work/cloud.log" >&2; fail "outpost-cloud sent no READY=1 within 20 s"; }
+http=$(sed -n 's/.*"http":\([0-9]*\).*/\1/p' "$root/var/lib/outpost-cloud/ready.json")
+[ -n "$http" ] || fail "no http port in ready.json: $(cat "$root/var/lib/outpost-cloud/ready.json")"
+curl -fsS --max-time 5 "http://127.0.0.1:$http/healthz" > /dev/null || fail "outpost-cloud does not answer /healthz on $http"
+kill -TERM "$cloud"
+code=0; wait "$cloud" || code=$?
+wait "$listener" || true
+pids=()  # both ended: their ids may be another's now
+[ "$code" -eq 0 ] || { cat "$work/cloud.log" >&2; fail "outpost-cloud exited $code on SIGTERM"; }
+grep -q '^STOPPING=1' "$work/notify.txt" || fail "outpost-cloud sent no STOPPING=1: $(cat "$work/notify.txt")"
+owner=$(in_root stat -c '%U' /var/lib/outpost-cloud/registry.db 2>&1 || true)
+[ "$owner" = outpost-cloud ] || fail "/var/lib/outpost-cloud/registry.db: $owner"
+echo "outpost-cloud: $(tr '\n' ';' < "$work/notify.txt") exit 0, registry.db in /var/lib/outpost-cloud"
+rm -f "$root/tmp/cloud.yaml" "$root/tmp/notify.sock"
 
 # --- 5. Remove, then purge.
 state=/var/lib/outpost/keys/master.key  # stands for the state outpostd makes
