@@ -6,7 +6,7 @@ TSAN_BUILD ?= build-tsan
 CTEST_JOBS ?= 2
 CMAKE_ARGS ?=
 
-.PHONY: all deps build build-asan build-tsan test test-unit test-asan run clean
+.PHONY: all deps build build-asan build-tsan test test-unit test-asan run package clean
 
 all: build
 
@@ -48,6 +48,10 @@ test-unit: build
 
 run: build
 	@scripts/run
+
+# The Debian packages, into $(BUILD)/packages (packaging/README.md).
+package: build
+	cd $(BUILD) && cpack
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)
