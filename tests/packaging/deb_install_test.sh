@@ -208,9 +208,6 @@ mkdir "$root"
 tar -C "$root" -xf "$tarball"
 flock -u 9
 cp /etc/resolv.conf "$root/etc/resolv.conf"
-# No service starts in here (there is no systemd either).
-printf '#!/bin/sh\nexit 101\n' > "$root/usr/sbin/policy-rc.d"
-chmod 755 "$root/usr/sbin/policy-rc.d"
 mount -t proc proc "$root/proc"
 mounted+=("$root/proc")
 # Debian packages that apt fetched before, kept across runs (warm: no download).
@@ -221,7 +218,7 @@ cp "$cache/archives/"*.deb "$root/var/cache/apt/archives/" 2>/dev/null || true
 snapshot() {
   (cd "$root" && find . -xdev \( -path ./proc -o -path ./dev -o -path ./sys -o -path ./tmp \
      -o -path ./var/cache/apt -o -path ./var/lib/apt -o -path ./var/lib/dpkg -o -path ./var/log \
-     -o -path ./usr/sbin/policy-rc.d \) -prune -o -print | sort)
+     -o -path ./run/systemd -o -path ./usr/bin/systemctl \) -prune -o -print | sort)
 }
 snapshot > "$work/before.txt"
 
@@ -318,12 +315,31 @@ owner=$(in_root stat -c '%U' /var/lib/outpost-cloud/registry.db 2>&1 || true)
 echo "outpost-cloud: $(tr '\n' ';' < "$work/notify.txt") exit 0, registry.db in /var/lib/outpost-cloud"
 rm -f "$root/tmp/cloud.yaml" "$root/tmp/notify.sock"
 
-# --- 5. Remove, then purge.
+# --- 5. With systemd: an upgrade, then remove and purge.
+# A stand-in for a booted systemd: /run/systemd/system tells the maintainer scripts systemd
+# runs, and systemctl only writes down what it is asked (nothing starts).
+step "with a systemd stand-in: apt-get install --reinstall (an upgrade's scripts)"
+mkdir -p "$root/run/systemd/system"
+printf '#!/bin/sh\necho "$*" >> /tmp/systemctl.log\n' > "$root/usr/bin/systemctl"
+chmod 755 "$root/usr/bin/systemctl"
+in_root sh -c 'apt-get install -y --reinstall /tmp/debs/outpost_*.deb /tmp/debs/outpost-cloud_*.deb' \
+  > "$work/reinstall.log" 2>&1 || { tail -n 30 "$work/reinstall.log" >&2; fail "apt-get install --reinstall failed"; }
+systemctl_log="$root/tmp/systemctl.log"
+for call in "daemon-reload" "try-restart outpostd.service" "try-restart outpost-cloud.service"; do
+  grep -q -- "$call" "$systemctl_log" 2>/dev/null || fail "postinst on an upgrade did not call systemctl $call: $(cat "$systemctl_log" 2>&1)"
+done
+! grep -qE '(^| )(start|enable|restart|stop) ' "$systemctl_log" ||
+  fail "postinst started, enabled or stopped a unit: $(cat "$systemctl_log")"
+
 state=/var/lib/outpost/keys/master.key  # stands for the state outpostd makes
 mkdir -p "$root/var/lib/outpost/keys" && echo state > "$root$state"
-step "apt-get remove: binaries go, conffiles and state stay"
+step "apt-get remove: units stopped, binaries gone, conffiles and state kept"
 in_root apt-get remove -y outpost outpost-cloud liboutpostclient-dev liboutpostclient0 > "$work/remove.log" 2>&1 ||
   { tail -n 30 "$work/remove.log" >&2; fail "apt-get remove failed"; }
+for unit in outpostd.service outpost-cloud.service; do
+  grep -q -- "stop $unit" "$systemctl_log" || fail "prerm did not stop $unit: $(cat "$systemctl_log")"
+done
+echo "systemctl was asked: $(sort "$systemctl_log" | uniq -c | tr -s ' \n' ' ')"
 for name in "${!deb[@]}"; do
   status=$(in_root dpkg-query -W -f='${Status}' "$name" 2>&1 || true)
   case $name in
