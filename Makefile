@@ -7,7 +7,7 @@ CTEST_JOBS ?= 2
 CMAKE_ARGS ?=
 RUNTIME    ?= process
 
-.PHONY: all deps build build-asan build-tsan test test-unit test-asan run clean
+.PHONY: all deps build build-asan build-tsan test test-unit test-asan run package clean
 
 all: build
 
@@ -50,6 +50,10 @@ test-unit: build
 # RUNTIME=docker: the quickstart with every module a container (scripts/run).
 run: build
 	@RUNTIME=$(RUNTIME) scripts/run
+
+# The Debian packages, into $(BUILD)/packages (packaging/README.md).
+package: build
+	cd $(BUILD) && cpack
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)

@@ -1,7 +1,10 @@
 # How the module and device SDK (target OutpostClient, src/client) is installed; included at
-# the end of src/client/CMakeLists.txt. Everything here is in the install component `sdk`
-# (`cmake --install build --component sdk`), so packagers can ship it apart from the daemons:
-#   <libdir>/libOutpostClient.so.<version>, .so.<soversion>, .so   the library and its links
+# the end of src/client/CMakeLists.txt. The library is the install component `client`, all the
+# rest the component `sdk` (`cmake --install build --component client`, then `--component sdk`),
+# so packagers ship them apart from the daemons, and apart from each other (liboutpostclient0,
+# liboutpostclient-dev: cmake/OutpostPackaging.cmake):
+#   <libdir>/libOutpostClient.so.<version>, .so.<soversion>        the library (client)
+#   <libdir>/libOutpostClient.so                                    the link to build against
 #   <includedir>/outpost/client/*.h                                 the public headers
 #   <libdir>/cmake/Outpost/                                         find_package(Outpost COMPONENTS Client)
 #   <libdir>/pkgconfig/outpost-client.pc                            pkg-config outpost-client
@@ -19,7 +22,12 @@ set_target_properties(OutpostClient PROPERTIES EXPORT_NAME Client)
 target_compile_features(OutpostClient INTERFACE cxx_std_20)
 
 install(TARGETS OutpostClient EXPORT OutpostClientTargets
-  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT sdk NAMELINK_COMPONENT sdk)
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT client NAMELINK_COMPONENT sdk)
+# Debian wants each package's licence in /usr/share/doc/<package>/copyright.
+install(FILES ${CMAKE_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/liboutpostclient0
+  RENAME copyright COMPONENT client)
+install(FILES ${CMAKE_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/liboutpostclient-dev
+  RENAME copyright COMPONENT sdk)
 install(DIRECTORY ${OUTPOST_INCLUDE_DIR}/outpost/client/
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/outpost/client COMPONENT sdk
   FILES_MATCHING PATTERN "*.h")

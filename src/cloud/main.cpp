@@ -14,6 +14,7 @@
 #include "outpost/net/http_server.h"
 #include "outpost/service/listeners.h"
 #include "outpost/service/service_main.h"
+#include "outpost/service/systemd_notify.h"
 
 namespace {
 
@@ -83,6 +84,7 @@ int run(const cloud::CloudConfig& config, const std::string& ready_file) {
 
   loop.on_signals({SIGINT, SIGTERM}, [&](int) {
     spdlog::info("cloud: stopping");
+    service::systemd_notify("STOPPING=1");
     mqtt_server.stop();
     http.stop();
     cloud.stop();
@@ -90,6 +92,8 @@ int run(const cloud::CloudConfig& config, const std::string& ready_file) {
   });
   cloud.start();
   write_ready_file(ready_file, listeners.ports());
+  // Under systemd (Type=notify, packaging/systemd/outpost-cloud.service): every listener is bound.
+  service::systemd_notify("READY=1\nSTATUS=serving devices and the service API");
   spdlog::info("cloud: '{}' ready ({} devices registered)", config.settings.hostname, cloud.storage().count_devices());
   loop.run();
   cloud.stop();

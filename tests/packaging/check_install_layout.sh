@@ -10,7 +10,7 @@ stage=$(mktemp -d /tmp/outpost-install.XXXXXX)
 trap 'rm -rf "$stage"' EXIT
 DESTDIR="$stage" cmake --install "$build" --prefix /usr >/dev/null
 fail() { echo "install layout: $*" >&2; exit 1; }
-for f in usr/bin/outpostd usr/bin/outpost-hub usr/bin/outpost-cloud usr/bin/outpost; do
+for f in usr/bin/outpostd usr/bin/outpost-agent usr/bin/outpost-hub usr/bin/outpost-cloud usr/bin/outpost; do
   [ -x "$stage/$f" ] || fail "/$f is missing or not executable"
 done
 [ -L "$stage/usr/bin/iotedge" ] && [ "$(readlink "$stage/usr/bin/iotedge")" = outpost ] || fail "/usr/bin/iotedge is not a symlink to outpost"
@@ -21,6 +21,12 @@ done
 [ -f "$stage/etc/outpost/config.yaml" ] || fail "/etc/outpost/config.yaml is missing"
 [ -f "$stage/lib/systemd/system/outpostd.service" ] || fail "/lib/systemd/system/outpostd.service is missing"
 [ -f "$stage/usr/share/doc/outpost/DAEMON.md" ] || fail "/usr/share/doc/outpost/DAEMON.md is missing"
+[ -L "$stage/usr/bin/iotedge" ] || fail "/usr/bin/iotedge (a link to outpost) is missing"
+[ -d "$stage/var/lib/outpost" ] || fail "/var/lib/outpost (outpostd's homedir) is missing"
+[ -f "$stage/usr/lib/tmpfiles.d/outpost.conf" ] || fail "/usr/lib/tmpfiles.d/outpost.conf is missing"
+# The cloud (component cloud, the package outpost-cloud).
+[ -f "$stage/etc/outpost-cloud/cloud.yaml" ] || fail "/etc/outpost-cloud/cloud.yaml is missing"
+[ -f "$stage/lib/systemd/system/outpost-cloud.service" ] || fail "/lib/systemd/system/outpost-cloud.service is missing"
 grep -q '^ExecStart=/usr/bin/outpostd -c /etc/outpost/config.yaml$' "$stage/lib/systemd/system/outpostd.service" ||
   fail "the unit does not start /usr/bin/outpostd with /etc/outpost/config.yaml"
 grep -q '^KillMode=process$' "$stage/lib/systemd/system/outpostd.service" || fail "the unit would kill the modules with outpostd"
@@ -38,6 +44,9 @@ grep -q '^prefix=/usr$' "$pc" || fail "outpost-client.pc does not say prefix=/us
 sed "s|^homedir: .*|homedir: $stage/var/lib/outpost|" "$stage/etc/outpost/config.yaml" > "$stage/check.yaml"
 "$stage/usr/bin/outpostd" -c "$stage/check.yaml" --check
 if command -v systemd-analyze >/dev/null 2>&1; then
-  systemd-analyze verify "$stage/lib/systemd/system/outpostd.service" 2>&1 | grep -v 'outpostd: No such file\|Command .* is not executable' || true
+  for unit in outpostd outpost-cloud; do
+    systemd-analyze verify "$stage/lib/systemd/system/$unit.service" 2>&1 |
+      grep -v "$unit: No such file\|Command .* is not executable" || true
+  done
 fi
 echo "install layout: ok ($(cd "$stage" && find . -type f | wc -l) files)"

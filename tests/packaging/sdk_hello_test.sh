@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The module SDK as a module author gets it: installs the `sdk` component of a build into a
+# The module SDK as a module author gets it: installs the `client` (the library) and `sdk`
+# (the rest; the packages liboutpostclient0 and liboutpostclient-dev) components of a build into a
 # temp prefix and checks what is there (library and SONAME links, what it exports,
 # self-contained headers, the CMake package with its version and component checks,
 # outpost-client.pc); builds examples/sdk-hello against that prefix only — with CMake
@@ -59,12 +60,14 @@ done
 [ -x "$cli_bin" ] || fail "$cli_bin is not built"
 ls "$build"/lib/libOutpostClient.so* >/dev/null 2>&1 || fail "libOutpostClient.so is not built in $build/lib"
 
-# --- 1. The sdk component, and only it, in a temp prefix.
-step "cmake --install --component sdk --prefix $prefix"
-"$cmake_bin" --install "$build" --prefix "$prefix" --component sdk > "$work/install.log" ||
-  { cat "$work/install.log" >&2; fail "cmake --install --component sdk failed"; }
-[ ! -e "$prefix/bin" ] || fail "the sdk component installed $prefix/bin: $(ls "$prefix/bin")"
-[ ! -e "$prefix/etc" ] && [ ! -e "$prefix/lib/systemd" ] || fail "the sdk component installed the daemon's files"
+# --- 1. The client and sdk components, and only they, in a temp prefix.
+for component in client sdk; do
+  step "cmake --install --component $component --prefix $prefix"
+  "$cmake_bin" --install "$build" --prefix "$prefix" --component $component > "$work/install.log" ||
+    { cat "$work/install.log" >&2; fail "cmake --install --component $component failed"; }
+done
+[ ! -e "$prefix/bin" ] || fail "the client or sdk component installed $prefix/bin: $(ls "$prefix/bin")"
+[ ! -e "$prefix/etc" ] && [ ! -e "$prefix/lib/systemd" ] || fail "the client or sdk component installed the daemon's files"
 
 library=$(find "$prefix" -name 'libOutpostClient.so' | head -n 1)
 [ -n "$library" ] || fail "no libOutpostClient.so under $prefix"
