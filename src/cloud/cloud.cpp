@@ -164,6 +164,10 @@ void Cloud::handle_http(net::HttpRequest&& request, net::HttpResponder responder
     responder.send(net::HttpResponse::text(200, "ok\n"));
     return;
   }
+  if (auto page = dashboard_.serve(request)) {
+    responder.send(std::move(*page));
+    return;
+  }
   const auto accept = request.header("Accept").value_or("");
   const bool stream = request.method == "GET" &&
                       (request.path == "/events/stream" ||
