@@ -205,7 +205,6 @@ h.runSteps('dashboard', [
     await wait('the temperature and humidity fields', () => document.querySelector('input[data-field="temperature"]') &&
       document.querySelector('input[data-field="humidity"]') && !document.querySelector('input[data-field="label"]'));
     await wait('a message with its property in the table', () => /kind=env/.test(document.querySelector('#telemetry-latest')?.textContent));
-    await shot('telemetry');
   }],
   ['pause holds new messages back; resume shows them', async () => {
     await page.click('#telemetry-pause');
@@ -214,6 +213,7 @@ h.runSteps('dashboard', [
     if (await page.$eval('#telemetry-latest tr', (r) => Number(r.dataset.seq)) !== first) throw new Error('the table changed while paused');
     await page.click('#telemetry-pause');
     await wait('newer messages after resume', (old) => Number(document.querySelector('#telemetry-latest tr')?.dataset.seq) > old, first);
+    await shot('telemetry');
     clearInterval(state.sending);
     await h.waitFor('the cloud\'s PUBACK of every message sent', () => state.acked === state.sent, 10000);
   }],
