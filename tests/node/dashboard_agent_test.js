@@ -13,25 +13,7 @@ const b = require('./lib/browser');
 
 const [outpostd, cloudBinary, artifacts] = process.argv.slice(2);
 const dir = h.tempDir('outpost-dashboard-agent');
-const address = h.randomLoopback();
-const certs = h.makeCertificates(dir, `IP:${address}`);
-const deviceId = 'edge1';
-const deviceKey = h.randomKey();
-const home = path.join(dir, 'home');
-const cloud = new h.Cloud({ binary: cloudBinary, dir, hostname: address, certs,
-  listen: { https: `${address}:443`, mqtts: `${address}:8883`, http: '127.0.0.1:0' } });
-fs.writeFileSync(path.join(dir, 'config.yaml'), JSON.stringify({
-  provisioning: { source: 'manual', device_connection_string: `HostName=${address};DeviceId=${deviceId};SharedAccessKey=${deviceKey}` },
-  hostname: address,
-  homedir: home,
-  connect: { management_uri: `unix://${dir}/run/mgmt.sock`, workload_uri: `unix://${dir}/run/workload.sock` },
-  runtime: 'process',
-  log_level: 'debug',
-  certificates: { trusted_ca_certs: certs.ca },
-  images: { 'test/shell:*': 'process:///bin/sh' },
-}, null, 2));
-const daemon = new h.Daemon('outpostd', outpostd, path.join(dir, 'config.yaml'), path.join(dir, 'outpostd-ready.json'),
-                            path.join(dir, 'outpostd.log'));
+const { address, deviceId, deviceKey, home, cloud, daemon } = h.edgeDeviceWithCloud(dir, outpostd, cloudBinary);
 const shell = (command) => ({ version: '1.0', type: 'docker', status: 'running', restartPolicy: 'always',
   settings: { image: 'test/shell:1.0', createOptions: JSON.stringify({ Cmd: ['-c', command] }) } });
 const content = { modulesContent: {
