@@ -15,7 +15,7 @@ const h = require('./lib/harness');
 
 const [outpostd, cloudBinary] = process.argv.slice(2);
 const dir = h.tempDir('outpost-agent-cloud');
-const { address, certs, deviceId, deviceKey, home, cloud, daemon } = h.edgeDeviceWithCloud(dir, outpostd, cloudBinary);
+const { address, certs, deviceId, deviceKey, home, cloud, daemon, stopAndReport } = h.edgeDeviceWithCloud(dir, outpostd, cloudBinary);
 
 const shell = (command, extra = {}) => Object.assign({ version: '1.0', type: 'docker', status: 'running', restartPolicy: 'always',
   settings: { image: 'test/shell:1.0', createOptions: JSON.stringify({ Cmd: ['-c', command] }) } }, extra);
@@ -177,12 +177,5 @@ h.runSteps('agent/cloud', [
     }, 60000);
   }],
 ], async (failed) => {
-  await daemon.stop();
-  await cloud.stop();
-  h.killModules(home);
-  if (failed) {
-    let agentLog = '';
-    try { agentLog = fs.readFileSync(path.join(home, 'modules', 'edgeAgent', 'output.log'), 'utf8'); } catch (_) { /* none */ }
-    console.log('outpostd log:\n' + daemon.log().slice(-4000) + '\nagent output:\n' + agentLog.slice(-4000) + '\nkept ' + dir);
-  } else fs.rmSync(dir, { recursive: true, force: true });
+  await stopAndReport(failed);
 });

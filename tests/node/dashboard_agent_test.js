@@ -13,7 +13,7 @@ const b = require('./lib/browser');
 
 const [outpostd, cloudBinary, artifacts] = process.argv.slice(2);
 const dir = h.tempDir('outpost-dashboard-agent');
-const { address, deviceId, deviceKey, home, cloud, daemon } = h.edgeDeviceWithCloud(dir, outpostd, cloudBinary);
+const { address, deviceId, deviceKey, cloud, daemon, stopAndReport } = h.edgeDeviceWithCloud(dir, outpostd, cloudBinary);
 const shell = (command) => ({ version: '1.0', type: 'docker', status: 'running', restartPolicy: 'always',
   settings: { image: 'test/shell:1.0', createOptions: JSON.stringify({ Cmd: ['-c', command] }) } });
 const content = { modulesContent: {
@@ -64,12 +64,5 @@ h.runSteps('dashboard-agent', [
   }],
 ], async (failed) => {
   if (browser) await browser.close();
-  await daemon.stop();
-  await cloud.stop();
-  h.killModules(home);
-  if (failed) {
-    let agentLog = '';
-    try { agentLog = fs.readFileSync(path.join(home, 'modules', 'edgeAgent', 'output.log'), 'utf8'); } catch (_) { /* none */ }
-    console.log('outpostd log:\n' + daemon.log().slice(-3000) + '\nagent output:\n' + agentLog.slice(-3000) + '\nkept ' + dir);
-  } else fs.rmSync(dir, { recursive: true, force: true });
+  await stopAndReport(failed);
 });

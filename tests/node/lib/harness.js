@@ -259,7 +259,18 @@ function edgeDeviceWithCloud(dir, outpostd, cloudBinary) {
   }, null, 2));
   const daemon = new Daemon('outpostd', outpostd, path.join(dir, 'config.yaml'), path.join(dir, 'outpostd-ready.json'),
                             path.join(dir, 'outpostd.log'));
-  return { address, certs, deviceId, deviceKey, home, cloud, daemon };
+  // The tests' cleanup: both stopped, the modules killed; on a failure the logs printed and the
+  // folder kept, else removed.
+  async function stopAndReport(failed) {
+    try { await daemon.stop(); } catch (e) { console.log('stopping outpostd: ' + e); }
+    try { await cloud.stop(); } catch (e) { console.log('stopping the cloud: ' + e); }
+    killModules(home);
+    if (!failed) return fs.rmSync(dir, { recursive: true, force: true });
+    let agentLog = '';
+    try { agentLog = fs.readFileSync(path.join(home, 'modules', 'edgeAgent', 'output.log'), 'utf8'); } catch (_) { /* none */ }
+    console.log('outpostd log:\n' + daemon.log().slice(-4000) + '\nagent output:\n' + agentLog.slice(-4000) + '\nkept ' + dir);
+  }
+  return { address, certs, deviceId, deviceKey, home, cloud, daemon, stopAndReport };
 }
 
 module.exports = { edgeDeviceWithCloud, tempDir, makeCertificates, randomKey, sasToken, waitFor, withTimeout, Daemon, Hub, Cloud, randomLoopback, runSteps,
