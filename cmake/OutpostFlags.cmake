@@ -15,6 +15,10 @@ add_link_options(-Wl,--gc-sections)
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
   # Boost 1.74 + g++ 12 produce these inside Boost/fmt headers; not ours.
   add_compile_options(-Wno-maybe-uninitialized)
+  # In a unity batch every .cpp is an included file, and g++ then warns about any type with a
+  # lambda or an anonymous-namespace type in it (coroutine frames of Asio accept loops): moot
+  # when the "header" is included once.
+  add_compile_options(-Wno-subobject-linkage)
 endif()
 
 # Asio and Beast are compiled once (src/asio/asio_impl.cpp), never inline in every file.
