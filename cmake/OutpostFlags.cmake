@@ -3,7 +3,7 @@
 # -Wshadow: a local that hides a member or parameter is how a fix lands in the wrong variable.
 add_compile_options(-Wall -Wextra -Wshadow -Wno-missing-field-initializers)
 # RelWithDebInfo (build/, the packages) with line tables only: backtraces, perf and sanitizer
-# reports keep file:line, while full variable info (-g) was a third of the build's time.
+# reports keep file:line; full variable info (-g) cost 20–30 % of each file's compile time.
 if(CMAKE_CXX_FLAGS_RELWITHDEBINFO STREQUAL "-O2 -g -DNDEBUG")
   set(CMAKE_CXX_FLAGS_RELWITHDEBINFO "-O2 -g1 -DNDEBUG")
   set(CMAKE_C_FLAGS_RELWITHDEBINFO "-O2 -g1 -DNDEBUG")
