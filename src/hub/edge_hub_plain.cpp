@@ -1,6 +1,8 @@
 // EdgeHub: plain MQTT topics and clients beside IoT Hub's (issue 14, slice 1; docs/HUB.md,
 // "Plain MQTT"). User-name/password and anonymous clients connect here and use plain topics
 // only; IoT Hub identities may use plain topics too. The PlainBroker does the MQTT part.
+#include <iterator>
+
 #include <spdlog/spdlog.h>
 
 #include "edge_hub.h"
@@ -71,7 +73,7 @@ std::vector<std::size_t> EdgeHub::subscribe_plain(const mqtt::ConnectionPtr& c, 
                                                   const std::vector<mqtt::Subscription>& subs,
                                                   std::vector<std::uint8_t>& codes) {
   std::vector<std::size_t> iothub;
-  std::vector<std::pair<std::string, std::uint8_t>> granted;
+  std::vector<PlainBroker::RetainedDelivery> retained;
   for (std::size_t i = 0; i < subs.size(); ++i) {
     const auto& sub = subs[i];
     if (!is_plain_topic(sub.filter)) {
@@ -91,16 +93,16 @@ std::vector<std::size_t> EdgeHub::subscribe_plain(const mqtt::ConnectionPtr& c, 
       metrics_.plain_refused("subscribe", "subscription_limit").inc();
     } else {
       spdlog::debug("hub: '{}' subscribed to '{}' (QoS {})", client.id, sub.filter, g.code);
-      granted.emplace_back(sub.filter, g.code);
+      auto matching = plain_.retained_for(sub.filter, g.code);
+      std::move(matching.begin(), matching.end(), std::back_inserter(retained));
     }
   }
-  if (!granted.empty()) {
-    // Retained messages follow the SUBACK (§3.8.4): send them once this call returned.
-    loop_.post([this, weak = std::weak_ptr<mqtt::Connection>(c), alive = std::weak_ptr<bool>(alive_),
-                granted = std::move(granted)] {
+  if (!retained.empty()) {
+    // Retained messages follow the SUBACK (§3.8.4): sent once this call returned.
+    loop_.post([weak = std::weak_ptr<mqtt::Connection>(c), retained = std::move(retained)] {
       auto conn = weak.lock();
-      if (!alive.lock() || !conn || !conn->open()) return;
-      for (const auto& [filter, qos] : granted) plain_.send_retained(conn, filter, qos);
+      if (!conn || !conn->open()) return;
+      for (const auto& r : retained) conn->publish(r.topic, r.payload, r.qos, 0, false, /*retain=*/true);
     });
   }
   return iothub;

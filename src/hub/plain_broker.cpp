@@ -41,10 +41,13 @@ void PlainBroker::remove(const mqtt::Connection& c) {
   subscribers_.erase(it);
 }
 
-void PlainBroker::send_retained(const mqtt::ConnectionPtr& c, const std::string& filter, std::uint8_t granted) const {
+std::vector<PlainBroker::RetainedDelivery> PlainBroker::retained_for(const std::string& filter,
+                                                                    std::uint8_t granted) const {
+  std::vector<RetainedDelivery> out;
   retained_.for_each_matching(filter, [&](const std::string& topic, const std::string& payload, std::uint8_t qos) {
-    c->publish(topic, payload, std::min(qos, granted), 0, false, /*retain=*/true);
+    out.push_back({topic, payload, std::min(qos, granted)});
   });
+  return out;
 }
 
 PlainBroker::Published PlainBroker::publish(std::string_view topic, std::string_view payload, std::uint8_t qos,

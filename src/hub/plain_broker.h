@@ -34,8 +34,15 @@ class PlainBroker {
   Granted subscribe(const mqtt::ConnectionPtr& c, const std::string& filter, std::uint8_t qos);
   void unsubscribe(const mqtt::Connection& c, const std::string& filter);
   void remove(const mqtt::Connection& c);  // all of a closed connection's subscriptions
-  // Sends `c` the retained messages matching `filter` (call after its SUBACK went out).
-  void send_retained(const mqtt::ConnectionPtr& c, const std::string& filter, std::uint8_t granted) const;
+  // The retained messages matching `filter`, as they are now, at the QoS to send them: taken
+  // when the subscription is made and sent after its SUBACK, so a message published in between
+  // arrives once (live), not also as retained.
+  struct RetainedDelivery {
+    std::string topic;
+    std::string payload;
+    std::uint8_t qos = 0;
+  };
+  std::vector<RetainedDelivery> retained_for(const std::string& filter, std::uint8_t granted) const;
 
   struct Published {
     std::size_t deliveries = 0;

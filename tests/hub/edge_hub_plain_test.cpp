@@ -144,9 +144,18 @@ TEST_F(EdgeHubPlainTest, RetainedMessagesFollowTheSubackAndAnEmptyPayloadClears)
   EXPECT_EQ(payloads(*later), std::vector<std::string>{"shut"});
 }
 
+TEST_F(EdgeHubPlainTest, ARetainedMessagePublishedRightAfterTheSubscribeArrivesOnce) {
+  auto sub = plain("sub");
+  sub->subscribe({"door/#"}, 1);  // its retained messages (none yet) are sent after the SUBACK
+  plain("pub")->send_publish("door/1", "open", 1, /*retain=*/true);  // before that send
+  loop_.poll();
+  EXPECT_EQ(payloads(*sub), std::vector<std::string>{"open"}) << "live, and not again as retained";
+}
+
 TEST_F(EdgeHubPlainTest, AWillIsPublishedWhenTheConnectionEndsWithoutDisconnect) {
   auto watcher = plain("watcher");
   watcher->subscribe({"status/#"}, 1);
+  loop_.poll();
   auto dying = plain("dying", "sensor", "s3cret", mqtt::Will{"status/dying", "gone", 1, true});
   dying->drop(CloseReason::transport_error);
   ASSERT_EQ(payloads(*watcher), std::vector<std::string>{"gone"});

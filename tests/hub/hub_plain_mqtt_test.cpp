@@ -1,7 +1,7 @@
 // outpost-hub as a plain MQTT broker beside IoT Hub's topics (issue 14, slice 1), with
 // Debian's mosquitto_pub / mosquitto_sub (MQTT 3.1.1) as the clients: user name and password
 // (hashed with `outpost-hub --hash-password`), anonymous clients where a hub allows them,
-// wildcards, QoS 1, retained messages and their clearing, wills on an abrupt end, IoT Hub
+// wildcards, QoS 1 and 2, retained messages and their clearing, wills on an abrupt end, IoT Hub
 // modules on plain topics, refusals, and `--check` on a bad mqtt_broker section.
 #include <gtest/gtest.h>
 
@@ -129,6 +129,21 @@ TEST_F(HubPlainMqtt, RetainedMessagesReachLateSubscribersUntilCleared) {
   const auto after = finish(*later);
   EXPECT_NE(after.find("door/2 shut"), std::string::npos) << after;
   EXPECT_EQ(after.find("door/1"), std::string::npos) << after;
+}
+
+TEST_F(HubPlainMqtt, Qos2PublishesAreReceivedOnceAndDeliveredAtTheGrantedQos) {
+  auto hub = start_hub(false);
+  auto sub = sub_in_background(*hub, "q2-watcher", "q2/#", 2);
+  for (const std::string message : {"first", "second"}) {
+    auto argv = base("mosquitto_pub", *hub, "q2-pub", "sensor", "s3cret");
+    argv.insert(argv.end(), {"-q", "2", "-t", "q2/x", "-m", message});
+    const auto published = run_command(argv, 10s);
+    ASSERT_EQ(published.status, 0) << published.output << hub->log();
+  }
+  const auto out = finish(*sub);
+  EXPECT_NE(out.find("q2/x first"), std::string::npos) << out;
+  EXPECT_NE(out.find("q2/x second"), std::string::npos) << out;
+  EXPECT_NE(out.find("q1"), std::string::npos) << "granted QoS 1: " << out;
 }
 
 TEST_F(HubPlainMqtt, AWillIsPublishedWhenAClientDiesWithoutDisconnect) {

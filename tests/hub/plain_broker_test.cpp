@@ -131,19 +131,19 @@ TEST(PlainBrokerTest, DeliversOncePerSubscriberAtTheLowerQos) {
   EXPECT_EQ(s1->published().back().qos, 0);
 }
 
-TEST(PlainBrokerTest, RetainedMessagesReachALateSubscriberFlaggedRetained) {
+TEST(PlainBrokerTest, RetainedMessagesForALateSubscriberAtTheGrantedQos) {
   PlainBroker broker(limits());
   broker.publish("s/temp", "21", 1, true);
   broker.publish("s/hum", "40", 0, true);
   broker.publish("s/hum", "", 0, true);  // cleared
   auto late = FakeConnection::make(nullptr, "late");
   const auto granted = broker.subscribe(late, "s/#", 1);
-  broker.send_retained(late, "s/#", granted.code);
-  ASSERT_EQ(late->published().size(), 1u);
-  EXPECT_EQ(late->published()[0].topic, "s/temp");
-  EXPECT_EQ(late->published()[0].payload, "21");
-  EXPECT_TRUE(late->published()[0].retain);
-  EXPECT_EQ(late->published()[0].qos, 1);
+  const auto retained = broker.retained_for("s/#", granted.code);
+  ASSERT_EQ(retained.size(), 1u);
+  EXPECT_EQ(retained[0].topic, "s/temp");
+  EXPECT_EQ(retained[0].payload, "21");
+  EXPECT_EQ(retained[0].qos, 1);
+  EXPECT_EQ(broker.retained_for("s/#", 0)[0].qos, 0) << "at most the granted QoS";
 }
 
 TEST(PlainBrokerTest, TheSubscriptionLimitIsPerClientAndUnsubscribeAndRemoveFreeIt) {
