@@ -142,6 +142,17 @@ json Cloud::twin_document(const TwinRecord& twin) {
   if (twin.identity.module_id) module = storage_->get_module(twin.identity.device_id, *twin.identity.module_id);
   auto doc = cloud::twin_document(twin, *device, module ? &*module : nullptr, endpoint_->connected(twin.identity));
   if (const auto last = endpoint_->activity(twin.identity).last_activity_ms) doc["lastActivityTime"] = format_iso8601_ms(last);
+  // IoT Hub's "configurations" of an edge device's twin: the deployments applied to it now.
+  // Content stays on a device when its deployment is deleted (until another targets it), so
+  // only deployments that still exist are named.
+  if (!module && device->iot_edge) {
+    if (const auto content = storage_->get_device_content(device->device_id); content && !content->configurations.empty()) {
+      json applied = json::object();
+      for (const auto& id : content->configurations)
+        if (storage_->get_configuration(id)) applied[id] = {{"status", "Applied"}};
+      if (!applied.empty()) doc["configurations"] = std::move(applied);
+    }
+  }
   return doc;
 }
 
@@ -162,6 +173,10 @@ void Cloud::handle_http(net::HttpRequest&& request, net::HttpResponder responder
   }
   if (request.path == "/healthz") {
     responder.send(net::HttpResponse::text(200, "ok\n"));
+    return;
+  }
+  if (auto page = dashboard_.serve(request)) {
+    responder.send(std::move(*page));
     return;
   }
   const auto accept = request.header("Accept").value_or("");

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "c2d_queue.h"
+#include "dashboard_server.h"
 #include "cloud_metrics.h"
 #include "deployments.h"
 #include "device_endpoint.h"
@@ -62,7 +63,8 @@ class Cloud {
   void start();
   void stop();
 
-  // The HTTP entry: /metrics and /healthz (no auth), /events streams, the service API.
+  // The HTTP entry: /metrics, /healthz and the dashboard's static files (no auth), /events
+  // streams, the service API.
   void handle_http(net::HttpRequest&& request, net::HttpResponder responder);
 
   // "HostName=...;SharedAccessKeyName=...;SharedAccessKey=..." for a stored policy.
@@ -109,6 +111,7 @@ class Cloud {
   ServiceAuth auth_;
   ServiceApi api_;
   std::unique_ptr<EventsApi> events_;
+  DashboardServer dashboard_{dashboard_files()};
   bool first_start_ = false;
   RetentionStats reported_{};  // what /metrics has counted of the store's totals
 };

@@ -115,7 +115,7 @@ class EdgeHub final : public mqtt::Handler {
                        bool count_unrouted = true);
   // edgeHub routes every reported-properties update as a /twinChangeNotifications message.
   void route_twin_change(const ClientState& client, const nlohmann::json& patch);
-  bool append(const std::weak_ptr<mqtt::Connection>& sender, const Message& message,
+  bool append(const std::weak_ptr<mqtt::Connection>& sender, const std::shared_ptr<const Message>& message,
               const std::vector<store::QueueTarget>& targets, const std::vector<const EndpointInfo*>& endpoints,
               mqtt::PublishTicket ticket);
   void retry_parked();
@@ -180,7 +180,7 @@ class EdgeHub final : public mqtt::Handler {
   // Publishes waiting for store space (back-pressure), oldest first.
   struct Parked {
     std::weak_ptr<mqtt::Connection> sender;
-    Message message;
+    std::shared_ptr<const Message> message;
     std::vector<store::QueueTarget> targets;
     std::vector<const EndpointInfo*> endpoints;
     mqtt::PublishTicket ticket;

@@ -95,7 +95,9 @@ void EdgeHub::route_and_store(const std::weak_ptr<mqtt::Connection>& sender, Mes
     targets.push_back({endpoints_.queue(info, match.priority), ttl < 0 ? 0 : now_ms + ttl * 1000});
     endpoints.push_back(&info);
   }
-  if (parked_.empty() && append(sender, message, targets, endpoints, ticket)) return;
+  // Handed to the store, which keeps it (its cache) rather than a copy.
+  const auto shared = std::make_shared<const Message>(std::move(message));
+  if (parked_.empty() && append(sender, shared, targets, endpoints, ticket)) return;
   if (qos == 0) {
     spdlog::warn("hub: store full; dropping a QoS 0 message from '{}'", from);
     metrics_.dropped("store_full", from, from_output).inc();
@@ -114,7 +116,7 @@ void EdgeHub::route_and_store(const std::weak_ptr<mqtt::Connection>& sender, Mes
     spdlog::warn("hub: store full ({} bytes); holding publishes un-acknowledged until space frees",
                  store_.disk_bytes());
   c->pause_reading();
-  parked_.push_back({sender, std::move(message), std::move(targets), std::move(endpoints), ticket, clock_.unix_millis()});
+  parked_.push_back({sender, shared, std::move(targets), std::move(endpoints), ticket, clock_.unix_millis()});
   metrics_.messages_held().set(static_cast<double>(parked_.size()));
 }
 
@@ -129,7 +131,7 @@ void EdgeHub::release_parked_of(const mqtt::Connection* sender) {
   metrics_.messages_held().set(static_cast<double>(parked_.size()));
 }
 
-bool EdgeHub::append(const std::weak_ptr<mqtt::Connection>& sender, const Message& message,
+bool EdgeHub::append(const std::weak_ptr<mqtt::Connection>& sender, const std::shared_ptr<const Message>& message,
                      const std::vector<store::QueueTarget>& targets, const std::vector<const EndpointInfo*>& endpoints,
                      mqtt::PublishTicket ticket) {
   std::function<void(bool)> on_durable = [](bool) {};

@@ -48,14 +48,22 @@ metrics::Counter& ModuleDelivery::sent_counter(const Message& message, const Pum
   const auto module = message.system.find(sysprop::kConnectionModuleId);
   const auto device = message.system.find(sysprop::kConnectionDeviceId);
   const auto output = message.system.find(sysprop::kOutputName);
-  std::string from;
-  if (device && device->value) from = *device->value;
-  if (module && module->value) from += "/" + *module->value;
-  const std::string from_output = output && output->value ? *output->value : "";
-  std::string key = from + '\x1f' + from_output + '\x1f' + pump.endpoint->id + '\x1f' + std::to_string(priority);
-  auto& slot = sent_counters_[key];
-  if (!slot) slot = &metrics_.sent(from, receiver_.id(), from_output, pump.endpoint->endpoint.input, priority);
-  return *slot;
+  // Built in a kept buffer: this runs for every delivery.
+  auto& key = counter_key_;
+  key.clear();
+  if (device && device->value) key += *device->value;
+  if (module && module->value) key.append("/").append(*module->value);
+  const auto from_length = key.size();
+  key += '\x1f';
+  const auto output_start = key.size();
+  if (output && output->value) key += *output->value;
+  const auto output_length = key.size() - output_start;
+  key.append("\x1f").append(pump.endpoint->id).append("\x1f").append(std::to_string(priority));
+  if (const auto it = sent_counters_.find(key); it != sent_counters_.end()) return *it->second;
+  auto* counter = &metrics_.sent(key.substr(0, from_length), receiver_.id(), key.substr(output_start, output_length),
+                                 pump.endpoint->endpoint.input, priority);
+  sent_counters_.emplace(key, counter);
+  return *counter;
 }
 
 void ModuleDelivery::delivered(std::uint64_t tag) {

@@ -58,6 +58,7 @@ class ModuleDelivery {
   std::unordered_map<std::uint64_t, InFlight> in_flight_;
   std::uint64_t next_tag_ = 1;
   std::unordered_map<std::string, metrics::Counter*> sent_counters_;  // by from/output/input/priority
+  std::string counter_key_;  // reused: looking a counter up allocates nothing once seen
 };
 
 }  // namespace outpost::hub

@@ -72,7 +72,7 @@ bool has_duplicate_queue(const std::vector<QueueTarget>& targets) {
 
 }  // namespace
 
-AppendResult MessageStoreImpl::append(const Message& message,
+AppendResult MessageStoreImpl::append(std::shared_ptr<const Message> shared,
                                       const std::vector<QueueTarget>& requested,
                                       std::function<void(bool ok)> on_durable) {
   std::span<const QueueTarget> targets(requested);
@@ -93,10 +93,10 @@ AppendResult MessageStoreImpl::append(const Message& message,
   constexpr std::size_t kMaxKeptFrameBytes = 1 << 20;
   if (frame.capacity() > kMaxKeptFrameBytes) std::string().swap(frame);  // after an outsized one
   const auto enqueued_at_ms = clock_.unix_millis();
-  encode_message_frame_unsealed(frame, enqueued_at_ms, targets, message);
+  encode_message_frame_unsealed(frame, enqueued_at_ms, targets, *shared);
   // Always cached: until the sync thread has written the record, the cache is where read()
   // finds it.
-  auto cached = std::make_shared<const Message>(message);
+  auto cached = std::move(shared);
 
   std::lock_guard lock(mutex_);
   if (sync_->failed()) return {AppendStatus::failed, 0};

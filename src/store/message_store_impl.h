@@ -35,7 +35,8 @@ class MessageStoreImpl final : public MessageStore {
   ~MessageStoreImpl() override;
 
   QueueId queue(std::string_view name) override;
-  AppendResult append(const Message& message, const std::vector<QueueTarget>& targets,
+  using MessageStore::append;
+  AppendResult append(std::shared_ptr<const Message> message, const std::vector<QueueTarget>& targets,
                       std::function<void(bool ok)> on_durable) override;
   std::vector<QueuedMessage> read(QueueId queue, Sequence after, std::size_t max) override;
   void ack(QueueId queue, Sequence seq) override;

@@ -283,8 +283,12 @@ TEST_F(ServiceApiTest, ConfigurationsApplyToEdgeDevices) {
   EXPECT_EQ(body(put)["systemMetrics"]["results"]["appliedCount"], 1);
   const auto hub_twin = call("GET", "/twins/edge1/modules/$edgeHub");
   EXPECT_EQ(body(hub_twin)["properties"]["desired"]["routes"]["r"], "FROM /* INTO $upstream");
+  // The device twin names the deployments applied to it, as IoT Hub's does (the dashboard shows it).
+  EXPECT_EQ(body(call("GET", "/twins/edge1"))["configurations"], (json{{"base", {{"status", "Applied"}}}}));
+  EXPECT_FALSE(body(hub_twin).contains("configurations"));
   EXPECT_EQ(body(call("GET", "/configurations")).size(), 1u);
   EXPECT_EQ(call("DELETE", "/configurations/base").status, 204);
+  EXPECT_FALSE(body(call("GET", "/twins/edge1")).contains("configurations"));
   EXPECT_EQ(call("GET", "/configurations/base").status, 404);
   const auto applied = call("POST", "/devices/edge1/applyConfigurationContent",
                             json{{"modulesContent", {{"$edgeAgent", {{"properties.desired", {{"direct", true}}}}}}}});

@@ -15,28 +15,7 @@ const h = require('./lib/harness');
 
 const [outpostd, cloudBinary] = process.argv.slice(2);
 const dir = h.tempDir('outpost-agent-cloud');
-const address = h.randomLoopback();
-const certs = h.makeCertificates(dir, `IP:${address}`);
-const deviceId = 'edge1';
-const deviceKey = h.randomKey();
-const home = path.join(dir, 'home');
-const cloud = new h.Cloud({ binary: cloudBinary, dir, hostname: address, certs,
-  listen: { https: `${address}:443`, mqtts: `${address}:8883`, http: '127.0.0.1:0' } });
-
-fs.writeFileSync(path.join(dir, 'config.yaml'), JSON.stringify({
-  provisioning: { source: 'manual', device_connection_string: `HostName=${address};DeviceId=${deviceId};SharedAccessKey=${deviceKey}` },
-  hostname: address,
-  homedir: home,
-  connect: { management_uri: `unix://${dir}/run/mgmt.sock`, workload_uri: `unix://${dir}/run/workload.sock` },
-  runtime: 'process',
-  log_level: 'debug',
-  certificates: { trusted_ca_certs: certs.ca },
-  // IoT Edge's agent image is outpost-agent by default (the daemon's images table); modules
-  // here are shell commands.
-  images: { 'test/shell:*': 'process:///bin/sh' },
-}, null, 2));
-const daemon = new h.Daemon('outpostd', outpostd, path.join(dir, 'config.yaml'), path.join(dir, 'outpostd-ready.json'),
-                            path.join(dir, 'outpostd.log'));
+const { address, certs, deviceId, deviceKey, home, cloud, daemon, stopAndReport } = h.edgeDeviceWithCloud(dir, outpostd, cloudBinary);
 
 const shell = (command, extra = {}) => Object.assign({ version: '1.0', type: 'docker', status: 'running', restartPolicy: 'always',
   settings: { image: 'test/shell:1.0', createOptions: JSON.stringify({ Cmd: ['-c', command] }) } }, extra);
@@ -198,12 +177,5 @@ h.runSteps('agent/cloud', [
     }, 60000);
   }],
 ], async (failed) => {
-  await daemon.stop();
-  await cloud.stop();
-  h.killModules(home);
-  if (failed) {
-    let agentLog = '';
-    try { agentLog = fs.readFileSync(path.join(home, 'modules', 'edgeAgent', 'output.log'), 'utf8'); } catch (_) { /* none */ }
-    console.log('outpostd log:\n' + daemon.log().slice(-4000) + '\nagent output:\n' + agentLog.slice(-4000) + '\nkept ' + dir);
-  } else fs.rmSync(dir, { recursive: true, force: true });
+  await stopAndReport(failed);
 });

@@ -35,6 +35,7 @@ const nodeImage = `outpost-test/node-sdk:${process.pid}`;
 const echoOut = path.join(dir, 'echo-out');  // the containerised module's folder, bound at /out
 if (docker) {
   d.engineOrSkip(`agent/edgehub-${modeArg}`);
+  d.removeLeftovers(['edgeAgent', 'edgeHub', 'echo']);
   d.buildOutpostImages(outpostd, ['hub', 'agent']);
   d.buildHostImage(nodeImage, { programs: [process.execPath],
     copies: [[path.join(__dirname, 'node_modules'), '/app/node_modules'], [path.join(__dirname, 'lib', 'echo_module.js'), '/app/echo_module.js']],
@@ -156,8 +157,9 @@ const localSteps = [
 ];
 
 h.runSteps(`agent/edgehub-${modeArg}`, mode === 'cloud' ? cloudSteps : localSteps, async (failed) => {
-  await daemon.stop();  // the agent stops its modules on the way out
-  if (cloud) await cloud.stop();
+  // Each step on its own: containers must go even when a stop fails.
+  try { await daemon.stop(); } catch (e) { console.log('stopping outpostd: ' + e); }  // the agent stops its modules
+  try { if (cloud) await cloud.stop(); } catch (e) { console.log('stopping the cloud: ' + e); }
   if (docker) {
     if (failed) console.log('echo:\n' + d.containerLog('echo'));
     d.removeDevice(home, network);

@@ -30,6 +30,7 @@ const dir = h.tempDir(`outpost-quickstart-${runtime}`);
 const network = `outpost-quickstart-${process.pid}`;
 if (docker) {
   d.engineOrSkip('quickstart on Docker');
+  d.removeLeftovers(['edgeAgent', 'edgeHub', 'SimulatedTemperatureSensor', 'filter']);
   d.buildOutpostImages(outpostd);
 }
 // Docker: the cloud on the gateway of a network of our own (this host, as the containers see it).
@@ -135,8 +136,9 @@ h.runSteps(`quickstart (${runtime})`, [
     if (!text || !/sensor: sending/.test(text)) throw new Error('GetModuleLogs: ' + JSON.stringify(r.body).slice(0, 1000));
   }],
 ], async (failed) => {
-  await daemon.stop();  // the agent stops its modules on the way out
-  await cloud.stop();
+  // Each step on its own: containers must go even when a stop fails.
+  try { await daemon.stop(); } catch (e) { console.log('stopping outpostd: ' + e); }  // the agent stops its modules
+  try { await cloud.stop(); } catch (e) { console.log('stopping the cloud: ' + e); }
   if (failed) {
     console.log('outpostd log:\n' + daemon.log().slice(-3000));
     for (const m of ['edgeAgent', 'edgeHub', 'SimulatedTemperatureSensor', 'filter']) console.log(`${m}:\n` + moduleLog(m).slice(-2000));

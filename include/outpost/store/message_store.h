@@ -112,8 +112,14 @@ class MessageStore {
   // append() itself does no I/O: the record is buffered and the sync thread writes each
   // group with one write; if that write fails, its messages get !ok and leave their queues.
   // With status `full` or `failed` nothing was stored and on_durable is never called.
-  virtual AppendResult append(const Message& message, const std::vector<QueueTarget>& targets,
+  // The store keeps `message` itself (readers get it from its cache until it is on disk), so a
+  // caller that is done with its message hands it over instead of having it copied.
+  virtual AppendResult append(std::shared_ptr<const Message> message, const std::vector<QueueTarget>& targets,
                               std::function<void(bool ok)> on_durable) = 0;
+  AppendResult append(const Message& message, const std::vector<QueueTarget>& targets,
+                      std::function<void(bool ok)> on_durable) {
+    return append(std::make_shared<const Message>(message), targets, std::move(on_durable));
+  }
 
   // Up to `max` entries of `queue` with seq > `after`, oldest first; expired entries skipped.
   virtual std::vector<QueuedMessage> read(QueueId queue, Sequence after, std::size_t max) = 0;

@@ -69,9 +69,25 @@ function removeDevice(home, network) {
   if (network) spawnSync('docker', ['network', 'rm', network]);
 }
 
+// What an earlier run left when it was killed before its cleanup (ctest's timeout does that):
+// containers of test devices (their instance label is a folder under the temp folder) that
+// carry one of `names`. The caller holds the docker_module_names lock, so no running test
+// owns a container of these names.
+function removeLeftovers(names) {
+  const listed = spawnSync('docker', ['ps', '-a', '--filter', 'label=net.outpost.instance', '--format',
+    '{{.ID}} {{.Names}} {{.Label "net.outpost.instance"}}'], { encoding: 'utf8' });
+  const tmp = require('os').tmpdir() + '/';
+  const ids = (listed.stdout || '').split('\n').map((l) => l.split(' ')).filter(([id, name, instance]) =>
+    id && names.includes(name) && (instance || '').startsWith(tmp)).map(([id, name, instance]) => {
+    console.log(`removing container ${name}, left by an earlier run (${instance})`);
+    return id;
+  });
+  if (ids.length) spawnSync('docker', ['rm', '-f', ...ids]);
+}
+
 function containerLog(name, lines = 40) {
   const r = spawnSync('docker', ['logs', '--tail', String(lines), name], { encoding: 'utf8' });
   return (r.stdout || '') + (r.stderr || '');
 }
 
-module.exports = { engineOrSkip, buildOutpostImages, buildHostImage, createNetwork, removeDevice, containerLog };
+module.exports = { engineOrSkip, buildOutpostImages, buildHostImage, createNetwork, removeDevice, removeLeftovers, containerLog };

@@ -234,5 +234,44 @@ async function runSteps(name, steps, cleanup) {
   process.exit(failed ? 1 : 0);
 }
 
-module.exports = { tempDir, makeCertificates, randomKey, sasToken, waitFor, withTimeout, Daemon, Hub, Cloud, randomLoopback, runSteps,
+// An IoT Edge device with a cloud, as the agent tests set it up: outpost-cloud on 443 and 8883 of
+// a loopback address of its own, and outpostd provisioned manually against it (process runtime,
+// `test/shell:*` images run as shell commands). Nothing is started: the caller starts both.
+function edgeDeviceWithCloud(dir, outpostd, cloudBinary) {
+  const address = randomLoopback();
+  const certs = makeCertificates(dir, `IP:${address}`);
+  const deviceId = 'edge1';
+  const deviceKey = randomKey();
+  const home = path.join(dir, 'home');
+  const cloud = new Cloud({ binary: cloudBinary, dir, hostname: address, certs,
+    listen: { https: `${address}:443`, mqtts: `${address}:8883`, http: '127.0.0.1:0' } });
+  fs.writeFileSync(path.join(dir, 'config.yaml'), JSON.stringify({
+    provisioning: { source: 'manual', device_connection_string: `HostName=${address};DeviceId=${deviceId};SharedAccessKey=${deviceKey}` },
+    hostname: address,
+    homedir: home,
+    connect: { management_uri: `unix://${dir}/run/mgmt.sock`, workload_uri: `unix://${dir}/run/workload.sock` },
+    runtime: 'process',
+    log_level: 'debug',
+    certificates: { trusted_ca_certs: certs.ca },
+    // IoT Edge's agent image is outpost-agent by default (the daemon's images table); modules
+    // here are shell commands.
+    images: { 'test/shell:*': 'process:///bin/sh' },
+  }, null, 2));
+  const daemon = new Daemon('outpostd', outpostd, path.join(dir, 'config.yaml'), path.join(dir, 'outpostd-ready.json'),
+                            path.join(dir, 'outpostd.log'));
+  // The tests' cleanup: both stopped, the modules killed; on a failure the logs printed and the
+  // folder kept, else removed.
+  async function stopAndReport(failed) {
+    try { await daemon.stop(); } catch (e) { console.log('stopping outpostd: ' + e); }
+    try { await cloud.stop(); } catch (e) { console.log('stopping the cloud: ' + e); }
+    killModules(home);
+    if (!failed) return fs.rmSync(dir, { recursive: true, force: true });
+    let agentLog = '';
+    try { agentLog = fs.readFileSync(path.join(home, 'modules', 'edgeAgent', 'output.log'), 'utf8'); } catch (_) { /* none */ }
+    console.log('outpostd log:\n' + daemon.log().slice(-4000) + '\nagent output:\n' + agentLog.slice(-4000) + '\nkept ' + dir);
+  }
+  return { address, certs, deviceId, deviceKey, home, cloud, daemon, stopAndReport };
+}
+
+module.exports = { edgeDeviceWithCloud, tempDir, makeCertificates, randomKey, sasToken, waitFor, withTimeout, Daemon, Hub, Cloud, randomLoopback, runSteps,
   killModules };
