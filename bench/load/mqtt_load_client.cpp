@@ -21,10 +21,10 @@ void MqttLoadClient::connect(ConnectHandler done) {
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(settings_.host, ec);
   if (ec) return on_connack_(false, "bad host " + settings_.host);
-  socket_.async_connect(tcp::endpoint(address, settings_.port), [self = shared_from_this()](auto ec) {
-    if (ec) {
+  socket_.async_connect(tcp::endpoint(address, settings_.port), [self = shared_from_this()](auto connect_error) {
+    if (connect_error) {
       self->closed_ = true;
-      if (self->on_connack_) self->on_connack_(false, ec.message());
+      if (self->on_connack_) self->on_connack_(false, connect_error.message());
       return;
     }
     self->socket_.set_option(tcp::no_delay(true));

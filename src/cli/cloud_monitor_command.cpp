@@ -18,7 +18,7 @@
 namespace outpost::cli {
 namespace {
 
-constexpr const char* kUsage =
+constexpr const char* kMonitorUsage =
     "usage: outpost cloud monitor [--connection-string CS] [--url URL] [--device ID] [--from TIME|SEQ|start|now]\n"
     "                             [--ca-file PEM] [--count N]\n"
     "  --connection-string  a service connection string (policy with ServiceConnect, e.g. iothubowner);\n"
@@ -65,7 +65,7 @@ class SseReader {
 int monitor(const std::vector<std::string>& args) {
   const auto [positional, opts] = parse_cloud_command(args, {"device", "from", "count"});
   if (opts.has("help")) {
-    std::cout << kUsage;
+    std::cout << kMonitorUsage;
     return 0;
   }
   if (!positional.empty()) throw UsageError("unexpected argument '" + positional[0] + "'");

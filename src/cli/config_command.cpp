@@ -20,7 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kUsage =
+constexpr const char* kConfigUsage =
     "usage: outpost config check [-c|--config /etc/outpost/config.yaml]\n"
     "       outpost config apply [-c|--config /etc/outpost/config.yaml] [--to /etc/outpost/config.yaml] [--no-restart]\n"
     "       outpost config import [--from /etc/aziot/config.toml|/etc/iotedge/config.yaml] [--to FILE|-] [--force]\n"
@@ -142,7 +142,7 @@ int config_command(const std::vector<std::string>& args) {
   try {
     if (command.empty()) throw UsageError("expected check, apply or import");
     if (command == "--help") {
-      std::cout << kUsage;
+      std::cout << kConfigUsage;
       return 0;
     }
     const std::vector<std::string> rest = expand_short_options({args.begin() + 1, args.end()});
@@ -151,7 +151,7 @@ int config_command(const std::vector<std::string>& args) {
                            : command == "apply" ? Options(rest, {"config", "to"}, {"no-restart", "help"})
                                                 : Options(rest, {"from", "to"}, {"force", "help"});
       if (opts.has("help")) {
-        std::cout << kUsage;
+        std::cout << kConfigUsage;
         return 0;
       }
       try {
@@ -165,7 +165,7 @@ int config_command(const std::vector<std::string>& args) {
   } catch (const UsageError& e) {
     std::cerr << "outpost config" << (command.empty() || command.rfind("--", 0) == 0 ? "" : " " + command) << ": "
               << e.what() << "\n"
-              << kUsage;
+              << kConfigUsage;
     return 2;
   }
 }

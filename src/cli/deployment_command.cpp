@@ -16,7 +16,7 @@
 namespace outpost::cli {
 namespace {
 
-constexpr const char* kUsage =
+constexpr const char* kDeploymentUsage =
     "usage: outpost deployment apply FILE [--config /etc/outpost/config.yaml]\n"
     "  validates FILE (a deployment manifest: {\"modulesContent\": ...}) and hands it to the\n"
     "  device's agent (provisioning: local); exit 1 with the agent's code and reason if invalid\n";
@@ -66,7 +66,7 @@ int deployment_command(const std::vector<std::string>& args) {
   try {
     if (args.empty()) throw UsageError("expected: apply FILE");
     if (std::find(args.begin(), args.end(), "--help") != args.end()) {
-      std::cout << kUsage;
+      std::cout << kDeploymentUsage;
       return 0;
     }
     if (args[0] != "apply" || args.size() < 2) throw UsageError("expected: apply FILE");
@@ -74,7 +74,7 @@ int deployment_command(const std::vector<std::string>& args) {
     const Options opts(rest, std::set<std::string>{"config"}, std::set<std::string>{"help"});
     return apply_deployment(args[1], opts.get("config").value_or(kDefaultConfig));
   } catch (const UsageError& e) {
-    std::cerr << "outpost deployment: " << e.what() << "\n" << kUsage;
+    std::cerr << "outpost deployment: " << e.what() << "\n" << kDeploymentUsage;
     return 2;
   }
 }

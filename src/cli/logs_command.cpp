@@ -16,7 +16,7 @@
 namespace outpost::cli {
 namespace {
 
-constexpr const char* kUsage =
+constexpr const char* kLogsUsage =
     "usage: outpost logs <module> [--tail N|all] [--since T] [--until T] [--timestamps] [-f|--follow]\n"
     "                            [-H|--host unix:///var/run/outpost/mgmt.sock] [--config /etc/outpost/config.yaml]\n";
 
@@ -51,7 +51,7 @@ int logs_command(const std::vector<std::string>& raw_args) {
   try {
     const auto args = module_arguments(raw_args, "logs");
     if (!args) {
-      std::cout << kUsage;
+      std::cout << kLogsUsage;
       return raw_args.empty() ? 2 : 0;
     }
     const auto& module = args->module;
@@ -117,7 +117,7 @@ int logs_command(const std::vector<std::string>& raw_args) {
     }
     return *status < 300 ? 0 : 1;
   } catch (const UsageError& e) {
-    std::cerr << "outpost logs: " << e.what() << "\n" << kUsage;
+    std::cerr << "outpost logs: " << e.what() << "\n" << kLogsUsage;
     return 2;
   }
 }

@@ -11,7 +11,7 @@
 namespace outpost::hub {
 
 namespace {
-constexpr std::string_view kNamespace = "scope";
+constexpr std::string_view kScopeNamespace = "scope";
 constexpr std::string_view kKey = "identities";
 }  // namespace
 
@@ -69,7 +69,7 @@ nlohmann::json ScopeCache::to_identity_list(const nlohmann::json& devices, const
 }
 
 void ScopeCache::start() {
-  const auto stored = kv_.get(kNamespace, kKey);
+  const auto stored = kv_.get(kScopeNamespace, kKey);
   if (!stored) spdlog::error("hub: the cached device scope cannot be read: {}; waiting for the cloud", stored.error());
   const auto key = cache_key();
   if (!key) spdlog::error("hub: the cached device scope cannot be read: {}", key.error());
@@ -171,7 +171,7 @@ void ScopeCache::apply(const nlohmann::json& list, bool from_cloud) {
   if (from_cloud) {
     const auto key = cache_key();
     if (!key) spdlog::error("hub: cannot cache the device scope: {}", key.error());
-    else if (auto s = kv_.put(kNamespace, kKey, seal(*key, list.dump())); !s)
+    else if (auto s = kv_.put(kScopeNamespace, kKey, seal(*key, list.dump())); !s)
       spdlog::error("hub: cannot cache the device scope: {}", s.error());
   }
   spdlog::info("hub: device scope: {} identities ({})", registry->size(),

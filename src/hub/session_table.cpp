@@ -7,11 +7,11 @@
 namespace outpost::hub {
 
 namespace {
-constexpr std::string_view kNamespace = "sessions";
+constexpr std::string_view kSessionNamespace = "sessions";
 }
 
 std::optional<std::uint32_t> SessionTable::load(const std::string& client_id) {
-  const auto read = kv_.get(kNamespace, client_id);
+  const auto read = kv_.get(kSessionNamespace, client_id);
   if (!read) {
     // Its subscriptions are unknown: the client is told there is no session and subscribes again.
     spdlog::error("hub: stored session of '{}' cannot be read: {}", client_id, read.error());
@@ -28,12 +28,12 @@ std::optional<std::uint32_t> SessionTable::load(const std::string& client_id) {
 }
 
 void SessionTable::save(const std::string& client_id, std::uint32_t subscriptions) {
-  if (auto s = kv_.put(kNamespace, client_id, std::to_string(subscriptions)); !s)
+  if (auto s = kv_.put(kSessionNamespace, client_id, std::to_string(subscriptions)); !s)
     spdlog::error("hub: cannot persist the session of '{}': {}", client_id, s.error());
 }
 
 void SessionTable::erase(const std::string& client_id) {
-  if (auto s = kv_.erase(kNamespace, client_id); !s)
+  if (auto s = kv_.erase(kSessionNamespace, client_id); !s)
     spdlog::error("hub: cannot delete the session of '{}': {}", client_id, s.error());
 }
 

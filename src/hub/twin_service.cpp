@@ -7,14 +7,14 @@
 namespace outpost::hub {
 
 namespace {
-constexpr std::string_view kNamespace = "twins";
+constexpr std::string_view kTwinNamespace = "twins";
 }
 
 Result<TwinProperties*> TwinService::load(const iothub::Identity& identity) {
   const auto key = identity.id();
   auto it = cache_.find(key);
   if (it != cache_.end()) return &it->second;
-  const auto stored = kv_.get(kNamespace, key);
+  const auto stored = kv_.get(kTwinNamespace, key);
   if (!stored) {
     spdlog::error("hub: the twin of '{}' cannot be read: {}", key, stored.error());
     return make_error(stored.error_kind(), "the hub's state database cannot be read");
@@ -30,7 +30,7 @@ Result<TwinProperties*> TwinService::load(const iothub::Identity& identity) {
 }
 
 Status TwinService::save(const iothub::Identity& identity, const TwinProperties& twin) {
-  return kv_.put(kNamespace, identity.id(), twin.to_json().dump());
+  return kv_.put(kTwinNamespace, identity.id(), twin.to_json().dump());
 }
 
 const TwinProperties& TwinService::get(const iothub::Identity& identity) {

@@ -6,10 +6,11 @@
 
 namespace outpost::net {
 
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
 Result<std::shared_ptr<boost::asio::ip::tcp::acceptor>> open_acceptor(boost::asio::io_context& io,
                                                                      std::string_view host_port) {
-  namespace asio = boost::asio;
-  using tcp = asio::ip::tcp;
   auto address = parse_host_port(host_port);
   if (!address) return address.failure();
   boost::system::error_code ec;

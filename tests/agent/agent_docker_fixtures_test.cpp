@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <iostream>
 #include <set>
 #include <sstream>
 
@@ -48,6 +49,11 @@ class AgentDockerFixtures : public ::testing::Test {
       reason = outpost::testing::build_test_image(kSleeperImage, {},
                                                   {"/bin/sh", "-c", "trap 'exit 0' TERM; /bin/busybox sleep 3600 & wait"});
     if (!reason.empty()) GTEST_SKIP() << "SKIPPED LOUDLY: " << reason;
+    std::set<std::string> names;
+    for (const auto& manifest : outpost::testing::fixture_manifests(OUTPOST_FIXTURES_DIR "/manifests"))
+      names.insert(manifest.modules.begin(), manifest.modules.end());
+    for (const auto& removed : outpost::testing::remove_leftover_containers(names))
+      std::cout << "removed container " << removed << "\n";
     dir_ = outpost::testing::make_temp_dir("outpost-agent-fixtures");
     std::filesystem::create_directories(dir_ + "/agent");
     const auto made = run_command({"docker", "network", "create", "-o", "com.docker.network.bridge.host_binding_ipv4=127.0.0.77",
@@ -122,7 +128,8 @@ TEST_F(AgentDockerFixtures, EveryFixtureManifestDeploysUnchanged) {
     const auto ports = run_command({"docker", "ps", "--filter", "label=net.outpost.instance=" + dir_ + "/home", "--format",
                                     "{{.Names}} {{.Ports}}"}, 30s).output;
     EXPECT_EQ(ports.find("0.0.0.0:"), std::string::npos) << file << ": published on every address:\n" << ports;
-    EXPECT_TRUE(matched) << file << ": the engine has " << testing::PrintToString(listed) << ", the manifest "
+    // The first manifest that does not deploy ends the test: the others would each wait 90 s.
+    ASSERT_TRUE(matched) << file << ": the engine has " << testing::PrintToString(listed) << ", the manifest "
                          << testing::PrintToString(expected) << "\n" << reported()["lastDesiredStatus"].dump()
                          << "\n--- outpostd:\n" << daemon_->log().substr(daemon_->log().size() > 4000 ? daemon_->log().size() - 4000 : 0);
   }

@@ -198,11 +198,11 @@ class DeviceX509AuthTest : public DeviceAuthTest {
   DeviceX509AuthTest() {
     dir = (std::filesystem::temp_directory_path() / ("outpost-x509-auth-" + std::to_string(::getpid()))).string();
     std::filesystem::create_directories(dir);
-    const auto ca = testing::write_ca_certificate(dir, "ca", "Devices CA");
-    const auto other_ca = testing::write_ca_certificate(dir, "other-ca", "Another CA");
-    self_signed = describe("thermostat", testing::write_ca_certificate(dir, "thermostat", "thermostat"));
-    signed_by_ca = describe("camera", testing::write_client_certificate(dir, "camera", "camera", ca));
-    signed_by_other = describe("camera", testing::write_client_certificate(dir, "camera2", "camera", other_ca));
+    const auto ca = outpost::testing::write_ca_certificate(dir, "ca", "Devices CA");
+    const auto other_ca = outpost::testing::write_ca_certificate(dir, "other-ca", "Another CA");
+    self_signed = describe("thermostat", outpost::testing::write_ca_certificate(dir, "thermostat", "thermostat"));
+    signed_by_ca = describe("camera", outpost::testing::write_client_certificate(dir, "camera", "camera", ca));
+    signed_by_other = describe("camera", outpost::testing::write_client_certificate(dir, "camera2", "camera", other_ca));
     ca_pem = *read_whole_file(ca.cert_file);
     add_device("thermostat", false, "");
     devices["thermostat"].authentication = {};
@@ -215,7 +215,7 @@ class DeviceX509AuthTest : public DeviceAuthTest {
   }
   ~DeviceX509AuthTest() override { std::filesystem::remove_all(dir); }
 
-  static net::ClientCertificate describe(const std::string&, const testing::TestCertificate& cert) {
+  static net::ClientCertificate describe(const std::string&, const outpost::testing::TestCertificate& cert) {
     auto described = net::describe_certificate_pem(*read_whole_file(cert.cert_file));
     if (!described) throw std::runtime_error(described.error());
     return *described;

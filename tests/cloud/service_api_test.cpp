@@ -20,13 +20,13 @@ namespace outpost::cloud {
 namespace {
 
 using nlohmann::json;
-constexpr const char* kHost = "api.test";
+constexpr const char* kApiHost = "api.test";
 
 class ServiceApiTest : public ::testing::Test {
  protected:
   ServiceApiTest() {
     CloudSettings s;
-    s.hostname = kHost;
+    s.hostname = kApiHost;
     s.storage_folder = dir.path();
     s.policies = {{"iothubowner", owner_key, "", rights::kAll}, {"reader", reader_key, "", rights::kRegistryRead}};
     // The events tests store telemetry stamped in 2023: an age limit would let the log's
@@ -36,7 +36,7 @@ class ServiceApiTest : public ::testing::Test {
   }
 
   std::string policy_token(const std::string& policy, const std::string& key) {
-    return *build_sas_token(kHost, key, SystemClock::instance().unix_seconds() + 600, std::string_view(policy));
+    return *build_sas_token(kApiHost, key, SystemClock::instance().unix_seconds() + 600, std::string_view(policy));
   }
 
   net::HttpResponse call(const std::string& method, const std::string& path, const json& body = nullptr,
@@ -112,7 +112,7 @@ TEST_F(ServiceApiTest, AnEdgeDeviceManagesItsOwnModuleIdentitiesWithItsOwnToken)
   ASSERT_EQ(call("PUT", "/devices/leaf1", json{{"authentication", sas}}).status, 200);
   ASSERT_EQ(call("PUT", "/devices/edge2", json{{"capabilities", {{"iotEdge", true}}}}).status, 200);
   const auto token_of = [&](const std::string& device) {
-    return *build_sas_token(std::string(kHost) + "/devices/" + device, key, SystemClock::instance().unix_seconds() + 600);
+    return *build_sas_token(std::string(kApiHost) + "/devices/" + device, key, SystemClock::instance().unix_seconds() + 600);
   };
   const auto edge = token_of("edge1");
   const auto created = call("PUT", "/devices/edge1/modules/filter", json{{"managedBy", "IotEdge"}}, {}, edge);
@@ -127,7 +127,7 @@ TEST_F(ServiceApiTest, AnEdgeDeviceManagesItsOwnModuleIdentitiesWithItsOwnToken)
   EXPECT_EQ(call("PUT", "/devices/edge1", json::object(), {}, edge).status, 401);
   EXPECT_EQ(call("PUT", "/devices/leaf1/modules/x", json::object(), {}, token_of("leaf1")).status, 401);
   EXPECT_EQ(call("PUT", "/devices/edge1/modules/x", json::object(), {},
-                 *build_sas_token(std::string(kHost) + "/devices/edge1", generate_key(), SystemClock::instance().unix_seconds() + 600))
+                 *build_sas_token(std::string(kApiHost) + "/devices/edge1", generate_key(), SystemClock::instance().unix_seconds() + 600))
                 .status,
             401)
       << "a token signed with another key";
@@ -162,7 +162,7 @@ TEST_F(ServiceApiTest, AnX509EdgeDeviceManagesItsModuleIdentitiesWithItsClientCe
 TEST_F(ServiceApiTest, ADeviceScopedTokenReachesOnlyThatDevice) {
   for (const auto* d : {"d1", "d2"}) ASSERT_EQ(call("PUT", std::string("/devices/") + d, json::object()).status, 200);
   ASSERT_EQ(call("PUT", "/devices/d1/modules/m1", json::object()).status, 200);
-  const auto d1 = *build_sas_token(std::string(kHost) + "/devices/d1", owner_key,
+  const auto d1 = *build_sas_token(std::string(kApiHost) + "/devices/d1", owner_key,
                                    SystemClock::instance().unix_seconds() + 600, std::string_view("iothubowner"));
   EXPECT_EQ(call("GET", "/twins/d1", nullptr, {}, d1).status, 200);
   EXPECT_EQ(call("PATCH", "/twins/d1", json{{"properties", {{"desired", {{"x", 1}}}}}}, {}, d1).status, 200);
@@ -317,7 +317,7 @@ TEST_F(ServiceApiTest, DeviceScopeApiForTheEdgeHub) {
   ASSERT_EQ(call("PUT", "/devices/loner", json::object()).status, 200);
   ASSERT_EQ(call("PUT", "/devices/edge1/modules/modA", json::object()).status, 200);
   const auto hub_key = cloud->storage().get_module("edge1", "$edgeHub")->authentication.keys.primary;
-  const auto hub_token = *build_sas_token(device_resource_uri(kHost, "edge1", std::string("$edgeHub")), hub_key,
+  const auto hub_token = *build_sas_token(device_resource_uri(kApiHost, "edge1", std::string("$edgeHub")), hub_key,
                                           SystemClock::instance().unix_seconds() + 600);
   const std::string path = "/devices/edge1/modules/$edgeHub/devicesAndModulesInTargetDeviceScope?api-version=2020-06-30-preview";
   const auto r = call("POST", path, json{{"pageSize", 100}, {"authChain", "edge1"}}, {}, hub_token);

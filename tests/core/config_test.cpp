@@ -41,9 +41,9 @@ TEST(ConfigYaml, KeysComeInTheFilesOrder) {
 TEST(ConfigYaml, AsJsonTypesPlainScalarsAndKeepsQuotedOnesAsStrings) {
   const auto root = parse_yaml("o:\n  flag: true\n  n: 42\n  x: 1.5\n  neg: -3\n  s: \"42\"\n  name: edge\n"
                                "  list: [1, two]\n  nothing: ~\n", "c.yaml");
-  const auto json = root.child("o").as_json();
-  EXPECT_EQ(json, nlohmann::json::parse(R"({"flag":true,"n":42,"x":1.5,"neg":-3,"s":"42","name":"edge",)"
-                                        R"("list":[1,"two"],"nothing":null})"));
+  const auto as_json = root.child("o").as_json();
+  EXPECT_EQ(as_json, nlohmann::json::parse(R"({"flag":true,"n":42,"x":1.5,"neg":-3,"s":"42","name":"edge",)"
+                                           R"("list":[1,"two"],"nothing":null})"));
   std::string deep = "o: ";
   for (int i = 0; i < 100; ++i) deep += "[";
   for (int i = 0; i < 100; ++i) deep += "]";

@@ -7,13 +7,14 @@
 #include "outpost/core/encoding.h"
 #include "outpost/core/sas_token.h"
 #include "outpost/iothub/username.h"
+#include "test_keys.h"
 
 namespace outpost::hub {
 namespace {
 
 constexpr std::int64_t kNow = 1'800'000'000;
-const std::string kKeyA = base64_encode(std::string(32, 'a'));
-const std::string kKeyA2 = base64_encode(std::string(32, 'b'));
+using test_keys::kKeyA;
+using test_keys::kKeyA2;
 const std::string kKeyLeaf = base64_encode(std::string(32, 'c'));
 
 IdentityRegistry registry() {

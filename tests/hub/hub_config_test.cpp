@@ -11,6 +11,7 @@
 #include "outpost/core/config.h"
 #include "outpost/core/encoding.h"
 #include "support/process.h"
+#include "test_keys.h"
 
 namespace outpost::hub {
 namespace {
@@ -18,7 +19,7 @@ namespace {
 using outpost::testing::make_temp_dir;
 using outpost::testing::write_file;
 
-const std::string kKeyA = base64_encode(std::string(32, 'a'));
+using test_keys::kKeyA;
 
 class HubConfigTest : public ::testing::Test {
  protected:

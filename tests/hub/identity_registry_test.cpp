@@ -5,11 +5,12 @@
 
 #include "outpost/core/config.h"
 #include "outpost/core/encoding.h"
+#include "test_keys.h"
 
 namespace outpost::hub {
 namespace {
 
-const std::string kKeyA = base64_encode(std::string(32, 'a'));
+using test_keys::kKeyA;
 
 TEST(IdentityRegistry, NamesTheEntryAndTheField) {
   EXPECT_EQ(IdentityRegistry::from_json(nlohmann::json::parse(R"([{"moduleId":"A"}])"), "ids.json").error(),

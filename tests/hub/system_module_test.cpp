@@ -137,7 +137,7 @@ TEST_F(SystemModuleTest, TheWatchHandsOverAChangedFileAndKeepsRoutesOnABadOne) {
   std::vector<std::size_t> handed;
   DeploymentFileWatch watch(loop, file, [&](routing::EdgeHubConfig c) { handed.push_back(c.route_table.size()); });
   const auto settle = [&](auto condition) {
-    return testing::wait_until([&] {
+    return outpost::testing::wait_until([&] {
       loop.poll();
       return condition();
     });

@@ -3,11 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include "test_identities.h"
+
 namespace outpost::iothub {
 namespace {
 
-const Identity kModuleA{"edge1", std::string("A")};
-const Identity kLeaf{"leaf1", std::nullopt};
+using test_identities::kLeaf;
+using test_identities::kModuleA;
 
 SubscribeDecision subscribe(const Identity& who, std::vector<mqtt::Subscription> filters) {
   return authorize_subscriptions(who, filters);

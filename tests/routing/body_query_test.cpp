@@ -12,9 +12,9 @@ namespace outpost::routing {
 namespace {
 
 using testing::MessageBuilder;
-constexpr Truth T = Truth::true_;
-constexpr Truth F = Truth::false_;
-constexpr Truth U = Truth::undefined;
+using testing::F;
+using testing::T;
+using testing::U;
 using testing::operator<<;
 
 // edgeHub's BodyQueryTest message.

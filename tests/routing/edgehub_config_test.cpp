@@ -16,7 +16,7 @@ EdgeHubConfig parsed(std::string_view json) {
   return std::move(config).value();
 }
 
-std::string error_of(std::string_view json) {
+std::string config_error_of(std::string_view json) {
   auto config = parse_edgehub_desired(json);
   EXPECT_FALSE(config) << json;
   return config ? std::string() : config.error();
@@ -44,32 +44,32 @@ TEST(EdgeHubConfig, SchemaVersions) {
   const char* sf = R"("storeAndForwardConfiguration": {"timeToLiveSecs": 10})";
   for (const char* v : {"1.0", "1.1", "1.2", "1.3", "1.1.0", "1.0.0.0"})
     EXPECT_EQ(parsed(std::string(R"({"schemaVersion": ")") + v + R"(", "routes": {}, )" + sf + "}").schema_version, v);
-  EXPECT_EQ(error_of(std::string(R"({"schemaVersion": "2.0", "routes": {}, )") + sf + "}"),
+  EXPECT_EQ(config_error_of(std::string(R"({"schemaVersion": "2.0", "routes": {}, )") + sf + "}"),
             "schemaVersion: unsupported version '2.0' (supported: 1.0 to 1.3)");
-  EXPECT_EQ(error_of(std::string(R"({"schemaVersion": "1.4", "routes": {}, )") + sf + "}"),
+  EXPECT_EQ(config_error_of(std::string(R"({"schemaVersion": "1.4", "routes": {}, )") + sf + "}"),
             "schemaVersion: unsupported version '1.4' (supported: 1.0 to 1.3)");
-  EXPECT_EQ(error_of(std::string(R"({"schemaVersion": "one", "routes": {}, )") + sf + "}"),
+  EXPECT_EQ(config_error_of(std::string(R"({"schemaVersion": "one", "routes": {}, )") + sf + "}"),
             "schemaVersion: 'one' is not a version such as \"1.1\"");
-  EXPECT_EQ(error_of(std::string(R"({"schemaVersion": 1.1, "routes": {}, )") + sf + "}"),
+  EXPECT_EQ(config_error_of(std::string(R"({"schemaVersion": 1.1, "routes": {}, )") + sf + "}"),
             "schemaVersion: must be a string such as \"1.1\", got 1.1");
 }
 
 TEST(EdgeHubConfig, RequiredSections) {
-  EXPECT_EQ(error_of(R"({"routes": {}, "storeAndForwardConfiguration": {"timeToLiveSecs": 1}})"),
+  EXPECT_EQ(config_error_of(R"({"routes": {}, "storeAndForwardConfiguration": {"timeToLiveSecs": 1}})"),
             "schemaVersion: missing (expected \"1.0\" to \"1.3\")");
-  EXPECT_EQ(error_of(R"({"schemaVersion": "1.0", "storeAndForwardConfiguration": {"timeToLiveSecs": 1}})"),
+  EXPECT_EQ(config_error_of(R"({"schemaVersion": "1.0", "storeAndForwardConfiguration": {"timeToLiveSecs": 1}})"),
             "routes: missing (use {} for no routes)");
-  EXPECT_EQ(error_of(R"({"schemaVersion": "1.0", "routes": {}})"), "storeAndForwardConfiguration: missing");
-  EXPECT_EQ(error_of(R"({"schemaVersion": "1.0", "routes": [], "storeAndForwardConfiguration": {"timeToLiveSecs": 1}})"),
+  EXPECT_EQ(config_error_of(R"({"schemaVersion": "1.0", "routes": {}})"), "storeAndForwardConfiguration: missing");
+  EXPECT_EQ(config_error_of(R"({"schemaVersion": "1.0", "routes": [], "storeAndForwardConfiguration": {"timeToLiveSecs": 1}})"),
             "routes: must be an object of named routes");
-  EXPECT_EQ(error_of(R"({"schemaVersion": "1.0", "routes": {}, "storeAndForwardConfiguration": {}})"),
+  EXPECT_EQ(config_error_of(R"({"schemaVersion": "1.0", "routes": {}, "storeAndForwardConfiguration": {}})"),
             "storeAndForwardConfiguration.timeToLiveSecs: missing (seconds; -1 for no expiry)");
-  EXPECT_EQ(error_of("[]"), "$edgeHub desired properties: must be a JSON object");
-  EXPECT_EQ(error_of("{").rfind("$edgeHub desired properties: invalid JSON: ", 0), 0u);
+  EXPECT_EQ(config_error_of("[]"), "$edgeHub desired properties: must be a JSON object");
+  EXPECT_EQ(config_error_of("{").rfind("$edgeHub desired properties: invalid JSON: ", 0), 0u);
 }
 
 TEST(EdgeHubConfig, Schema10TakesOnlyStrings) {
-  EXPECT_EQ(error_of(R"({"schemaVersion": "1.0", "routes": {"r": {"route": "FROM /* INTO $upstream"}},
+  EXPECT_EQ(config_error_of(R"({"schemaVersion": "1.0", "routes": {"r": {"route": "FROM /* INTO $upstream"}},
                         "storeAndForwardConfiguration": {"timeToLiveSecs": 1}})"),
             "routes.r: schemaVersion 1.0 takes only route strings (use \"1.1\" for route objects with priority and "
             "timeToLiveSecs)");
@@ -91,27 +91,27 @@ TEST(EdgeHubConfig, RouteObjects) {
             kDefaultRoutePriority);
   EXPECT_EQ(parsed(with_route(R"({"route": "FROM /* INTO $upstream", "timeToLiveSecs": 4294967295})")).routes[0].ttl_secs,
             4294967295u);
-  EXPECT_EQ(error_of(with_route(R"({"route": "FROM /* INTO $upstream", "priority": 10})")),
+  EXPECT_EQ(config_error_of(with_route(R"({"route": "FROM /* INTO $upstream", "priority": 10})")),
             "routes.r.priority: must be 0-9 (0 is highest), got 10");
-  EXPECT_EQ(error_of(with_route(R"({"route": "FROM /* INTO $upstream", "priority": -1})")),
+  EXPECT_EQ(config_error_of(with_route(R"({"route": "FROM /* INTO $upstream", "priority": -1})")),
             "routes.r.priority: must be 0-9 (0 is highest), got -1");
-  EXPECT_EQ(error_of(with_route(R"({"route": "FROM /* INTO $upstream", "priority": "0"})")),
+  EXPECT_EQ(config_error_of(with_route(R"({"route": "FROM /* INTO $upstream", "priority": "0"})")),
             "routes.r.priority: must be 0-9 (0 is highest), got \"0\"");
-  EXPECT_EQ(error_of(with_route(R"({"route": "FROM /* INTO $upstream", "timeToLiveSecs": -5})")),
+  EXPECT_EQ(config_error_of(with_route(R"({"route": "FROM /* INTO $upstream", "timeToLiveSecs": -5})")),
             "routes.r.timeToLiveSecs: must be 0-4294967295 (0: the global TTL), got -5");
-  EXPECT_EQ(error_of(with_route(R"({"priority": 1})")),
+  EXPECT_EQ(config_error_of(with_route(R"({"priority": 1})")),
             "routes.r.route: missing (a route object needs \"route\": \"FROM ... INTO ...\")");
-  EXPECT_EQ(error_of(with_route(R"({"route": " "})")), "routes.r.route: is empty");
-  EXPECT_EQ(error_of(with_route(R"(42)")),
+  EXPECT_EQ(config_error_of(with_route(R"({"route": " "})")), "routes.r.route: is empty");
+  EXPECT_EQ(config_error_of(with_route(R"(42)")),
             "routes.r: must be a route string or an object {\"route\", \"priority\", \"timeToLiveSecs\"}");
-  EXPECT_EQ(error_of(with_route(R"("")")), "routes.r: the route is empty");
+  EXPECT_EQ(config_error_of(with_route(R"("")")), "routes.r: the route is empty");
 }
 
 TEST(EdgeHubConfig, RouteNames) {
   for (const char* bad : {"a.b", "$r", "a#b", "a b", ""}) {
     const std::string json = std::string(R"({"schemaVersion": "1.0", "routes": {")") + bad +
                              R"(": "FROM /* INTO $upstream"}, "storeAndForwardConfiguration": {"timeToLiveSecs": 1}})";
-    EXPECT_EQ(error_of(json), std::string("routes: invalid route name '") + bad +
+    EXPECT_EQ(config_error_of(json), std::string("routes: invalid route name '") + bad +
                                   "' (must not be empty or contain '.', '$', '#' or spaces)");
   }
   EXPECT_EQ(parsed(R"({"schemaVersion": "1.0", "routes": {"route-1_x@!": "FROM /* INTO $upstream"},
@@ -119,12 +119,12 @@ TEST(EdgeHubConfig, RouteNames) {
 }
 
 TEST(EdgeHubConfig, BadRoutesNameTheRoute) {
-  EXPECT_EQ(error_of(R"({"schemaVersion": "1.0", "routes": {"ok": "FROM /* INTO $upstream",
+  EXPECT_EQ(config_error_of(R"({"schemaVersion": "1.0", "routes": {"ok": "FROM /* INTO $upstream",
                         "broken": "FROM /* WHERE foo(1) INTO $upstream"},
                         "storeAndForwardConfiguration": {"timeToLiveSecs": 1}})"),
             "route 'broken': column 15: unknown function 'foo'");
   // Type errors too: edgeHub would accept this update and only log the error later.
-  EXPECT_EQ(error_of(R"({"schemaVersion": "1.0", "routes": {"typed": "FROM /* WHERE temp > 30 INTO $upstream"},
+  EXPECT_EQ(config_error_of(R"({"schemaVersion": "1.0", "routes": {"typed": "FROM /* WHERE temp > 30 INTO $upstream"},
                         "storeAndForwardConfiguration": {"timeToLiveSecs": 1}})")
                 .rfind("route 'typed': column 20: operator '>' cannot compare string with number", 0),
             0u);
@@ -138,17 +138,17 @@ TEST(EdgeHubConfig, StoreAndForward) {
   EXPECT_TRUE(infinite.store_and_forward.never_expires());
   EXPECT_FALSE(infinite.store_and_forward.max_size_bytes);
   EXPECT_EQ(parsed(with_sf(R"({"timeToLiveSecs": 7200.0})")).store_and_forward.ttl_secs, 7200);
-  EXPECT_EQ(error_of(with_sf(R"({"timeToLiveSecs": "7200"})")),
+  EXPECT_EQ(config_error_of(with_sf(R"({"timeToLiveSecs": "7200"})")),
             "storeAndForwardConfiguration.timeToLiveSecs: must be a 32-bit integer (negative: no expiry), got \"7200\"");
-  EXPECT_EQ(error_of(with_sf(R"({"timeToLiveSecs": 4294967296})")),
+  EXPECT_EQ(config_error_of(with_sf(R"({"timeToLiveSecs": 4294967296})")),
             "storeAndForwardConfiguration.timeToLiveSecs: must be a 32-bit integer (negative: no expiry), got 4294967296");
-  EXPECT_EQ(error_of(with_sf(R"({"timeToLiveSecs": 1, "storeLimits": {"maxSizeBytes": -1}})")),
+  EXPECT_EQ(config_error_of(with_sf(R"({"timeToLiveSecs": 1, "storeLimits": {"maxSizeBytes": -1}})")),
             "storeAndForwardConfiguration.storeLimits.maxSizeBytes: must be a non-negative integer, got -1");
-  EXPECT_EQ(error_of(with_sf(R"({"timeToLiveSecs": 1, "storeLimits": {}})")),
+  EXPECT_EQ(config_error_of(with_sf(R"({"timeToLiveSecs": 1, "storeLimits": {}})")),
             "storeAndForwardConfiguration.storeLimits.maxSizeBytes: missing");
-  EXPECT_EQ(error_of(with_sf(R"({"timeToLiveSecs": 1, "storeLimits": 5})")),
+  EXPECT_EQ(config_error_of(with_sf(R"({"timeToLiveSecs": 1, "storeLimits": 5})")),
             "storeAndForwardConfiguration.storeLimits: must be an object");
-  EXPECT_EQ(error_of(with_sf("7200")), "storeAndForwardConfiguration: must be an object");
+  EXPECT_EQ(config_error_of(with_sf("7200")), "storeAndForwardConfiguration: must be an object");
 }
 
 TEST(EdgeHubConfig, IgnoredSectionsAreNoted) {

@@ -8,9 +8,9 @@
 namespace outpost::routing {
 namespace {
 
-constexpr Truth T = Truth::true_;
-constexpr Truth F = Truth::false_;
-constexpr Truth U = Truth::undefined;
+using testing::F;
+using testing::T;
+using testing::U;
 using testing::operator<<;
 
 // Bool-typed operands with each outcome: `missing` is an absent application property, so

@@ -15,6 +15,11 @@ inline std::ostream& operator<<(std::ostream& os, Truth t) {
   return os << (t == Truth::true_ ? "true" : t == Truth::false_ ? "false" : "undefined");
 }
 
+// The three truth values, one letter each so that truth tables read as tables.
+inline constexpr Truth T = Truth::true_;
+inline constexpr Truth F = Truth::false_;
+inline constexpr Truth U = Truth::undefined;
+
 class MessageBuilder {
  public:
   MessageBuilder& app(std::string name, std::optional<std::string> value) {

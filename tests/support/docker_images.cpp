@@ -50,4 +50,19 @@ std::string build_test_image(const std::string& tag, const std::vector<std::stri
   return built.status == 0 ? "" : "docker build " + tag + " failed: " + built.output;
 }
 
+std::vector<std::string> remove_leftover_containers(const std::set<std::string>& names) {
+  const auto listed = run_command({"docker", "ps", "-a", "--filter", "label=net.outpost.instance", "--format",
+                                   "{{.ID}} {{.Names}} {{.Label \"net.outpost.instance\"}}"}, 30s);
+  const auto temp = fs::temp_directory_path().string() + "/";
+  std::vector<std::string> removed;
+  std::istringstream lines(listed.output);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream fields(line);
+    std::string id, name, instance;
+    if (!(fields >> id >> name >> instance) || !names.count(name) || instance.rfind(temp, 0) != 0) continue;
+    if (run_command({"docker", "rm", "-f", id}, 30s).status == 0) removed.push_back(name + " (left by " + instance + ")");
+  }
+  return removed;
+}
+
 }  // namespace outpost::testing
