@@ -13,8 +13,12 @@
 namespace outpost::hub {
 
 struct ClientState {
-  iothub::Identity identity;
+  iothub::Identity identity;  // empty for a plain MQTT client
   std::string id;  // identity.id(): the MQTT client id
+  // A user-name/password or anonymous client (mqtt_broker_config.h): plain topics only.
+  bool plain = false;
+  std::string user;   // a plain client's user name; empty: anonymous
+  std::string label;  // its metrics' id: the identity, or "mqtt:{user}" / "mqtt:anonymous" (bounded)
   bool clean_session = true;
   std::uint32_t subscriptions = 0;  // iothub::SubscriptionKind bits
   std::optional<mqtt::Will> will;

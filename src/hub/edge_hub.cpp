@@ -4,8 +4,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include "plain_topic.h"
 #include "outpost/iothub/subscription_rules.h"
 #include "outpost/iothub/telemetry_rules.h"
+#include "outpost/iothub/username.h"
 
 namespace outpost::hub {
 
@@ -26,6 +28,7 @@ EdgeHub::EdgeHub(net::EventLoop& loop, EdgeHubSettings settings, store::MessageS
       endpoints_(store, settings_.device_id),
       methods_(loop),
       routes_(std::make_shared<routing::RouteTable>()),
+      plain_(settings_.mqtt_broker),
       durable_acks_(loop, [this](DurableAck& ack) {
         auto c = ack.sender.lock();
         if (!c) return;
@@ -124,6 +127,15 @@ mqtt::ConnectionPtr EdgeHub::connection_of(const iothub::Identity& identity) con
 }
 
 mqtt::ConnectDecision EdgeHub::on_connect(const mqtt::ConnectionPtr& c, const mqtt::ConnectPacket& p) {
+  if (plain_clients_configured()) {
+    // Not IoT Hub shaped: a plain MQTT client (user name and password, or anonymous).
+    std::string iothub_problem = "no user name";
+    if (p.username) {
+      auto username = iothub::parse_mqtt_username(*p.username);
+      iothub_problem = username ? "" : username.error();
+    }
+    if (!iothub_problem.empty()) return connect_plain(c, p, iothub_problem);
+  }
   const auto auth = authenticate(p, identities_, auth_settings_, clock_.unix_seconds());
   if (!auth.ok()) {
     spdlog::warn("hub: refusing '{}' from {}: {}", p.client_id, c->remote_address(), auth.reason);
@@ -140,6 +152,7 @@ mqtt::ConnectDecision EdgeHub::on_connect(const mqtt::ConnectionPtr& c, const mq
   auto client = std::make_shared<ClientState>();
   client->identity = auth.identity;
   client->id = id;
+  client->label = id;
   client->clean_session = p.clean_session;
   client->will = p.will;
   client->received_default = &metrics_.received(id, "");
@@ -166,12 +179,19 @@ mqtt::ConnectDecision EdgeHub::on_connect(const mqtt::ConnectionPtr& c, const mq
 std::vector<std::uint8_t> EdgeHub::on_subscribe(const mqtt::ConnectionPtr& c,
                                                 const std::vector<mqtt::Subscription>& subs) {
   auto& client = state(c);
-  auto decision = iothub::authorize_subscriptions(client.identity, subs);
+  // Plain filters go to the plain broker; IoT Hub's keep IoT Hub's rules. SUBACK keeps the order.
+  std::vector<std::uint8_t> codes(subs.size(), mqtt::kSubackFailure);
+  const auto iothub_at = subscribe_plain(c, client, subs, codes);
+  if (iothub_at.empty()) return codes;
+  std::vector<mqtt::Subscription> iothub_subs;
+  for (const auto i : iothub_at) iothub_subs.push_back(subs[i]);
+  auto decision = iothub::authorize_subscriptions(client.identity, iothub_subs);
   for (const auto& refused : decision.refused) spdlog::warn("hub: refused subscription of '{}' to {}", client.id, refused);
+  for (std::size_t j = 0; j < iothub_at.size(); ++j) codes[iothub_at[j]] = decision.return_codes[j];
   client.subscriptions |= decision.granted;
   persist_session(client);
   after_subscribe(c, decision.granted);
-  return std::move(decision.return_codes);
+  return codes;
 }
 
 void EdgeHub::after_subscribe(const mqtt::ConnectionPtr& c, std::uint32_t kinds) {
@@ -189,6 +209,11 @@ void EdgeHub::after_subscribe(const mqtt::ConnectionPtr& c, std::uint32_t kinds)
 void EdgeHub::on_unsubscribe(const mqtt::ConnectionPtr& c, const std::vector<std::string>& filters) {
   auto& client = state(c);
   for (const auto& f : filters) {
+    if (is_plain_topic(f)) {
+      plain_.unsubscribe(*c, f);
+      continue;
+    }
+    if (client.plain) continue;
     const auto filter = iothub::parse_subscription_filter(f);
     client.subscriptions &= ~static_cast<std::uint32_t>(filter.kind);
     if (filter.kind == SubscriptionKind::module_inputs && client.delivery) {
@@ -224,12 +249,15 @@ void EdgeHub::wake_endpoint(const EndpointInfo& endpoint) {
 
 void EdgeHub::on_delivered(const mqtt::ConnectionPtr& c, std::uint64_t tag) {
   auto& client = state(c);
-  if (client.delivery) client.delivery->delivered(tag);
+  // Tag 0: a plain topic's delivery, which nothing waits on.
+  if (tag != 0 && client.delivery) client.delivery->delivered(tag);
 }
 
 void EdgeHub::on_close(const mqtt::ConnectionPtr& c, mqtt::CloseReason reason) {
   auto client = std::static_pointer_cast<ClientState>(c->user_state);
   if (!client) return;
+  plain_.remove(*c);
+  if (client->plain) return close_plain(c, *client, reason);
   const auto it = connected_.find(client->id);
   if (it != connected_.end() && it->second == c) connected_.erase(it);
   metrics_.disconnect(client->id).inc();
@@ -241,8 +269,9 @@ void EdgeHub::on_close(const mqtt::ConnectionPtr& c, mqtt::CloseReason reason) {
   }
   spdlog::info("hub: '{}' disconnected: {}", client->id, mqtt::close_reason_name(reason));
   if (client->clean_session && reason != mqtt::CloseReason::taken_over) sessions_.erase(client->id);
+  publish_plain_will(*client, reason);
   // A will is published only when the connection ends in error (edgeHub's rule).
-  if (mqtt::ended_in_error(reason) && client->will) {
+  if (mqtt::ended_in_error(reason) && client->will && !is_plain_topic(client->will->topic)) {
     if (auto will = iothub::will_message(*client->will, client->identity, iothub::kEdgeHubWillMarker)) {
       stamp(*will, client->identity);
       spdlog::info("hub: publishing the will of '{}'", client->id);
@@ -272,7 +301,7 @@ std::uint64_t EdgeHub::expire_messages() {
 }
 
 void EdgeHub::refresh_gauges() {
-  metrics_.connected_clients().set(static_cast<double>(connected_.size()));
+  metrics_.connected_clients().set(static_cast<double>(connected_.size() + plain_connected_.size()));
   metrics_.store_bytes().set(static_cast<double>(store_.disk_bytes()));
   for (const auto* info : endpoints_.all())
     for (const auto& q : info->queues)

@@ -19,6 +19,8 @@
 #include "endpoint_registry.h"
 #include "hub_metrics.h"
 #include "identity_registry.h"
+#include "mqtt_broker_config.h"
+#include "plain_broker.h"
 #include "scope_cache.h"
 #include "session_table.h"
 #include "twin_service.h"
@@ -42,6 +44,7 @@ struct EdgeHubSettings {
   // Publishes held un-acknowledged while the store is full, all senders together; each
   // sender holds at most one (its reading pauses). Past this, a sender is disconnected.
   std::size_t max_held_messages = 1000;
+  MqttBrokerConfig mqtt_broker;  // plain MQTT clients and topics (edge_hub_plain.cpp)
 };
 
 struct HubStatus {
@@ -133,6 +136,22 @@ class EdgeHub final : public mqtt::Handler {
                           const std::string& payload);
   void apply_edgehub_desired(const nlohmann::json& desired, std::int64_t version);
   void report_client(const ClientState& client, bool connected);
+  // Plain MQTT topics and clients (edge_hub_plain.cpp).
+  bool plain_clients_configured() const;
+  mqtt::ConnectDecision connect_plain(const mqtt::ConnectionPtr& c, const mqtt::ConnectPacket& p,
+                                      const std::string& iothub_problem);
+  void publish_plain(const mqtt::ConnectionPtr& c, ClientState& client, mqtt::PublishPacket&& p,
+                     mqtt::PublishTicket ticket);
+  // A plain client publishing on an IoT Hub topic: acknowledged, dropped, counted and logged.
+  void refuse_iothub_publish(const mqtt::ConnectionPtr& c, const ClientState& client, const std::string& topic,
+                             mqtt::PublishTicket ticket);
+  // Fills `codes` for the plain filters (and IoT Hub filters of plain clients); returns the
+  // indexes left for IoT Hub's rules.
+  std::vector<std::size_t> subscribe_plain(const mqtt::ConnectionPtr& c, const ClientState& client,
+                                           const std::vector<mqtt::Subscription>& subs, std::vector<std::uint8_t>& codes);
+  // MQTT's rule for wills on plain topics: sent unless the client said DISCONNECT.
+  void publish_plain_will(const ClientState& client, mqtt::CloseReason reason);
+  void close_plain(const mqtt::ConnectionPtr& c, const ClientState& client, mqtt::CloseReason reason);
 
   net::EventLoop& loop_;
   EdgeHubSettings settings_;
@@ -155,6 +174,8 @@ class EdgeHub final : public mqtt::Handler {
   std::vector<routing::RouteMatch> matches_;  // reused per message
 
   std::unordered_map<std::string, mqtt::ConnectionPtr> connected_;  // by identity id
+  PlainBroker plain_;
+  std::unordered_map<std::string, mqtt::ConnectionPtr> plain_connected_;  // plain clients, by MQTT client id
 
   // Publishes waiting for store space (back-pressure), oldest first.
   struct Parked {

@@ -141,8 +141,9 @@ bool EdgeHub::knows(const iothub::Identity& identity) const {
 
 HubStatus EdgeHub::status() const {
   HubStatus s;
-  s.connected_clients = connected_.size();
+  s.connected_clients = connected_.size() + plain_connected_.size();
   for (const auto& [id, conn] : connected_) s.clients.push_back(id);
+  for (const auto& [id, conn] : plain_connected_) s.clients.push_back("mqtt:" + id);
   s.store_bytes = store_.disk_bytes();
   s.queues = store_.stats();
   s.upstream = !upstream_ ? "standalone" : upstream_->online() ? "online" : "offline";

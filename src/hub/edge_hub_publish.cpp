@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "edge_hub.h"
+#include "plain_topic.h"
 #include "outpost/core/crypto.h"
 #include "outpost/core/json.h"
 #include "outpost/iothub/errors.h"
@@ -12,6 +13,13 @@ namespace outpost::hub {
 
 void EdgeHub::on_publish(const mqtt::ConnectionPtr& c, mqtt::PublishPacket&& p, mqtt::PublishTicket ticket) {
   auto& client = state(c);
+  if (is_plain_topic(p.topic)) return publish_plain(c, client, std::move(p), ticket);
+  if (client.plain) return refuse_iothub_publish(c, client, p.topic, ticket);
+  if (p.qos == 2) {  // accepted by the server for plain topics only
+    spdlog::warn("hub: closing '{}': QoS 2 PUBLISH on IoT Hub topic '{}'", client.id, p.topic);
+    c->close(mqtt::CloseReason::protocol_error, "QoS 2 is not supported on IoT Hub topics");
+    return;
+  }
   auto topic = iothub::parse_publish_topic(p.topic);
   if (!topic) {
     spdlog::warn("hub: closing '{}': {} (topic '{}')", client.id, topic.error(), p.topic);

@@ -177,11 +177,23 @@ void read_upstream(const ConfigNode& root, HubConfig& c) {
   c.upstream = std::move(u);
 }
 
+void read_broker(const ConfigNode& root, HubConfig& c) {
+  c.mqtt_broker = read_mqtt_broker_config(root);
+  const std::optional<std::string>* listeners[] = {&c.listen_mqtt, &c.listen_mqtts, &c.listen_wss};
+  const char* names[] = {"mqtt", "mqtts", "wss"};
+  for (const auto& l : c.mqtt_broker.anonymous_listeners)
+    for (int i = 0; i < 3; ++i)
+      if (l == names[i] && !*listeners[i])
+        root.child("mqtt_broker").child("allow_anonymous").report(
+            fmt::format("'{}' is not a listener of this hub (listen.{} is not set)", l, l));
+}
+
 }  // namespace
 
 HubConfig read_hub_config(const ConfigNode& root) {
   root.expect_only({"hostname", "device_id", "gateway_hostname", "listen", "tls", "storage",
-                    "identities", "desired", "log_level", "delivery", "management", "limits", "upstream"});
+                    "identities", "desired", "log_level", "delivery", "management", "limits", "upstream",
+                    "mqtt_broker"});
   HubConfig c;
   c.config_file = root.file();
   read_identity(root, c);
@@ -192,6 +204,7 @@ HubConfig read_hub_config(const ConfigNode& root) {
   root.attempt([&] { read_management(root, c); });
   root.attempt([&] { read_limits(root, c); });
   root.attempt([&] { read_upstream(root, c); });
+  root.attempt([&] { read_broker(root, c); });
   return c;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "mqtt_broker_config.h"
 #include "outpost/mqtt/server.h"
 #include "outpost/store/message_store.h"
 
@@ -75,6 +76,7 @@ struct HubConfig {
   std::vector<ServicePolicy> policies;  // who may call the management API
   mqtt::ServerLimits limits;            // `limits:` what a client may cost before it authenticates
   std::size_t max_held_messages = 1000; // `limits.max_held_messages`: publishes held while the store is full
+  MqttBrokerConfig mqtt_broker;         // `mqtt_broker:` plain MQTT users, anonymous listeners, limits
   std::optional<UpstreamConfig> upstream;  // absent: standalone (no cloud)
   std::optional<SystemModuleSettings> system_module;
 };

@@ -79,6 +79,11 @@ metrics::Counter& HubMetrics::connections_refused(const std::string& reason) {
                            {{"reason", reason}});
 }
 
+metrics::Counter& HubMetrics::plain_refused(const std::string& operation, const std::string& reason) {
+  return registry_.counter("outpost_mqtt_refused_total", "Plain MQTT publishes and subscriptions refused",
+                           {{"operation", operation}, {"reason", reason}});
+}
+
 metrics::Summary& HubMetrics::message_size() {
   return registry_.summary("edgehub_message_size_bytes", "Size of received messages");
 }

@@ -32,6 +32,9 @@ class HubMetrics {
   metrics::Summary& held_duration();
   // Connections closed on accept (reason "unauthenticated_limit").
   metrics::Counter& connections_refused(const std::string& reason);
+  // Plain MQTT (issue 14): what a client asked and was refused, by operation (publish,
+  // subscribe) and reason (not_authorized, subscription_limit, retained_limit).
+  metrics::Counter& plain_refused(const std::string& operation, const std::string& reason);
   metrics::Summary& message_size();
   metrics::Summary& process_duration();
 

@@ -3,6 +3,8 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <iostream>
+#include <string_view>
 
 #include <spdlog/spdlog.h>
 
@@ -10,6 +12,7 @@
 #include "edge_hub.h"
 #include "hub_startup.h"
 #include "management_api.h"
+#include "password_hash.h"
 #include "system_module.h"
 #include "outpost/core/clock.h"
 #include "outpost/core/config.h"
@@ -60,6 +63,7 @@ int run(hub::HubStartup startup, const std::string& ready_file) {
   hub::EdgeHubSettings settings{config.hostname, config.device_id, config.gateway_hostname, config.delivery_window,
                                 std::chrono::duration_cast<std::chrono::milliseconds>(config.ttl_sweep_interval),
                                 config.max_held_messages};
+  settings.mqtt_broker = config.mqtt_broker;
   hub::EdgeHub edge_hub(loop, settings, **store, **kv, std::move(identities), metrics);
   edge_hub.apply_config(std::move(desired));
   // As $edgeHub: with the key from hub.yaml, or through the workload API as a system module.
@@ -108,6 +112,7 @@ int run(hub::HubStartup startup, const std::string& ready_file) {
   mqtt::ServerOptions server_options;
   server_options.websocket_http_fallback = api_handler;
   server_options.limits = config.limits;
+  server_options.accept_qos2 = true;  // plain topics take QoS 2; IoT Hub topics still refuse it
   server_options.on_refused = [&metrics](const char* reason) { metrics.connections_refused(reason).inc(); };
   mqtt::Server server(loop, edge_hub, server_options);
   std::shared_ptr<net::TlsServerContext> tls;
@@ -170,9 +175,23 @@ int run(hub::HubStartup startup, const std::string& ready_file) {
   return 0;
 }
 
+// `outpost-hub --hash-password`: reads one password line from standard input and prints its
+// hash for hub.yaml's mqtt_broker.users (password_hash.h).
+int print_password_hash() {
+  std::string password;
+  if (!std::getline(std::cin, password) || password.empty()) {
+    std::fprintf(stderr, "outpost-hub --hash-password: give the password on standard input\n");
+    return 2;
+  }
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  std::printf("%s\n", hub::hash_password(password).c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 2 && std::string_view(argv[1]) == "--hash-password") return print_password_hash();
   return service::service_main(hub_description(), argc, argv, [](const service::ServiceArgs& args) {
     auto startup = hub::runs_as_system_module(args.config_file) ? hub::load_system_module_startup(args.ready_file)
                                                                 : hub::load_hub_startup(args.config_file, args.ready_file);

@@ -192,9 +192,12 @@ void Session::dispatch(const Frame& frame, Packet& packet) {
         } else if constexpr (std::is_same_v<T, DisconnectPacket>) {
           // Whatever is queued (a CONNACK sent in the same write, owed PUBACKs) goes out first.
           close_after_output(CloseReason::client_disconnect, "DISCONNECT");
-        } else if constexpr (std::is_same_v<T, PubrecPacket> || std::is_same_v<T, PubrelPacket> ||
-                             std::is_same_v<T, PubcompPacket>) {
-          protocol_error("QoS 2 is not supported");
+        } else if constexpr (std::is_same_v<T, PubrelPacket>) {
+          if (!context_.options.accept_qos2) return protocol_error("QoS 2 is not supported");
+          handle_pubrel(p.packet_id);
+        } else if constexpr (std::is_same_v<T, PubrecPacket> || std::is_same_v<T, PubcompPacket>) {
+          // Answers to QoS 2 deliveries, which this server never sends.
+          protocol_error("QoS 2 is not supported for deliveries");
         } else {
           protocol_error(std::string(packet_type_name(frame.type())) + " is not sent by clients");
         }
@@ -254,13 +257,34 @@ void Session::arm_keep_alive() {
 }
 
 void Session::handle_publish(PublishPacket&& packet) {
-  if (packet.qos == 2) return protocol_error("QoS 2 PUBLISH is not supported (as IoT Hub)");
+  if (packet.qos == 2 && !context_.options.accept_qos2)
+    return protocol_error("QoS 2 PUBLISH is not supported (as IoT Hub)");
   PublishTicket ticket = 0;
-  if (packet.qos == 1) {
+  if (packet.qos == 2 && qos2_pending(packet.packet_id)) {
+    // Sent again before our PUBREC arrived or before its PUBREL: received once already.
     ticket = first_ticket_ + owed_acks_.size();
-    owed_acks_.push_back({packet.packet_id, false});
+    owed_acks_.push_back({packet.packet_id, false, true});
+    complete_publish(ticket);
+    return;
+  }
+  if (packet.qos > 0) {
+    ticket = first_ticket_ + owed_acks_.size();
+    owed_acks_.push_back({packet.packet_id, false, packet.qos == 2});
   }
   context_.handler.on_publish(shared_from_this(), std::move(packet), ticket);
+}
+
+bool Session::qos2_pending(std::uint16_t packet_id) const {
+  if (awaiting_pubrel_.count(packet_id) > 0) return true;
+  for (const auto& owed : owed_acks_)
+    if (owed.qos2 && owed.packet_id == packet_id) return true;
+  return false;
+}
+
+void Session::handle_pubrel(std::uint16_t packet_id) {
+  // PUBCOMP even for an unknown id: the client may resend PUBREL after we already forgot it.
+  awaiting_pubrel_.erase(packet_id);
+  encode(out_, Packet{PubcompPacket{packet_id}});
 }
 
 void Session::complete_publish(PublishTicket ticket) {
@@ -269,7 +293,13 @@ void Session::complete_publish(PublishTicket ticket) {
   const bool was_paused = reading_paused();
   bool sent = false;
   while (!owed_acks_.empty() && owed_acks_.front().done) {
-    encode(out_, PubackPacket{owed_acks_.front().packet_id});
+    const auto& owed = owed_acks_.front();
+    if (owed.qos2) {
+      encode(out_, Packet{PubrecPacket{owed.packet_id}});
+      awaiting_pubrel_.insert(owed.packet_id);
+    } else {
+      encode(out_, PubackPacket{owed.packet_id});
+    }
     owed_acks_.pop_front();
     ++first_ticket_;
     sent = true;
@@ -309,7 +339,7 @@ std::uint16_t Session::next_packet_id() {
 }
 
 void Session::publish(std::string_view topic, std::string_view payload, std::uint8_t qos,
-                      std::uint64_t tag, bool dup) {
+                      std::uint64_t tag, bool dup, bool retain) {
   if (closed_) return;
   std::uint16_t packet_id = 0;
   if (qos > 0) {
@@ -320,7 +350,7 @@ void Session::publish(std::string_view topic, std::string_view payload, std::uin
     packet_id = next_packet_id();
     in_flight_.emplace(packet_id, tag);
   }
-  encode_publish(out_, topic, payload, qos > 0 ? 1 : 0, packet_id, false, dup && qos > 0);
+  encode_publish(out_, topic, payload, qos > 0 ? 1 : 0, packet_id, retain, dup && qos > 0);
   if (out_.size() > context_.options.max_outbound_buffer) {
     close(CloseReason::server_closed, "client reads too slowly (outbound buffer full)");
     return;

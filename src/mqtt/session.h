@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -69,7 +70,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   const net::ClientCertificate* client_certificate() const override { return transport_->client_certificate(); }
   bool open() const override { return !closed_; }
   void publish(std::string_view topic, std::string_view payload, std::uint8_t qos,
-               std::uint64_t tag, bool dup) override;
+               std::uint64_t tag, bool dup, bool retain) override;
   std::size_t outbound_in_flight() const override { return in_flight_.size(); }
   void complete_publish(PublishTicket ticket) override;
   void write_pending();  // PendingWrites' turn: write what request_flush() queued
@@ -90,6 +91,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   void handle_connect(ConnectPacket&& packet);
   void handle_publish(PublishPacket&& packet);
   void handle_puback(std::uint16_t packet_id);
+  void handle_pubrel(std::uint16_t packet_id);
+  bool qos2_pending(std::uint16_t packet_id) const;  // received, PUBCOMP not yet sent
   void handle_subscribe(const SubscribePacket& packet);
   void handle_unsubscribe(const UnsubscribePacket& packet);
   void protocol_error(std::string_view detail);
@@ -126,9 +129,13 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   struct OwedAck {
     std::uint16_t packet_id;
     bool done;
+    bool qos2 = false;  // owes a PUBREC, then waits for PUBREL
   };
   std::deque<OwedAck> owed_acks_;
   PublishTicket first_ticket_ = 1;
+  // Inbound QoS 2 PUBRECed, awaiting PUBREL: a PUBLISH sent again with one of these ids is a
+  // duplicate and is not handed to the handler again (§4.3.3). At most 65535 ids.
+  std::unordered_set<std::uint16_t> awaiting_pubrel_;
 
   // Outbound QoS 1 awaiting PUBACK: packet id -> handler tag.
   std::unordered_map<std::uint16_t, std::uint64_t> in_flight_;

@@ -72,7 +72,9 @@ bool topic_matches(std::string_view filter, std::string_view topic) {
     f = f_end + 1;
     t = t_end + 1;
   }
-  return false;
+  // The filter ended in an empty level ("a/"): it matches only a topic whose last level is
+  // empty too, here ("a/", not "a//" nor "a/b").
+  return t == topic.size();
 }
 
 }  // namespace outpost::mqtt

@@ -122,7 +122,7 @@ TEST_F(EdgeHubConnectTest, ClientsMaySubscribeOnlyToTheirOwnTopics) {
       "devices/edge1/modules/B/inputs/#",         // another module's inputs
       "devices/edge1/messages/devicebound/#",     // C2D is for devices, not modules
       "$iothub/twin/res/#", "$iothub/twin/PATCH/properties/desired/#", "$iothub/methods/POST/#",
-      "some/other/topic",                         // not an IoT Hub topic
+      "devices/edge1/other/topic",                // not an IoT Hub topic (plain topics: edge_hub_plain_test)
   });
   EXPECT_EQ(a_codes, (std::vector<std::uint8_t>{1, 1, mqtt::kSubackFailure, mqtt::kSubackFailure, 1, 1, 1,
                                                 mqtt::kSubackFailure}));

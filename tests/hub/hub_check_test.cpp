@@ -83,7 +83,7 @@ TEST_F(HubCheck, EveryProblemOfTheFileIsListedWithItsLineAndKey) {
                         "management: { policies: [ { name: p, primary_key: \"!!\" } ] }\n"),
             (Problems{
                 "hub.yaml:3:1: colour: unknown key (expected one of: hostname, device_id, gateway_hostname, listen, "
-                "tls, storage, identities, desired, log_level, delivery, management, limits, upstream)",
+                "tls, storage, identities, desired, log_level, delivery, management, limits, upstream, mqtt_broker)",
                 "hub.yaml:4:17: listen.mqtt: 'localhost:1883': listen on an IP address (such as 127.0.0.1 or "
                 "0.0.0.0), not a host name",
                 "hub.yaml:4:44: listen.metrics: '127.0.0.1:x': port must be a number from 0 to 65535",

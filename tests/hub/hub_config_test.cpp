@@ -93,7 +93,7 @@ TEST_F(HubConfigTest, FallsBackToEdgeHubEnvironmentVariables) {
 TEST_F(HubConfigTest, ErrorsNameLineAndKey) {
   EXPECT_EQ(error_of(std::string(kMinimal) + "colour: blue\n"),
             "hub.yaml:7:1: colour: unknown key (expected one of: hostname, device_id, gateway_hostname, listen, tls, "
-            "storage, identities, desired, log_level, delivery, management, limits, upstream)");
+            "storage, identities, desired, log_level, delivery, management, limits, upstream, mqtt_broker)");
   EXPECT_EQ(error_of("hostname: h\ndevice_id: e\nlisten: { mqtts: \"0.0.0.0:8883\" }\nstorage: { folder: s }\n"
                      "identities: i\ndesired: d\n"),
             "hub.yaml:1:1: tls: cert and key are required by the mqtts/wss/https listeners");

@@ -229,6 +229,56 @@ TEST_F(MqttServerTest, Qos2PublishClosesTheConnection) {
   EXPECT_EQ(handler.closes[0], CloseReason::protocol_error);
 }
 
+class MqttServerQos2Test : public MqttServerTest {
+ protected:
+  void adjust(ServerOptions& options) override { options.accept_qos2 = true; }
+};
+
+TEST_F(MqttServerQos2Test, Qos2IsReceivedExactlyOnceWithPubrecPubrelPubcomp) {
+  auto client = connect("d");
+  client->send(PublishPacket{"t", "once", 2, false, false, 7});
+  auto rec = client->receive_a<PubrecPacket>();
+  ASSERT_TRUE(rec);
+  EXPECT_EQ(rec->packet_id, 7);
+  // The client did not see our PUBREC in time and sends the PUBLISH again: not a new message.
+  client->send(PublishPacket{"t", "once", 2, false, true, 7});
+  auto rec_again = client->receive_a<PubrecPacket>();
+  ASSERT_TRUE(rec_again);
+  EXPECT_EQ(rec_again->packet_id, 7);
+  client->send(PubrelPacket{7});
+  auto comp = client->receive_a<PubcompPacket>();
+  ASSERT_TRUE(comp);
+  EXPECT_EQ(comp->packet_id, 7);
+  // After PUBCOMP the id is free: the same id is a new message.
+  client->send(PublishPacket{"t", "twice", 2, false, false, 7});
+  ASSERT_TRUE(client->receive_a<PubrecPacket>());
+  std::lock_guard lock(handler.mutex);
+  ASSERT_EQ(handler.publishes.size(), 2u);
+  EXPECT_EQ(handler.publishes[0].payload, "once");
+  EXPECT_EQ(handler.publishes[0].qos, 2);
+  EXPECT_EQ(handler.publishes[1].payload, "twice");
+}
+
+TEST_F(MqttServerQos2Test, PubrecsWaitTheirTurnBehindOwedPubacks) {
+  handler.auto_complete = false;
+  auto client = connect("d");
+  client->send(PublishPacket{"t", "a", 1, false, false, 1});
+  client->send(PublishPacket{"t", "b", 2, false, false, 2});
+  ASSERT_TRUE(wait_until([&] { return publish_count() == 2; }));
+  std::vector<PublishTicket> tickets;
+  ConnectionPtr connection;
+  {
+    std::lock_guard lock(handler.mutex);
+    tickets = handler.tickets;
+    connection = handler.last;
+  }
+  on_loop([&] { connection->complete_publish(tickets[1]); return 0; });
+  EXPECT_FALSE(client->receive_a<PubrecPacket>(200ms)) << "PUBREC 2 waits for PUBACK 1";
+  on_loop([&] { connection->complete_publish(tickets[0]); return 0; });
+  ASSERT_TRUE(client->receive_a<PubackPacket>());
+  ASSERT_TRUE(client->receive_a<PubrecPacket>());
+}
+
 TEST_F(MqttServerTest, MalformedPacketClosesOnlyThatConnection) {
   auto good = connect("good");
   auto bad = connect("bad");

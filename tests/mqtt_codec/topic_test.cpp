@@ -17,6 +17,12 @@ TEST(Topic, MatchesWildcardsAsMqtt311Says) {
   EXPECT_FALSE(topic_matches("a/+", "a/b/c"));
   EXPECT_FALSE(topic_matches("a/b", "a"));
   EXPECT_FALSE(topic_matches("a", "a/b"));
+  // A filter ending in an empty level (found by fuzz_plain_mqtt against the subscription trie).
+  EXPECT_TRUE(topic_matches("a/", "a/"));
+  EXPECT_TRUE(topic_matches("+/", "a/"));
+  EXPECT_FALSE(topic_matches("a/", "a//"));
+  EXPECT_FALSE(topic_matches("a/", "a/b"));
+  EXPECT_FALSE(topic_matches("a/", "a"));
   EXPECT_FALSE(topic_matches("#", "$iothub/twin/res/200"));
   EXPECT_FALSE(topic_matches("+/twin", "$iothub/twin"));
 }

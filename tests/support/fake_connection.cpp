@@ -27,10 +27,11 @@ mqtt::ConnectDecision FakeConnection::connect(const mqtt::ConnectPacket& packet)
   return decision;
 }
 
-mqtt::PublishTicket FakeConnection::send_publish(std::string topic, std::string payload, std::uint8_t qos) {
+mqtt::PublishTicket FakeConnection::send_publish(std::string topic, std::string payload, std::uint8_t qos,
+                                                 bool retain) {
   if (!accepted_ || !open()) throw std::logic_error("FakeConnection::send_publish on a connection not open");
   mqtt::PublishTicket ticket = 0;
-  if (qos == 1) {
+  if (qos >= 1) {
     ticket = next_ticket_++;
     owed_.push_back(false);
   }
@@ -38,6 +39,7 @@ mqtt::PublishTicket FakeConnection::send_publish(std::string topic, std::string 
   packet.topic = std::move(topic);
   packet.payload = std::move(payload);
   packet.qos = qos;
+  packet.retain = retain;
   handler_->on_publish(shared_from_this(), std::move(packet), ticket);
   return ticket;
 }
@@ -73,9 +75,9 @@ std::vector<FakeConnection::Published> FakeConnection::in_flight() const {
 }
 
 void FakeConnection::publish(std::string_view topic, std::string_view payload, std::uint8_t qos,
-                             std::uint64_t tag, bool dup) {
+                             std::uint64_t tag, bool dup, bool retain) {
   if (!open()) return;
-  Published p{std::string(topic), std::string(payload), qos, tag, dup};
+  Published p{std::string(topic), std::string(payload), qos, tag, dup, retain};
   if (qos > 0) {
     do {
       ++last_packet_id_;

@@ -25,6 +25,7 @@ class FakeConnection final : public mqtt::Connection, public std::enable_shared_
     std::uint8_t qos = 0;
     std::uint64_t tag = 0;
     bool dup = false;
+    bool retain = false;
   };
 
   // `handler` may be null: then the test calls the handler's code itself (e.g. a
@@ -35,7 +36,7 @@ class FakeConnection final : public mqtt::Connection, public std::enable_shared_
   // ---- the client's side, through the handler, as the server would ----
   mqtt::ConnectDecision connect(const mqtt::ConnectPacket& packet);
   // Returns the ticket the handler got (0 for QoS 0).
-  mqtt::PublishTicket send_publish(std::string topic, std::string payload, std::uint8_t qos = 1);
+  mqtt::PublishTicket send_publish(std::string topic, std::string payload, std::uint8_t qos = 1, bool retain = false);
   std::vector<std::uint8_t> subscribe(const std::vector<std::string>& filters, std::uint8_t qos = 1);
   void unsubscribe(const std::vector<std::string>& filters);
   // PUBACK for a delivery (by the tag the handler gave publish()); false if not in flight.
@@ -66,7 +67,7 @@ class FakeConnection final : public mqtt::Connection, public std::enable_shared_
   const char* transport_name() const override { return transport_.c_str(); }
   bool open() const override { return !close_reason_; }
   void publish(std::string_view topic, std::string_view payload, std::uint8_t qos, std::uint64_t tag = 0,
-               bool dup = false) override;
+               bool dup = false, bool retain = false) override;
   std::size_t outbound_in_flight() const override { return in_flight_.size(); }
   void complete_publish(mqtt::PublishTicket ticket) override;
   void pause_reading() override;

@@ -19,8 +19,8 @@
 
 namespace outpost::mqtt {
 
-// Identifies a received QoS 1 PUBLISH whose PUBACK is owed. PUBACKs go out in the order
-// the PUBLISHes arrived (MQTT 3.1.1 §4.6), whenever each one is completed.
+// Identifies a received QoS 1 PUBLISH whose PUBACK is owed (or a QoS 2 one whose PUBREC is).
+// They go out in the order the PUBLISHes arrived (MQTT 3.1.1 §4.6), whenever each one is completed.
 using PublishTicket = std::uint64_t;
 
 enum class CloseReason {
@@ -52,8 +52,9 @@ class Connection {
   virtual bool open() const = 0;
 
   // Sends a PUBLISH. For QoS 1 the handler's on_delivered(tag) follows the client's PUBACK.
+  // `retain` marks a retained message sent because of a new subscription (§3.3.1.3).
   virtual void publish(std::string_view topic, std::string_view payload, std::uint8_t qos,
-                       std::uint64_t tag = 0, bool dup = false) = 0;
+                       std::uint64_t tag = 0, bool dup = false, bool retain = false) = 0;
   virtual std::size_t outbound_in_flight() const = 0;  // QoS 1 publishes awaiting PUBACK
 
   // Owes a PUBACK for `ticket`; sent once every earlier ticket is completed too.
@@ -79,7 +80,7 @@ class Handler {
  public:
   virtual ~Handler() = default;
   virtual ConnectDecision on_connect(const ConnectionPtr& connection, const ConnectPacket& packet) = 0;
-  // For QoS 1, call connection->complete_publish(ticket) when the message is safe (or close).
+  // For QoS 1 and 2, call connection->complete_publish(ticket) when the message is safe (or close).
   virtual void on_publish(const ConnectionPtr& connection, PublishPacket&& packet,
                           PublishTicket ticket) = 0;
   // One return code per subscription: granted QoS, or kSubackFailure.
@@ -108,6 +109,10 @@ struct ServerOptions {
   std::size_t max_packet_bytes = 256 * 1024 + 8 * 1024;  // the 256 KB limit plus topic room
   ServerLimits limits;
   std::size_t max_unacknowledged_inbound = 1024;  // owed PUBACKs before reading pauses
+  // QoS 2 PUBLISHes are received exactly once (PUBREC, PUBREL, PUBCOMP) and handed to the
+  // handler with qos 2, which may still refuse them per topic; otherwise they close the
+  // connection (IoT Hub's rule, and the cloud's). Deliveries to clients stay at QoS 0 or 1.
+  bool accept_qos2 = false;
   // While reading is paused (back-pressure), frames already sent are kept, up to this many
   // bytes per connection, so PINGREQs behind them are still answered; then reading stops.
   std::size_t max_held_inbound_bytes = 256 * 1024 + 8 * 1024;

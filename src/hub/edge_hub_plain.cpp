@@ -1,0 +1,128 @@
+// EdgeHub: plain MQTT topics and clients beside IoT Hub's (issue 14, slice 1; docs/HUB.md,
+// "Plain MQTT"). User-name/password and anonymous clients connect here and use plain topics
+// only; IoT Hub identities may use plain topics too. The PlainBroker does the MQTT part.
+#include <iterator>
+
+#include <spdlog/spdlog.h>
+
+#include "edge_hub.h"
+#include "plain_authenticator.h"
+#include "plain_topic.h"
+
+namespace outpost::hub {
+
+bool EdgeHub::plain_clients_configured() const {
+  return !settings_.mqtt_broker.users.empty() || !settings_.mqtt_broker.anonymous_listeners.empty();
+}
+
+mqtt::ConnectDecision EdgeHub::connect_plain(const mqtt::ConnectionPtr& c, const mqtt::ConnectPacket& p,
+                                             const std::string& iothub_problem) {
+  const auto listener = listener_of_transport(c->transport_name());
+  const auto auth = authenticate_plain(p, settings_.mqtt_broker, listener, iothub_problem);
+  // A bounded metrics label: configured user names only (client ids are the client's choice).
+  const std::string label = !auth.ok() ? "mqtt:refused" : auth.user.empty() ? "mqtt:anonymous" : "mqtt:" + auth.user;
+  if (!auth.ok()) {
+    spdlog::warn("hub: refusing MQTT client '{}' from {}: {}", p.client_id, c->remote_address(), auth.reason);
+    metrics_.connect_failed(label, "auth").inc();
+    return {auth.code, false};
+  }
+  if (const auto old = plain_connected_.find(p.client_id); old != plain_connected_.end()) {
+    spdlog::info("hub: MQTT client '{}' connected again from {}; closing its previous connection", p.client_id,
+                 c->remote_address());
+    old->second->close(mqtt::CloseReason::taken_over, "a new connection with the same client id");
+  }
+  auto client = std::make_shared<ClientState>();
+  client->plain = true;
+  client->id = p.client_id;
+  client->user = auth.user;
+  client->label = label;
+  client->clean_session = p.clean_session;
+  client->will = p.will;
+  client->received_default = &metrics_.received(label, "");
+  c->user_state = client;
+  plain_connected_[p.client_id] = c;
+  metrics_.connect_success(label).inc();
+  spdlog::info("hub: MQTT client '{}' ({}) connected from {} over {}", p.client_id,
+               auth.user.empty() ? "anonymous" : "user '" + auth.user + "'", c->remote_address(), c->transport_name());
+  // Persistent sessions are not kept yet: a clean_session=0 client starts afresh (session_present=0).
+  return {mqtt::ConnectReturnCode::accepted, false};
+}
+
+void EdgeHub::publish_plain(const mqtt::ConnectionPtr& c, ClientState& client, mqtt::PublishPacket&& p,
+                            mqtt::PublishTicket ticket) {
+  client.received_default->inc();
+  const auto result = plain_.publish(p.topic, p.payload, p.qos, p.retain);
+  if (result.retain_refused) {
+    spdlog::warn("hub: not retaining '{}' from '{}': {} retained messages ({} bytes) held, the limit", p.topic,
+                 client.id, plain_.retained().size(), plain_.retained().bytes());
+    metrics_.plain_refused("retain", "retained_limit").inc();
+  }
+  // Delivered live to the connected subscribers: nothing waits on the store.
+  if (ticket != 0) c->complete_publish(ticket);
+}
+
+void EdgeHub::refuse_iothub_publish(const mqtt::ConnectionPtr& c, const ClientState& client, const std::string& topic,
+                                    mqtt::PublishTicket ticket) {
+  spdlog::warn("hub: MQTT client '{}' may not publish on IoT Hub topic '{}'; dropped", client.id, topic);
+  metrics_.plain_refused("publish", "not_authorized").inc();
+  metrics_.dropped("not_authorized", client.label, "").inc();
+  if (ticket != 0) c->complete_publish(ticket);
+}
+
+std::vector<std::size_t> EdgeHub::subscribe_plain(const mqtt::ConnectionPtr& c, const ClientState& client,
+                                                  const std::vector<mqtt::Subscription>& subs,
+                                                  std::vector<std::uint8_t>& codes) {
+  std::vector<std::size_t> iothub;
+  std::vector<PlainBroker::RetainedDelivery> retained;
+  for (std::size_t i = 0; i < subs.size(); ++i) {
+    const auto& sub = subs[i];
+    if (!is_plain_topic(sub.filter)) {
+      if (!client.plain) {
+        iothub.push_back(i);
+        continue;
+      }
+      spdlog::warn("hub: refused subscription of MQTT client '{}' to IoT Hub topic '{}'", client.id, sub.filter);
+      metrics_.plain_refused("subscribe", "not_authorized").inc();
+      codes[i] = mqtt::kSubackFailure;
+      continue;
+    }
+    auto g = plain_.subscribe(c, sub.filter, sub.qos);
+    codes[i] = g.code;
+    if (g.code == mqtt::kSubackFailure) {
+      spdlog::warn("hub: refused subscription of '{}' to '{}': {}", client.id, sub.filter, g.refused);
+      metrics_.plain_refused("subscribe", "subscription_limit").inc();
+    } else {
+      spdlog::debug("hub: '{}' subscribed to '{}' (QoS {})", client.id, sub.filter, g.code);
+      auto matching = plain_.retained_for(sub.filter, g.code);
+      std::move(matching.begin(), matching.end(), std::back_inserter(retained));
+    }
+  }
+  if (!retained.empty()) {
+    // Retained messages follow the SUBACK (§3.8.4): sent once this call returned.
+    loop_.post([weak = std::weak_ptr<mqtt::Connection>(c), retained = std::move(retained)] {
+      auto conn = weak.lock();
+      if (!conn || !conn->open()) return;
+      for (const auto& r : retained) conn->publish(r.topic, r.payload, r.qos, 0, false, /*retain=*/true);
+    });
+  }
+  return iothub;
+}
+
+void EdgeHub::publish_plain_will(const ClientState& client, mqtt::CloseReason reason) {
+  if (!client.will || reason == mqtt::CloseReason::client_disconnect || !is_plain_topic(client.will->topic)) return;
+  spdlog::info("hub: publishing the will of '{}' on '{}'", client.id, client.will->topic);
+  const auto result = plain_.publish(client.will->topic, client.will->payload, client.will->qos, client.will->retain);
+  if (result.retain_refused) metrics_.plain_refused("retain", "retained_limit").inc();
+}
+
+void EdgeHub::close_plain(const mqtt::ConnectionPtr& c, const ClientState& client, mqtt::CloseReason reason) {
+  const auto it = plain_connected_.find(client.id);
+  if (it != plain_connected_.end() && it->second == c) plain_connected_.erase(it);
+  metrics_.disconnect(client.label).inc();
+  spdlog::info("hub: MQTT client '{}' disconnected: {}", client.id, mqtt::close_reason_name(reason));
+  if (client.will && !is_plain_topic(client.will->topic))
+    spdlog::warn("hub: ignoring the will of MQTT client '{}': IoT Hub topic '{}'", client.id, client.will->topic);
+  publish_plain_will(client, reason);
+}
+
+}  // namespace outpost::hub

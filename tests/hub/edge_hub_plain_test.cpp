@@ -1,0 +1,195 @@
+// EdgeHub with plain MQTT clients and topics (src/hub/edge_hub_plain.cpp), driven with
+// FakeConnections: user-name/password and anonymous clients beside IoT Hub identities,
+// plain topics only for them, IoT Hub identities on plain topics too, retained messages
+// after the SUBACK, wills on an abrupt end, takeover by client id.
+#include <gtest/gtest.h>
+
+#include "hub/hub_test_util.h"
+#include "password_hash.h"
+
+namespace outpost::hub::testing {
+namespace {
+
+using mqtt::CloseReason;
+using mqtt::ConnectReturnCode;
+
+class EdgeHubPlainTest : public EdgeHubTest {
+ protected:
+  EdgeHubPlainTest() {
+    settings_.mqtt_broker.users = {{"sensor", hash_password("s3cret", 1000)}};
+    settings_.mqtt_broker.anonymous_listeners = {"mqtt"};  // the "tcp" transport
+    settings_.mqtt_broker.max_subscriptions_per_client = 3;
+    restart_hub();
+  }
+
+  static mqtt::ConnectPacket plain_packet(const std::string& client_id, std::optional<std::string> user,
+                                          std::optional<std::string> password = std::nullopt) {
+    mqtt::ConnectPacket p;
+    p.client_id = client_id;
+    p.username = std::move(user);
+    p.password = std::move(password);
+    return p;
+  }
+
+  std::shared_ptr<FakeConnection> plain(const std::string& client_id, std::optional<std::string> user = "sensor",
+                                        std::optional<std::string> password = "s3cret",
+                                        std::optional<mqtt::Will> will = std::nullopt) {
+    auto c = FakeConnection::make(hub_.get(), client_id);
+    auto packet = plain_packet(client_id, std::move(user), std::move(password));
+    packet.will = std::move(will);
+    EXPECT_EQ(c->connect(packet).code, ConnectReturnCode::accepted);
+    return c;
+  }
+
+  double refused(const std::string& operation, const std::string& reason) {
+    return metrics_.plain_refused(operation, reason).value();
+  }
+};
+
+TEST_F(EdgeHubPlainTest, UsersWithTheirPasswordAndAnonymousClientsWhereAllowed) {
+  plain("p1");
+  auto c = FakeConnection::make(hub_.get(), "p2");
+  EXPECT_EQ(c->connect(plain_packet("p2", "sensor", "wrong")).code, ConnectReturnCode::bad_username_or_password);
+  EXPECT_EQ(FakeConnection::make(hub_.get(), "p3")->connect(plain_packet("p3", "nobody", "s3cret")).code,
+            ConnectReturnCode::bad_username_or_password);
+  EXPECT_EQ(FakeConnection::make(hub_.get(), "p4")->connect(plain_packet("p4", "sensor")).code,
+            ConnectReturnCode::bad_username_or_password) << "no password";
+  plain("anon", std::nullopt, std::nullopt);
+  EXPECT_EQ(FakeConnection::make(hub_.get(), "tls-anon", "tls")->connect(plain_packet("tls-anon", std::nullopt)).code,
+            ConnectReturnCode::not_authorized)
+      << "anonymous clients only on the listeners that allow them";
+  EXPECT_EQ(metrics_.connect_success("mqtt:sensor").value(), 1);
+  EXPECT_EQ(metrics_.connect_success("mqtt:anonymous").value(), 1);
+  EXPECT_EQ(metrics_.connect_failed("mqtt:refused", "auth").value(), 4) << "one bounded label for all refusals";
+  // IoT Hub identities authenticate as before.
+  connect(kModuleA);
+  auto bad_token = FakeConnection::make(hub_.get());
+  EXPECT_EQ(bad_token->connect(connect_packet(kModuleB, clock_.unix_seconds() + 60, true, kHostname, kModuleA.key)).code,
+            ConnectReturnCode::not_authorized);
+  EXPECT_EQ(hub_->status().connected_clients, 3u);
+}
+
+TEST_F(EdgeHubPlainTest, WithoutPlainClientsConfiguredTheHubRefusesAsBefore) {
+  settings_.mqtt_broker = {};
+  restart_hub();
+  auto c = FakeConnection::make(hub_.get(), "p1");
+  EXPECT_EQ(c->connect(plain_packet("p1", "sensor", "s3cret")).code, ConnectReturnCode::bad_username_or_password);
+  EXPECT_EQ(metrics_.connect_failed("p1", "auth").value(), 1);
+}
+
+TEST_F(EdgeHubPlainTest, PlainClientsPublishAndSubscribeWithWildcards) {
+  auto sub = plain("sub");
+  EXPECT_EQ(sub->subscribe({"plant/+/temp", "plant/#"}, 1), (std::vector<std::uint8_t>{1, 1}));
+  auto pub = plain("pub");
+  const auto ticket = pub->send_publish("plant/line1/temp", "21.5", 1);
+  EXPECT_EQ(pub->completed(), std::vector<mqtt::PublishTicket>{ticket}) << "acknowledged after the fan-out";
+  ASSERT_EQ(sub->published().size(), 1u) << "one delivery for two matching filters";
+  EXPECT_EQ(sub->published()[0].topic, "plant/line1/temp");
+  EXPECT_EQ(sub->published()[0].payload, "21.5");
+  EXPECT_EQ(sub->published()[0].qos, 1);
+  EXPECT_TRUE(sub->puback(sub->published()[0].tag));
+  sub->unsubscribe({"plant/+/temp", "plant/#"});
+  pub->send_publish("plant/line1/temp", "22", 0);
+  EXPECT_EQ(sub->published().size(), 1u);
+}
+
+TEST_F(EdgeHubPlainTest, PlainClientsMayNotUseIotHubTopics) {
+  apply_routes({{"all", R"(FROM /* INTO BrokeredEndpoint("/modules/B/inputs/in1"))"}});
+  auto c = plain("p");
+  EXPECT_EQ(c->subscribe({"devices/edge1/modules/B/inputs/#", "$iothub/twin/res/#", "ok/#"}, 1),
+            (std::vector<std::uint8_t>{mqtt::kSubackFailure, mqtt::kSubackFailure, 1}));
+  EXPECT_EQ(refused("subscribe", "not_authorized"), 2);
+  const auto ticket = c->send_publish("devices/edge1/modules/A/messages/events/", "spoof", 1);
+  EXPECT_EQ(c->completed(), std::vector<mqtt::PublishTicket>{ticket});
+  EXPECT_TRUE(c->open());
+  settle();
+  EXPECT_EQ(waiting("edge1/B/in1"), 0u) << "nothing routed";
+  EXPECT_EQ(refused("publish", "not_authorized"), 1);
+  EXPECT_EQ(dropped("not_authorized", "mqtt:sensor"), 1);
+}
+
+TEST_F(EdgeHubPlainTest, IotHubIdentitiesUsePlainTopicsTooAndIotHubMessagesStayApart) {
+  apply_routes({{"AtoB", R"(FROM /messages/modules/A/* INTO BrokeredEndpoint("/modules/B/inputs/in1"))"}});
+  auto a = connect(kModuleA);
+  auto watcher = plain("watcher");
+  EXPECT_EQ(watcher->subscribe({"#"}, 0), std::vector<std::uint8_t>{0});
+  EXPECT_EQ(a->subscribe({"cmd/A", "devices/edge1/modules/A/inputs/#"}, 1), (std::vector<std::uint8_t>{1, 1}));
+  a->send_publish("status/A", "up", 1);
+  ASSERT_EQ(payloads(*watcher), std::vector<std::string>{"up"});
+  watcher->send_publish("cmd/A", "restart", 0);
+  ASSERT_EQ(payloads(*a), std::vector<std::string>{"restart"});
+  a->send_publish(telemetry_topic(kModuleA), "telemetry", 1);
+  settle();
+  EXPECT_EQ(payloads(*watcher), (std::vector<std::string>{"up", "restart"}))
+      << "its own message too (MQTT 3.1.1); IoT Hub telemetry is routed, not broadcast";
+  EXPECT_EQ(waiting("edge1/B/in1"), 1u);
+}
+
+TEST_F(EdgeHubPlainTest, RetainedMessagesFollowTheSubackAndAnEmptyPayloadClears) {
+  auto pub = plain("pub");
+  pub->send_publish("door/1", "open", 1, /*retain=*/true);
+  pub->send_publish("door/2", "shut", 0, /*retain=*/true);
+  auto late = plain("late");
+  EXPECT_EQ(late->subscribe({"door/+"}, 1), std::vector<std::uint8_t>{1});
+  EXPECT_TRUE(late->published().empty()) << "not before the SUBACK";
+  loop_.poll();
+  ASSERT_EQ(payloads(*late), (std::vector<std::string>{"open", "shut"}));
+  EXPECT_TRUE(late->published()[0].retain);
+  EXPECT_EQ(late->published()[0].qos, 1);
+  EXPECT_EQ(late->published()[1].qos, 0);
+  pub->send_publish("door/1", "", 0, /*retain=*/true);
+  auto later = plain("later");
+  later->subscribe({"door/#"}, 1);
+  loop_.poll();
+  EXPECT_EQ(payloads(*later), std::vector<std::string>{"shut"});
+}
+
+TEST_F(EdgeHubPlainTest, ARetainedMessagePublishedRightAfterTheSubscribeArrivesOnce) {
+  auto sub = plain("sub");
+  sub->subscribe({"door/#"}, 1);  // its retained messages (none yet) are sent after the SUBACK
+  plain("pub")->send_publish("door/1", "open", 1, /*retain=*/true);  // before that send
+  loop_.poll();
+  EXPECT_EQ(payloads(*sub), std::vector<std::string>{"open"}) << "live, and not again as retained";
+}
+
+TEST_F(EdgeHubPlainTest, AWillIsPublishedWhenTheConnectionEndsWithoutDisconnect) {
+  auto watcher = plain("watcher");
+  watcher->subscribe({"status/#"}, 1);
+  loop_.poll();
+  auto dying = plain("dying", "sensor", "s3cret", mqtt::Will{"status/dying", "gone", 1, true});
+  dying->drop(CloseReason::transport_error);
+  ASSERT_EQ(payloads(*watcher), std::vector<std::string>{"gone"});
+  auto polite = plain("polite", "sensor", "s3cret", mqtt::Will{"status/polite", "gone", 1, false});
+  polite->drop(CloseReason::client_disconnect);
+  EXPECT_EQ(payloads(*watcher), std::vector<std::string>{"gone"}) << "no will after DISCONNECT";
+  auto late = plain("late");
+  late->subscribe({"status/+"}, 1);
+  loop_.poll();
+  EXPECT_EQ(payloads(*late), std::vector<std::string>{"gone"}) << "the retained will";
+  // A module's will on a plain topic too.
+  auto a = connect(kModuleA, true, mqtt::Will{"status/A", "A gone", 0, false});
+  a->drop(CloseReason::keep_alive_timeout);
+  EXPECT_EQ(payloads(*watcher), (std::vector<std::string>{"gone", "A gone"}));
+}
+
+TEST_F(EdgeHubPlainTest, TheSameClientIdTakesOverAndTheOldSubscriptionsGo) {
+  auto first = plain("same");
+  first->subscribe({"x"}, 0);
+  auto second = plain("same");
+  EXPECT_EQ(first->close_reason(), CloseReason::taken_over);
+  auto pub = plain("pub");
+  pub->send_publish("x", "1", 0);
+  EXPECT_TRUE(first->published().empty());
+  EXPECT_TRUE(second->published().empty()) << "a clean session starts without subscriptions";
+  EXPECT_EQ(hub_->status().connected_clients, 2u);
+}
+
+TEST_F(EdgeHubPlainTest, SubscriptionsPerClientAreCapped) {
+  auto c = plain("c");
+  EXPECT_EQ(c->subscribe({"a", "b", "c", "d"}, 0),
+            (std::vector<std::uint8_t>{0, 0, 0, mqtt::kSubackFailure}));
+  EXPECT_EQ(refused("subscribe", "subscription_limit"), 1);
+}
+
+}  // namespace
+}  // namespace outpost::hub::testing

@@ -1,0 +1,187 @@
+// outpost-hub as a plain MQTT broker beside IoT Hub's topics (issue 14, slice 1), with
+// Debian's mosquitto_pub / mosquitto_sub (MQTT 3.1.1) as the clients: user name and password
+// (hashed with `outpost-hub --hash-password`), anonymous clients where a hub allows them,
+// wildcards, QoS 1 and 2, retained messages and their clearing, wills on an abrupt end, IoT Hub
+// modules on plain topics, refusals, and `--check` on a bad mqtt_broker section.
+#include <gtest/gtest.h>
+
+#include "hub/hub_process.h"
+#include "support/mqtt_test_client.h"
+#include "support/process.h"
+
+namespace outpost::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+const HubIdentity kA{"edge1", "A", random_key()};
+
+class HubPlainMqtt : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!have_program("mosquitto_pub")) GTEST_SKIP() << "mosquitto-clients not installed (scripts/install-deps)";
+    const auto hashed = run_command({"sh", "-c", "printf %s s3cret | '" + built_binary("outpost-hub") + "' --hash-password"}, 20s);
+    ASSERT_EQ(hashed.status, 0) << hashed.output;
+    hash_ = hashed.output.substr(0, hashed.output.find('\n'));
+    ASSERT_EQ(hash_.rfind("pbkdf2-sha256$", 0), 0u) << hashed.output;
+  }
+
+  std::unique_ptr<HubProcess> start_hub(bool anonymous) {
+    auto hub = std::make_unique<HubProcess>(
+        std::vector<HubIdentity>{kA}, nlohmann::json{{"r", "FROM /* INTO $upstream"}},
+        "mqtt_broker:\n  users:\n    - { name: sensor, password_hash: \"" + hash_ + "\" }\n" +
+            (anonymous ? "  allow_anonymous: [mqtt]\n" : ""));
+    hub->start();
+    return hub;
+  }
+
+  static std::vector<std::string> base(const std::string& tool, HubProcess& hub, const std::string& client_id,
+                                       const std::string& user, const std::string& password) {
+    std::vector<std::string> argv{tool, "-h", "127.0.0.1", "-p", std::to_string(hub.mqtt_port()), "-V", "mqttv311",
+                                  "-i", client_id};
+    if (!user.empty()) argv.insert(argv.end(), {"-u", user, "-P", password});
+    return argv;
+  }
+
+  CommandResult pub(HubProcess& hub, const std::string& topic, const std::string& message,
+                    std::vector<std::string> extra = {}, const std::string& user = "sensor",
+                    const std::string& password = "s3cret") {
+    auto argv = base("mosquitto_pub", hub, "pub-" + std::to_string(++counter_), user, password);
+    argv.insert(argv.end(), {"-q", "1", "-t", topic});
+    if (message.empty()) argv.push_back("-n");  // a zero-length payload
+    else argv.insert(argv.end(), {"-m", message});
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return run_command(argv, 10s);
+  }
+
+  // mosquitto_sub in the background, printing "topic payload" lines (-d adds each PUBLISH's
+  // flags); returns once the hub logged the subscription.
+  std::unique_ptr<Process> sub_in_background(HubProcess& hub, const std::string& client_id, const std::string& filter,
+                                             int count, std::vector<std::string> extra = {}) {
+    auto argv = base("mosquitto_sub", hub, client_id, "sensor", "s3cret");
+    argv.insert(argv.end(), {"-d", "-q", "1", "-t", filter, "-v", "-C", std::to_string(count), "-W", "15"});
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto p = std::make_unique<Process>(argv, hub.dir() + "/" + client_id + ".log");
+    const auto subscribed = "'" + client_id + "' subscribed to '" + filter + "'";
+    EXPECT_TRUE(wait_until([&] { return hub.log().find(subscribed) != std::string::npos; }, 10s))
+        << p->log() << hub.log();
+    return p;
+  }
+
+  // Waits for a background mosquitto_sub to have its count of messages; returns its output.
+  static std::string finish(Process& p) {
+    const auto status = p.wait(15s);
+    EXPECT_EQ(status, 0) << p.log();
+    return p.log();
+  }
+
+  std::string hash_;
+  int counter_ = 0;
+};
+
+TEST_F(HubPlainMqtt, UserAndPasswordConnectAndWrongOnesAreRefused) {
+  auto hub = start_hub(false);
+  EXPECT_EQ(pub(*hub, "hello", "world").status, 0) << hub->log();
+  const auto wrong = pub(*hub, "hello", "world", {}, "sensor", "nope");
+  EXPECT_NE(wrong.status, 0);
+  EXPECT_NE(wrong.output.find("bad user name or password"), std::string::npos) << wrong.output;
+  EXPECT_NE(pub(*hub, "hello", "world", {}, "stranger", "s3cret").status, 0);
+  EXPECT_NE(hub->log().find("wrong password for MQTT user 'sensor'"), std::string::npos) << hub->log();
+  EXPECT_NE(hub->log().find("nor a configured MQTT user"), std::string::npos) << hub->log();
+  EXPECT_EQ(hub->metric("edgehub_client_connect_success_total", "id=\"mqtt:sensor\""), 1);
+  EXPECT_EQ(hub->metric("edgehub_client_connect_failed_total", "id=\"mqtt:refused\""), 2);
+}
+
+TEST_F(HubPlainMqtt, AnonymousClientsOnlyWhereTheListenerAllowsThem) {
+  auto closed = start_hub(false);
+  const auto refused = pub(*closed, "hello", "world", {}, "");
+  EXPECT_NE(refused.status, 0);
+  EXPECT_NE(refused.output.find("not authori"), std::string::npos) << refused.output;
+  EXPECT_NE(closed->log().find("does not allow anonymous clients"), std::string::npos) << closed->log();
+  auto open = start_hub(true);
+  EXPECT_EQ(pub(*open, "hello", "world", {}, "").status, 0) << open->log();
+}
+
+TEST_F(HubPlainMqtt, WildcardSubscriptionsGetWhatMatchesAtQos1) {
+  auto hub = start_hub(false);
+  auto sub = sub_in_background(*hub, "watcher", "plant/+/temp", 2);
+  ASSERT_EQ(pub(*hub, "plant/line1/temp", "21").status, 0);
+  ASSERT_EQ(pub(*hub, "plant/line1/pressure", "1013").status, 0);
+  ASSERT_EQ(pub(*hub, "plant/line2/temp", "22").status, 0);
+  const auto out = finish(*sub);
+  EXPECT_NE(out.find("plant/line1/temp 21"), std::string::npos) << out;
+  EXPECT_NE(out.find("plant/line2/temp 22"), std::string::npos) << out;
+  EXPECT_EQ(out.find("pressure"), std::string::npos) << out;
+  EXPECT_NE(out.find("q1"), std::string::npos) << "delivered at QoS 1: " << out;
+}
+
+TEST_F(HubPlainMqtt, RetainedMessagesReachLateSubscribersUntilCleared) {
+  auto hub = start_hub(false);
+  ASSERT_EQ(pub(*hub, "door/1", "open", {"-r"}).status, 0);
+  ASSERT_EQ(pub(*hub, "door/2", "shut", {"-r"}).status, 0);
+  auto late = sub_in_background(*hub, "late", "door/#", 2);
+  const auto out = finish(*late);
+  EXPECT_NE(out.find("door/1 open"), std::string::npos) << out;
+  EXPECT_NE(out.find("door/2 shut"), std::string::npos) << out;
+  EXPECT_NE(out.find("r1"), std::string::npos) << "flagged retained: " << out;
+  ASSERT_EQ(pub(*hub, "door/1", "", {"-r"}).status, 0);  // an empty retained payload clears
+  auto later = sub_in_background(*hub, "later", "door/#", 1);
+  const auto after = finish(*later);
+  EXPECT_NE(after.find("door/2 shut"), std::string::npos) << after;
+  EXPECT_EQ(after.find("door/1"), std::string::npos) << after;
+}
+
+TEST_F(HubPlainMqtt, Qos2PublishesAreReceivedOnceAndDeliveredAtTheGrantedQos) {
+  auto hub = start_hub(false);
+  auto sub = sub_in_background(*hub, "q2-watcher", "q2/#", 2);
+  for (const std::string message : {"first", "second"}) {
+    auto argv = base("mosquitto_pub", *hub, "q2-pub", "sensor", "s3cret");
+    argv.insert(argv.end(), {"-q", "2", "-t", "q2/x", "-m", message});
+    const auto published = run_command(argv, 10s);
+    ASSERT_EQ(published.status, 0) << published.output << hub->log();
+  }
+  const auto out = finish(*sub);
+  EXPECT_NE(out.find("q2/x first"), std::string::npos) << out;
+  EXPECT_NE(out.find("q2/x second"), std::string::npos) << out;
+  EXPECT_NE(out.find("q1"), std::string::npos) << "granted QoS 1: " << out;
+}
+
+TEST_F(HubPlainMqtt, AWillIsPublishedWhenAClientDiesWithoutDisconnect) {
+  auto hub = start_hub(false);
+  auto watcher = sub_in_background(*hub, "watcher", "status/#", 1);
+  auto dying = sub_in_background(*hub, "dying", "nothing", 1,
+                                 {"--will-topic", "status/dying", "--will-payload", "gone", "--will-qos", "1"});
+  dying->kill_hard();  // no DISCONNECT: the socket just closes
+  const auto out = finish(*watcher);
+  EXPECT_NE(out.find("status/dying gone"), std::string::npos) << out << hub->log();
+}
+
+TEST_F(HubPlainMqtt, IotHubModulesShareThePlainTopicsAndPlainClientsStayOutOfIotHubs) {
+  auto hub = start_hub(false);
+  auto watcher = sub_in_background(*hub, "watcher", "modules/#", 1);
+  const auto from_module = run_command(
+      {"mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(hub->mqtt_port()), "-V", "mqttv311", "-i", kA.id(),
+       "-u", hub->username(kA), "-P", hub->password(kA), "-q", "1", "-t", "modules/A/status", "-m", "up"},
+      10s);
+  ASSERT_EQ(from_module.status, 0) << from_module.output << hub->log();
+  EXPECT_NE(finish(*watcher).find("modules/A/status up"), std::string::npos);
+  // A plain client may not subscribe to IoT Hub topics.
+  auto argv = base("mosquitto_sub", *hub, "snoop", "sensor", "s3cret");
+  argv.insert(argv.end(), {"-t", "devices/edge1/modules/A/inputs/#", "-C", "1", "-W", "3"});
+  const auto snoop = run_command(argv, 10s);
+  EXPECT_NE(snoop.output.find("denied"), std::string::npos) << snoop.output;
+  EXPECT_GE(hub->metric("outpost_mqtt_refused_total", "operation=\"subscribe\",reason=\"not_authorized\""), 1)
+      << hub->metrics();
+}
+
+TEST_F(HubPlainMqtt, CheckNamesTheProblemsOfABadMqttBrokerSection) {
+  HubProcess hub({kA}, nlohmann::json{{"r", "FROM /* INTO $upstream"}},
+                 "mqtt_broker:\n  users:\n    - { name: sensor, password: s3cret }\n  allow_anonymous: [mqtts]\n");
+  const auto check = run_command({built_binary("outpost-hub"), "--config", hub.dir() + "/hub.yaml", "--check"}, 20s);
+  EXPECT_NE(check.status, 0);
+  EXPECT_NE(check.output.find("mqtt_broker.users[0]"), std::string::npos) << check.output;
+  EXPECT_NE(check.output.find("'mqtts' is not a listener of this hub"), std::string::npos) << check.output;
+}
+
+}  // namespace
+}  // namespace outpost::testing

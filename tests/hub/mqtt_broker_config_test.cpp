@@ -1,0 +1,115 @@
+// hub.yaml `mqtt_broker:` (src/hub/mqtt_broker_config.cpp) and password hashes
+// (src/hub/password_hash.cpp): the documented shape, and clear errors naming key and line.
+#include "mqtt_broker_config.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "hub_config.h"
+#include "password_hash.h"
+#include "outpost/core/config.h"
+#include "support/process.h"
+
+namespace outpost::hub {
+namespace {
+
+using outpost::testing::make_temp_dir;
+using outpost::testing::write_file;
+
+// Few iterations: the tests check the format, not the cost.
+const std::string kHash = hash_password("s3cret", 1000);
+
+TEST(PasswordHashTest, VerifiesTheRightPasswordOnly) {
+  const auto hash = hash_password("s3cret", 1000);
+  EXPECT_TRUE(hash.starts_with("pbkdf2-sha256$1000$")) << hash;
+  EXPECT_TRUE(check_password_hash(hash).ok());
+  EXPECT_TRUE(verify_password("s3cret", hash));
+  EXPECT_FALSE(verify_password("s3cret ", hash));
+  EXPECT_FALSE(verify_password("", hash));
+  EXPECT_NE(hash, hash_password("s3cret", 1000)) << "a fresh salt each time";
+}
+
+TEST(PasswordHashTest, RefusesMalformedHashes) {
+  for (const std::string bad : {"", "s3cret", "pbkdf2-sha256$1000$abc", "md5$1000$AAAAAAAAAAA=$AAAAAAAAAAAAAAAAAAAAAA==",
+                                "pbkdf2-sha256$10$AAAAAAAAAAA=$AAAAAAAAAAAAAAAAAAAAAA==",
+                                "pbkdf2-sha256$99999999999$AAAAAAAAAAA=$AAAAAAAAAAAAAAAAAAAAAA==",
+                                "pbkdf2-sha256$1000$!!$AAAAAAAAAAAAAAAAAAAAAA==", "pbkdf2-sha256$1000$AAAAAAAAAAA=$AA=="}) {
+    EXPECT_FALSE(check_password_hash(bad).ok()) << bad;
+    EXPECT_FALSE(verify_password("x", bad)) << bad;
+  }
+}
+
+class MqttBrokerConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = make_temp_dir("outpost-brokerconf"); }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string yaml(const std::string& broker) {
+    return "hostname: h\ndevice_id: e\nlisten: { mqtt: \"127.0.0.1:1883\" }\nstorage: { folder: s }\n"
+           "identities: i.json\ndesired: d.json\n" + broker;
+  }
+  HubConfig load(const std::string& broker) {
+    write_file(dir_ + "/hub.yaml", yaml(broker));
+    return load_hub_config(dir_ + "/hub.yaml");
+  }
+  std::string error_of(const std::string& broker) {
+    try {
+      load(broker);
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "(no error)";
+  }
+  std::string dir_;
+};
+
+TEST_F(MqttBrokerConfigTest, AbsentMeansNoPlainClientsAndDefaultLimits) {
+  const auto c = load("");
+  EXPECT_TRUE(c.mqtt_broker.users.empty());
+  EXPECT_TRUE(c.mqtt_broker.anonymous_listeners.empty());
+  EXPECT_EQ(c.mqtt_broker.max_subscriptions_per_client, 100u);
+  EXPECT_EQ(c.mqtt_broker.max_retained_messages, 10000u);
+}
+
+TEST_F(MqttBrokerConfigTest, ReadsUsersHashesFromTheFileOrAFileAndAnonymousListeners) {
+  write_file(dir_ + "/plc.hash", kHash + "\n");
+  const auto c = load("mqtt_broker:\n  users:\n    - { name: sensor, password_hash: \"" + kHash +
+                      "\" }\n    - { name: plc, password_file: plc.hash }\n  allow_anonymous: [mqtt]\n"
+                      "  max_subscriptions_per_client: 5\n  max_retained_messages: 7\n  max_retained_bytes: 4096\n");
+  ASSERT_EQ(c.mqtt_broker.users.size(), 2u);
+  EXPECT_EQ(c.mqtt_broker.users[1].name, "plc");
+  EXPECT_EQ(c.mqtt_broker.users[1].password_hash, kHash) << "the file's line, without its newline";
+  EXPECT_TRUE(c.mqtt_broker.anonymous_on("mqtt"));
+  EXPECT_FALSE(c.mqtt_broker.anonymous_on("mqtts"));
+  EXPECT_EQ(c.mqtt_broker.max_subscriptions_per_client, 5u);
+  EXPECT_EQ(c.mqtt_broker.max_retained_messages, 7u);
+  EXPECT_EQ(c.mqtt_broker.max_retained_bytes, 4096u);
+}
+
+TEST_F(MqttBrokerConfigTest, ListsEveryProblemWithItsKey) {
+  const auto e = error_of(
+      "mqtt_broker:\n  users:\n    - { name: a, password: plain }\n    - { name: b, password_hash: nothash }\n"
+      "    - { name: c, password_file: missing.hash }\n    - { name: d }\n"
+      "    - { name: e, password_hash: \"" + kHash + "\" }\n    - { name: e, password_hash: \"" + kHash + "\" }\n"
+      "  allow_anonymous: [mqtt, mqtts, ftp]\n  max_subscriptions_per_client: 0\n  colour: red\n");
+  EXPECT_NE(e.find("mqtt_broker.users[0]"), std::string::npos) << e;
+  EXPECT_NE(e.find("password"), std::string::npos) << e;
+  EXPECT_NE(e.find("mqtt_broker.users[1].password_hash"), std::string::npos) << e;
+  EXPECT_NE(e.find("--hash-password"), std::string::npos) << e;
+  EXPECT_NE(e.find("mqtt_broker.users[2].password_file"), std::string::npos) << e;
+  EXPECT_NE(e.find("needs exactly one of password_hash and password_file"), std::string::npos) << e;
+  EXPECT_NE(e.find("user 'e' is listed twice"), std::string::npos) << e;
+  EXPECT_NE(e.find("'ftp': expected a listener name"), std::string::npos) << e;
+  EXPECT_NE(e.find("'mqtts' is not a listener of this hub"), std::string::npos) << e;
+  EXPECT_NE(e.find("max_subscriptions_per_client"), std::string::npos) << e;
+  EXPECT_NE(e.find("colour"), std::string::npos) << e;
+}
+
+TEST(ListenerOfTransportTest, NamesTheHubYamlListener) {
+  EXPECT_EQ(listener_of_transport("tcp"), "mqtt");
+  EXPECT_EQ(listener_of_transport("tls"), "mqtts");
+  EXPECT_EQ(listener_of_transport("wss"), "wss");
+}
+
+}  // namespace
+}  // namespace outpost::hub
