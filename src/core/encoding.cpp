@@ -95,9 +95,14 @@ std::optional<std::string> base64_decode(std::string_view text) {
 }
 
 std::string url_encode(std::string_view text, HexCase hex) {
-  const char* digits = hex == HexCase::lower ? "0123456789abcdef" : "0123456789ABCDEF";
   std::string out;
   out.reserve(text.size());
+  append_url_encoded(out, text, hex);
+  return out;
+}
+
+void append_url_encoded(std::string& out, std::string_view text, HexCase hex) {
+  const char* digits = hex == HexCase::lower ? "0123456789abcdef" : "0123456789ABCDEF";
   for (const char ch : text) {
     const auto c = static_cast<unsigned char>(ch);
     if (is_uri_component_safe(c)) {
@@ -108,7 +113,6 @@ std::string url_encode(std::string_view text, HexCase hex) {
       out += digits[c & 15];
     }
   }
-  return out;
 }
 
 std::optional<std::string> url_decode(std::string_view text) {

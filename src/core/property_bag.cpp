@@ -86,12 +86,19 @@ Status decode_property_bag(std::string_view bag, Message& message) {
 std::string encode_property_bag(const Message& message,
                                 std::initializer_list<std::string_view> skip_system) {
   std::string out;
+  append_property_bag(out, message, skip_system);
+  return out;
+}
+
+void append_property_bag(std::string& out, const Message& message,
+                         std::initializer_list<std::string_view> skip_system) {
+  const auto start = out.size();
   const auto add = [&](std::string_view key, const std::optional<std::string>& value) {
-    if (!out.empty()) out += '&';
-    out += url_encode(key, HexCase::upper);
+    if (out.size() > start) out += '&';
+    append_url_encoded(out, key, HexCase::upper);
     if (value) {
       out += '=';
-      out += url_encode(*value, HexCase::upper);
+      append_url_encoded(out, *value, HexCase::upper);
     }
   };
   for (const auto& p : message.system) {
@@ -101,7 +108,6 @@ std::string encode_property_bag(const Message& message,
     if (const auto key = bag_key_for_system_property(p.name)) add(*key, p.value);
   }
   for (const auto& p : message.application) add(p.name, p.value);
-  return out;
 }
 
 }  // namespace outpost

@@ -4,6 +4,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "module_delivery.h"
 #include "outpost/iothub/identity.h"
@@ -24,6 +26,9 @@ struct ClientState {
   std::optional<mqtt::Will> will;
   std::unique_ptr<ModuleDelivery> delivery;  // while subscribed to its inputs
   metrics::Counter* received_default = nullptr;  // messages_received_total without an output
+  // ... and per output, for the first outputs it used (a registry lookup builds label strings).
+  static constexpr std::size_t kKeptOutputCounters = 8;
+  std::vector<std::pair<std::string, metrics::Counter*>> received_by_output;
 
   bool subscribed(iothub::SubscriptionKind kind) const {
     return (subscriptions & static_cast<std::uint32_t>(kind)) != 0;

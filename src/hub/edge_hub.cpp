@@ -30,6 +30,7 @@ EdgeHub::EdgeHub(net::EventLoop& loop, EdgeHubSettings settings, store::MessageS
       routes_(std::make_shared<routing::RouteTable>()),
       plain_(settings_.mqtt_broker),
       durable_acks_(loop, [this](DurableAck& ack) {
+        if (awaiting_durable_ > 0) --awaiting_durable_;
         auto c = ack.sender.lock();
         if (!c) return;
         if (ack.ok) {
@@ -38,7 +39,8 @@ EdgeHub::EdgeHub(net::EventLoop& loop, EdgeHubSettings settings, store::MessageS
           metrics_.unacknowledged("storage_failure").inc();
           c->close(mqtt::CloseReason::server_closed, "the store failed to persist a message");
         }
-      }) {
+      }, net::InboxWake::by_owner),
+      durable_ack_poll_(loop.make_timer()) {
   edgehub_identity_ = {settings_.device_id, std::string("$edgeHub")};
   auth_settings_.accepted_hosts = {settings_.hostname};
   if (!settings_.gateway_hostname.empty()) auth_settings_.accepted_hosts.push_back(settings_.gateway_hostname);

@@ -101,6 +101,9 @@ class EdgeHub final : public mqtt::Handler {
   // own $edgeHub and $edgeAgent.
   bool knows(const iothub::Identity& identity) const;
   const std::string& device_id() const { return settings_.device_id; }
+  // Acknowledges now what the store has made durable, rather than at the next poll
+  // (kDurableAckPoll); for callers that just flushed the store.
+  void acknowledge_durable() { durable_acks_.drain(); }
 
  private:
   ClientState& state(const mqtt::ConnectionPtr& c);
@@ -109,6 +112,7 @@ class EdgeHub final : public mqtt::Handler {
                         mqtt::PublishPacket&& packet, mqtt::PublishTicket ticket);
   // Sets the system properties the hub owns: sender ids, edgeMessageId, enqueuedTime, origin.
   void stamp(Message& message, const iothub::Identity& sender) const;
+  metrics::Counter& received_counter(ClientState& client, const std::optional<std::string>& output);
   // Routes, stores and wakes delivery; on a full store parks the publish (back-pressure).
   void route_and_store(const std::weak_ptr<mqtt::Connection>& sender, Message&& message, std::uint8_t qos,
                        mqtt::PublishTicket ticket, const std::string& from, const std::string& from_output,
@@ -190,7 +194,13 @@ class EdgeHub final : public mqtt::Handler {
   void wake_store_writer_soon();
   bool writer_wake_posted_ = false;  // its publishes will never be acknowledged
   std::deque<Parked> parked_;
+  // PUBACKs wait for the store's group commit. Its sync thread queues "durable" here without
+  // waking the loop; the loop polls while publishes await durability (durable_acks.h).
+  void poll_durable_acks_soon();
   DurableAcks durable_acks_;
+  std::unique_ptr<net::Timer> durable_ack_poll_;
+  bool durable_ack_poll_armed_ = false;
+  std::size_t awaiting_durable_ = 0;  // publishes handed to the store whose PUBACK waits
   iothub::Identity edgehub_identity_;
   std::unique_ptr<UpstreamLink> upstream_;
   std::unique_ptr<net::Timer> sweep_timer_;

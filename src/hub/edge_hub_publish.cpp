@@ -59,11 +59,25 @@ void EdgeHub::ingest_telemetry(const mqtt::ConnectionPtr& c, ClientState& client
     return;
   }
   stamp(message, client.identity);
-  metrics_.message_size().observe(static_cast<double>(message.counted_size()));
+  const auto size = static_cast<double>(message.counted_size());
   const auto output = message.system.get(sysprop::kOutputName);
-  if (output) metrics_.received(client.id, *output).inc();
-  else client.received_default->inc();
+  // Looked up before routing (which may close the connection and forget `client`), counted
+  // after it: the delivery's write does not wait for the metrics.
+  auto& received = received_counter(client, output);
+  auto& sizes = metrics_.message_size();
   route_and_store(c, std::move(message), packet.qos, ticket, client.id, output.value_or(""));
+  received.inc();
+  sizes.observe(size);
+}
+
+metrics::Counter& EdgeHub::received_counter(ClientState& client, const std::optional<std::string>& output) {
+  if (!output) return *client.received_default;
+  for (const auto& [name, counter] : client.received_by_output)
+    if (name == *output) return *counter;
+  auto& counter = metrics_.received(client.id, *output);
+  if (client.received_by_output.size() < ClientState::kKeptOutputCounters)
+    client.received_by_output.emplace_back(*output, &counter);
+  return counter;
 }
 
 void EdgeHub::stamp(Message& message, const iothub::Identity& sender) const {
@@ -144,6 +158,10 @@ bool EdgeHub::append(const std::weak_ptr<mqtt::Connection>& sender, const std::s
     case store::AppendStatus::accepted:
       for (const auto* endpoint : endpoints) wake_endpoint(*endpoint);
       wake_store_writer_soon();
+      if (ticket != 0) {
+        ++awaiting_durable_;
+        poll_durable_acks_soon();
+      }
       return true;
     case store::AppendStatus::full:
       return false;
@@ -167,6 +185,16 @@ void EdgeHub::wake_store_writer_soon() {
     if (!alive.lock()) return;
     writer_wake_posted_ = false;
     store_.wake_writer();
+  });
+}
+
+void EdgeHub::poll_durable_acks_soon() {
+  if (durable_ack_poll_armed_) return;
+  durable_ack_poll_armed_ = true;
+  durable_ack_poll_->start(kDurableAckPoll, [this] {
+    durable_ack_poll_armed_ = false;
+    durable_acks_.drain();
+    if (awaiting_durable_ > 0) poll_durable_acks_soon();
   });
 }
 

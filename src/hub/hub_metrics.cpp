@@ -85,12 +85,15 @@ metrics::Counter& HubMetrics::plain_refused(const std::string& operation, const 
 }
 
 metrics::Summary& HubMetrics::message_size() {
-  return registry_.summary("edgehub_message_size_bytes", "Size of received messages");
+  if (!message_size_) message_size_ = &registry_.summary("edgehub_message_size_bytes", "Size of received messages");
+  return *message_size_;
 }
 
 metrics::Summary& HubMetrics::process_duration() {
-  return registry_.summary("edgehub_message_process_duration_seconds",
-                           "Time from receipt to delivery acknowledgement");
+  if (!process_duration_)
+    process_duration_ = &registry_.summary("edgehub_message_process_duration_seconds",
+                                           "Time from receipt to delivery acknowledgement");
+  return *process_duration_;
 }
 
 }  // namespace outpost::hub

@@ -35,11 +35,15 @@ class HubMetrics {
   // Plain MQTT (issue 14): what a client asked and was refused, by operation (publish,
   // subscribe) and reason (not_authorized, subscription_limit, retained_limit).
   metrics::Counter& plain_refused(const std::string& operation, const std::string& reason);
+  // Observed for every message: looked up once, then kept (a lookup builds the name and
+  // label strings and takes the registry's lock).
   metrics::Summary& message_size();
   metrics::Summary& process_duration();
 
  private:
   metrics::Registry registry_;
+  metrics::Summary* message_size_ = nullptr;
+  metrics::Summary* process_duration_ = nullptr;
 };
 
 }  // namespace outpost::hub

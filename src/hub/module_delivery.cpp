@@ -13,14 +13,16 @@ ModuleDelivery::ModuleDelivery(store::MessageStore& store, HubMetrics& metrics,
 
 void ModuleDelivery::pump(const EndpointInfo& endpoint) {
   auto [it, inserted] = pumps_.try_emplace(endpoint.id);
-  if (inserted) it->second.endpoint = &endpoint;
+  if (inserted) {
+    it->second.endpoint = &endpoint;
+    it->second.topic_prefix = iothub::input_topic_prefix(receiver_, endpoint.endpoint.input);
+  }
   fill(it->second);
 }
 
 void ModuleDelivery::fill(Pump& pump) {
   auto connection = connection_.lock();
   if (!connection || !connection->open()) return;
-  const auto& input = pump.endpoint->endpoint.input;
   // Highest priority first; a lower-priority queue is read only when the higher ones are
   // drained up to their cursors.
   for (const auto& q : pump.endpoint->queues) {
@@ -31,13 +33,13 @@ void ModuleDelivery::fill(Pump& pump) {
       for (const auto& entry : batch) {
         cursor = entry.seq;
         const auto& message = *entry.message;
-        const auto topic = iothub::input_topic(
-            receiver_, input, encode_property_bag(message, {sysprop::kOutputName, sysprop::kInputName}));
+        topic_.assign(pump.topic_prefix);
+        append_property_bag(topic_, message, {sysprop::kOutputName, sysprop::kInputName});
         const auto tag = next_tag_++;
         in_flight_.emplace(tag, InFlight{&pump, q.queue, entry.seq, q.priority, entry.enqueued_at_ms,
                                          &sent_counter(message, pump, q.priority)});
         ++pump.in_flight;
-        connection->publish(topic, message.body, 1, tag);
+        connection->publish(topic_, message.body, 1, tag);
       }
     }
     if (pump.in_flight >= window_) return;

@@ -33,6 +33,7 @@ class ModuleDelivery {
  private:
   struct Pump {
     const EndpointInfo* endpoint;
+    std::string topic_prefix;  // devices/{d}/modules/{m}/inputs/{input}/
     std::unordered_map<store::QueueId, store::Sequence> cursor;  // last seq sent per queue
     std::size_t in_flight = 0;
   };
@@ -59,6 +60,7 @@ class ModuleDelivery {
   std::uint64_t next_tag_ = 1;
   std::unordered_map<std::string, metrics::Counter*> sent_counters_;  // by from/output/input/priority
   std::string counter_key_;  // reused: looking a counter up allocates nothing once seen
+  std::string topic_;        // reused: each delivery's topic is built here
 };
 
 }  // namespace outpost::hub

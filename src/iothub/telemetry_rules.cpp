@@ -14,6 +14,7 @@ TelemetryIntake take_telemetry(const TelemetryTopic& topic, const Identity& publ
     in.reason = fmt::format("'{}' published as '{}'", publisher.id(), topic.sender.id());
     return in;
   }
+  in.message.system.reserve(8);  // the bag's, the sender's and the hub's stamps: one allocation
   if (auto s = decode_property_bag(topic.bag, in.message); !s) {
     in.fault = TelemetryFault::bad_property_bag;
     in.reason = s.error();

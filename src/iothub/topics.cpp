@@ -115,9 +115,12 @@ SubscriptionFilter parse_subscription_filter(std::string_view filter) {
 }
 
 std::string input_topic(const Identity& receiver, std::string_view input, std::string_view bag) {
+  return input_topic_prefix(receiver, input).append(bag);
+}
+
+std::string input_topic_prefix(const Identity& receiver, std::string_view input) {
   // The Node SDK drops input messages without a '/' after the input name: always add it.
-  return fmt::format("devices/{}/modules/{}/inputs/{}/{}", receiver.device_id,
-                     receiver.module_id.value_or(""), input, bag);
+  return fmt::format("devices/{}/modules/{}/inputs/{}/", receiver.device_id, receiver.module_id.value_or(""), input);
 }
 
 std::string c2d_topic(std::string_view device_id, std::string_view bag) {

@@ -355,7 +355,17 @@ void Session::publish(std::string_view topic, std::string_view payload, std::uin
     close(CloseReason::server_closed, "client reads too slowly (outbound buffer full)");
     return;
   }
+  // A quiet connection gets its delivery now, not after the caller's remaining work (the
+  // publisher's metrics, the rest of its read): one-way latency. A busy one gathers.
+  if (!flush_requested_ && !write_in_progress_ && !refused_ && is_quiet(std::chrono::steady_clock::now())) {
+    flush();
+    return;
+  }
   request_flush();
+}
+
+bool Session::is_quiet(std::chrono::steady_clock::time_point now) const {
+  return now - last_write_ >= kQuietBeforeDirectWrite;
 }
 
 void Session::request_flush() {
@@ -393,7 +403,7 @@ void Session::flush() {
   // and a lone message skips the write coroutine's loop turn. One that writes often goes
   // through the coroutine, whose turn gathers more output per write (throughput).
   const auto now = std::chrono::steady_clock::now();
-  const bool quiet = now - last_write_ >= kQuietBeforeDirectWrite;
+  const bool quiet = is_quiet(now);
   last_write_ = now;
   const std::size_t written = quiet ? transport_->write_now(asio::buffer(out_)) : 0;
   if (written == out_.size()) {

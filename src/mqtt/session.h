@@ -96,6 +96,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   void handle_subscribe(const SubscribePacket& packet);
   void handle_unsubscribe(const UnsubscribePacket& packet);
   void protocol_error(std::string_view detail);
+  // No write in the last kQuietBeforeDirectWrite: the socket will very likely take a write whole.
+  bool is_quiet(std::chrono::steady_clock::time_point now) const;
   void flush();           // starts a write if output is waiting and none is in progress
   void request_flush();   // flush soon, from outside the read loop
   bool reading_paused() const;

@@ -13,7 +13,7 @@ class AsioTimer final : public Timer {
   explicit AsioTimer(boost::asio::io_context& io) : timer_(io) {}
   ~AsioTimer() override { cancel(); }
 
-  void start(std::chrono::milliseconds delay, std::function<void()> callback) override {
+  void start(std::chrono::microseconds delay, std::function<void()> callback) override {
     const auto generation = ++*generation_;
     timer_.expires_after(delay);
     // A completion may already be queued when cancel() or the destructor runs; the shared

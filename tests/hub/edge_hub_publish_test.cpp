@@ -59,6 +59,16 @@ TEST_F(EdgeHubPublishTest, TelemetryIsRoutedStoredAndDeliveredWithTheHubsPropert
   EXPECT_EQ(waiting("edge1/B/in1"), 0u) << "the module's PUBACK acknowledges the store entry";
 }
 
+TEST_F(EdgeHubPublishTest, ThePubackFollowsDurabilityWithoutAnyoneAskingTheHub) {
+  // The store's thread does not wake the loop; the hub polls while a PUBACK is owed.
+  auto a = connect(kModuleA);
+  const auto ticket = a->send_publish(telemetry_topic(kModuleA, "%24.on=out1"), "x", 1);
+  store_->flush();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (a->completed().empty() && std::chrono::steady_clock::now() < deadline) loop_.poll();
+  ASSERT_EQ(a->completed(), std::vector<mqtt::PublishTicket>{ticket}) << "no PUBACK within 5 s of durability";
+}
+
 TEST_F(EdgeHubPublishTest, AStoreCompletingAppendsAfterTheHubIsGoneTouchesNothingOfIt) {
   auto a = connect(kModuleA);
   for (int i = 0; i < 20; ++i) a->send_publish(telemetry_topic(kModuleA, "%24.on=out1"), "x", 1);

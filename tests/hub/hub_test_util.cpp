@@ -145,6 +145,7 @@ std::shared_ptr<FakeConnection> EdgeHubTest::connect_receiver(const TestIdentity
 
 void EdgeHubTest::settle() {
   store_->flush();
+  if (hub_) hub_->acknowledge_durable();
   loop_.poll();
 }
 

@@ -4,9 +4,11 @@
 
 #include <chrono>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "outpost/net/event_loop.h"
+#include "outpost/net/inbox.h"
 #include "outpost/net/http_server.h"
 
 namespace outpost::net {
@@ -35,6 +37,34 @@ TEST(EventLoopPoll, WorksAgainAfterStop) {
   loop.post([&] { ran = true; });
   loop.poll();
   EXPECT_TRUE(ran);
+}
+
+TEST(InboxTest, APushFromAnotherThreadWakesTheLoopOnceForTheBatch) {
+  EventLoop loop;
+  std::vector<int> delivered;
+  Inbox<int> inbox(loop, [&](int& n) { delivered.push_back(n); });
+  std::thread producer([sender = inbox.sender()] {
+    for (int i = 1; i <= 3; ++i) sender.push(i);
+  });
+  producer.join();
+  EXPECT_EQ(loop.poll(), 1u) << "one task for the three items";
+  EXPECT_EQ(delivered, (std::vector<int>{1, 2, 3}));
+}
+
+TEST(InboxTest, AnInboxDrainedByItsOwnerQueuesWithoutWakingTheLoop) {
+  EventLoop loop;
+  std::vector<int> delivered;
+  Inbox<int> inbox(loop, [&](int& n) { delivered.push_back(n); }, InboxWake::by_owner);
+  std::thread producer([sender = inbox.sender()] {
+    for (int i = 1; i <= 3; ++i) sender.push(i);
+  });
+  producer.join();
+  EXPECT_EQ(loop.poll(), 0u) << "nothing posted to the loop";
+  EXPECT_TRUE(delivered.empty());
+  inbox.drain();
+  EXPECT_EQ(delivered, (std::vector<int>{1, 2, 3}));
+  inbox.drain();
+  EXPECT_EQ(delivered.size(), 3u) << "each item once";
 }
 
 TEST(HttpResponderToCallback, DeliversTheFirstResponseOnTheLoop) {

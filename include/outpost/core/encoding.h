@@ -16,6 +16,8 @@ enum class HexCase { lower, upper };
 // (A-Z a-z 0-9 - _ . ! ~ * ' ( )). IoT Hub's docs ask for lowercase hex in SAS
 // tokens; the Node SDK writes uppercase in property bags, so both are offered.
 std::string url_encode(std::string_view text, HexCase hex = HexCase::lower);
+// The same, appended to `out` (hot paths build topics in a kept buffer).
+void append_url_encoded(std::string& out, std::string_view text, HexCase hex = HexCase::lower);
 // Decodes %xx (either case). '+' stays '+' (IoT Hub bags use %20 for space).
 // nullopt on a truncated or non-hex escape.
 std::optional<std::string> url_decode(std::string_view text);

@@ -30,6 +30,7 @@ class PropertyList {
   }
 
   std::size_t size() const { return items_.size(); }
+  void reserve(std::size_t n) { items_.reserve(n); }
   bool empty() const { return items_.empty(); }
   auto begin() const { return items_.begin(); }
   auto end() const { return items_.end(); }

@@ -25,5 +25,8 @@ Status decode_property_bag(std::string_view bag, Message& message);
 // System properties named in `skip_system` are left out (e.g. outputName on delivery).
 std::string encode_property_bag(const Message& message,
                                 std::initializer_list<std::string_view> skip_system = {});
+// The same, appended to `out`.
+void append_property_bag(std::string& out, const Message& message,
+                         std::initializer_list<std::string_view> skip_system = {});
 
 }  // namespace outpost

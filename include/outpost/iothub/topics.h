@@ -62,6 +62,8 @@ SubscriptionFilter parse_subscription_filter(std::string_view filter);
 // ---- server -> client PUBLISH topics ----
 
 std::string input_topic(const Identity& receiver, std::string_view input, std::string_view bag);
+// `devices/{d}/modules/{m}/inputs/{input}/`: what input_topic puts before the bag.
+std::string input_topic_prefix(const Identity& receiver, std::string_view input);
 std::string c2d_topic(std::string_view device_id, std::string_view bag);
 std::string twin_response_topic(int status, std::string_view rid,
                                 std::optional<std::int64_t> version = std::nullopt);

@@ -15,7 +15,7 @@ namespace outpost::net {
 class Timer {
  public:
   virtual ~Timer() = default;
-  virtual void start(std::chrono::milliseconds delay, std::function<void()> callback) = 0;
+  virtual void start(std::chrono::microseconds delay, std::function<void()> callback) = 0;
   virtual void cancel() = 0;
 };
 

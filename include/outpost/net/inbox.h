@@ -13,12 +13,18 @@
 
 namespace outpost::net {
 
+// on_push: a push wakes the loop (once per batch). by_owner: a push only queues, and the
+// loop's owner drains with drain() when it chooses (a timer on the loop's own thread): a
+// wake-up from another thread costs a cross-CPU interrupt and can pull the loop's thread
+// away from the CPU its clients run on.
+enum class InboxWake { on_push, by_owner };
+
 template <typename T>
 class Inbox {
  public:
   // `deliver` runs on the loop thread, once per item, in push order.
-  Inbox(EventLoop& loop, std::function<void(T&)> deliver)
-      : shared_(std::make_shared<Shared>(loop, std::move(deliver))) {}
+  Inbox(EventLoop& loop, std::function<void(T&)> deliver, InboxWake wake = InboxWake::on_push)
+      : shared_(std::make_shared<Shared>(loop, std::move(deliver), wake)) {}
   ~Inbox() {
     std::lock_guard lock(shared_->mutex);
     shared_->alive = false;
@@ -45,14 +51,17 @@ class Inbox {
   };
   Sender sender() const { return Sender(shared_); }
 
+  // Delivers what is queued now (loop thread).
+  void drain() { shared_->drain(); }
+
  private:
   struct Shared : std::enable_shared_from_this<Shared> {
-    Shared(EventLoop& l, std::function<void(T&)> d) : loop(l), deliver(std::move(d)) {}
+    Shared(EventLoop& l, std::function<void(T&)> d, InboxWake w) : loop(l), deliver(std::move(d)), wake(w) {}
     void push(T item) {
       std::lock_guard lock(mutex);
       if (!alive) return;
       pending.push_back(std::move(item));
-      if (scheduled) return;
+      if (wake == InboxWake::by_owner || scheduled) return;
       scheduled = true;
       loop.post([self = this->shared_from_this()] { self->drain(); });
     }
@@ -68,6 +77,7 @@ class Inbox {
     }
     EventLoop& loop;
     std::function<void(T&)> deliver;
+    InboxWake wake;
     std::mutex mutex;
     std::vector<T> pending;
     bool scheduled = false;
