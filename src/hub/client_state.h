@@ -10,6 +10,7 @@
 #include "module_delivery.h"
 #include "outpost/iothub/identity.h"
 #include "outpost/iothub/topics.h"
+#include "outpost/mqtt_policy/authorization_policy.h"
 #include "outpost/mqtt_codec/packets.h"
 
 namespace outpost::hub {
@@ -24,6 +25,9 @@ struct ClientState {
   bool clean_session = true;
   std::uint32_t subscriptions = 0;  // iothub::SubscriptionKind bits
   std::optional<mqtt::Will> will;
+  // What the authorization policy grants it on plain topics; nullopt: no policy, all allowed.
+  std::optional<mqtt_policy::ClientGrants> grants;
+  bool policy_refusal_logged = false;  // the first refused publish is a warning, the rest debug
   std::unique_ptr<ModuleDelivery> delivery;  // while subscribed to its inputs
   metrics::Counter* received_default = nullptr;  // messages_received_total without an output
   // ... and per output, for the first outputs it used (a registry lookup builds label strings).

@@ -46,6 +46,7 @@ EdgeHub::EdgeHub(net::EventLoop& loop, EdgeHubSettings settings, store::MessageS
   if (!settings_.gateway_hostname.empty()) auth_settings_.accepted_hosts.push_back(settings_.gateway_hostname);
   auth_settings_.edge_device_id = settings_.device_id;
   endpoints_.recover();
+  refresh_policy();  // hub.yaml's, until desired properties bring theirs
   store_.on_space_available([this, &loop = loop_, alive = std::weak_ptr<bool>(alive_)] {
     loop.post([this, alive] {
       if (alive.lock()) retry_parked();
@@ -59,6 +60,8 @@ EdgeHub::EdgeHub(net::EventLoop& loop, EdgeHubSettings settings, store::MessageS
 EdgeHub::~EdgeHub() { *alive_ = false; }
 
 void EdgeHub::apply_config(routing::EdgeHubConfig config) {
+  desired_policy_ = std::move(config.mqtt_authorizations);
+  refresh_policy();
   routes_ = std::make_shared<routing::RouteTable>(std::move(config.route_table));
   store_and_forward_ = config.store_and_forward;
   for (const auto& endpoint : routes_->endpoints()) endpoints_.endpoint(endpoint);
@@ -147,14 +150,15 @@ mqtt::ConnectDecision EdgeHub::on_connect(const mqtt::ConnectionPtr& c, const mq
     return {auth.code, false};
   }
   const auto id = auth.identity.id();
-  if (auto old = connection_of(auth.identity)) {
-    spdlog::info("hub: '{}' connected again from {}; closing its previous connection", id, c->remote_address());
-    old->close(mqtt::CloseReason::taken_over, "a new connection of the same identity");
-  }
   auto client = std::make_shared<ClientState>();
   client->identity = auth.identity;
   client->id = id;
   client->label = id;
+  if (!admit_by_policy(c, *client)) return {mqtt::ConnectReturnCode::not_authorized, false};
+  if (auto old = connection_of(auth.identity)) {
+    spdlog::info("hub: '{}' connected again from {}; closing its previous connection", id, c->remote_address());
+    old->close(mqtt::CloseReason::taken_over, "a new connection of the same identity");
+  }
   client->clean_session = p.clean_session;
   client->will = p.will;
   client->received_default = &metrics_.received(id, "");

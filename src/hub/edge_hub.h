@@ -156,6 +156,16 @@ class EdgeHub final : public mqtt::Handler {
   // MQTT's rule for wills on plain topics: sent unless the client said DISCONNECT.
   void publish_plain_will(const ClientState& client, mqtt::CloseReason reason);
   void close_plain(const mqtt::ConnectionPtr& c, const ClientState& client, mqtt::CloseReason reason);
+  // Authorization policies on plain topics (edge_hub_policy.cpp). Each refusal is logged and counted.
+  mqtt_policy::Requester requester_of(const ClientState& client) const;
+  // Resolves the policy for a client that just authenticated; false when it may not connect.
+  bool admit_by_policy(const mqtt::ConnectionPtr& c, ClientState& client);
+  bool may_publish_plain(ClientState& client, const std::string& topic);
+  bool may_subscribe_plain(const ClientState& client, const std::string& filter);
+  bool may_publish_will(const ClientState& client);
+  // hub.yaml's and the desired properties' policies as one; connected clients follow it at once
+  // (closed if they may no longer connect, subscriptions it no longer allows removed).
+  void refresh_policy();
 
   net::EventLoop& loop_;
   EdgeHubSettings settings_;
@@ -180,6 +190,8 @@ class EdgeHub final : public mqtt::Handler {
   std::unordered_map<std::string, mqtt::ConnectionPtr> connected_;  // by identity id
   PlainBroker plain_;
   std::unordered_map<std::string, mqtt::ConnectionPtr> plain_connected_;  // plain clients, by MQTT client id
+  std::optional<mqtt_policy::AuthorizationPolicy> desired_policy_;  // mqttBroker.authorizations
+  std::optional<mqtt_policy::AuthorizationPolicy> policy_;  // with hub.yaml's; nullopt: no policy at all
 
   // Publishes waiting for store space (back-pressure), oldest first.
   struct Parked {

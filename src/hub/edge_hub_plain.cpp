@@ -26,16 +26,17 @@ mqtt::ConnectDecision EdgeHub::connect_plain(const mqtt::ConnectionPtr& c, const
     metrics_.connect_failed(label, "auth").inc();
     return {auth.code, false};
   }
-  if (const auto old = plain_connected_.find(p.client_id); old != plain_connected_.end()) {
-    spdlog::info("hub: MQTT client '{}' connected again from {}; closing its previous connection", p.client_id,
-                 c->remote_address());
-    old->second->close(mqtt::CloseReason::taken_over, "a new connection with the same client id");
-  }
   auto client = std::make_shared<ClientState>();
   client->plain = true;
   client->id = p.client_id;
   client->user = auth.user;
   client->label = label;
+  if (!admit_by_policy(c, *client)) return {mqtt::ConnectReturnCode::not_authorized, false};
+  if (const auto old = plain_connected_.find(p.client_id); old != plain_connected_.end()) {
+    spdlog::info("hub: MQTT client '{}' connected again from {}; closing its previous connection", p.client_id,
+                 c->remote_address());
+    old->second->close(mqtt::CloseReason::taken_over, "a new connection with the same client id");
+  }
   client->clean_session = p.clean_session;
   client->will = p.will;
   client->received_default = &metrics_.received(label, "");
@@ -51,6 +52,10 @@ mqtt::ConnectDecision EdgeHub::connect_plain(const mqtt::ConnectionPtr& c, const
 void EdgeHub::publish_plain(const mqtt::ConnectionPtr& c, ClientState& client, mqtt::PublishPacket&& p,
                             mqtt::PublishTicket ticket) {
   client.received_default->inc();
+  if (!may_publish_plain(client, p.topic)) {
+    if (ticket != 0) c->complete_publish(ticket);  // MQTT 3.1.1 has no refusal: acknowledged, dropped
+    return;
+  }
   const auto result = plain_.publish(p.topic, p.payload, p.qos, p.retain);
   if (result.retain_refused) {
     spdlog::warn("hub: not retaining '{}' from '{}': {} retained messages ({} bytes) held, the limit", p.topic,
@@ -86,6 +91,10 @@ std::vector<std::size_t> EdgeHub::subscribe_plain(const mqtt::ConnectionPtr& c, 
       codes[i] = mqtt::kSubackFailure;
       continue;
     }
+    if (!may_subscribe_plain(client, sub.filter)) {
+      codes[i] = mqtt::kSubackFailure;
+      continue;
+    }
     auto g = plain_.subscribe(c, sub.filter, sub.qos);
     codes[i] = g.code;
     if (g.code == mqtt::kSubackFailure) {
@@ -110,6 +119,7 @@ std::vector<std::size_t> EdgeHub::subscribe_plain(const mqtt::ConnectionPtr& c, 
 
 void EdgeHub::publish_plain_will(const ClientState& client, mqtt::CloseReason reason) {
   if (!client.will || reason == mqtt::CloseReason::client_disconnect || !is_plain_topic(client.will->topic)) return;
+  if (!may_publish_will(client)) return;
   spdlog::info("hub: publishing the will of '{}' on '{}'", client.id, client.will->topic);
   const auto result = plain_.publish(client.will->topic, client.will->payload, client.will->qos, client.will->retain);
   if (result.retain_refused) metrics_.plain_refused("retain", "retained_limit").inc();

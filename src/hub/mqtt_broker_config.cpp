@@ -14,6 +14,10 @@ MqttUser read_user(const ConfigNode& root, const ConfigNode& u) {
   MqttUser user;
   user.name = u.string("name");
   if (user.name.empty()) u.child("name").fail("must not be empty");
+  // A policy names users by their name: '/' belongs to IoT Hub identities ({hostname}/{device}),
+  // a leading '$' to names the hub reserves ($anonymous).
+  if (user.name.find('/') != std::string::npos || user.name.front() == '$')
+    u.child("name").fail(fmt::format("'{}': a user name may not contain '/' nor start with '$'", user.name));
   const auto hash = u.optional_string("password_hash");
   const auto file = u.optional_string("password_file");
   if (hash.has_value() == file.has_value()) u.fail("needs exactly one of password_hash and password_file");
@@ -45,7 +49,7 @@ MqttBrokerConfig read_mqtt_broker_config(const ConfigNode& root) {
   const auto broker = root.child("mqtt_broker");
   if (!broker.defined()) return c;
   broker.expect_only({"users", "allow_anonymous", "max_subscriptions_per_client", "max_retained_messages",
-                      "max_retained_bytes"});
+                      "max_retained_bytes", "authorizations"});
   broker.attempt([&] {
     for (const auto& u : broker.child("users").items()) {
       u.attempt([&] {
@@ -70,6 +74,13 @@ MqttBrokerConfig read_mqtt_broker_config(const ConfigNode& root) {
   });
   broker.attempt([&] { c.max_retained_messages = bounded(broker, "max_retained_messages", c.max_retained_messages, 1'000'000); });
   broker.attempt([&] { c.max_retained_bytes = bounded(broker, "max_retained_bytes", c.max_retained_bytes, 1LL << 30); });
+  broker.attempt([&] {
+    const auto node = broker.child("authorizations");
+    if (!node.defined()) return;
+    auto policy = mqtt_policy::AuthorizationPolicy::parse(node.as_json(), "mqtt_broker.authorizations");
+    if (!policy) node.fail(policy.error());
+    c.authorizations = std::move(*policy);
+  });
   return c;
 }
 

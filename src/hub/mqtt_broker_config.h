@@ -5,8 +5,11 @@
 // any client can make the broker keep in memory.
 #pragma once
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "outpost/mqtt_policy/authorization_policy.h"
 
 namespace outpost {
 class ConfigNode;
@@ -25,6 +28,9 @@ struct MqttBrokerConfig {
   std::size_t max_subscriptions_per_client = 100;  // plain topic filters
   std::size_t max_retained_messages = 10'000;
   std::size_t max_retained_bytes = 16 << 20;  // topics and payloads of retained messages
+  // `authorizations`: the same list as the $edgeHub twin's mqttBroker.authorizations; nullopt
+  // when not given (edge_hub_policy.cpp combines the two).
+  std::optional<mqtt_policy::AuthorizationPolicy> authorizations;
 
   const MqttUser* user(const std::string& name) const {
     for (const auto& u : users)

@@ -41,6 +41,12 @@ void PlainBroker::remove(const mqtt::Connection& c) {
   subscribers_.erase(it);
 }
 
+std::vector<std::string> PlainBroker::filters_of(const mqtt::Connection& c) const {
+  const auto it = subscribers_.find(c.id());
+  if (it == subscribers_.end()) return {};
+  return {it->second.filters.begin(), it->second.filters.end()};
+}
+
 std::vector<PlainBroker::RetainedDelivery> PlainBroker::retained_for(const std::string& filter,
                                                                     std::uint8_t granted) const {
   std::vector<RetainedDelivery> out;

@@ -34,6 +34,7 @@ class PlainBroker {
   Granted subscribe(const mqtt::ConnectionPtr& c, const std::string& filter, std::uint8_t qos);
   void unsubscribe(const mqtt::Connection& c, const std::string& filter);
   void remove(const mqtt::Connection& c);  // all of a closed connection's subscriptions
+  std::vector<std::string> filters_of(const mqtt::Connection& c) const;
   // The retained messages matching `filter`, as they are now, at the QoS to send them: taken
   // when the subscription is made and sent after its SUBACK, so a message published in between
   // arrives once (live), not also as retained.

@@ -1,5 +1,7 @@
 #include "outpost/mqtt_codec/topic.h"
 
+#include <vector>
+
 namespace outpost::mqtt {
 
 bool is_valid_utf8(std::string_view text) {
@@ -75,6 +77,57 @@ bool topic_matches(std::string_view filter, std::string_view topic) {
   // The filter ended in an empty level ("a/"): it matches only a topic whose last level is
   // empty too, here ("a/", not "a//" nor "a/b").
   return t == topic.size();
+}
+
+namespace {
+
+std::vector<std::string_view> levels_of(std::string_view filter) {
+  std::vector<std::string_view> levels;
+  std::size_t start = 0;
+  while (true) {
+    const auto slash = filter.find('/', start);
+    if (slash == std::string_view::npos) {
+      levels.push_back(filter.substr(start));
+      return levels;
+    }
+    levels.push_back(filter.substr(start, slash - start));
+    start = slash + 1;
+  }
+}
+
+bool is_wildcard(std::string_view level) { return level == "+" || level == "#"; }
+bool is_dollar(std::string_view level) { return !level.empty() && level.front() == '$'; }
+
+}  // namespace
+
+bool filter_covers(std::string_view outer, std::string_view inner) {
+  const auto o = levels_of(outer);
+  const auto i = levels_of(inner);
+  // A leading wildcard does not match '$' topics, so it cannot cover a filter for them.
+  if (is_wildcard(o.front()) && is_dollar(i.front())) return false;
+  for (std::size_t k = 0;; ++k) {
+    if (k == o.size()) return k == i.size();
+    if (o[k] == "#") return true;
+    if (k == i.size()) return false;
+    if (i[k] == "#") return false;
+    if (o[k] == "+") continue;
+    if (i[k] == "+" || o[k] != i[k]) return false;
+  }
+}
+
+bool filters_overlap(std::string_view a, std::string_view b) {
+  const auto x = levels_of(a);
+  const auto y = levels_of(b);
+  if ((is_wildcard(x.front()) && is_dollar(y.front())) || (is_wildcard(y.front()) && is_dollar(x.front())))
+    return false;
+  for (std::size_t k = 0;; ++k) {
+    const bool x_end = k == x.size();
+    const bool y_end = k == y.size();
+    if (x_end || y_end) return (x_end && y_end) || (x_end ? y[k] == "#" : x[k] == "#");  // "a/#" matches "a"
+    if (x[k] == "#" || y[k] == "#") return true;
+    if (x[k] == "+" || y[k] == "+") continue;
+    if (x[k] != y[k]) return false;
+  }
 }
 
 }  // namespace outpost::mqtt

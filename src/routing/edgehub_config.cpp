@@ -154,6 +154,30 @@ Result<StoreAndForwardConfig> parse_store_and_forward(const Json& section) {
 }
 
 template <typename Json>
+Status parse_mqtt_broker(const Json& section, const SchemaVersion& version, EdgeHubConfig& config) {
+  if (version.minor < 2) {
+    config.notes.push_back("mqttBroker: ignored (it needs schemaVersion 1.2 or later, as in edgeHub)");
+    return {};
+  }
+  if (section.is_null()) return {};
+  if (!section.is_object())
+    return make_error(fmt::format("mqttBroker: must be an object {{\"authorizations\", \"bridges\"}}, got {}",
+                                  show(section)));
+  for (const auto& item : section.items()) {
+    if (item.key() == "authorizations") {
+      auto policy = mqtt_policy::AuthorizationPolicy::parse(nlohmann::json(item.value()), "mqttBroker.authorizations");
+      if (!policy) return policy.failure();
+      config.mqtt_authorizations = std::move(*policy);
+    } else if (item.key() == "bridges") {
+      config.notes.push_back("mqttBroker.bridges: not supported yet; ignored");
+    } else {
+      config.notes.push_back(fmt::format("mqttBroker.{}: unknown property ignored", item.key()));
+    }
+  }
+  return {};
+}
+
+template <typename Json>
 Result<EdgeHubConfig> parse_desired(const Json& desired) {
   if (!desired.is_object()) return make_error("$edgeHub desired properties: must be a JSON object");
   EdgeHubConfig config;
@@ -183,9 +207,9 @@ Result<EdgeHubConfig> parse_desired(const Json& desired) {
     if (key == "schemaVersion" || key == "routes" || key == "storeAndForwardConfiguration" || key == "$version" ||
         key == "$metadata")
       continue;
-    if (key == "mqttBroker")
-      config.notes.push_back("mqttBroker: ignored (edgeHub's preview MQTT broker settings, schema 1.2)");
-    else if (key == "integrity")
+    if (key == "mqttBroker") {
+      if (auto parsed = parse_mqtt_broker(item.value(), *version, config); !parsed) return parsed.failure();
+    } else if (key == "integrity")
       config.notes.push_back("integrity: ignored (manifest signatures are not verified)");
     else
       config.notes.push_back(fmt::format("{}: unknown property ignored", key));

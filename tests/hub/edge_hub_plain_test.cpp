@@ -1,10 +1,12 @@
 // EdgeHub with plain MQTT clients and topics (src/hub/edge_hub_plain.cpp), driven with
 // FakeConnections: user-name/password and anonymous clients beside IoT Hub identities,
 // plain topics only for them, IoT Hub identities on plain topics too, retained messages
-// after the SUBACK, wills on an abrupt end, takeover by client id.
+// after the SUBACK, wills on an abrupt end, takeover by client id; authorization policies
+// (edge_hub_policy.cpp) from hub.yaml and the desired properties.
 #include <gtest/gtest.h>
 
 #include "hub/hub_test_util.h"
+#include "outpost/routing/edgehub_config.h"
 #include "password_hash.h"
 
 namespace outpost::hub::testing {
@@ -189,6 +191,105 @@ TEST_F(EdgeHubPlainTest, SubscriptionsPerClientAreCapped) {
   EXPECT_EQ(c->subscribe({"a", "b", "c", "d"}, 0),
             (std::vector<std::uint8_t>{0, 0, 0, mqtt::kSubackFailure}));
   EXPECT_EQ(refused("subscribe", "subscription_limit"), 1);
+}
+
+// Authorization policies (edge_hub_policy.cpp).
+class EdgeHubPolicyTest : public EdgeHubPlainTest {
+ protected:
+  // The $edgeHub desired properties with `authorizations` (null: without mqttBroker at all).
+  void apply_policy(const char* authorizations) {
+    nlohmann::json desired = {{"schemaVersion", "1.2"},
+                              {"routes", nlohmann::json::object()},
+                              {"storeAndForwardConfiguration", {{"timeToLiveSecs", 7200}}}};
+    if (authorizations != nullptr)
+      desired["mqttBroker"] = {{"authorizations", nlohmann::json::parse(authorizations)}};
+    auto config = routing::parse_edgehub_desired(desired);
+    ASSERT_TRUE(config) << config.error();
+    hub_->apply_config(std::move(*config));
+  }
+};
+
+TEST_F(EdgeHubPolicyTest, APolicyDecidesPlainPublishesAndSubscriptions) {
+  apply_policy(R"([
+    {"identities": ["sensor"],
+     "allow": [{"operations": ["mqtt:publish", "mqtt:subscribe"], "resources": ["plant/#"]}],
+     "deny":  [{"operations": ["mqtt:subscribe"], "resources": ["plant/secret/#"]}]},
+    {"identities": ["$anonymous"], "allow": [{"operations": ["mqtt:subscribe"], "resources": ["public/#"]}]}])");
+  auto sensor = plain("sensor-1");
+  EXPECT_EQ(sensor->subscribe({"plant/+/temp", "plant/#", "other/x", "plant/secret/key"}, 1),
+            (std::vector<std::uint8_t>{1, mqtt::kSubackFailure, mqtt::kSubackFailure, mqtt::kSubackFailure}))
+      << "plant/# would deliver plant/secret/...";
+  auto anon = plain("anon", std::nullopt, std::nullopt);
+  EXPECT_EQ(anon->subscribe({"public/#", "plant/+/temp"}, 1), (std::vector<std::uint8_t>{1, mqtt::kSubackFailure}));
+  EXPECT_EQ(refused("subscribe", "policy"), 4);
+
+  sensor->send_publish("plant/line1/temp", "21", 1);
+  EXPECT_EQ(payloads(*sensor), std::vector<std::string>{"21"});
+  const auto ticket = sensor->send_publish("public/news", "spoof", 1);
+  EXPECT_EQ(sensor->completed().back(), ticket) << "acknowledged (MQTT 3.1.1 has no refusal) and dropped";
+  EXPECT_TRUE(payloads(*anon).empty());
+  anon->send_publish("plant/line1/temp", "forged", 0);
+  EXPECT_EQ(payloads(*sensor), std::vector<std::string>{"21"}) << "anonymous clients may not publish at all";
+  EXPECT_EQ(refused("publish", "policy"), 2);
+  EXPECT_EQ(dropped("not_authorized", "mqtt:sensor"), 1);
+  EXPECT_EQ(dropped("not_authorized", "mqtt:anonymous"), 1);
+}
+
+TEST_F(EdgeHubPolicyTest, ConnectsAreRefusedOnlyByADenyAndIotHubTopicsKeepTheirOwnRules) {
+  apply_policy(R"([
+    {"identities": ["{{iot:identity}}"],
+     "allow": [{"operations": ["mqtt:publish", "mqtt:subscribe"], "resources": ["clients/{{iot:client_id}}/#"]}]},
+    {"identities": ["myhub.local/edge1/B", "$anonymous"], "deny": [{"operations": ["mqtt:connect"]}]}])");
+  auto b = FakeConnection::make(hub_.get());
+  EXPECT_EQ(b->connect(connect_packet(kModuleB, clock_.unix_seconds() + 3600)).code, ConnectReturnCode::not_authorized);
+  EXPECT_EQ(metrics_.connect_failed("edge1/B", "policy").value(), 1);
+  EXPECT_EQ(FakeConnection::make(hub_.get(), "anon")->connect(plain_packet("anon", std::nullopt)).code,
+            ConnectReturnCode::not_authorized);
+  EXPECT_EQ(refused("connect", "policy"), 2);
+  // Nothing applies to a connect of A: allowed (being in the scope is the grant to connect).
+  auto a = connect(kModuleA);
+  EXPECT_EQ(a->subscribe({"clients/edge1/A/#", "clients/edge1/B/#", "devices/edge1/modules/A/inputs/#"}, 1),
+            (std::vector<std::uint8_t>{1, mqtt::kSubackFailure, 1}))
+      << "its own IoT Hub topics need no statement";
+  // A client id cannot widen "clients/{{iot:client_id}}/#".
+  auto sly = plain("+");
+  EXPECT_EQ(sly->subscribe({"clients/edge1/A/#", "clients/+/#"}, 1),
+            (std::vector<std::uint8_t>{mqtt::kSubackFailure, mqtt::kSubackFailure}));
+}
+
+TEST_F(EdgeHubPolicyTest, ANewPolicyAppliesToConnectedClientsAtOnce) {
+  auto sensor = plain("sensor-1");
+  EXPECT_EQ(sensor->subscribe({"plant/#", "plant/line1/#"}, 0), (std::vector<std::uint8_t>{0, 0})) << "no policy yet";
+  auto other = plain("other", "sensor", "s3cret");
+  apply_policy(R"([{"identities": ["sensor"],
+    "allow": [{"operations": ["mqtt:subscribe", "mqtt:publish"], "resources": ["plant/line1/#"]}]}])");
+  EXPECT_EQ(refused("subscribe", "policy"), 1) << "plant/# removed";
+  other->send_publish("plant/line1/x", "kept", 0);
+  other->send_publish("plant/line2/x", "refused", 0);
+  EXPECT_EQ(payloads(*sensor), std::vector<std::string>{"kept"});
+  apply_policy(R"([{"identities": ["sensor"], "deny": [{"operations": ["mqtt:connect"]}]}])");
+  EXPECT_EQ(sensor->close_reason(), CloseReason::server_closed);
+  EXPECT_EQ(other->close_reason(), CloseReason::server_closed);
+  apply_policy(nullptr);  // no policy any more: plain topics are open again
+  auto again = plain("sensor-1");
+  EXPECT_EQ(again->subscribe({"plant/#"}, 0), std::vector<std::uint8_t>{0});
+}
+
+TEST_F(EdgeHubPolicyTest, HubYamlAndDesiredPoliciesActAsOneAndAWillNeedsPublishRights) {
+  settings_.mqtt_broker.authorizations = *mqtt_policy::AuthorizationPolicy::parse(
+      nlohmann::json::parse(R"([{"identities": ["sensor", "$anonymous"],
+        "allow": [{"operations": ["mqtt:publish", "mqtt:subscribe"], "resources": ["plant/#"]}]}])"),
+      "mqtt_broker.authorizations");
+  restart_hub();
+  auto watcher = plain("watcher", std::nullopt, std::nullopt);
+  EXPECT_EQ(watcher->subscribe({"plant/#"}, 0), std::vector<std::uint8_t>{0}) << "hub.yaml's policy alone";
+  apply_policy(R"([{"identities": ["sensor"], "deny": [{"operations": ["mqtt:publish"], "resources": ["plant/alive"]}]}])");
+  auto dying = plain("dying", "sensor", "s3cret", mqtt::Will{"plant/alive", "dead", 0, false});
+  auto fine = plain("fine", "sensor", "s3cret", mqtt::Will{"plant/fine", "gone", 0, false});
+  dying->drop(CloseReason::transport_error);
+  fine->drop(CloseReason::transport_error);
+  EXPECT_EQ(payloads(*watcher), std::vector<std::string>{"gone"}) << "the denied will is not published";
+  EXPECT_EQ(refused("publish", "policy"), 1);
 }
 
 }  // namespace

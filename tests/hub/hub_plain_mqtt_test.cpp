@@ -2,7 +2,8 @@
 // Debian's mosquitto_pub / mosquitto_sub (MQTT 3.1.1) as the clients: user name and password
 // (hashed with `outpost-hub --hash-password`), anonymous clients where a hub allows them,
 // wildcards, QoS 1 and 2, retained messages and their clearing, wills on an abrupt end, IoT Hub
-// modules on plain topics, refusals, and `--check` on a bad mqtt_broker section.
+// modules on plain topics, refusals, an authorization policy in hub.yaml, and `--check` on a
+// bad mqtt_broker section.
 #include <gtest/gtest.h>
 
 #include "hub/hub_process.h"
@@ -181,6 +182,35 @@ TEST_F(HubPlainMqtt, CheckNamesTheProblemsOfABadMqttBrokerSection) {
   EXPECT_NE(check.status, 0);
   EXPECT_NE(check.output.find("mqtt_broker.users[0]"), std::string::npos) << check.output;
   EXPECT_NE(check.output.find("'mqtts' is not a listener of this hub"), std::string::npos) << check.output;
+}
+
+TEST_F(HubPlainMqtt, AnAuthorizationPolicyInHubYamlAllowsAndRefuses) {
+  auto hub = std::make_unique<HubProcess>(
+      std::vector<HubIdentity>{kA}, nlohmann::json{{"r", "FROM /* INTO $upstream"}},
+      "mqtt_broker:\n  users:\n    - { name: sensor, password_hash: \"" + hash_ + "\" }\n"
+      "  authorizations:\n"
+      "    - identities: [sensor]\n"
+      "      allow:\n        - { operations: [\"mqtt:publish\", \"mqtt:subscribe\"], resources: [\"plant/#\"] }\n"
+      "      deny:\n        - { operations: [\"mqtt:publish\"], resources: [\"plant/secret\"] }\n");
+  hub->start();
+  auto sub = sub_in_background(*hub, "watcher", "plant/#", 1);
+  EXPECT_EQ(pub(*hub, "plant/secret", "leak").status, 0) << "acknowledged (MQTT 3.1.1 has no refusal), dropped";
+  EXPECT_EQ(pub(*hub, "office/door", "no").status, 0);
+  EXPECT_EQ(pub(*hub, "plant/line1", "ok").status, 0);
+  const auto out = finish(*sub);
+  EXPECT_NE(out.find("plant/line1 ok"), std::string::npos) << out;
+  EXPECT_EQ(out.find("leak"), std::string::npos) << "the first message delivered must be the allowed one: " << out;
+  // A subscription the policy does not allow: SUBACK 0x80.
+  auto argv = base("mosquitto_sub", *hub, "nosy", "sensor", "s3cret");
+  argv.insert(argv.end(), {"-d", "-t", "office/#", "-E"});  // -E: exit once the SUBACK came
+  const auto denied = run_command(argv, 10s);
+  EXPECT_NE(denied.output.find("Subscribed (mid: 1): 128"), std::string::npos) << denied.output;
+  EXPECT_NE(hub->log().find("refused subscription of 'nosy' to 'office/#': no authorization statement allows it"),
+            std::string::npos) << hub->log();
+  EXPECT_NE(hub->log().find("may not publish on 'plant/secret': denied by mqtt_broker.authorizations[0].deny[0]"),
+            std::string::npos) << hub->log();
+  EXPECT_EQ(hub->metric("outpost_mqtt_refused_total", "operation=\"publish\",reason=\"policy\""), 2);
+  EXPECT_EQ(hub->metric("outpost_mqtt_refused_total", "operation=\"subscribe\",reason=\"policy\""), 1);
 }
 
 }  // namespace

@@ -105,6 +105,35 @@ TEST_F(MqttBrokerConfigTest, ListsEveryProblemWithItsKey) {
   EXPECT_NE(e.find("colour"), std::string::npos) << e;
 }
 
+TEST_F(MqttBrokerConfigTest, ReadsAuthorizationsInTheTwinsShapeWrittenAsYaml) {
+  const auto c = load(
+      "mqtt_broker:\n  users:\n    - { name: plc, password_hash: \"" + kHash + "\" }\n"
+      "  authorizations:\n"
+      "    - identities: [plc]\n"
+      "      allow:\n        - { operations: [\"mqtt:publish\"], resources: [\"plant/{{iot:client_id}}/#\"] }\n"
+      "      deny:\n        - { operations: [\"mqtt:subscribe\"] }\n");
+  ASSERT_TRUE(c.mqtt_broker.authorizations.has_value());
+  const auto plc = c.mqtt_broker.authorizations->for_client({"plc", "", "", "plc-7"}, "e");
+  EXPECT_EQ(plc.publish("plant/plc-7/temp").effect, mqtt_policy::Effect::allowed);
+  EXPECT_EQ(plc.subscribe("plant/plc-7/temp").effect, mqtt_policy::Effect::denied);
+  EXPECT_FALSE(load("").mqtt_broker.authorizations.has_value());
+}
+
+TEST_F(MqttBrokerConfigTest, AuthorizationMistakesNameTheElementAndLine) {
+  const auto e = error_of("mqtt_broker:\n  authorizations:\n    - identities: [plc]\n"
+                          "      allow: [ { operations: [\"mqtt:pub\"] } ]\n");
+  EXPECT_NE(e.find("hub.yaml:3"), std::string::npos) << e;
+  EXPECT_NE(e.find("mqtt_broker.authorizations[0].allow[0].operations[0]: \"mqtt:pub\" is not an operation"),
+            std::string::npos) << e;
+}
+
+TEST_F(MqttBrokerConfigTest, UserNamesThatAPolicyCouldMistakeAreRefused) {
+  const auto e = error_of("mqtt_broker:\n  users:\n    - { name: \"myhub/dev\", password_hash: \"" + kHash +
+                          "\" }\n    - { name: \"$anonymous\", password_hash: \"" + kHash + "\" }\n");
+  EXPECT_NE(e.find("'myhub/dev': a user name may not contain '/' nor start with '$'"), std::string::npos) << e;
+  EXPECT_NE(e.find("'$anonymous': a user name may not contain '/' nor start with '$'"), std::string::npos) << e;
+}
+
 TEST(ListenerOfTransportTest, NamesTheHubYamlListener) {
   EXPECT_EQ(listener_of_transport("tcp"), "mqtt");
   EXPECT_EQ(listener_of_transport("tls"), "mqtts");

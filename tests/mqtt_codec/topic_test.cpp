@@ -47,5 +47,36 @@ TEST(Utf8, RejectsIllFormedSequences) {
   EXPECT_FALSE(is_valid_utf8("\xFF"));
 }
 
+TEST(Topic, AFilterCoversAnotherOnlyWhenItMatchesEveryTopicTheOtherDoes) {
+  EXPECT_TRUE(filter_covers("a/#", "a/+/b"));
+  EXPECT_TRUE(filter_covers("a/#", "a/#"));
+  EXPECT_TRUE(filter_covers("a/#", "a"));
+  EXPECT_TRUE(filter_covers("#", "a/b/c"));
+  EXPECT_TRUE(filter_covers("a/+", "a/b"));
+  EXPECT_TRUE(filter_covers("a/+", "a/+"));
+  EXPECT_TRUE(filter_covers("a/b", "a/b"));
+  EXPECT_FALSE(filter_covers("a/+", "a/#"));  // "a/#" also takes "a/b/c"
+  EXPECT_FALSE(filter_covers("a/b", "a/+"));
+  EXPECT_FALSE(filter_covers("a/b", "a"));
+  EXPECT_FALSE(filter_covers("a", "a/b"));
+  EXPECT_FALSE(filter_covers("a/+/c", "a/b"));
+  EXPECT_FALSE(filter_covers("#", "$SYS/x"));  // a leading wildcard does not match '$' topics
+  EXPECT_TRUE(filter_covers("$SYS/#", "$SYS/x/+"));
+}
+
+TEST(Topic, FiltersOverlapWhenSomeTopicMatchesBoth) {
+  EXPECT_TRUE(filters_overlap("a/+", "+/b"));
+  EXPECT_TRUE(filters_overlap("a/#", "a"));
+  EXPECT_TRUE(filters_overlap("a", "a/#"));
+  EXPECT_TRUE(filters_overlap("a/secret", "a/#"));
+  EXPECT_TRUE(filters_overlap("#", "x/y"));
+  EXPECT_FALSE(filters_overlap("a/+", "a/b/c"));
+  EXPECT_FALSE(filters_overlap("a/b", "a/c"));
+  EXPECT_FALSE(filters_overlap("a", "a/b"));
+  EXPECT_FALSE(filters_overlap("#", "$SYS/x"));
+  EXPECT_FALSE(filters_overlap("+/x", "$SYS/x"));
+  EXPECT_TRUE(filters_overlap("$SYS/+", "$SYS/x"));
+}
+
 }  // namespace
 }  // namespace outpost::mqtt

@@ -156,9 +156,35 @@ TEST(EdgeHubConfig, IgnoredSectionsAreNoted) {
       "storeAndForwardConfiguration": {"timeToLiveSecs": 1},
       "mqttBroker": {"bridges": []}, "integrity": {"header": {}}, "somethingNew": 1})");
   ASSERT_EQ(config.notes.size(), 3u);
-  EXPECT_EQ(config.notes[0], "mqttBroker: ignored (edgeHub's preview MQTT broker settings, schema 1.2)");
+  EXPECT_EQ(config.notes[0], "mqttBroker.bridges: not supported yet; ignored");
   EXPECT_EQ(config.notes[1], "integrity: ignored (manifest signatures are not verified)");
   EXPECT_EQ(config.notes[2], "somethingNew: unknown property ignored");
+}
+
+TEST(EdgeHubConfig, MqttBrokerAuthorizationsAreReadFromSchema12) {
+  const auto config = parsed(R"({"schemaVersion": "1.2", "routes": {},
+      "storeAndForwardConfiguration": {"timeToLiveSecs": 1},
+      "mqttBroker": {"authorizations": [{"identities": ["{{iot:identity}}"],
+                                         "allow": [{"operations": ["mqtt:connect"]}]}]}})");
+  ASSERT_TRUE(config.mqtt_authorizations.has_value());
+  EXPECT_EQ(config.mqtt_authorizations->size(), 1u);
+  EXPECT_TRUE(config.notes.empty());
+  // Below 1.2 the section is not part of the schema: ignored, as edgeHub ignores it.
+  const auto older = parsed(R"({"schemaVersion": "1.1", "routes": {},
+      "storeAndForwardConfiguration": {"timeToLiveSecs": 1},
+      "mqttBroker": {"authorizations": "not even a list"}})");
+  EXPECT_FALSE(older.mqtt_authorizations.has_value());
+  ASSERT_EQ(older.notes.size(), 1u);
+  EXPECT_EQ(older.notes[0], "mqttBroker: ignored (it needs schemaVersion 1.2 or later, as in edgeHub)");
+  // A bad policy refuses the whole update, naming the element.
+  const auto bad = parse_edgehub_desired(R"({"schemaVersion": "1.2", "routes": {},
+      "storeAndForwardConfiguration": {"timeToLiveSecs": 1},
+      "mqttBroker": {"authorizations": [{"identities": ["x"], "deny": [{"operations": ["mqtt:pub"]}]}]}})");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error(), "mqttBroker.authorizations[0].deny[0].operations[0]: \"mqtt:pub\" is not an operation "
+                         "(mqtt:connect, mqtt:publish, mqtt:subscribe)");
+  EXPECT_FALSE(parse_edgehub_desired(R"({"schemaVersion": "1.2", "routes": {},
+      "storeAndForwardConfiguration": {"timeToLiveSecs": 1}, "mqttBroker": []})"));
 }
 
 TEST(EdgeHubConfig, KeepsDocumentOrderFromTextAndAcceptsParsedJson) {

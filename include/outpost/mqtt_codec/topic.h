@@ -14,6 +14,11 @@ Status validate_topic_filter(std::string_view filter);
 // Whether `topic` matches `filter` (assumed valid). Topics starting with '$' are not
 // matched by filters that start with a wildcard.
 bool topic_matches(std::string_view filter, std::string_view topic);
+// Whether every topic `inner` matches is also matched by `outer` (both assumed valid):
+// "a/#" covers "a/+/b"; "a/+" does not cover "a/#". For authorizing a subscription.
+bool filter_covers(std::string_view outer, std::string_view inner);
+// Whether some topic is matched by both filters (assumed valid): "a/+" and "+/b" overlap.
+bool filters_overlap(std::string_view a, std::string_view b);
 
 bool is_valid_utf8(std::string_view text);
 

@@ -6,8 +6,9 @@
 //     "storeAndForwardConfiguration": { "timeToLiveSecs": 7200, "storeLimits": { "maxSizeBytes": 1000000 } } }
 //
 // Schema versions (edgeHub's EdgeHubConfigParser): "1.0" takes string routes only; "1.1"
-// adds route objects; "1.2" (`mqttBroker`) and "1.3" (`integrity`) are accepted and those
-// sections ignored, with a note. "1.1.0"-style versions parse like .NET's System.Version.
+// adds route objects; "1.2" adds `mqttBroker`, of which `authorizations` is read (mqtt_policy)
+// and `bridges` ignored with a note (below 1.2 the whole section is ignored, as edgeHub does);
+// "1.3" adds `integrity`, ignored with a note. "1.1.0"-style versions parse like .NET's System.Version.
 // `$version` and `$metadata` are ignored silently, other unknown keys with a note.
 //
 // Every route is compiled (syntax *and* types) here, so a bad condition rejects the update
@@ -23,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "outpost/core/result.h"
+#include "outpost/mqtt_policy/authorization_policy.h"
 #include "outpost/routing/route_table.h"
 
 namespace outpost::routing {
@@ -40,6 +42,8 @@ struct EdgeHubConfig {
   std::vector<RouteSpec> routes;    // in document order
   RouteTable route_table;           // the same routes, compiled
   StoreAndForwardConfig store_and_forward;
+  // mqttBroker.authorizations (schema 1.2+); nullopt when the document has none.
+  std::optional<mqtt_policy::AuthorizationPolicy> mqtt_authorizations;
   std::vector<std::string> notes;   // what was accepted but ignored, for the log
 };
 
