@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "load/measure.h"
 #include "load/mqtt_load_client.h"
 #include "outpost/core/clock.h"
 #include "outpost/core/sas_token.h"
@@ -20,12 +21,6 @@ namespace outpost::load {
 namespace {
 
 namespace asio = boost::asio;
-
-std::uint64_t now_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<std::uint64_t>(ts.tv_nsec);
-}
 
 struct Settings {
   std::string host = "127.0.0.1";
@@ -79,7 +74,7 @@ class Device {
     while (sent_ < s_.count && static_cast<long>(in_flight_.size()) < s_.window) {
       std::string body(static_cast<std::size_t>(s_.size), 'x');
       const auto id = client_->publish(topic_, body, 1);
-      in_flight_[id] = now_ns();
+      in_flight_[id] = monotonic_ns();
       ++sent_;
     }
   }
@@ -87,7 +82,7 @@ class Device {
   void acked(std::uint16_t packet) {
     const auto it = in_flight_.find(packet);
     if (it == in_flight_.end()) return;
-    latencies_.push_back(now_ns() - it->second);
+    latencies_.push_back(monotonic_ns() - it->second);
     in_flight_.erase(it);
     if (++acked_ == s_.count) {
       client_->close();
@@ -106,13 +101,6 @@ class Device {
   std::unordered_map<std::uint16_t, std::uint64_t> in_flight_;
   long sent_ = 0, acked_ = 0;
 };
-
-double percentile(std::vector<std::uint64_t>& v, double q) {
-  if (v.empty()) return 0;
-  const auto i = std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())));
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i), v.end());
-  return static_cast<double>(v[i]) / 1000.0;
-}
 
 }  // namespace
 
@@ -145,7 +133,7 @@ int run_fleet(const std::map<std::string, std::string>& o) {
   for (long i = 0; i < s.devices; ++i)
     fleet.push_back(std::make_unique<Device>(io, s, s.prefix + std::to_string(i), latencies, [&] {
       if (++done == s.devices) {
-        end = now_ns();
+        end = monotonic_ns();
         io.stop();
       }
     }));
@@ -153,7 +141,7 @@ int run_fleet(const std::map<std::string, std::string>& o) {
   for (auto& d : fleet)
     d->connect([&] {
       if (++connected < s.devices) return;
-      start = now_ns();
+      start = monotonic_ns();
       for (auto& x : fleet) x->start();
     });
   asio::steady_timer timeout(io, std::chrono::seconds(std::stol(get("timeout", "600"))));
@@ -172,10 +160,10 @@ int run_fleet(const std::map<std::string, std::string>& o) {
                         {"seconds", seconds},
                         {"throughput_msg_s", seconds > 0 ? static_cast<double>(acked) / seconds : 0},
                         {"ack_latency_us",
-                         {{"p50", percentile(latencies, 0.50)},
-                          {"p90", percentile(latencies, 0.90)},
-                          {"p99", percentile(latencies, 0.99)},
-                          {"max", percentile(latencies, 1.0)}}}};
+                         {{"p50", percentile_us(latencies, 0.50)},
+                          {"p90", percentile_us(latencies, 0.90)},
+                          {"p99", percentile_us(latencies, 0.99)},
+                          {"max", percentile_us(latencies, 1.0)}}}};
   std::cout << result.dump() << std::endl;
   return acked == s.devices * s.count ? 0 : 1;
 }

@@ -4,6 +4,7 @@
 //                        --iothub-host myhub.local --count 100000 --rate 1000 --size 256
 //   outpost-load publish ...   (pub-* options only)    outpost-load subscribe ...  (sub-* options only)
 //   outpost-load fleet ...     many devices publishing at once (see load/fleet.h)
+//   outpost-load fanout ...    one publisher, many wildcard subscribers (see load/fanout.h)
 //
 // Raw MQTT instead of IoT Hub identities (e.g. against mosquitto):
 //   --pub-client-id ID --pub-topic T --sub-client-id ID --sub-filter F
@@ -26,7 +27,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "load/fanout.h"
 #include "load/fleet.h"
+#include "load/measure.h"
 #include "load/mqtt_load_client.h"
 #include "outpost/core/clock.h"
 #include "outpost/core/sas_token.h"
@@ -36,12 +39,6 @@ namespace {
 
 using namespace outpost;
 namespace asio = boost::asio;
-
-std::uint64_t monotonic_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<std::uint64_t>(ts.tv_nsec);
-}
 
 struct Options {
   std::map<std::string, std::string> values;
@@ -112,7 +109,7 @@ class Publisher {
 
   void start(std::function<void()> done) {
     done_ = std::move(done);
-    start_ns_ = monotonic_ns();
+    start_ns_ = load::monotonic_ns();
     open();
   }
   std::uint64_t acked() const { return acked_; }
@@ -175,7 +172,7 @@ class Publisher {
       } else if (next_seq_ < static_cast<std::uint64_t>(count_)) {
         if (rate_ > 0) {
           const auto due = start_ns_ + next_seq_ * 1'000'000'000ull / static_cast<std::uint64_t>(rate_);
-          const auto now = monotonic_ns();
+          const auto now = load::monotonic_ns();
           if (due > now) {
             timer_.expires_after(std::chrono::nanoseconds(due - now));
             timer_.async_wait([this](auto ec) {
@@ -189,7 +186,7 @@ class Publisher {
         return;
       }
       std::string body(static_cast<std::size_t>(size_), 'x');
-      const auto now = monotonic_ns();
+      const auto now = load::monotonic_ns();
       std::memcpy(body.data(), &seq, 8);
       std::memcpy(body.data() + 8, &now, 8);
       const auto id = client_->publish(topic_, body, qos_);
@@ -291,7 +288,7 @@ class Subscriber {
     std::uint64_t seq, sent;
     std::memcpy(&seq, p.payload.data(), 8);
     std::memcpy(&sent, p.payload.data() + 8, 8);
-    const auto now = monotonic_ns();
+    const auto now = load::monotonic_ns();
     if (seq >= seen_.size()) seen_.resize(seq + 1, false);
     if (seen_[seq]) {
       ++duplicates_;
@@ -322,18 +319,12 @@ class Subscriber {
   std::function<void()> ready_, done_;
 };
 
-double percentile(std::vector<std::uint64_t>& v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const auto i = std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())));
-  return static_cast<double>(v[i]) / 1000.0;
-}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: outpost-load publish|subscribe|pubsub|fleet --option value ... (see the source header)\n");
+    std::fprintf(stderr, "usage: outpost-load publish|subscribe|pubsub|fleet|fanout --option value ... (see the source header)\n");
     return 2;
   }
   const std::string mode = argv[1];
@@ -346,9 +337,9 @@ int main(int argc, char** argv) {
     }
     o.values[k.substr(2)] = argv[i + 1];
   }
-  if (mode == "fleet") {
+  if (mode == "fleet" || mode == "fanout") {
     try {
-      return outpost::load::run_fleet(o.values);
+      return mode == "fleet" ? outpost::load::run_fleet(o.values) : outpost::load::run_fanout(o.values);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "outpost-load: %s\n", e.what());
       return 2;
@@ -359,7 +350,7 @@ int main(int argc, char** argv) {
     std::unique_ptr<Publisher> pub;
     std::unique_ptr<Subscriber> sub;
     nlohmann::json result;
-    const auto t0 = monotonic_ns();
+    const auto t0 = load::monotonic_ns();
     auto timeout = asio::steady_timer(io, std::chrono::seconds(o.num("timeout", 300)));
     timeout.async_wait([&](auto ec) {
       if (ec) return;
@@ -385,7 +376,7 @@ int main(int argc, char** argv) {
       start_pub();
     }
     io.run();
-    const double seconds = static_cast<double>(monotonic_ns() - t0) / 1e9;
+    const double seconds = static_cast<double>(load::monotonic_ns() - t0) / 1e9;
     result["mode"] = mode;
     result["seconds"] = seconds;
     if (pub) {
@@ -399,8 +390,8 @@ int main(int argc, char** argv) {
       auto& lat = sub->latencies();
       const double span = static_cast<double>(sub->last_ns() - sub->first_ns()) / 1e9;
       result["throughput_msg_s"] = span > 0 ? static_cast<double>(lat.size()) / span : 0;
-      result["latency_us"] = {{"p50", percentile(lat, 0.50)}, {"p90", percentile(lat, 0.90)},
-                              {"p99", percentile(lat, 0.99)}, {"max", percentile(lat, 1.0)}};
+      result["latency_us"] = {{"p50", load::percentile_us(lat, 0.50)}, {"p90", load::percentile_us(lat, 0.90)},
+                              {"p99", load::percentile_us(lat, 0.99)}, {"max", load::percentile_us(lat, 1.0)}};
     }
     std::cout << result.dump() << std::endl;
     const bool complete = (!pub || pub->finished()) && (!sub || sub->unique() >= static_cast<std::uint64_t>(o.num("expect", o.num("count", 10000))));

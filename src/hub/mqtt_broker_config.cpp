@@ -77,8 +77,15 @@ MqttBrokerConfig read_mqtt_broker_config(const ConfigNode& root) {
   broker.attempt([&] {
     const auto node = broker.child("authorizations");
     if (!node.defined()) return;
-    auto policy = mqtt_policy::AuthorizationPolicy::parse(node.as_json(), "mqtt_broker.authorizations");
-    if (!policy) node.fail(policy.error());
+    constexpr std::string_view kPath = "mqtt_broker.authorizations";
+    auto policy = mqtt_policy::AuthorizationPolicy::parse(node.as_json(), kPath);
+    if (!policy) {
+      // The location already names the key: "hub.yaml:9:5: mqtt_broker.authorizations: [0].allow[0]…"
+      std::string_view message = policy.error();
+      if (message.starts_with(kPath)) message.remove_prefix(kPath.size());
+      if (message.starts_with(": ")) message.remove_prefix(2);
+      node.fail(message);
+    }
     c.authorizations = std::move(*policy);
   });
   return c;

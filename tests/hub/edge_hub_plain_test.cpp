@@ -216,9 +216,9 @@ TEST_F(EdgeHubPolicyTest, APolicyDecidesPlainPublishesAndSubscriptions) {
      "deny":  [{"operations": ["mqtt:subscribe"], "resources": ["plant/secret/#"]}]},
     {"identities": ["$anonymous"], "allow": [{"operations": ["mqtt:subscribe"], "resources": ["public/#"]}]}])");
   auto sensor = plain("sensor-1");
-  EXPECT_EQ(sensor->subscribe({"plant/+/temp", "plant/#", "other/x", "plant/secret/key"}, 1),
+  EXPECT_EQ(sensor->subscribe({"plant/line1/#", "plant/+/temp", "other/x", "plant/secret/key"}, 1),
             (std::vector<std::uint8_t>{1, mqtt::kSubackFailure, mqtt::kSubackFailure, mqtt::kSubackFailure}))
-      << "plant/# would deliver plant/secret/...";
+      << "plant/+/temp would deliver plant/secret/temp";
   auto anon = plain("anon", std::nullopt, std::nullopt);
   EXPECT_EQ(anon->subscribe({"public/#", "plant/+/temp"}, 1), (std::vector<std::uint8_t>{1, mqtt::kSubackFailure}));
   EXPECT_EQ(refused("subscribe", "policy"), 4);

@@ -177,14 +177,14 @@ TEST(EdgeHubConfig, MqttBrokerAuthorizationsAreReadFromSchema12) {
   ASSERT_EQ(older.notes.size(), 1u);
   EXPECT_EQ(older.notes[0], "mqttBroker: ignored (it needs schemaVersion 1.2 or later, as in edgeHub)");
   // A bad policy refuses the whole update, naming the element.
-  const auto bad = parse_edgehub_desired(R"({"schemaVersion": "1.2", "routes": {},
+  const auto bad = parse_edgehub_desired(std::string_view(R"({"schemaVersion": "1.2", "routes": {},
       "storeAndForwardConfiguration": {"timeToLiveSecs": 1},
-      "mqttBroker": {"authorizations": [{"identities": ["x"], "deny": [{"operations": ["mqtt:pub"]}]}]}})");
+      "mqttBroker": {"authorizations": [{"identities": ["x"], "deny": [{"operations": ["mqtt:pub"]}]}]}})"));
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error(), "mqttBroker.authorizations[0].deny[0].operations[0]: \"mqtt:pub\" is not an operation "
                          "(mqtt:connect, mqtt:publish, mqtt:subscribe)");
-  EXPECT_FALSE(parse_edgehub_desired(R"({"schemaVersion": "1.2", "routes": {},
-      "storeAndForwardConfiguration": {"timeToLiveSecs": 1}, "mqttBroker": []})"));
+  EXPECT_FALSE(parse_edgehub_desired(std::string_view(R"({"schemaVersion": "1.2", "routes": {},
+      "storeAndForwardConfiguration": {"timeToLiveSecs": 1}, "mqttBroker": []})")));
 }
 
 TEST(EdgeHubConfig, KeepsDocumentOrderFromTextAndAcceptsParsedJson) {
