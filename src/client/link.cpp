@@ -55,7 +55,10 @@ struct Link::Io {
   bool flush_posted = false;  // a flush will run: no need to post another
   std::uint16_t last_id = 0;
   std::map<std::uint16_t, std::uint64_t> awaiting_puback;  // packet id -> the Connection's sequence
-  std::shared_ptr<std::promise<void>> connack_waiter;
+  // The CONNACK's outcome: nullopt (accepted) or why not. A value, not an exception: an
+  // exception_ptr freed on the I/O thread after the caller read it is a race ThreadSanitizer
+  // reports (libstdc++ counts its references where TSan cannot see).
+  std::shared_ptr<std::promise<std::optional<ClientError>>> connack_waiter;
   std::map<std::uint16_t, std::shared_ptr<std::promise<std::vector<std::uint8_t>>>> subacks;
   bool accepted = false;  // CONNACK 0 came: a loss from now on is reported
   bool closing = false;   // we end it: no link_lost
@@ -182,7 +185,7 @@ struct Link::Io {
       }
       if (sequence) link.events_.link_acked(link.generation_, *sequence, true);
     } else if (const auto* connack = std::get_if<mqtt::ConnackPacket>(&packet)) {
-      std::shared_ptr<std::promise<void>> waiting;
+      std::shared_ptr<std::promise<std::optional<ClientError>>> waiting;
       {
         std::lock_guard lock(mutex);
         waiting = std::move(connack_waiter);
@@ -190,18 +193,18 @@ struct Link::Io {
       }
       if (!waiting) return fail("an unexpected CONNACK");
       if (connack->return_code == mqtt::ConnectReturnCode::accepted) {
-        waiting->set_value();
+        waiting->set_value(std::nullopt);
         arm_keep_alive();
         return;
       }
       const auto code = static_cast<int>(connack->return_code);
       const bool refused = connack->return_code == mqtt::ConnectReturnCode::bad_username_or_password ||
                            connack->return_code == mqtt::ConnectReturnCode::not_authorized;
-      waiting->set_exception(std::make_exception_ptr(
+      waiting->set_value(
           refused ? ClientError(ErrorCode::auth_refused,
                                 fmt::format("ssl://{}:{} refused the credentials of '{}' (CONNACK {})", settings.host,
                                             settings.port, settings.client_id, code))
-                  : transport_error(settings, fmt::format("CONNACK {}", code))));
+                  : transport_error(settings, fmt::format("CONNACK {}", code)));
       fail(fmt::format("CONNACK {}", code));
     } else if (const auto* suback = std::get_if<mqtt::SubackPacket>(&packet)) {
       std::shared_ptr<std::promise<std::vector<std::uint8_t>>> waiting;
@@ -254,7 +257,7 @@ struct Link::Io {
   void fail(const std::string& cause) {
     if (link.lost_.exchange(true)) return;
     close_socket();
-    std::shared_ptr<std::promise<void>> waiting_connack;
+    std::shared_ptr<std::promise<std::optional<ClientError>>> waiting_connack;
     std::map<std::uint16_t, std::shared_ptr<std::promise<std::vector<std::uint8_t>>>> waiting_subacks;
     bool report = false;
     {
@@ -263,7 +266,7 @@ struct Link::Io {
       waiting_subacks.swap(subacks);
       report = accepted && !closing;
     }
-    if (waiting_connack) waiting_connack->set_exception(std::make_exception_ptr(transport_error(settings, cause)));
+    if (waiting_connack) waiting_connack->set_value(transport_error(settings, cause));
     for (auto& [id, promise] : waiting_subacks) promise->set_value({});
     if (report) link.events_.link_lost(link.generation_, cause);
   }
@@ -305,7 +308,7 @@ void Link::connect() {
   } else {
     X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(io.stream->native_handle()), s.host.c_str());
   }
-  auto connected = std::make_shared<std::promise<void>>();
+  auto connected = std::make_shared<std::promise<std::optional<ClientError>>>();
   auto future = connected->get_future();
   {
     std::lock_guard lock(io.mutex);
@@ -317,7 +320,7 @@ void Link::connect() {
     asio::post(io.io, [&io] { io.fail("no CONNACK in time"); });
     throw ClientError(ErrorCode::timeout, fmt::format("no CONNACK from ssl://{}:{} in time", s.host, s.port));
   }
-  future.get();  // throws what the I/O thread set
+  if (auto refused = future.get()) throw *refused;  // what the I/O thread found
 }
 
 bool Link::subscribe(const std::vector<std::pair<std::string, int>>& filters, std::chrono::milliseconds limit) {
