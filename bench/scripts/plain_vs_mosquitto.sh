@@ -78,9 +78,25 @@ measure $MQ_PORT $MQ_PID
 kill $MQ_PID; wait $MQ_PID 2>/dev/null || true
 
 for name in H_TP1 H_LAT1 H_TP0 H_LAT0 H_FAN R_TP1 R_LAT1 R_TP0 R_LAT0 R_FAN; do echo "raw: $name ${!name:-(none)}"; done
-tp() { [ -n "$1" ] && field "$1" 'f"{round(d[\"throughput_msg_s\"])} msg/s ({d[\"received\"]} received)"' || echo "failed"; }
-lat() { [ -n "$1" ] && field "$1" 'f"{d[\"latency_us\"][\"p50\"]} / {d[\"latency_us\"][\"p99\"]} µs"' || echo "failed"; }
-fan() { [ -n "$1" ] && field "$1" 'f"{round(d[\"deliveries_per_s\"])} deliveries/s ({d[\"deliveries\"]} of {d[\"expected\"]}), p50/p99 {d[\"latency_us\"][\"p50\"]} / {d[\"latency_us\"][\"p99\"]} µs"' || echo "failed"; }
+# Table cells from the tool's JSON lines ("failed" when a run printed nothing).
+cell() {
+  [ -n "$2" ] || { echo failed; return; }
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+kind, d = sys.argv[1], json.loads(sys.argv[2])
+lat = d.get("latency_us", {})
+if kind == "tp":
+    print(f"{round(d['throughput_msg_s']):,} msg/s ({d['received']:,} received)")
+elif kind == "lat":
+    print(f"{lat['p50']} / {lat['p99']} µs")
+else:
+    print(f"{round(d['deliveries_per_s']):,} deliveries/s ({d['deliveries']:,} of {d['expected']:,}), "
+          f"p50 / p99 {lat['p50']} / {lat['p99']} µs")
+PY
+}
+tp() { cell tp "$1"; }
+lat() { cell lat "$1"; }
+fan() { cell fan "$1"; }
 echo
 echo "| $(date -u +%F) | outpost-hub (plain topics) | mosquitto $(mosquitto -h 2>/dev/null | head -1 | awk '{print $3}') (in memory, TCP_NODELAY) |"
 echo "|---|---|---|"

@@ -10,7 +10,10 @@
 namespace outpost::mqtt {
 
 namespace {
-constexpr std::size_t kReadChunk = 64 * 1024;
+// A connection reads into a buffer sized to its traffic: Session::kMinReadChunk while it is
+// quiet (a thousand idle subscribers then hold 4 MB, not the 64 MB a fixed 64 KiB cost),
+// doubling up to 64 KiB while reads fill it, halving again once they no longer do.
+constexpr std::size_t kMaxReadChunk = 64 * 1024;
 constexpr auto kQuietBeforeDirectWrite = std::chrono::microseconds(200);
 }
 
@@ -86,8 +89,8 @@ asio::awaitable<void> Session::run(std::chrono::steady_clock::time_point accepte
       co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
       continue;
     }
-    char* space = reader_.prepare(kReadChunk);
-    const std::size_t n = co_await transport_->read_some(asio::buffer(space, kReadChunk), ec);
+    char* space = reader_.prepare(read_chunk_);
+    const std::size_t n = co_await transport_->read_some(asio::buffer(space, read_chunk_), ec);
     if (closed_) break;
     if (ec) {
       close(CloseReason::transport_error,
@@ -95,6 +98,8 @@ asio::awaitable<void> Session::run(std::chrono::steady_clock::time_point accepte
       break;
     }
     reader_.commit(n);
+    if (n == read_chunk_ && read_chunk_ < kMaxReadChunk) read_chunk_ *= 2;
+    else if (n < read_chunk_ / 4 && read_chunk_ > kMinReadChunk) read_chunk_ /= 2;
     last_received_ = std::chrono::steady_clock::now();
   }
 }

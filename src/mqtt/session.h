@@ -112,6 +112,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   const std::uint64_t id_;
   std::string client_id_;
   FrameReader reader_;
+  static constexpr std::size_t kMinReadChunk = 4 * 1024;
+  std::size_t read_chunk_ = kMinReadChunk;  // what the next read asks for (session.cpp)
 
   bool connected_ = false;
   bool closed_ = false;

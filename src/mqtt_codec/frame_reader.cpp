@@ -13,6 +13,9 @@ void FrameReader::append(std::string_view bytes) {
 
 char* FrameReader::prepare(std::size_t size) {
   compact();
+  // Empty and far larger than asked for (a burst or a large packet is over): give it back, so
+  // an idle connection does not keep its busiest moment's memory.
+  if (begin_ == end_ && buffer_.size() > 4 * size) std::string().swap(buffer_);
   if (buffer_.size() < end_ + size) buffer_.resize(end_ + size);
   return buffer_.data() + end_;
 }
