@@ -14,14 +14,10 @@ RATE_COUNT=${RATE_COUNT:-20000}
 SIZE=${SIZE:-256}
 WORK=$(mktemp -d /tmp/outpost-bench-XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+. "$(dirname "$0")/broker_bench_lib.sh"
 
 key() { head -c 32 /dev/urandom | base64; }
 KEY_A=$(key); KEY_B=$(key)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-rss_kb() { awk '/VmRSS/ {print $2}' /proc/$1/status; }
-hwm_kb() { awk '/VmHWM/ {print $2}' /proc/$1/status; }
-wait_port() { for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 never opened" >&2; exit 1; }
-field() { python3 -c "import json,sys; d=json.loads(sys.argv[1]); print($2)" "$1"; }
 
 # ---- outpost-hub ----
 HUB_PORT=$(free_port)
@@ -54,12 +50,7 @@ HUB_PEAK=$(hwm_kb $HUB_PID)
 kill $HUB_PID; wait $HUB_PID 2>/dev/null || true
 
 # ---- mosquitto ----
-MQ_PORT=$(free_port)
-printf 'listener %s 127.0.0.1\nset_tcp_nodelay true\nallow_anonymous true\npersistence false\nmax_queued_messages 0\nmax_inflight_messages 100\n' $MQ_PORT > "$WORK/mosquitto.conf"
-mosquitto -c "$WORK/mosquitto.conf" > "$WORK/mosquitto.log" 2>&1 &
-MQ_PID=$!
-wait_port $MQ_PORT
-sleep 1
+start_mosquitto
 MQ_IDLE=$(rss_kb $MQ_PID)
 mq_args=(--port $MQ_PORT --pub-client-id edge1/A --pub-topic devices/edge1/modules/A/messages/events/out1
          --sub-client-id edge1/B --sub-filter devices/edge1/modules/A/messages/events/out1 --size $SIZE --qos 1 --timeout 600)
@@ -73,9 +64,9 @@ echo "raw: hub 1000/s $HUB_LAT"
 echo "raw: mosquitto throughput $MQ_TP"
 echo "raw: mosquitto 1000/s $MQ_LAT"
 echo
-echo "| $(date -u +%F) | outpost-hub (durable, group fsync) | mosquitto $(mosquitto -h 2>/dev/null | head -1 | awk '{print $3}') (in memory) |"
+echo "| $(date -u +%F) | outpost-hub (durable, group fsync) | mosquitto $(mosquitto_version) (in memory) |"
 echo "|---|---|---|"
 echo "| QoS 1 module→module throughput, ${SIZE} B, window 100 | $(field "$HUB_TP" 'round(d["throughput_msg_s"])') msg/s | $(field "$MQ_TP" 'round(d["throughput_msg_s"])') msg/s |"
 echo "| latency p50 / p99 at 1,000 msg/s | $(field "$HUB_LAT" 'd["latency_us"]["p50"]') / $(field "$HUB_LAT" 'd["latency_us"]["p99"]') µs | $(field "$MQ_LAT" 'd["latency_us"]["p50"]') / $(field "$MQ_LAT" 'd["latency_us"]["p99"]') µs |"
-echo "| RSS idle | $((HUB_IDLE/1024)).$(( (HUB_IDLE%1024)*10/1024 )) MB | $((MQ_IDLE/1024)).$(( (MQ_IDLE%1024)*10/1024 )) MB |"
-echo "| peak RSS under load | $((HUB_PEAK/1024)).$(( (HUB_PEAK%1024)*10/1024 )) MB | $((MQ_PEAK/1024)).$(( (MQ_PEAK%1024)*10/1024 )) MB |"
+echo "| RSS idle | $(mb $HUB_IDLE) MB | $(mb $MQ_IDLE) MB |"
+echo "| peak RSS under load | $(mb $HUB_PEAK) MB | $(mb $MQ_PEAK) MB |"

@@ -20,14 +20,9 @@ FAN_COUNT=${FAN_COUNT:-200}
 FAN_RATE=${FAN_RATE:-100}
 WORK=$(mktemp -d /tmp/outpost-bench-XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+. "$(dirname "$0")/broker_bench_lib.sh"
 ulimit -n 8192  # 1,000 subscribers: both ends of each connection live on this machine
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-rss_kb() { awk '/VmRSS/ {print $2}' /proc/$1/status; }
-hwm_kb() { awk '/VmHWM/ {print $2}' /proc/$1/status; }
-mb() { echo "$(($1/1024)).$(( ($1%1024)*10/1024 ))"; }
-wait_port() { for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 never opened" >&2; exit 1; }
-field() { python3 -c "import json,sys; d=json.loads(sys.argv[1]); print($2)" "$1"; }
 
 # One broker's runs; sets R_* variables. $1: port, $2: pid.
 measure() {
@@ -68,12 +63,7 @@ H_IDLE=$R_IDLE H_TP1=$R_TP1 H_LAT1=$R_LAT1 H_TP0=$R_TP0 H_LAT0=$R_LAT0 H_FAN=$R_
 kill $HUB_PID; wait $HUB_PID 2>/dev/null || true
 
 # ---- mosquitto ----
-MQ_PORT=$(free_port)
-printf 'listener %s 127.0.0.1\nset_tcp_nodelay true\nallow_anonymous true\npersistence false\nmax_queued_messages 0\nmax_inflight_messages 100\n' $MQ_PORT > "$WORK/mosquitto.conf"
-mosquitto -c "$WORK/mosquitto.conf" > "$WORK/mosquitto.log" 2>&1 &
-MQ_PID=$!
-wait_port $MQ_PORT
-sleep 1
+start_mosquitto
 measure $MQ_PORT $MQ_PID
 kill $MQ_PID; wait $MQ_PID 2>/dev/null || true
 
@@ -98,7 +88,7 @@ tp() { cell tp "$1"; }
 lat() { cell lat "$1"; }
 fan() { cell fan "$1"; }
 echo
-echo "| $(date -u +%F) | outpost-hub (plain topics) | mosquitto $(mosquitto -h 2>/dev/null | head -1 | awk '{print $3}') (in memory, TCP_NODELAY) |"
+echo "| $(date -u +%F) | outpost-hub (plain topics) | mosquitto $(mosquitto_version) (in memory, TCP_NODELAY) |"
 echo "|---|---|---|"
 echo "| QoS 1 pub→sub throughput, ${SIZE} B, window 100 | $(tp "$H_TP1") | $(tp "$R_TP1") |"
 echo "| QoS 1 latency p50 / p99 at 1,000 msg/s | $(lat "$H_LAT1") | $(lat "$R_LAT1") |"

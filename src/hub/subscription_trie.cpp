@@ -2,21 +2,10 @@
 
 #include <vector>
 
+#include "outpost/mqtt_codec/topic.h"
+
 namespace outpost::hub {
 namespace {
-
-std::vector<std::string_view> levels_of(std::string_view text) {
-  std::vector<std::string_view> levels;
-  for (std::size_t start = 0;;) {
-    const auto slash = text.find('/', start);
-    if (slash == std::string_view::npos) {
-      levels.push_back(text.substr(start));
-      return levels;
-    }
-    levels.push_back(text.substr(start, slash - start));
-    start = slash + 1;
-  }
-}
 
 void report(const std::map<SubscriptionTrie::SubscriberId, std::uint8_t>& subscribers, const SubscriptionTrie::Found& found) {
   for (const auto& [id, qos] : subscribers) found(id, qos);
@@ -26,7 +15,7 @@ void report(const std::map<SubscriptionTrie::SubscriberId, std::uint8_t>& subscr
 
 bool SubscriptionTrie::add(std::string_view filter, SubscriberId subscriber, std::uint8_t qos) {
   Node* node = &root_;
-  for (const auto level : levels_of(filter)) {
+  for (const auto level : mqtt::topic_levels(filter)) {
     auto it = node->children.find(level);
     if (it == node->children.end()) it = node->children.emplace(std::string(level), std::make_unique<Node>()).first;
     node = it->second.get();
@@ -39,7 +28,7 @@ bool SubscriptionTrie::add(std::string_view filter, SubscriberId subscriber, std
 bool SubscriptionTrie::remove(std::string_view filter, SubscriberId subscriber) {
   std::vector<std::pair<Node*, std::string_view>> path;  // parent, level taken from it
   Node* node = &root_;
-  for (const auto level : levels_of(filter)) {
+  for (const auto level : mqtt::topic_levels(filter)) {
     const auto it = node->children.find(level);
     if (it == node->children.end()) return false;
     path.emplace_back(node, level);

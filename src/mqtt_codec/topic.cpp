@@ -1,7 +1,5 @@
 #include "outpost/mqtt_codec/topic.h"
 
-#include <vector>
-
 namespace outpost::mqtt {
 
 bool is_valid_utf8(std::string_view text) {
@@ -79,21 +77,20 @@ bool topic_matches(std::string_view filter, std::string_view topic) {
   return t == topic.size();
 }
 
-namespace {
-
-std::vector<std::string_view> levels_of(std::string_view filter) {
+std::vector<std::string_view> topic_levels(std::string_view topic_or_filter) {
   std::vector<std::string_view> levels;
-  std::size_t start = 0;
-  while (true) {
-    const auto slash = filter.find('/', start);
+  for (std::size_t start = 0;;) {
+    const auto slash = topic_or_filter.find('/', start);
     if (slash == std::string_view::npos) {
-      levels.push_back(filter.substr(start));
+      levels.push_back(topic_or_filter.substr(start));
       return levels;
     }
-    levels.push_back(filter.substr(start, slash - start));
+    levels.push_back(topic_or_filter.substr(start, slash - start));
     start = slash + 1;
   }
 }
+
+namespace {
 
 bool is_wildcard(std::string_view level) { return level == "+" || level == "#"; }
 bool is_dollar(std::string_view level) { return !level.empty() && level.front() == '$'; }
@@ -101,8 +98,8 @@ bool is_dollar(std::string_view level) { return !level.empty() && level.front() 
 }  // namespace
 
 bool filter_covers(std::string_view outer, std::string_view inner) {
-  const auto o = levels_of(outer);
-  const auto i = levels_of(inner);
+  const auto o = topic_levels(outer);
+  const auto i = topic_levels(inner);
   // A leading wildcard does not match '$' topics, so it cannot cover a filter for them.
   if (is_wildcard(o.front()) && is_dollar(i.front())) return false;
   for (std::size_t k = 0;; ++k) {
@@ -116,8 +113,8 @@ bool filter_covers(std::string_view outer, std::string_view inner) {
 }
 
 bool filters_overlap(std::string_view a, std::string_view b) {
-  const auto x = levels_of(a);
-  const auto y = levels_of(b);
+  const auto x = topic_levels(a);
+  const auto y = topic_levels(b);
   if ((is_wildcard(x.front()) && is_dollar(y.front())) || (is_wildcard(y.front()) && is_dollar(x.front())))
     return false;
   for (std::size_t k = 0;; ++k) {

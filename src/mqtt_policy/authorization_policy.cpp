@@ -46,41 +46,32 @@ ClientGrants AuthorizationPolicy::for_client(const Requester& who, std::string_v
   return grants;
 }
 
-Decision ClientGrants::connect() const {
+template <typename Applies>
+Decision ClientGrants::decide(Operation operation, const Applies& applies) const {
   Decision decision;
   for (const auto& g : grants_) {
-    if ((g.operations & static_cast<std::uint8_t>(Operation::connect)) == 0) continue;
+    if ((g.operations & static_cast<std::uint8_t>(operation)) == 0 || !applies(g)) continue;
     if (!g.allow) return {Effect::denied, g.origin};  // deny wins
     if (decision.effect == Effect::not_covered) decision = {Effect::allowed, g.origin};
   }
   return decision;
 }
 
+Decision ClientGrants::connect() const {
+  return decide(Operation::connect, [](const Grant&) { return true; });
+}
+
 Decision ClientGrants::publish(std::string_view topic) const {
-  Decision decision;
-  for (const auto& g : grants_) {
-    if ((g.operations & static_cast<std::uint8_t>(Operation::publish)) == 0) continue;
-    if (g.filter && !mqtt::topic_matches(*g.filter, topic)) continue;
-    if (!g.allow) return {Effect::denied, g.origin};
-    if (decision.effect == Effect::not_covered) decision = {Effect::allowed, g.origin};
-  }
-  return decision;
+  return decide(Operation::publish, [&](const Grant& g) { return !g.filter || mqtt::topic_matches(*g.filter, topic); });
 }
 
 Decision ClientGrants::subscribe(std::string_view filter) const {
-  Decision decision;
-  for (const auto& g : grants_) {
-    if ((g.operations & static_cast<std::uint8_t>(Operation::subscribe)) == 0) continue;
-    if (!g.allow) {
-      // Denied when it could deliver any denied topic.
-      if (!g.filter || mqtt::filters_overlap(*g.filter, filter)) return {Effect::denied, g.origin};
-      continue;
-    }
-    // Allowed only when everything it could deliver is allowed.
-    if (decision.effect == Effect::not_covered && (!g.filter || mqtt::filter_covers(*g.filter, filter)))
-      decision = {Effect::allowed, g.origin};
-  }
-  return decision;
+  // Denied when it could deliver any denied topic; allowed only when everything it could
+  // deliver is allowed.
+  return decide(Operation::subscribe, [&](const Grant& g) {
+    if (!g.filter) return true;
+    return g.allow ? mqtt::filter_covers(*g.filter, filter) : mqtt::filters_overlap(*g.filter, filter);
+  });
 }
 
 }  // namespace outpost::mqtt_policy

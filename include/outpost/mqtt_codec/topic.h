@@ -1,6 +1,7 @@
 // MQTT topic names and filters (3.1.1 §4.7).
 #pragma once
 #include <string_view>
+#include <vector>
 
 #include "outpost/core/result.h"
 
@@ -19,6 +20,9 @@ bool topic_matches(std::string_view filter, std::string_view topic);
 bool filter_covers(std::string_view outer, std::string_view inner);
 // Whether some topic is matched by both filters (assumed valid): "a/+" and "+/b" overlap.
 bool filters_overlap(std::string_view a, std::string_view b);
+
+// The levels of a topic name or filter, split at '/': "a//b/" is {"a", "", "b", ""}.
+std::vector<std::string_view> topic_levels(std::string_view topic_or_filter);
 
 bool is_valid_utf8(std::string_view text);
 

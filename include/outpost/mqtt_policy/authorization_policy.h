@@ -84,6 +84,9 @@ class ClientGrants {
     std::optional<std::string> filter;  // nullopt: every topic
     std::string origin;
   };
+  // The first deny among the grants of `operation` that `applies`, else the first allow.
+  template <typename Applies>
+  Decision decide(Operation operation, const Applies& applies) const;
   std::vector<Grant> grants_;
 };
 

@@ -1,0 +1,114 @@
+// outpost-hub's plain MQTT topics (issue 14) with Paho MQTT C++ clients (Debian's
+// libpaho-mqttpp3, MQTT 3.1.1) — the second real client library beside mosquitto's tools
+// (hub_plain_mqtt_test.cpp): wildcards, QoS 2 received exactly once and delivered at the
+// granted QoS 1, retained messages with their flag, and a subscription an authorization
+// policy refuses.
+#include <gtest/gtest.h>
+
+#include <mqtt/async_client.h>
+
+#include "hub/hub_process.h"
+
+namespace outpost::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+const HubIdentity kA{"edge1", "A", random_key()};
+
+class HubPahoPlain : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // Anonymous clients; one policy: anyone may use plant/#, nobody office/#.
+    hub_ = std::make_unique<HubProcess>(
+        std::vector<HubIdentity>{kA}, nlohmann::json{{"r", "FROM /* INTO $upstream"}},
+        "mqtt_broker:\n  allow_anonymous: [mqtt]\n  authorizations:\n"
+        "    - identities: [\"{{iot:identity}}\"]\n"
+        "      allow: [ { operations: [\"mqtt:publish\", \"mqtt:subscribe\"], resources: [\"plant/#\"] } ]\n");
+    hub_->start();
+  }
+
+  std::unique_ptr<mqtt::async_client> client(const std::string& id, bool clean_session = true) {
+    auto c = std::make_unique<mqtt::async_client>("tcp://127.0.0.1:" + std::to_string(hub_->mqtt_port()), id,
+                                                  mqtt::create_options(MQTTVERSION_3_1_1));
+    auto options = mqtt::connect_options_builder().clean_session(clean_session).connect_timeout(10s).finalize();
+    c->start_consuming();
+    const auto connected = c->connect(options);
+    EXPECT_TRUE(connected->wait_for(10s)) << hub_->log();
+    return c;
+  }
+
+  // The QoS the hub granted, or 0x80 (Paho reports a refused subscription as a failure).
+  static int subscribe(mqtt::async_client& c, const std::string& filter, int qos) {
+    try {
+      auto token = c.subscribe(filter, qos);
+      if (!token->wait_for(10s)) return -1;
+      return token->get_subscribe_response().get_reason_codes().at(0);
+    } catch (const mqtt::exception&) {
+      return 0x80;
+    }
+  }
+
+  static mqtt::const_message_ptr next(mqtt::async_client& c) {
+    mqtt::const_message_ptr m;
+    c.try_consume_message_for(&m, 10s);
+    return m;
+  }
+
+  std::unique_ptr<HubProcess> hub_;
+};
+
+TEST_F(HubPahoPlain, Qos2IsReceivedOnceAndDeliveredAtTheGrantedQosOnAWildcard) {
+  auto sub = client("paho-sub");
+  ASSERT_EQ(subscribe(*sub, "plant/+/temp", 2), 1) << "subscriptions are granted at most QoS 1";
+  auto pub = client("paho-pub");
+  ASSERT_TRUE(pub->publish("plant/line1/temp", "21.5", 2, false)->wait_for(10s)) << "QoS 2 completes (PUBCOMP)";
+  ASSERT_TRUE(pub->publish("plant/line1/pressure", "1013", 1, false)->wait_for(10s));
+  ASSERT_TRUE(pub->publish("plant/line2/temp", "22", 0, false)->wait_for(10s));
+  const auto first = next(*sub);
+  ASSERT_TRUE(first) << hub_->log();
+  EXPECT_EQ(first->get_topic(), "plant/line1/temp");
+  EXPECT_EQ(first->to_string(), "21.5");
+  EXPECT_EQ(first->get_qos(), 1);
+  const auto second = next(*sub);
+  ASSERT_TRUE(second) << hub_->log();
+  EXPECT_EQ(second->get_topic(), "plant/line2/temp") << "the pressure reading does not match";
+  EXPECT_EQ(second->get_qos(), 0) << "the lower of the publish's and the subscription's QoS";
+  mqtt::const_message_ptr extra;
+  EXPECT_FALSE(sub->try_consume_message_for(&extra, 300ms)) << "QoS 2 arrived once: " << extra->get_topic();
+}
+
+TEST_F(HubPahoPlain, RetainedMessagesArriveFlaggedAndAnEmptyOneClears) {
+  auto pub = client("paho-retainer");
+  ASSERT_TRUE(pub->publish("plant/door", "open", 1, true)->wait_for(10s));
+  auto late = client("paho-late");
+  ASSERT_EQ(subscribe(*late, "plant/#", 1), 1);
+  const auto m = next(*late);
+  ASSERT_TRUE(m) << hub_->log();
+  EXPECT_EQ(m->to_string(), "open");
+  EXPECT_TRUE(m->is_retained());
+  ASSERT_TRUE(pub->publish("plant/door", "", 1, true)->wait_for(10s));
+  const auto cleared = next(*late);  // the clearing message itself, live
+  ASSERT_TRUE(cleared);
+  EXPECT_FALSE(cleared->is_retained()) << "a live delivery is not flagged retained";
+  auto later = client("paho-later");
+  ASSERT_EQ(subscribe(*later, "plant/#", 1), 1);
+  mqtt::const_message_ptr none;
+  EXPECT_FALSE(later->try_consume_message_for(&none, 300ms)) << "cleared, yet got: " << none->to_string();
+}
+
+TEST_F(HubPahoPlain, APolicyRefusesASubscriptionAndItsMessagesNeverArrive) {
+  auto sub = client("paho-nosy");
+  EXPECT_EQ(subscribe(*sub, "office/#", 1), 0x80);
+  ASSERT_EQ(subscribe(*sub, "plant/#", 1), 1);
+  auto pub = client("paho-pub2");
+  ASSERT_TRUE(pub->publish("office/door", "secret", 1, false)->wait_for(10s)) << "acknowledged, dropped";
+  ASSERT_TRUE(pub->publish("plant/ok", "fine", 1, false)->wait_for(10s));
+  const auto m = next(*sub);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->get_topic(), "plant/ok") << "the refused message came first";
+  EXPECT_GE(hub_->metric("outpost_mqtt_refused_total", "operation=\"subscribe\",reason=\"policy\""), 1);
+}
+
+}  // namespace
+}  // namespace outpost::testing
