@@ -21,7 +21,7 @@ PlainBroker::Granted PlainBroker::subscribe(const mqtt::ConnectionPtr& c, const 
     if (subscriber.filters.empty()) subscribers_.erase(c->id());
     return {mqtt::kSubackFailure, fmt::format("the client holds {} subscriptions, the limit", max_subscriptions_)};
   }
-  const std::uint8_t granted = std::min<std::uint8_t>(qos, 1);
+  const std::uint8_t granted = std::min<std::uint8_t>(qos, 2);
   subscriber.filters.insert(filter);
   trie_.add(filter, c->id(), granted);
   return {granted, {}};
@@ -59,7 +59,7 @@ std::vector<PlainBroker::RetainedDelivery> PlainBroker::retained_for(const std::
 PlainBroker::Published PlainBroker::publish(std::string_view topic, std::string_view payload, std::uint8_t qos,
                                             bool retain) {
   Published out;
-  if (retain) out.retain_refused = retained_.set(topic, payload, std::min<std::uint8_t>(qos, 1)) ==
+  if (retain) out.retain_refused = retained_.set(topic, payload, std::min<std::uint8_t>(qos, 2)) ==
                                    RetainedMessages::Outcome::refused;
   // One delivery per subscriber, at the highest QoS among its matching filters.
   targets_.clear();

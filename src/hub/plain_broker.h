@@ -4,7 +4,7 @@
 // live and in memory: QoS 1 deliveries are re-sent only by the client's own session, and
 // nothing is queued for a disconnected client (persistent sessions are the next step).
 //
-// QoS is granted up to 1 (a QoS 2 request is granted 1, as §3.9.3 allows). Each connection may
+// QoS is granted as asked, up to 2 (QoS 2 deliveries: PUBREC/PUBREL/PUBCOMP in mqtt::Session). Each connection may
 // hold max_subscriptions_per_client filters; retained messages are capped (retained_messages.h).
 // Threading: the hub's loop only.
 #pragma once

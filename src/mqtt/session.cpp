@@ -1,10 +1,13 @@
 #include "session.h"
 
+#include <algorithm>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 namespace outpost::mqtt {
@@ -200,9 +203,10 @@ void Session::dispatch(const Frame& frame, Packet& packet) {
         } else if constexpr (std::is_same_v<T, PubrelPacket>) {
           if (!context_.options.accept_qos2) return protocol_error("QoS 2 is not supported");
           handle_pubrel(p.packet_id);
-        } else if constexpr (std::is_same_v<T, PubrecPacket> || std::is_same_v<T, PubcompPacket>) {
-          // Answers to QoS 2 deliveries, which this server never sends.
-          protocol_error("QoS 2 is not supported for deliveries");
+        } else if constexpr (std::is_same_v<T, PubrecPacket>) {
+          handle_pubrec(p.packet_id);
+        } else if constexpr (std::is_same_v<T, PubcompPacket>) {
+          handle_pubcomp(p.packet_id);
         } else {
           protocol_error(std::string(packet_type_name(frame.type())) + " is not sent by clients");
         }
@@ -315,11 +319,29 @@ void Session::complete_publish(PublishTicket ticket) {
 
 void Session::handle_puback(std::uint16_t packet_id) {
   const auto it = in_flight_.find(packet_id);
-  if (it == in_flight_.end()) {
-    spdlog::debug("mqtt: {} acknowledged unknown packet id {}", describe(), packet_id);
+  if (it == in_flight_.end() || it->second.qos != 1) {
+    spdlog::debug("mqtt: {} acknowledged packet id {}, not a QoS 1 delivery in flight", describe(), packet_id);
     return;
   }
-  const auto tag = it->second;
+  const auto tag = it->second.tag;
+  in_flight_.erase(it);
+  context_.handler.on_delivered(shared_from_this(), tag);
+}
+
+void Session::handle_pubrec(std::uint16_t packet_id) {
+  const auto it = in_flight_.find(packet_id);
+  if (it == in_flight_.end() || it->second.qos != 2)
+    return protocol_error(fmt::format("PUBREC for packet id {}, not a QoS 2 delivery in flight", packet_id));
+  it->second.released = true;  // a repeated PUBREC gets the PUBREL again (§4.3.3)
+  encode(out_, Packet{PubrelPacket{packet_id}});
+  request_flush();
+}
+
+void Session::handle_pubcomp(std::uint16_t packet_id) {
+  const auto it = in_flight_.find(packet_id);
+  if (it == in_flight_.end() || !it->second.released)
+    return protocol_error(fmt::format("PUBCOMP for packet id {}, not a released QoS 2 delivery", packet_id));
+  const auto tag = it->second.tag;
   in_flight_.erase(it);
   context_.handler.on_delivered(shared_from_this(), tag);
 }
@@ -353,9 +375,10 @@ void Session::publish(std::string_view topic, std::string_view payload, std::uin
       return;
     }
     packet_id = next_packet_id();
-    in_flight_.emplace(packet_id, tag);
+    qos = std::min<std::uint8_t>(qos, 2);
+    in_flight_.emplace(packet_id, InFlight{tag, qos});
   }
-  encode_publish(out_, topic, payload, qos > 0 ? 1 : 0, packet_id, retain, dup && qos > 0);
+  encode_publish(out_, topic, payload, qos, packet_id, retain, dup && qos > 0);
   if (out_.size() > context_.options.max_outbound_buffer) {
     close(CloseReason::server_closed, "client reads too slowly (outbound buffer full)");
     return;

@@ -91,6 +91,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   void handle_connect(ConnectPacket&& packet);
   void handle_publish(PublishPacket&& packet);
   void handle_puback(std::uint16_t packet_id);
+  void handle_pubrec(std::uint16_t packet_id);   // a QoS 2 delivery received: PUBREL
+  void handle_pubcomp(std::uint16_t packet_id);  // ... and completed
   void handle_pubrel(std::uint16_t packet_id);
   bool qos2_pending(std::uint16_t packet_id) const;  // received, PUBCOMP not yet sent
   void handle_subscribe(const SubscribePacket& packet);
@@ -142,7 +144,14 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   std::unordered_set<std::uint16_t> awaiting_pubrel_;
 
   // Outbound QoS 1 awaiting PUBACK: packet id -> handler tag.
-  std::unordered_map<std::uint16_t, std::uint64_t> in_flight_;
+  // Deliveries awaiting the client: QoS 1 until its PUBACK; QoS 2 until its PUBREC (then
+  // `released`: our PUBREL is sent) and its PUBCOMP.
+  struct InFlight {
+    std::uint64_t tag = 0;
+    std::uint8_t qos = 1;
+    bool released = false;
+  };
+  std::unordered_map<std::uint16_t, InFlight> in_flight_;
   std::uint16_t last_packet_id_ = 0;
 
   bool paused_by_handler_ = false;

@@ -135,6 +135,7 @@ TEST_F(HubPlainMqtt, RetainedMessagesReachLateSubscribersUntilCleared) {
 TEST_F(HubPlainMqtt, Qos2PublishesAreReceivedOnceAndDeliveredAtTheGrantedQos) {
   auto hub = start_hub(false);
   auto sub = sub_in_background(*hub, "q2-watcher", "q2/#", 2);
+  auto sub2 = sub_in_background(*hub, "q2-watcher2", "q2/+", 2, {"-q", "2"});  // the last -q wins
   for (const std::string message : {"first", "second"}) {
     auto argv = base("mosquitto_pub", *hub, "q2-pub", "sensor", "s3cret");
     argv.insert(argv.end(), {"-q", "2", "-t", "q2/x", "-m", message});
@@ -145,6 +146,11 @@ TEST_F(HubPlainMqtt, Qos2PublishesAreReceivedOnceAndDeliveredAtTheGrantedQos) {
   EXPECT_NE(out.find("q2/x first"), std::string::npos) << out;
   EXPECT_NE(out.find("q2/x second"), std::string::npos) << out;
   EXPECT_NE(out.find("q1"), std::string::npos) << "granted QoS 1: " << out;
+  const auto out2 = finish(*sub2);
+  EXPECT_NE(out2.find("q2/x first"), std::string::npos) << out2;
+  EXPECT_NE(out2.find("q2/x second"), std::string::npos) << out2;
+  EXPECT_NE(out2.find("received PUBLISH (d0, q2"), std::string::npos) << "delivered at QoS 2: " << out2;
+  EXPECT_NE(out2.find("received PUBREL"), std::string::npos) << "the hub's PUBREL: " << out2;
 }
 
 TEST_F(HubPlainMqtt, AWillIsPublishedWhenAClientDiesWithoutDisconnect) {

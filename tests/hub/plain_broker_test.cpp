@@ -120,7 +120,7 @@ TEST(PlainBrokerTest, DeliversOncePerSubscriberAtTheLowerQos) {
   auto s1 = FakeConnection::make(nullptr, "s1");
   EXPECT_EQ(broker.subscribe(s0, "a/#", 0).code, 0);
   EXPECT_EQ(broker.subscribe(s1, "a/+", 1).code, 1);
-  EXPECT_EQ(broker.subscribe(s1, "a/b", 2).code, 1) << "QoS 2 is granted as 1";
+  EXPECT_EQ(broker.subscribe(s1, "a/b", 2).code, 2);
   EXPECT_EQ(broker.publish("a/b", "hi", 1, false).deliveries, 2u);
   ASSERT_EQ(s0->published().size(), 1u);
   EXPECT_EQ(s0->published()[0].qos, 0);
@@ -129,6 +129,9 @@ TEST(PlainBrokerTest, DeliversOncePerSubscriberAtTheLowerQos) {
   EXPECT_FALSE(s1->published()[0].retain);
   EXPECT_EQ(broker.publish("a/b", "q0", 0, false).deliveries, 2u);
   EXPECT_EQ(s1->published().back().qos, 0);
+  EXPECT_EQ(broker.publish("a/b", "q2", 2, false).deliveries, 2u);
+  EXPECT_EQ(s1->published().back().qos, 2) << "its QoS 2 filter: delivered at QoS 2";
+  EXPECT_EQ(s0->published().back().qos, 0);
 }
 
 TEST(PlainBrokerTest, RetainedMessagesForALateSubscriberAtTheGrantedQos) {

@@ -259,6 +259,45 @@ TEST_F(MqttServerQos2Test, Qos2IsReceivedExactlyOnceWithPubrecPubrelPubcomp) {
   EXPECT_EQ(handler.publishes[1].payload, "twice");
 }
 
+TEST_F(MqttServerQos2Test, Qos2DeliveriesCompleteWithPubrecPubrelPubcomp) {
+  auto client = connect("d");
+  ConnectionPtr connection;
+  {
+    std::lock_guard lock(handler.mutex);
+    connection = handler.last;
+  }
+  on_loop([&] { connection->publish("t", "exactly once", 2, /*tag=*/5); return 0; });
+  const auto delivery = client->receive_a<PublishPacket>();
+  ASSERT_TRUE(delivery);
+  EXPECT_EQ(delivery->qos, 2);
+  EXPECT_EQ(on_loop([&] { return connection->outbound_in_flight(); }), 1u);
+  client->send(PubrecPacket{delivery->packet_id});
+  const auto rel = client->receive_a<PubrelPacket>();
+  ASSERT_TRUE(rel);
+  EXPECT_EQ(rel->packet_id, delivery->packet_id);
+  client->send(PubrecPacket{delivery->packet_id});  // our PUBREL was lost, says the client
+  ASSERT_TRUE(client->receive_a<PubrelPacket>()) << "a repeated PUBREC gets the PUBREL again";
+  {
+    std::lock_guard lock(handler.mutex);
+    EXPECT_TRUE(handler.delivered.empty()) << "not delivered before the PUBCOMP";
+  }
+  client->send(PubcompPacket{delivery->packet_id});
+  ASSERT_TRUE(wait_until([&] {
+    std::lock_guard lock(handler.mutex);
+    return handler.delivered == std::vector<std::uint64_t>{5};
+  }));
+  EXPECT_EQ(on_loop([&] { return connection->outbound_in_flight(); }), 0u);
+}
+
+TEST_F(MqttServerQos2Test, APubcompForNothingReleasedIsAProtocolError) {
+  auto client = connect("d");
+  client->send(PubcompPacket{9});
+  EXPECT_TRUE(client->wait_closed());
+  std::lock_guard lock(handler.mutex);
+  ASSERT_EQ(handler.closes.size(), 1u);
+  EXPECT_EQ(handler.closes[0], CloseReason::protocol_error);
+}
+
 TEST_F(MqttServerQos2Test, PubrecsWaitTheirTurnBehindOwedPubacks) {
   handler.auto_complete = false;
   auto client = connect("d");

@@ -51,11 +51,12 @@ class Connection {
   virtual const net::ClientCertificate* client_certificate() const { return nullptr; }
   virtual bool open() const = 0;
 
-  // Sends a PUBLISH. For QoS 1 the handler's on_delivered(tag) follows the client's PUBACK.
+  // Sends a PUBLISH. For QoS 1 the handler's on_delivered(tag) follows the client's PUBACK;
+  // for QoS 2 its PUBCOMP (the session answers PUBREC with PUBREL).
   // `retain` marks a retained message sent because of a new subscription (§3.3.1.3).
   virtual void publish(std::string_view topic, std::string_view payload, std::uint8_t qos,
                        std::uint64_t tag = 0, bool dup = false, bool retain = false) = 0;
-  virtual std::size_t outbound_in_flight() const = 0;  // QoS 1 publishes awaiting PUBACK
+  virtual std::size_t outbound_in_flight() const = 0;  // QoS 1 and 2 publishes not yet acknowledged
 
   // Owes a PUBACK for `ticket`; sent once every earlier ticket is completed too.
   virtual void complete_publish(PublishTicket ticket) = 0;
