@@ -293,8 +293,11 @@ TEST_F(MqttServerQos2Test, APubcompForNothingReleasedIsAProtocolError) {
   auto client = connect("d");
   client->send(PubcompPacket{9});
   EXPECT_TRUE(client->wait_closed());
+  ASSERT_TRUE(wait_until([&] {
+    std::lock_guard lock(handler.mutex);
+    return handler.closes.size() == 1;
+  }));
   std::lock_guard lock(handler.mutex);
-  ASSERT_EQ(handler.closes.size(), 1u);
   EXPECT_EQ(handler.closes[0], CloseReason::protocol_error);
 }
 
