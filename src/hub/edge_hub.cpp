@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "plain_session_delivery.h"
 #include "plain_topic.h"
 #include "outpost/iothub/subscription_rules.h"
 #include "outpost/iothub/telemetry_rules.h"
@@ -29,6 +30,7 @@ EdgeHub::EdgeHub(net::EventLoop& loop, EdgeHubSettings settings, store::MessageS
       methods_(loop),
       routes_(std::make_shared<routing::RouteTable>()),
       plain_(settings_.mqtt_broker),
+      plain_session_table_(kv),
       durable_acks_(loop, [this](DurableAck& ack) {
         if (awaiting_durable_ > 0) --awaiting_durable_;
         auto c = ack.sender.lock();
@@ -46,6 +48,7 @@ EdgeHub::EdgeHub(net::EventLoop& loop, EdgeHubSettings settings, store::MessageS
   if (!settings_.gateway_hostname.empty()) auth_settings_.accepted_hosts.push_back(settings_.gateway_hostname);
   auth_settings_.edge_device_id = settings_.device_id;
   endpoints_.recover();
+  restore_plain_sessions();
   refresh_policy();  // hub.yaml's, until desired properties bring theirs
   store_.on_space_available([this, &loop = loop_, alive = std::weak_ptr<bool>(alive_)] {
     loop.post([this, alive] {
@@ -162,6 +165,8 @@ mqtt::ConnectDecision EdgeHub::on_connect(const mqtt::ConnectionPtr& c, const mq
   client->clean_session = p.clean_session;
   client->will = p.will;
   client->received_default = &metrics_.received(id, "");
+  bool plain_session_present = false;  // never refused for an identity: it makes no session here
+  open_plain_session(c, *client, p.clean_session, plain_session_present);
   bool session_present = false;
   if (p.clean_session) {
     sessions_.erase(id);
@@ -216,7 +221,8 @@ void EdgeHub::on_unsubscribe(const mqtt::ConnectionPtr& c, const std::vector<std
   auto& client = state(c);
   for (const auto& f : filters) {
     if (is_plain_topic(f)) {
-      plain_.unsubscribe(*c, f);
+      if (auto* session = plain_.find(client.id); session && plain_.unsubscribe(*session, f))
+        save_plain_session(*session);
       continue;
     }
     if (client.plain) continue;
@@ -255,15 +261,20 @@ void EdgeHub::wake_endpoint(const EndpointInfo& endpoint) {
 
 void EdgeHub::on_delivered(const mqtt::ConnectionPtr& c, std::uint64_t tag) {
   auto& client = state(c);
-  // Tag 0: a plain topic's delivery, which nothing waits on.
-  if (tag != 0 && client.delivery) client.delivery->delivered(tag);
+  // Tag 0: a live plain delivery, which nothing waits on.
+  if (tag == 0) return;
+  if ((tag & kPlainDeliveryTag) != 0) {
+    if (auto* session = plain_.find(client.id); session && session->delivery) session->delivery->delivered(tag);
+    return;
+  }
+  if (client.delivery) client.delivery->delivered(tag);
 }
 
 void EdgeHub::on_close(const mqtt::ConnectionPtr& c, mqtt::CloseReason reason) {
   auto client = std::static_pointer_cast<ClientState>(c->user_state);
   if (!client) return;
-  plain_.remove(*c);
   if (client->plain) return close_plain(c, *client, reason);
+  detach_plain_session(c, *client);
   const auto it = connected_.find(client->id);
   if (it != connected_.end() && it->second == c) connected_.erase(it);
   metrics_.disconnect(client->id).inc();

@@ -9,7 +9,9 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -21,6 +23,7 @@
 #include "identity_registry.h"
 #include "mqtt_broker_config.h"
 #include "plain_broker.h"
+#include "plain_session_table.h"
 #include "scope_cache.h"
 #include "session_table.h"
 #include "twin_service.h"
@@ -119,9 +122,17 @@ class EdgeHub final : public mqtt::Handler {
                        bool count_unrouted = true);
   // edgeHub routes every reported-properties update as a /twinChangeNotifications message.
   void route_twin_change(const ClientState& client, const nlohmann::json& patch);
+  // Who to wake once a message is in the store: module endpoints and plain MQTT sessions.
+  struct Wakes {
+    std::vector<const EndpointInfo*> endpoints;
+    std::vector<std::uint64_t> plain_sessions;  // PlainSession ids
+  };
+  // Appends, or on a full store parks the publish un-acknowledged (back-pressure).
+  void store_or_park(const std::weak_ptr<mqtt::Connection>& sender, std::shared_ptr<const Message> message,
+                     std::vector<store::QueueTarget> targets, Wakes wakes, std::uint8_t qos, mqtt::PublishTicket ticket,
+                     const std::string& from, const std::string& from_output);
   bool append(const std::weak_ptr<mqtt::Connection>& sender, const std::shared_ptr<const Message>& message,
-              const std::vector<store::QueueTarget>& targets, const std::vector<const EndpointInfo*>& endpoints,
-              mqtt::PublishTicket ticket);
+              const std::vector<store::QueueTarget>& targets, const Wakes& wakes, mqtt::PublishTicket ticket);
   void retry_parked();
   void handle_twin_get(const mqtt::ConnectionPtr& c, ClientState& client, const std::string& rid);
   void handle_reported_patch(const mqtt::ConnectionPtr& c, ClientState& client, const std::string& rid,
@@ -153,6 +164,28 @@ class EdgeHub final : public mqtt::Handler {
   // indexes left for IoT Hub's rules.
   std::vector<std::size_t> subscribe_plain(const mqtt::ConnectionPtr& c, const ClientState& client,
                                            const std::vector<mqtt::Subscription>& subs, std::vector<std::uint8_t>& codes);
+  // A publish on a plain topic to every session it reaches: live to connected clean sessions
+  // (and QoS 0 to any connected one), through the store to persistent sessions at QoS 1/2, the
+  // PUBACK (`ticket`) once that is durable. `from`: the sender's metrics label.
+  void deliver_plain(const std::weak_ptr<mqtt::Connection>& sender, const std::string& from, std::string_view topic,
+                     std::string_view payload, std::uint8_t qos, bool retain, mqtt::PublishTicket ticket);
+  // Persistent plain sessions (edge_hub_plain_sessions.cpp).
+  void restore_plain_sessions();
+  // At CONNECT: resumes, discards or starts the client's plain session. False when a
+  // persistent session was asked for and cannot be kept (at max_persistent_sessions).
+  bool open_plain_session(const mqtt::ConnectionPtr& c, const ClientState& client, bool clean_session,
+                          bool& session_present);
+  // The session a subscription goes to, created if needed; nullptr (logged) if it cannot be.
+  PlainSession* plain_session_for(const mqtt::ConnectionPtr& c, const ClientState& client);
+  bool make_persistent(PlainSession& session);
+  void attach_plain_session(const mqtt::ConnectionPtr& c, PlainSession& session);
+  void detach_plain_session(const mqtt::ConnectionPtr& c, const ClientState& client);
+  // Ends a session: its subscriptions go and, if persistent, its queued messages (counted).
+  void end_plain_session(PlainSession& session, std::string_view why);
+  void save_plain_session(const PlainSession& session);
+  // Removes the session's filters the client's grants no longer allow (logged, counted).
+  bool drop_disallowed_filters(PlainSession& session, const ClientState& client);
+  std::uint64_t drain_queue(store::QueueId queue);
   // MQTT's rule for wills on plain topics: sent unless the client said DISCONNECT.
   void publish_plain_will(const ClientState& client, mqtt::CloseReason reason);
   void close_plain(const mqtt::ConnectionPtr& c, const ClientState& client, mqtt::CloseReason reason);
@@ -189,6 +222,8 @@ class EdgeHub final : public mqtt::Handler {
 
   std::unordered_map<std::string, mqtt::ConnectionPtr> connected_;  // by identity id
   PlainBroker plain_;
+  PlainSessionTable plain_session_table_;
+  std::set<std::uint32_t> plain_slots_;  // store queue slots of persistent plain sessions
   std::unordered_map<std::string, mqtt::ConnectionPtr> plain_connected_;  // plain clients, by MQTT client id
   std::optional<mqtt_policy::AuthorizationPolicy> desired_policy_;  // mqttBroker.authorizations
   std::optional<mqtt_policy::AuthorizationPolicy> policy_;  // with hub.yaml's; nullopt: no policy at all
@@ -198,7 +233,7 @@ class EdgeHub final : public mqtt::Handler {
     std::weak_ptr<mqtt::Connection> sender;
     std::shared_ptr<const Message> message;
     std::vector<store::QueueTarget> targets;
-    std::vector<const EndpointInfo*> endpoints;
+    Wakes wakes;
     mqtt::PublishTicket ticket;
     std::int64_t held_since_ms;
   };

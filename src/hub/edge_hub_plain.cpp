@@ -1,12 +1,14 @@
-// EdgeHub: plain MQTT topics and clients beside IoT Hub's (issue 14, slice 1; docs/HUB.md,
-// "Plain MQTT"). User-name/password and anonymous clients connect here and use plain topics
-// only; IoT Hub identities may use plain topics too. The PlainBroker does the MQTT part.
+// EdgeHub: plain MQTT topics and clients beside IoT Hub's (issue 14; docs/HUB.md, "Plain
+// MQTT"). User-name/password and anonymous clients connect here and use plain topics only;
+// IoT Hub identities may use plain topics too. The PlainBroker keeps sessions, subscriptions
+// and retained messages; persistent sessions' queues are in edge_hub_plain_sessions.cpp.
 #include <iterator>
 
 #include <spdlog/spdlog.h>
 
 #include "edge_hub.h"
 #include "plain_authenticator.h"
+#include "plain_session_delivery.h"
 #include "plain_topic.h"
 
 namespace outpost::hub {
@@ -40,13 +42,18 @@ mqtt::ConnectDecision EdgeHub::connect_plain(const mqtt::ConnectionPtr& c, const
   client->clean_session = p.clean_session;
   client->will = p.will;
   client->received_default = &metrics_.received(label, "");
+  bool session_present = false;
+  if (!open_plain_session(c, *client, p.clean_session, session_present)) {
+    metrics_.connect_failed(label, "sessions").inc();
+    return {mqtt::ConnectReturnCode::server_unavailable, false};
+  }
   c->user_state = client;
   plain_connected_[p.client_id] = c;
   metrics_.connect_success(label).inc();
-  spdlog::info("hub: MQTT client '{}' ({}) connected from {} over {}", p.client_id,
-               auth.user.empty() ? "anonymous" : "user '" + auth.user + "'", c->remote_address(), c->transport_name());
-  // Persistent sessions are not kept yet: a clean_session=0 client starts afresh (session_present=0).
-  return {mqtt::ConnectReturnCode::accepted, false};
+  spdlog::info("hub: MQTT client '{}' ({}) connected from {} over {}{}", p.client_id,
+               auth.user.empty() ? "anonymous" : "user '" + auth.user + "'", c->remote_address(), c->transport_name(),
+               session_present ? " (session resumed)" : "");
+  return {mqtt::ConnectReturnCode::accepted, session_present};
 }
 
 void EdgeHub::publish_plain(const mqtt::ConnectionPtr& c, ClientState& client, mqtt::PublishPacket&& p,
@@ -56,14 +63,51 @@ void EdgeHub::publish_plain(const mqtt::ConnectionPtr& c, ClientState& client, m
     if (ticket != 0) c->complete_publish(ticket);  // MQTT 3.1.1 has no refusal: acknowledged, dropped
     return;
   }
-  const auto result = plain_.publish(p.topic, p.payload, p.qos, p.retain);
-  if (result.retain_refused) {
-    spdlog::warn("hub: not retaining '{}' from '{}': {} retained messages ({} bytes) held, the limit", p.topic,
-                 client.id, plain_.retained().size(), plain_.retained().bytes());
+  deliver_plain(c, client.label, p.topic, p.payload, p.qos, p.retain, ticket);
+}
+
+void EdgeHub::deliver_plain(const std::weak_ptr<mqtt::Connection>& sender, const std::string& from,
+                            std::string_view topic, std::string_view payload, std::uint8_t qos, bool retain,
+                            mqtt::PublishTicket ticket) {
+  if (retain && !plain_.retain(topic, payload, qos)) {
+    spdlog::warn("hub: not retaining '{}' from '{}': {} retained messages ({} bytes) held, the limit", topic, from,
+                 plain_.retained().size(), plain_.retained().bytes());
     metrics_.plain_refused("retain", "retained_limit").inc();
   }
-  // Delivered live to the connected subscribers: nothing waits on the store.
-  if (ticket != 0) c->complete_publish(ticket);
+  std::vector<store::QueueTarget> queues;
+  Wakes wakes;
+  for (const auto& target : plain_.match(topic, qos)) {
+    auto* session = plain_.session(target.session);
+    if (!session) continue;  // ended by an earlier target's delivery (a will, a takeover)
+    if (session->persistent && target.qos > 0) {
+      if (store_.queue_length(session->queue) >= settings_.mqtt_broker.max_queued_messages) {
+        spdlog::log(session->queue_full_logged ? spdlog::level::debug : spdlog::level::warn,
+                            "hub: not queueing '{}' for MQTT session '{}': {} messages queued, the limit", topic,
+                    session->client_id, settings_.mqtt_broker.max_queued_messages);
+        session->queue_full_logged = true;
+        metrics_.dropped("session_queue_full", from, "").inc();
+        continue;
+      }
+      session->queue_full_logged = false;
+      queues.push_back({session->queue, 0});
+      wakes.plain_sessions.push_back(session->id);
+      continue;
+    }
+    if (const auto c = session->online()) {
+      c->publish(topic, payload, target.qos, 0);
+    } else if (session->persistent) {
+      // MQTT 3.1.1 leaves QoS 0 for an absent client to the server; like mosquitto, not kept.
+      spdlog::debug("hub: QoS 0 message on '{}' not kept for absent MQTT client '{}'", topic, session->client_id);
+      metrics_.dropped("subscriber_offline", from, "").inc();
+    }
+  }
+  if (queues.empty()) {
+    // Delivered live to the connected subscribers: nothing waits on the store.
+    if (auto c = sender.lock(); c && ticket != 0) c->complete_publish(ticket);
+    return;
+  }
+  store_or_park(sender, std::make_shared<const Message>(plain_message(topic, payload, qos)), std::move(queues),
+                std::move(wakes), qos, ticket, from, "");
 }
 
 void EdgeHub::refuse_iothub_publish(const mqtt::ConnectionPtr& c, const ClientState& client, const std::string& topic,
@@ -79,6 +123,8 @@ std::vector<std::size_t> EdgeHub::subscribe_plain(const mqtt::ConnectionPtr& c, 
                                                   std::vector<std::uint8_t>& codes) {
   std::vector<std::size_t> iothub;
   std::vector<PlainBroker::RetainedDelivery> retained;
+  PlainSession* session = nullptr;
+  bool changed = false;
   for (std::size_t i = 0; i < subs.size(); ++i) {
     const auto& sub = subs[i];
     if (!is_plain_topic(sub.filter)) {
@@ -95,17 +141,25 @@ std::vector<std::size_t> EdgeHub::subscribe_plain(const mqtt::ConnectionPtr& c, 
       codes[i] = mqtt::kSubackFailure;
       continue;
     }
-    auto g = plain_.subscribe(c, sub.filter, sub.qos);
+    if (!session && !(session = plain_session_for(c, client))) {
+      codes[i] = mqtt::kSubackFailure;
+      metrics_.plain_refused("subscribe", "session_limit").inc();
+      continue;
+    }
+    auto g = plain_.subscribe(*session, sub.filter, sub.qos);
     codes[i] = g.code;
     if (g.code == mqtt::kSubackFailure) {
       spdlog::warn("hub: refused subscription of '{}' to '{}': {}", client.id, sub.filter, g.refused);
       metrics_.plain_refused("subscribe", "subscription_limit").inc();
     } else {
       spdlog::debug("hub: '{}' subscribed to '{}' (QoS {})", client.id, sub.filter, g.code);
+      changed = true;
       auto matching = plain_.retained_for(sub.filter, g.code);
       std::move(matching.begin(), matching.end(), std::back_inserter(retained));
     }
   }
+  // Kept before the SUBACK says so: a persistent session's subscriptions survive a crash.
+  if (changed && session->persistent) save_plain_session(*session);
   if (!retained.empty()) {
     // Retained messages follow the SUBACK (§3.8.4): sent once this call returned.
     loop_.post([weak = std::weak_ptr<mqtt::Connection>(c), retained = std::move(retained)] {
@@ -121,8 +175,7 @@ void EdgeHub::publish_plain_will(const ClientState& client, mqtt::CloseReason re
   if (!client.will || reason == mqtt::CloseReason::client_disconnect || !is_plain_topic(client.will->topic)) return;
   if (!may_publish_will(client)) return;
   spdlog::info("hub: publishing the will of '{}' on '{}'", client.id, client.will->topic);
-  const auto result = plain_.publish(client.will->topic, client.will->payload, client.will->qos, client.will->retain);
-  if (result.retain_refused) metrics_.plain_refused("retain", "retained_limit").inc();
+  deliver_plain({}, client.label, client.will->topic, client.will->payload, client.will->qos, client.will->retain, 0);
 }
 
 void EdgeHub::close_plain(const mqtt::ConnectionPtr& c, const ClientState& client, mqtt::CloseReason reason) {
@@ -130,6 +183,7 @@ void EdgeHub::close_plain(const mqtt::ConnectionPtr& c, const ClientState& clien
   if (it != plain_connected_.end() && it->second == c) plain_connected_.erase(it);
   metrics_.disconnect(client.label).inc();
   spdlog::info("hub: MQTT client '{}' disconnected: {}", client.id, mqtt::close_reason_name(reason));
+  detach_plain_session(c, client);
   if (client.will && !is_plain_topic(client.will->topic))
     spdlog::warn("hub: ignoring the will of MQTT client '{}': IoT Hub topic '{}'", client.id, client.will->topic);
   publish_plain_will(client, reason);

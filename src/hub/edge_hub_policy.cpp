@@ -110,15 +110,24 @@ void EdgeHub::refresh_policy() {
       c->close(mqtt::CloseReason::server_closed, "the authorization policy no longer lets it connect");
       continue;
     }
-    for (const auto& filter : plain_.filters_of(*c)) {
-      const auto d = client.grants->subscribe(filter);
-      if (d.effect == Effect::allowed) continue;
-      plain_.unsubscribe(*c, filter);
-      spdlog::warn("hub: removed the subscription of '{}' to '{}': the authorization policy no longer allows it ({})",
-                   client.id, filter, why_refused(d));
-      metrics_.plain_refused("subscribe", "policy").inc();
-    }
+    if (auto* session = plain_.find(client.id); session && drop_disallowed_filters(*session, client))
+      save_plain_session(*session);
   }
+}
+
+bool EdgeHub::drop_disallowed_filters(PlainSession& session, const ClientState& client) {
+  if (!client.grants) return false;
+  std::vector<std::string> refused;
+  for (const auto& [filter, qos] : session.filters) {
+    const auto d = client.grants->subscribe(filter);
+    if (d.effect == Effect::allowed) continue;
+    spdlog::warn("hub: removed the subscription of '{}' to '{}': the authorization policy no longer allows it ({})",
+                 client.id, filter, why_refused(d));
+    metrics_.plain_refused("subscribe", "policy").inc();
+    refused.push_back(filter);
+  }
+  for (const auto& filter : refused) plain_.unsubscribe(session, filter);
+  return !refused.empty();
 }
 
 }  // namespace outpost::hub

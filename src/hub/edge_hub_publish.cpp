@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "edge_hub.h"
+#include "plain_session_delivery.h"
 #include "plain_topic.h"
 #include "outpost/core/crypto.h"
 #include "outpost/core/json.h"
@@ -101,17 +102,23 @@ void EdgeHub::route_and_store(const std::weak_ptr<mqtt::Connection>& sender, Mes
   }
   const auto now_ms = clock_.unix_millis();
   std::vector<store::QueueTarget> targets;
-  std::vector<const EndpointInfo*> endpoints;
+  Wakes wakes;
   targets.reserve(matches_.size());
   for (const auto& match : matches_) {
     auto& info = endpoints_.endpoint(*match.endpoint);
     const std::int64_t ttl = match.ttl_secs > 0 ? match.ttl_secs : store_and_forward_.ttl_secs;
     targets.push_back({endpoints_.queue(info, match.priority), ttl < 0 ? 0 : now_ms + ttl * 1000});
-    endpoints.push_back(&info);
+    wakes.endpoints.push_back(&info);
   }
   // Handed to the store, which keeps it (its cache) rather than a copy.
-  const auto shared = std::make_shared<const Message>(std::move(message));
-  if (parked_.empty() && append(sender, shared, targets, endpoints, ticket)) return;
+  store_or_park(sender, std::make_shared<const Message>(std::move(message)), std::move(targets), std::move(wakes), qos,
+                ticket, from, from_output);
+}
+
+void EdgeHub::store_or_park(const std::weak_ptr<mqtt::Connection>& sender, std::shared_ptr<const Message> message,
+                            std::vector<store::QueueTarget> targets, Wakes wakes, std::uint8_t qos,
+                            mqtt::PublishTicket ticket, const std::string& from, const std::string& from_output) {
+  if (parked_.empty() && append(sender, message, targets, wakes, ticket)) return;
   if (qos == 0) {
     spdlog::warn("hub: store full; dropping a QoS 0 message from '{}'", from);
     metrics_.dropped("store_full", from, from_output).inc();
@@ -130,7 +137,7 @@ void EdgeHub::route_and_store(const std::weak_ptr<mqtt::Connection>& sender, Mes
     spdlog::warn("hub: store full ({} bytes); holding publishes un-acknowledged until space frees",
                  store_.disk_bytes());
   c->pause_reading();
-  parked_.push_back({sender, shared, std::move(targets), std::move(endpoints), ticket, clock_.unix_millis()});
+  parked_.push_back({sender, std::move(message), std::move(targets), std::move(wakes), ticket, clock_.unix_millis()});
   metrics_.messages_held().set(static_cast<double>(parked_.size()));
 }
 
@@ -146,8 +153,7 @@ void EdgeHub::release_parked_of(const mqtt::Connection* sender) {
 }
 
 bool EdgeHub::append(const std::weak_ptr<mqtt::Connection>& sender, const std::shared_ptr<const Message>& message,
-                     const std::vector<store::QueueTarget>& targets, const std::vector<const EndpointInfo*>& endpoints,
-                     mqtt::PublishTicket ticket) {
+                     const std::vector<store::QueueTarget>& targets, const Wakes& wakes, mqtt::PublishTicket ticket) {
   std::function<void(bool)> on_durable = [](bool) {};
   if (ticket != 0) {
     // A handle, not &durable_acks_: the sync thread may run this after the hub is gone.
@@ -156,7 +162,9 @@ bool EdgeHub::append(const std::weak_ptr<mqtt::Connection>& sender, const std::s
   const auto result = store_.append(message, targets, std::move(on_durable));
   switch (result.status) {
     case store::AppendStatus::accepted:
-      for (const auto* endpoint : endpoints) wake_endpoint(*endpoint);
+      for (const auto* endpoint : wakes.endpoints) wake_endpoint(*endpoint);
+      for (const auto id : wakes.plain_sessions)
+        if (auto* session = plain_.session(id); session && session->delivery) session->delivery->pump();
       wake_store_writer_soon();
       if (ticket != 0) {
         ++awaiting_durable_;
@@ -201,7 +209,7 @@ void EdgeHub::poll_durable_acks_soon() {
 void EdgeHub::retry_parked() {
   while (!parked_.empty()) {
     auto& front = parked_.front();
-    if (!append(front.sender, front.message, front.targets, front.endpoints, front.ticket)) return;
+    if (!append(front.sender, front.message, front.targets, front.wakes, front.ticket)) return;
     const auto sender = front.sender.lock();
     metrics_.held_duration().observe(static_cast<double>(clock_.unix_millis() - front.held_since_ms) / 1000.0);
     parked_.pop_front();

@@ -49,7 +49,7 @@ MqttBrokerConfig read_mqtt_broker_config(const ConfigNode& root) {
   const auto broker = root.child("mqtt_broker");
   if (!broker.defined()) return c;
   broker.expect_only({"users", "allow_anonymous", "max_subscriptions_per_client", "max_retained_messages",
-                      "max_retained_bytes", "authorizations"});
+                      "max_retained_bytes", "max_persistent_sessions", "max_queued_messages", "authorizations"});
   broker.attempt([&] {
     for (const auto& u : broker.child("users").items()) {
       u.attempt([&] {
@@ -74,6 +74,10 @@ MqttBrokerConfig read_mqtt_broker_config(const ConfigNode& root) {
   });
   broker.attempt([&] { c.max_retained_messages = bounded(broker, "max_retained_messages", c.max_retained_messages, 1'000'000); });
   broker.attempt([&] { c.max_retained_bytes = bounded(broker, "max_retained_bytes", c.max_retained_bytes, 1LL << 30); });
+  broker.attempt([&] {
+    c.max_persistent_sessions = bounded(broker, "max_persistent_sessions", c.max_persistent_sessions, 1'000'000);
+  });
+  broker.attempt([&] { c.max_queued_messages = bounded(broker, "max_queued_messages", c.max_queued_messages, 10'000'000); });
   broker.attempt([&] {
     const auto node = broker.child("authorizations");
     if (!node.defined()) return;

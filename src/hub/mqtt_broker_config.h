@@ -28,6 +28,11 @@ struct MqttBrokerConfig {
   std::size_t max_subscriptions_per_client = 100;  // plain topic filters
   std::size_t max_retained_messages = 10'000;
   std::size_t max_retained_bytes = 16 << 20;  // topics and payloads of retained messages
+  // Persistent sessions (cleanSession=0) kept at once, connected or not; past it such a
+  // CONNECT is refused (3, server unavailable). Each has a store queue of its own.
+  std::size_t max_persistent_sessions = 1'000;
+  // QoS 1/2 messages queued per persistent session; past it new ones are dropped for it (counted).
+  std::size_t max_queued_messages = 10'000;
   // `authorizations`: the same list as the $edgeHub twin's mqttBroker.authorizations; nullopt
   // when not given (edge_hub_policy.cpp combines the two).
   std::optional<mqtt_policy::AuthorizationPolicy> authorizations;

@@ -1,16 +1,19 @@
-// Plain MQTT topics beside IoT Hub's (issue 14, slice 1): who subscribed to what
-// (SubscriptionTrie), retained messages (RetainedMessages), and fan-out of a publish to the
-// connected subscribers at the lower of the publish's and the subscription's QoS. Delivery is
-// live and in memory: QoS 1 deliveries are re-sent only by the client's own session, and
-// nothing is queued for a disconnected client (persistent sessions are the next step).
+// Plain MQTT topics beside IoT Hub's (issue 14): sessions by client id, who subscribed to what
+// (SubscriptionTrie), retained messages (RetainedMessages), and which sessions a publish
+// reaches at what QoS (the lower of the publish's and the best matching subscription's).
 //
-// QoS is granted as asked, up to 2 (QoS 2 deliveries: PUBREC/PUBREL/PUBCOMP in mqtt::Session). Each connection may
-// hold max_subscriptions_per_client filters; retained messages are capped (retained_messages.h).
+// A session belongs to a client id. A clean one lives while its connection does; a persistent
+// one (cleanSession=0) outlives it: its subscriptions stay in the trie while the client is away,
+// and its QoS 1/2 messages wait in its own store queue (a numbered slot, plain_session_slots.h).
+// EdgeHub decides how each matched session is served (live or through the store); this class
+// holds the state only. QoS is granted as asked, up to 2; each session may hold
+// max_subscriptions_per_client filters; retained messages are capped (retained_messages.h).
 // Threading: the hub's loop only.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <memory>
-#include <set>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -20,21 +23,55 @@
 #include "retained_messages.h"
 #include "subscription_trie.h"
 #include "outpost/mqtt/server.h"
+#include "outpost/store/message_store.h"
 
 namespace outpost::hub {
+
+class PlainSessionDelivery;
+
+struct PlainSession {
+  std::uint64_t id = 0;  // its subscriber id in the trie
+  std::string client_id;
+  std::string owner;  // who may resume it: plain_session_owner() of the client that made it
+  bool persistent = false;
+  std::uint32_t slot = 0;      // persistent: its store queue is plain_session_queue_name(slot)
+  store::QueueId queue = 0;    // persistent: that queue
+  std::weak_ptr<mqtt::Connection> connection;  // empty while its client is away
+  std::map<std::string, std::uint8_t> filters;  // granted QoS by filter
+  std::shared_ptr<PlainSessionDelivery> delivery;  // persistent and connected: sends its queue
+  bool queue_full_logged = false;  // the first refusal at the queue cap is a warning, the rest debug
+
+  mqtt::ConnectionPtr online() const {
+    auto c = connection.lock();
+    return c && c->open() ? c : nullptr;
+  }
+  // The QoS a message published at `qos` on `topic` reaches this session at: the lower of the
+  // two, the subscription's being the highest among its filters matching `topic`. nullopt when
+  // no filter matches (it unsubscribed after the message was queued).
+  std::optional<std::uint8_t> qos_for(std::string_view topic, std::uint8_t qos) const;
+};
 
 class PlainBroker {
  public:
   explicit PlainBroker(const MqttBrokerConfig& limits);
+  ~PlainBroker();
+
+  // The session of `client_id`, created (clean, empty) if there is none.
+  PlainSession& open(const std::string& client_id);
+  PlainSession* find(const std::string& client_id);
+  // Ends a session: its subscriptions go. The caller frees its queue first if it had one.
+  void close(const std::string& client_id);
+  std::size_t persistent_sessions() const { return persistent_; }
+  void set_persistent(PlainSession& session, bool persistent);
+  std::vector<PlainSession*> sessions();
 
   struct Granted {
     std::uint8_t code = mqtt::kSubackFailure;  // granted QoS, or kSubackFailure
     std::string refused;                        // why, when refused
   };
-  Granted subscribe(const mqtt::ConnectionPtr& c, const std::string& filter, std::uint8_t qos);
-  void unsubscribe(const mqtt::Connection& c, const std::string& filter);
-  void remove(const mqtt::Connection& c);  // all of a closed connection's subscriptions
-  std::vector<std::string> filters_of(const mqtt::Connection& c) const;
+  Granted subscribe(PlainSession& session, const std::string& filter, std::uint8_t qos);
+  // Returns whether the session had that filter.
+  bool unsubscribe(PlainSession& session, const std::string& filter);
   // The retained messages matching `filter`, as they are now, at the QoS to send them: taken
   // when the subscription is made and sent after its SUBACK, so a message published in between
   // arrives once (live), not also as retained.
@@ -45,25 +82,30 @@ class PlainBroker {
   };
   std::vector<RetainedDelivery> retained_for(const std::string& filter, std::uint8_t granted) const;
 
-  struct Published {
-    std::size_t deliveries = 0;
-    bool retain_refused = false;  // the retained store is at its cap
+  // Keeps (or clears, with an empty payload) the retained message of `topic`; false when the
+  // retained store is at its cap and `topic` is new.
+  bool retain(std::string_view topic, std::string_view payload, std::uint8_t qos);
+  // Every session a message published on `topic` at `qos` reaches, once each, at its QoS. By
+  // id, not pointer: serving one target may close a connection, and that may end a session.
+  struct Target {
+    std::uint64_t session;
+    std::uint8_t qos;
   };
-  Published publish(std::string_view topic, std::string_view payload, std::uint8_t qos, bool retain);
+  std::vector<Target> match(std::string_view topic, std::uint8_t qos);
+  PlainSession* session(std::uint64_t id);
 
   std::size_t subscriptions() const { return trie_.size(); }
   const RetainedMessages& retained() const { return retained_; }
 
  private:
-  struct Subscriber {
-    std::weak_ptr<mqtt::Connection> connection;
-    std::set<std::string> filters;
-  };
   std::size_t max_subscriptions_;
   SubscriptionTrie trie_;
   RetainedMessages retained_;
-  std::unordered_map<std::uint64_t, Subscriber> subscribers_;  // by Connection::id()
-  std::unordered_map<std::uint64_t, std::uint8_t> targets_;    // reused per publish
+  std::unordered_map<std::string, std::unique_ptr<PlainSession>> by_client_;
+  std::unordered_map<std::uint64_t, PlainSession*> by_id_;
+  std::uint64_t next_id_ = 1;
+  std::size_t persistent_ = 0;
+  std::unordered_map<std::uint64_t, std::uint8_t> best_;  // reused per match
 };
 
 }  // namespace outpost::hub

@@ -5,48 +5,14 @@
 // (edge_hub_policy.cpp) from hub.yaml and the desired properties.
 #include <gtest/gtest.h>
 
-#include "hub/hub_test_util.h"
+#include "hub/edge_hub_plain_fixture.h"
 #include "outpost/routing/edgehub_config.h"
-#include "password_hash.h"
 
 namespace outpost::hub::testing {
 namespace {
 
 using mqtt::CloseReason;
 using mqtt::ConnectReturnCode;
-
-class EdgeHubPlainTest : public EdgeHubTest {
- protected:
-  EdgeHubPlainTest() {
-    settings_.mqtt_broker.users = {{"sensor", hash_password("s3cret", 1000)}};
-    settings_.mqtt_broker.anonymous_listeners = {"mqtt"};  // the "tcp" transport
-    settings_.mqtt_broker.max_subscriptions_per_client = 3;
-    restart_hub();
-  }
-
-  static mqtt::ConnectPacket plain_packet(const std::string& client_id, std::optional<std::string> user,
-                                          std::optional<std::string> password = std::nullopt) {
-    mqtt::ConnectPacket p;
-    p.client_id = client_id;
-    p.username = std::move(user);
-    p.password = std::move(password);
-    return p;
-  }
-
-  std::shared_ptr<FakeConnection> plain(const std::string& client_id, std::optional<std::string> user = "sensor",
-                                        std::optional<std::string> password = "s3cret",
-                                        std::optional<mqtt::Will> will = std::nullopt) {
-    auto c = FakeConnection::make(hub_.get(), client_id);
-    auto packet = plain_packet(client_id, std::move(user), std::move(password));
-    packet.will = std::move(will);
-    EXPECT_EQ(c->connect(packet).code, ConnectReturnCode::accepted);
-    return c;
-  }
-
-  double refused(const std::string& operation, const std::string& reason) {
-    return metrics_.plain_refused(operation, reason).value();
-  }
-};
 
 TEST_F(EdgeHubPlainTest, UsersWithTheirPasswordAndAnonymousClientsWhereAllowed) {
   plain("p1");

@@ -1,5 +1,5 @@
 // Crash test: QoS 1 publishers under load while outpost-hub is SIGKILLed at random moments
-// and restarted. Every message the hub acknowledged must reach the subscriber. The publisher
+// and restarted, module to module and on plain MQTT topics (a persistent session). Every message the hub acknowledged must reach the subscriber. The publisher
 // (outpost-load) resends what was in flight when a connection died, so the run ends with
 // every message acknowledged; duplicates are allowed (at-least-once), losses are not.
 #include <gtest/gtest.h>
@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "hub/hub_process.h"
+#include "support/mqtt_test_client.h"
 #include "support/process.h"
 
 namespace outpost::testing {
@@ -30,31 +31,35 @@ std::set<std::uint64_t> read_seqs(const std::string& file, std::size_t* lines = 
   return seqs;
 }
 
-TEST(HubCrash, NoAcknowledgedMessageIsLostAcrossKill9) {
+// Who publishes and who receives, as outpost-load options, and the hub they meet on.
+struct CrashSetup {
+  std::vector<std::string> publisher;
+  std::vector<std::string> subscriber;  // with a persistent session (clean 0)
+  std::string subscribed_log;  // what the hub logs once the subscriber's session is ready to receive
+};
+
+void run_crash_test(HubProcess& hub, std::uint16_t port, const CrashSetup& setup) {
   constexpr int kMessages = 30000;  // at 5,000 msg/s: about 6 s of load
   constexpr int kKills = 5;
-  const HubIdentity a{"edge1", "A", random_key()};
-  const HubIdentity b{"edge1", "B", random_key()};
-  const auto port = free_port();
-  HubProcess hub({a, b}, {{"AtoB", "FROM /messages/modules/A/* INTO BrokeredEndpoint(\"/modules/B/inputs/in1\")"}}, "",
-                 7200, port);
   hub.start();
   const auto acked_log = hub.dir() + "/acked.log";
   const auto received_log = hub.dir() + "/received.log";
   const std::vector<std::string> common{"--port", std::to_string(port), "--iothub-host", HubProcess::kHostname,
                                         "--count", std::to_string(kMessages), "--reconnect", "1", "--timeout", "240"};
-  auto args = [&](std::vector<std::string> mode, std::vector<std::string> extra) {
+  auto args = [&](std::vector<std::string> mode, const std::vector<std::string>& extra) {
     mode.insert(mode.end(), common.begin(), common.end());
     mode.insert(mode.end(), extra.begin(), extra.end());
     return mode;
   };
-  Process subscriber(args({built_binary("outpost-load"), "subscribe"},
-                          {"--sub-identity", b.id(), "--sub-key", b.key, "--sub-clean", "0", "--received-log", received_log}),
-                     hub.dir() + "/subscriber.log");
-  Process publisher(args({built_binary("outpost-load"), "publish"},
-                         {"--pub-identity", a.id(), "--pub-key", a.key, "--window", "50", "--rate", "5000",
-                          "--acked-log", acked_log}),
-                    hub.dir() + "/publisher.log");
+  auto sub_extra = setup.subscriber;
+  sub_extra.insert(sub_extra.end(), {"--sub-clean", "0", "--received-log", received_log});
+  Process subscriber(args({built_binary("outpost-load"), "subscribe"}, sub_extra), hub.dir() + "/subscriber.log");
+  if (!setup.subscribed_log.empty())
+    ASSERT_TRUE(wait_until([&] { return hub.log().find(setup.subscribed_log) != std::string::npos; }, 20s))
+        << subscriber.log() << hub.log();
+  auto pub_extra = setup.publisher;
+  pub_extra.insert(pub_extra.end(), {"--window", "50", "--rate", "5000", "--acked-log", acked_log});
+  Process publisher(args({built_binary("outpost-load"), "publish"}, pub_extra), hub.dir() + "/publisher.log");
   std::mt19937 rng(std::random_device{}());
   std::uniform_int_distribution<int> pause_ms(150, 900);
   int kills = 0;
@@ -85,6 +90,26 @@ TEST(HubCrash, NoAcknowledgedMessageIsLostAcrossKill9) {
   EXPECT_TRUE(lost.empty()) << lost.size() << " acknowledged messages were lost, first " << lost.front();
   EXPECT_EQ(received.size(), static_cast<std::size_t>(kMessages));
   EXPECT_EQ(*sub_status, 0) << subscriber.log();
+}
+
+TEST(HubCrash, NoAcknowledgedMessageIsLostAcrossKill9) {
+  const HubIdentity a{"edge1", "A", random_key()};
+  const HubIdentity b{"edge1", "B", random_key()};
+  const auto port = free_port();
+  HubProcess hub({a, b}, {{"AtoB", "FROM /messages/modules/A/* INTO BrokeredEndpoint(\"/modules/B/inputs/in1\")"}}, "",
+                 7200, port);
+  run_crash_test(hub, port, {{"--pub-identity", a.id(), "--pub-key", a.key},
+                             {"--sub-identity", b.id(), "--sub-key", b.key}});
+}
+
+// The same on plain MQTT topics: the subscriber's persistent session (its subscription and
+// the QoS 1 messages queued for it) must survive each kill.
+TEST(HubCrash, NoAcknowledgedPlainMqttMessageIsLostAcrossKill9) {
+  const auto port = free_port();
+  HubProcess hub({}, nlohmann::json::object(), "mqtt_broker:\n  allow_anonymous: [mqtt]\n", 7200, port);
+  run_crash_test(hub, port, {{"--pub-client-id", "crash-pub", "--pub-topic", "plant/line1/counter"},
+                             {"--sub-client-id", "crash-sub", "--sub-filter", "plant/+/counter"},
+                             "'crash-sub' subscribed to 'plant/+/counter'"});
 }
 
 }  // namespace

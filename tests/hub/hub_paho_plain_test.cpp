@@ -1,7 +1,8 @@
 // outpost-hub's plain MQTT topics (issue 14) with Paho MQTT C++ clients (Debian's
 // libpaho-mqttpp3, MQTT 3.1.1) — the second real client library beside mosquitto's tools
 // (hub_plain_mqtt_test.cpp): wildcards, QoS 2 received and delivered exactly once, retained
-// messages with their flag, and a subscription an authorization policy refuses.
+// messages with their flag, a subscription an authorization policy refuses, and a persistent
+// session (its subscription and queued messages) across a kill -9 of the hub.
 #include <gtest/gtest.h>
 
 #include <mqtt/async_client.h>
@@ -27,13 +28,16 @@ class HubPahoPlain : public ::testing::Test {
     hub_->start();
   }
 
-  std::unique_ptr<mqtt::async_client> client(const std::string& id, bool clean_session = true) {
+  // `session_present`: the CONNACK's flag, for a persistent session.
+  std::unique_ptr<mqtt::async_client> client(const std::string& id, bool clean_session = true,
+                                             bool* session_present = nullptr) {
     auto c = std::make_unique<mqtt::async_client>("tcp://127.0.0.1:" + std::to_string(hub_->mqtt_port()), id,
                                                   mqtt::create_options(MQTTVERSION_3_1_1));
     auto options = mqtt::connect_options_builder().clean_session(clean_session).connect_timeout(10s).finalize();
     c->start_consuming();
     const auto connected = c->connect(options);
     EXPECT_TRUE(connected->wait_for(10s)) << hub_->log();
+    if (session_present) *session_present = connected->get_connect_response().is_session_present();
     return c;
   }
 
@@ -107,6 +111,40 @@ TEST_F(HubPahoPlain, APolicyRefusesASubscriptionAndItsMessagesNeverArrive) {
   ASSERT_TRUE(m);
   EXPECT_EQ(m->get_topic(), "plant/ok") << "the refused message came first";
   EXPECT_GE(hub_->metric("outpost_mqtt_refused_total", "operation=\"subscribe\",reason=\"policy\""), 1);
+}
+
+TEST_F(HubPahoPlain, APersistentSessionKeepsItsSubscriptionAndQueuedMessagesAcrossKill9) {
+  bool present = true;
+  {
+    auto keeper = client("paho-keeper", /*clean_session=*/false, &present);
+    EXPECT_FALSE(present);
+    ASSERT_EQ(subscribe(*keeper, "plant/#", 1), 1);
+    ASSERT_TRUE(keeper->disconnect()->wait_for(10s));
+  }
+  {
+    auto pub = client("paho-pub");
+    for (int i = 0; i < 5; ++i)  // each acknowledged: the hub holds it durably
+      ASSERT_TRUE(pub->publish("plant/reading", std::to_string(i), 1, false)->wait_for(10s));
+    pub->publish("plant/reading", "qos0", 0, false)->wait_for(10s);
+    pub->disconnect()->wait_for(10s);
+  }
+  EXPECT_EQ(hub_->metric("edgehub_messages_dropped_total", "reason=\"subscriber_offline\""), 1)
+      << "QoS 0 is not kept for an absent client, and that is counted\n" << hub_->metrics();
+  hub_->kill();
+  hub_->start();
+  auto back = client("paho-keeper", /*clean_session=*/false, &present);
+  EXPECT_TRUE(present) << "the session survived the kill";
+  for (int i = 0; i < 5; ++i) {  // no SUBSCRIBE this time
+    const auto m = next(*back);
+    ASSERT_TRUE(m) << "message " << i << " of 5 missing\n" << hub_->log();
+    EXPECT_EQ(m->to_string(), std::to_string(i)) << "in order";
+    EXPECT_EQ(m->get_qos(), 1);
+  }
+  auto pub = client("paho-pub2");
+  ASSERT_TRUE(pub->publish("plant/after", "live", 1, false)->wait_for(10s));
+  const auto live = next(*back);
+  ASSERT_TRUE(live) << "the restored subscription matches new messages\n" << hub_->log();
+  EXPECT_EQ(live->to_string(), "live");
 }
 
 }  // namespace

@@ -153,6 +153,23 @@ TEST_F(HubPlainMqtt, Qos2PublishesAreReceivedOnceAndDeliveredAtTheGrantedQos) {
   EXPECT_NE(out2.find("received PUBREL"), std::string::npos) << "the hub's PUBREL: " << out2;
 }
 
+TEST_F(HubPlainMqtt, APersistentSessionGetsWhatWasPublishedWhileItWasAwayEvenAcrossKill9) {
+  auto hub = start_hub(false);
+  auto first = sub_in_background(*hub, "keeper", "log/#", 1, {"-c"});  // -c: cleanSession=0
+  ASSERT_EQ(pub(*hub, "log/a", "before").status, 0);
+  EXPECT_NE(finish(*first).find("log/a before"), std::string::npos);
+  ASSERT_EQ(pub(*hub, "log/a", "away-1").status, 0);  // acknowledged while the keeper is away
+  ASSERT_EQ(pub(*hub, "log/b", "away-2").status, 0);
+  hub->kill();
+  hub->start();
+  auto back = sub_in_background(*hub, "keeper", "log/#", 2, {"-c"});
+  const auto out = finish(*back);
+  EXPECT_NE(out.find("log/a away-1"), std::string::npos) << out << hub->log();
+  EXPECT_NE(out.find("log/b away-2"), std::string::npos) << out;
+  EXPECT_LT(out.find("away-1"), out.find("away-2")) << "in order: " << out;
+  EXPECT_NE(hub->log().find("persistent MQTT sessions restored"), std::string::npos) << hub->log();
+}
+
 TEST_F(HubPlainMqtt, AWillIsPublishedWhenAClientDiesWithoutDisconnect) {
   auto hub = start_hub(false);
   auto watcher = sub_in_background(*hub, "watcher", "status/#", 1);

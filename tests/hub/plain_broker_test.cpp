@@ -1,9 +1,10 @@
 // Plain MQTT topics (src/hub/subscription_trie.cpp, retained_messages.cpp, plain_broker.cpp):
 // wildcard matching as MQTT 3.1.1 §4.7 has it, '$' topics, retained messages and their caps,
-// fan-out at the lower QoS, one delivery per subscriber, the subscription limit.
+// fan-out at the lower QoS, one target per session, the subscription limit, sessions by client id.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "plain_broker.h"
@@ -11,12 +12,9 @@
 #include "retained_messages.h"
 #include "subscription_trie.h"
 #include "outpost/mqtt_codec/topic.h"
-#include "support/fake_connection.h"
 
 namespace outpost::hub {
 namespace {
-
-using outpost::testing::FakeConnection;
 
 std::set<std::pair<std::uint64_t, int>> matches(const SubscriptionTrie& trie, std::string_view topic) {
   std::set<std::pair<std::uint64_t, int>> out;
@@ -114,32 +112,37 @@ MqttBrokerConfig limits(std::size_t subscriptions = 100) {
   return c;
 }
 
-TEST(PlainBrokerTest, DeliversOncePerSubscriberAtTheLowerQos) {
+// The QoS of each session a publish reaches, by client id.
+std::map<std::string, int> reached(PlainBroker& broker, std::string_view topic, std::uint8_t qos) {
+  std::map<std::string, int> out;
+  for (const auto& t : broker.match(topic, qos)) out[broker.session(t.session)->client_id] = t.qos;
+  return out;
+}
+
+TEST(PlainBrokerTest, ReachesEachSessionOnceAtTheLowerQos) {
   PlainBroker broker(limits());
-  auto s0 = FakeConnection::make(nullptr, "s0");
-  auto s1 = FakeConnection::make(nullptr, "s1");
+  auto& s0 = broker.open("s0");
+  auto& s1 = broker.open("s1");
   EXPECT_EQ(broker.subscribe(s0, "a/#", 0).code, 0);
   EXPECT_EQ(broker.subscribe(s1, "a/+", 1).code, 1);
   EXPECT_EQ(broker.subscribe(s1, "a/b", 2).code, 2);
-  EXPECT_EQ(broker.publish("a/b", "hi", 1, false).deliveries, 2u);
-  ASSERT_EQ(s0->published().size(), 1u);
-  EXPECT_EQ(s0->published()[0].qos, 0);
-  ASSERT_EQ(s1->published().size(), 1u) << "two matching filters, one delivery";
-  EXPECT_EQ(s1->published()[0].qos, 1);
-  EXPECT_FALSE(s1->published()[0].retain);
-  EXPECT_EQ(broker.publish("a/b", "q0", 0, false).deliveries, 2u);
-  EXPECT_EQ(s1->published().back().qos, 0);
-  EXPECT_EQ(broker.publish("a/b", "q2", 2, false).deliveries, 2u);
-  EXPECT_EQ(s1->published().back().qos, 2) << "its QoS 2 filter: delivered at QoS 2";
-  EXPECT_EQ(s0->published().back().qos, 0);
+  EXPECT_EQ(reached(broker, "a/b", 1), (std::map<std::string, int>{{"s0", 0}, {"s1", 1}}))
+      << "two matching filters of s1, one target";
+  EXPECT_EQ(reached(broker, "a/b", 0), (std::map<std::string, int>{{"s0", 0}, {"s1", 0}}));
+  EXPECT_EQ(reached(broker, "a/b", 2), (std::map<std::string, int>{{"s0", 0}, {"s1", 2}}))
+      << "its QoS 2 filter: reached at QoS 2";
+  EXPECT_EQ(reached(broker, "a/c", 2), (std::map<std::string, int>{{"s0", 0}, {"s1", 1}}));
+  EXPECT_EQ(s1.qos_for("a/b", 2), 2);
+  EXPECT_EQ(s1.qos_for("a/c", 2), 1);
+  EXPECT_EQ(s1.qos_for("b", 2), std::nullopt);
 }
 
 TEST(PlainBrokerTest, RetainedMessagesForALateSubscriberAtTheGrantedQos) {
   PlainBroker broker(limits());
-  broker.publish("s/temp", "21", 1, true);
-  broker.publish("s/hum", "40", 0, true);
-  broker.publish("s/hum", "", 0, true);  // cleared
-  auto late = FakeConnection::make(nullptr, "late");
+  EXPECT_TRUE(broker.retain("s/temp", "21", 1));
+  EXPECT_TRUE(broker.retain("s/hum", "40", 0));
+  EXPECT_TRUE(broker.retain("s/hum", "", 0));  // cleared
+  auto& late = broker.open("late");
   const auto granted = broker.subscribe(late, "s/#", 1);
   const auto retained = broker.retained_for("s/#", granted.code);
   ASSERT_EQ(retained.size(), 1u);
@@ -149,22 +152,41 @@ TEST(PlainBrokerTest, RetainedMessagesForALateSubscriberAtTheGrantedQos) {
   EXPECT_EQ(broker.retained_for("s/#", 0)[0].qos, 0) << "at most the granted QoS";
 }
 
-TEST(PlainBrokerTest, TheSubscriptionLimitIsPerClientAndUnsubscribeAndRemoveFreeIt) {
+TEST(PlainBrokerTest, TheSubscriptionLimitIsPerSessionAndUnsubscribeAndCloseFreeIt) {
   PlainBroker broker(limits(2));
-  auto c = FakeConnection::make(nullptr, "c");
+  auto& c = broker.open("c");
   EXPECT_EQ(broker.subscribe(c, "a", 0).code, 0);
   EXPECT_EQ(broker.subscribe(c, "b", 0).code, 0);
   EXPECT_EQ(broker.subscribe(c, "b", 1).code, 1) << "the same filter again is not a new one";
   const auto refused = broker.subscribe(c, "c", 0);
   EXPECT_EQ(refused.code, mqtt::kSubackFailure);
   EXPECT_NE(refused.refused.find("limit"), std::string::npos) << refused.refused;
-  broker.unsubscribe(*c, "a");
+  EXPECT_TRUE(broker.unsubscribe(c, "a"));
+  EXPECT_FALSE(broker.unsubscribe(c, "a"));
   EXPECT_EQ(broker.subscribe(c, "c", 0).code, 0);
-  auto other = FakeConnection::make(nullptr, "other");
-  EXPECT_EQ(broker.subscribe(other, "a", 0).code, 0) << "another client has its own limit";
-  broker.remove(*c);
+  auto& other = broker.open("other");
+  EXPECT_EQ(broker.subscribe(other, "a", 0).code, 0) << "another session has its own limit";
+  EXPECT_EQ(broker.subscribe(other, "a/#/b", 0).code, mqtt::kSubackFailure) << "an invalid filter";
+  broker.close("c");
+  EXPECT_EQ(broker.find("c"), nullptr);
   EXPECT_EQ(broker.subscriptions(), 1u);
-  EXPECT_EQ(broker.publish("b", "x", 0, false).deliveries, 0u);
+  EXPECT_TRUE(broker.match("b", 0).empty());
+}
+
+TEST(PlainBrokerTest, SessionsAreByClientIdAndPersistentOnesAreCounted) {
+  PlainBroker broker(limits());
+  auto& a = broker.open("a");
+  EXPECT_EQ(&broker.open("a"), &a) << "the same client id: the same session";
+  EXPECT_EQ(broker.session(a.id), &a);
+  broker.set_persistent(a, true);
+  broker.set_persistent(a, true);
+  broker.set_persistent(broker.open("b"), true);
+  EXPECT_EQ(broker.persistent_sessions(), 2u);
+  const auto id = a.id;
+  broker.close("a");
+  EXPECT_EQ(broker.persistent_sessions(), 1u);
+  EXPECT_EQ(broker.session(id), nullptr) << "its id finds nothing once it ended";
+  EXPECT_EQ(broker.sessions().size(), 1u);
 }
 
 TEST(PlainTopicTest, IotHubTopicsAreDevicesAndIothubOnly) {

@@ -1,0 +1,66 @@
+#include "plain_session_delivery.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "plain_broker.h"
+
+namespace outpost::hub {
+
+namespace {
+// System properties of a stored plain publish (never sent anywhere: plain topics are not routed).
+constexpr std::string_view kTopic = "mqtt-topic";
+constexpr std::string_view kQos = "mqtt-qos";
+}  // namespace
+
+Message plain_message(std::string_view topic, std::string_view payload, std::uint8_t qos) {
+  Message m;
+  m.body.assign(payload);
+  m.system.reserve(2);
+  m.system.append(std::string(kTopic), std::string(topic));
+  m.system.append(std::string(kQos), std::string(1, static_cast<char>('0' + qos)));
+  return m;
+}
+
+PlainSessionDelivery::PlainSessionDelivery(store::MessageStore& store, PlainBroker& broker, std::uint64_t session,
+                                           std::weak_ptr<mqtt::Connection> connection, std::size_t window)
+    : store_(store), broker_(broker), session_(session), connection_(std::move(connection)), window_(window) {}
+
+void PlainSessionDelivery::pump() {
+  const auto* session = broker_.session(session_);
+  auto connection = connection_.lock();
+  if (!session || !connection || !connection->open()) return;
+  while (in_flight_.size() < window_) {
+    const auto batch = store_.read(session->queue, cursor_, window_ - in_flight_.size());
+    if (batch.empty()) return;
+    for (const auto& entry : batch) {
+      cursor_ = entry.seq;
+      const auto& message = *entry.message;
+      const auto* topic = message.system.find(kTopic);
+      const auto* qos_text = message.system.find(kQos);
+      std::uint8_t qos = 1;
+      if (qos_text && qos_text->value && *qos_text->value == "2") qos = 2;
+      if (!topic || !topic->value) {  // not written by this hub: nothing to send it as
+        store_.ack(session->queue, entry.seq);
+        continue;
+      }
+      qos = std::max<std::uint8_t>(1, session->qos_for(*topic->value, qos).value_or(qos));
+      const auto tag = kPlainDeliveryTag | next_tag_++;
+      in_flight_.emplace(tag, entry.seq);
+      connection->publish(*topic->value, message.body, qos, tag);
+      if (!connection->open()) return;  // closed by that write (too slow): the session resumes later
+    }
+  }
+}
+
+bool PlainSessionDelivery::delivered(std::uint64_t tag) {
+  const auto it = in_flight_.find(tag);
+  if (it == in_flight_.end()) return false;
+  const auto seq = it->second;
+  in_flight_.erase(it);
+  if (const auto* session = broker_.session(session_)) store_.ack(session->queue, seq);
+  pump();
+  return true;
+}
+
+}  // namespace outpost::hub

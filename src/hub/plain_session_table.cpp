@@ -1,0 +1,73 @@
+#include "plain_session_table.h"
+
+#include <charconv>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "plain_broker.h"
+
+namespace outpost::hub {
+
+namespace {
+constexpr std::string_view kNamespace = "plain_sessions";
+constexpr std::string_view kQueuePrefix = "mqtt-session-";
+}  // namespace
+
+std::string plain_session_owner(bool plain_client, const std::string& user, const std::string& identity_id) {
+  if (!plain_client) return "identity:" + identity_id;
+  return user.empty() ? "anonymous" : "user:" + user;
+}
+
+std::string plain_session_queue_name(std::uint32_t slot) { return std::string(kQueuePrefix) + std::to_string(slot); }
+
+std::optional<std::uint32_t> plain_session_slot_of_queue(std::string_view queue_name) {
+  if (queue_name.substr(0, kQueuePrefix.size()) != kQueuePrefix) return std::nullopt;
+  const auto digits = queue_name.substr(kQueuePrefix.size());
+  std::uint32_t slot = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), slot);
+  if (ec != std::errc{} || end != digits.data() + digits.size()) return std::nullopt;
+  return slot;
+}
+
+std::vector<StoredPlainSession> PlainSessionTable::load_all() {
+  std::vector<StoredPlainSession> out;
+  auto rows = kv_.list(kNamespace);
+  if (!rows) {
+    spdlog::error("hub: persistent MQTT sessions cannot be read from state.db: {}", rows.error());
+    return out;
+  }
+  for (auto& [client_id, value] : *rows) {
+    try {
+      const auto j = nlohmann::json::parse(value);
+      StoredPlainSession s;
+      s.client_id = client_id;
+      s.owner = j.at("owner").get<std::string>();
+      s.slot = j.at("slot").get<std::uint32_t>();
+      for (const auto& [filter, qos] : j.at("filters").items()) s.filters[filter] = qos.get<std::uint8_t>();
+      out.push_back(std::move(s));
+    } catch (const nlohmann::json::exception& e) {
+      spdlog::error("hub: the stored MQTT session of '{}' is unreadable ({}); it is dropped", client_id, e.what());
+      erase(client_id);
+    }
+  }
+  return out;
+}
+
+bool PlainSessionTable::save(const PlainSession& session) {
+  nlohmann::json filters = nlohmann::json::object();
+  for (const auto& [filter, qos] : session.filters) filters[filter] = qos;
+  const nlohmann::json j{{"owner", session.owner}, {"slot", session.slot}, {"filters", std::move(filters)}};
+  if (auto s = kv_.put(kNamespace, session.client_id, j.dump()); !s) {
+    spdlog::error("hub: cannot persist the MQTT session of '{}': {}", session.client_id, s.error());
+    return false;
+  }
+  return true;
+}
+
+void PlainSessionTable::erase(const std::string& client_id) {
+  if (auto s = kv_.erase(kNamespace, client_id); !s)
+    spdlog::error("hub: cannot delete the MQTT session of '{}': {}", client_id, s.error());
+}
+
+}  // namespace outpost::hub

@@ -1,0 +1,121 @@
+// Persistent plain MQTT sessions (src/hub/edge_hub_plain_sessions.cpp, plain_session_delivery.cpp):
+// subscriptions kept while the client is away and across a hub restart, QoS 1 messages queued
+// in the store (the publisher's PUBACK waits for that), QoS 0 for an absent client dropped and
+// counted, a clean CONNECT or another owner discarding the session, and both caps.
+#include <gtest/gtest.h>
+
+#include "hub/edge_hub_plain_fixture.h"
+
+namespace outpost::hub::testing {
+namespace {
+
+using mqtt::CloseReason;
+using mqtt::ConnectReturnCode;
+
+TEST_F(EdgeHubPlainTest, APersistentSessionQueuesQos1WhileAwayAndKeepsItAcrossARestart) {
+  bool present = true;
+  auto sub = persistent("keeper", &present);
+  EXPECT_FALSE(present) << "a new session";
+  EXPECT_EQ(sub->subscribe({"plant/#"}, 1), std::vector<std::uint8_t>{1});
+  sub->drop(CloseReason::client_disconnect);
+  auto pub = plain("pub");
+  const auto t1 = pub->send_publish("plant/a", "1", 1);
+  pub->send_publish("plant/b", "qos0", 0);
+  const auto t2 = pub->send_publish("plant/c", "2", 1);
+  EXPECT_TRUE(pub->completed().empty()) << "the PUBACK waits for the store";
+  settle();
+  EXPECT_EQ(pub->completed(), (std::vector<mqtt::PublishTicket>{t1, t2}));
+  EXPECT_EQ(dropped("subscriber_offline", "mqtt:sensor"), 1) << "QoS 0 is not kept for an absent client";
+  restart_hub();
+  auto back = persistent("keeper", &present);
+  EXPECT_TRUE(present);
+  ASSERT_EQ(payloads(*back), (std::vector<std::string>{"1", "2"}));
+  EXPECT_EQ(back->published()[0].topic, "plant/a");
+  EXPECT_EQ(back->published()[0].qos, 1);
+  // Acknowledged: gone. Not acknowledged: sent again on the next connection.
+  EXPECT_TRUE(back->puback(back->published()[0].tag));
+  back->drop(CloseReason::keep_alive_timeout);
+  auto again = persistent("keeper", &present);
+  EXPECT_EQ(payloads(*again), std::vector<std::string>{"2"});
+  EXPECT_TRUE(again->puback(again->published()[0].tag));
+  // The subscription came back with the session: new messages arrive without a SUBSCRIBE.
+  auto pub2 = plain("pub2");
+  pub2->send_publish("plant/d", "3", 1);
+  settle();
+  EXPECT_EQ(payloads(*again), (std::vector<std::string>{"2", "3"}));
+}
+
+TEST_F(EdgeHubPlainTest, ACleanConnectDiscardsTheSessionAndCountsWhatWasQueued) {
+  auto sub = persistent("k");
+  sub->subscribe({"x"}, 1);
+  sub->drop(CloseReason::client_disconnect);
+  auto pub = plain("pub");
+  pub->send_publish("x", "1", 1);
+  pub->send_publish("x", "2", 1);
+  settle();
+  auto clean = plain("k");
+  EXPECT_EQ(dropped("session_discarded"), 2);
+  EXPECT_TRUE(clean->published().empty());
+  clean->drop(CloseReason::client_disconnect);
+  bool present = true;
+  auto fresh = persistent("k", &present);
+  EXPECT_FALSE(present);
+  pub->send_publish("x", "3", 1);
+  settle();
+  EXPECT_TRUE(fresh->published().empty()) << "the old subscription went with the old session";
+}
+
+TEST_F(EdgeHubPlainTest, SomeoneElseWithTheSameClientIdDoesNotGetTheSession) {
+  auto sub = persistent("k");
+  sub->subscribe({"secret/#"}, 1);
+  sub->drop(CloseReason::client_disconnect);
+  plain("pub")->send_publish("secret/a", "for sensor", 1);
+  settle();
+  bool present = true;
+  auto other = persistent("k", &present, std::nullopt, std::nullopt);  // anonymous
+  EXPECT_FALSE(present);
+  EXPECT_TRUE(other->published().empty());
+  EXPECT_EQ(dropped("session_discarded"), 1);
+}
+
+TEST_F(EdgeHubPlainTest, PersistentSessionsAndTheirQueuesAreCapped) {
+  settings_.mqtt_broker.max_persistent_sessions = 1;
+  settings_.mqtt_broker.max_queued_messages = 2;
+  restart_hub();
+  auto a = persistent("a");
+  auto b = FakeConnection::make(hub_.get(), "b");
+  auto packet = plain_packet("b", "sensor", "s3cret");
+  packet.clean_session = false;
+  EXPECT_EQ(b->connect(packet).code, ConnectReturnCode::server_unavailable);
+  EXPECT_EQ(metrics_.connect_failed("mqtt:sensor", "sessions").value(), 1);
+  plain("b");  // a clean session is not limited
+  a->subscribe({"t"}, 1);
+  a->drop(CloseReason::client_disconnect);
+  auto pub = plain("pub");
+  for (const char* m : {"1", "2", "3"}) pub->send_publish("t", m, 1);
+  settle();
+  EXPECT_EQ(pub->completed().size(), 3u) << "a message past the queue cap is acknowledged and counted";
+  EXPECT_EQ(dropped("session_queue_full", "mqtt:sensor"), 1);
+  EXPECT_EQ(payloads(*persistent("a")), (std::vector<std::string>{"1", "2"}));
+}
+
+TEST_F(EdgeHubPlainTest, AnIotHubModuleKeepsItsPlainSubscriptionsInItsPersistentSession) {
+  auto a = connect(kModuleA, /*clean_session=*/false);
+  EXPECT_EQ(a->subscribe({"cmd/A"}, 2), std::vector<std::uint8_t>{2});
+  a->drop(CloseReason::keep_alive_timeout);
+  plain("operator")->send_publish("cmd/A", "restart", 2);
+  settle();
+  restart_hub();
+  auto back = connect(kModuleA, false);
+  ASSERT_EQ(payloads(*back), std::vector<std::string>{"restart"});
+  EXPECT_EQ(back->published()[0].qos, 2);
+  back->drop(CloseReason::client_disconnect);
+  connect(kModuleA, /*clean_session=*/true)->drop(CloseReason::client_disconnect);
+  plain("operator2")->send_publish("cmd/A", "again", 1);
+  settle();
+  EXPECT_TRUE(connect(kModuleA, false)->published().empty()) << "a clean CONNECT ended the plain session too";
+  EXPECT_EQ(dropped("session_discarded"), 1) << "the unacknowledged 'restart'";
+}
+
+}  // namespace
+}  // namespace outpost::hub::testing
