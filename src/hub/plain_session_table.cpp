@@ -1,6 +1,8 @@
 #include "plain_session_table.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cstdint>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -24,10 +26,38 @@ std::string plain_session_queue_name(std::uint32_t slot) { return std::string(kQ
 std::optional<std::uint32_t> plain_session_slot_of_queue(std::string_view queue_name) {
   if (queue_name.substr(0, kQueuePrefix.size()) != kQueuePrefix) return std::nullopt;
   const auto digits = queue_name.substr(kQueuePrefix.size());
+  if (digits.size() > 1 && digits[0] == '0') return std::nullopt;  // only names this hub writes
   std::uint32_t slot = 0;
   const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), slot);
   if (ec != std::errc{} || end != digits.data() + digits.size()) return std::nullopt;
   return slot;
+}
+
+Result<StoredPlainSession> parse_stored_plain_session(const std::string& client_id, std::string_view value) {
+  // Nesting is bounded: nothing stored here is deeper than 2, and a damaged file must not
+  // recurse without end.
+  int depth = 0;
+  const auto j = nlohmann::json::parse(value, [&depth](int d, nlohmann::json::parse_event_t, nlohmann::json&) {
+    depth = std::max(depth, d);
+    return d <= 3;
+  }, /*allow_exceptions=*/false);
+  if (j.is_discarded() || depth > 3 || !j.is_object()) return make_error("not a JSON object");
+  StoredPlainSession s;
+  s.client_id = client_id;
+  const auto owner = j.find("owner");
+  const auto slot = j.find("slot");
+  const auto filters = j.find("filters");
+  if (owner == j.end() || !owner->is_string()) return make_error("no owner");
+  if (slot == j.end() || !slot->is_number_unsigned() || slot->get<std::uint64_t>() > UINT32_MAX)
+    return make_error("no valid slot");
+  if (filters == j.end() || !filters->is_object()) return make_error("no filters");
+  s.owner = owner->get<std::string>();
+  s.slot = slot->get<std::uint32_t>();
+  for (const auto& [filter, qos] : filters->items()) {
+    if (!qos.is_number_unsigned() || qos.get<std::uint64_t>() > 2) return make_error("filter '" + filter + "': bad QoS");
+    s.filters[filter] = qos.get<std::uint8_t>();
+  }
+  return s;
 }
 
 std::vector<StoredPlainSession> PlainSessionTable::load_all() {
@@ -38,18 +68,13 @@ std::vector<StoredPlainSession> PlainSessionTable::load_all() {
     return out;
   }
   for (auto& [client_id, value] : *rows) {
-    try {
-      const auto j = nlohmann::json::parse(value);
-      StoredPlainSession s;
-      s.client_id = client_id;
-      s.owner = j.at("owner").get<std::string>();
-      s.slot = j.at("slot").get<std::uint32_t>();
-      for (const auto& [filter, qos] : j.at("filters").items()) s.filters[filter] = qos.get<std::uint8_t>();
-      out.push_back(std::move(s));
-    } catch (const nlohmann::json::exception& e) {
-      spdlog::error("hub: the stored MQTT session of '{}' is unreadable ({}); it is dropped", client_id, e.what());
-      erase(client_id);
+    auto session = parse_stored_plain_session(client_id, value);
+    if (session) {
+      out.push_back(std::move(*session));
+      continue;
     }
+    spdlog::error("hub: the stored MQTT session of '{}' is unreadable ({}); it is dropped", client_id, session.error());
+    erase(client_id);
   }
   return out;
 }

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "outpost/core/result.h"
 #include "outpost/kv/kv_database.h"
 
 namespace outpost::hub {
@@ -28,6 +29,9 @@ struct StoredPlainSession {
 // Who a session belongs to: a client that connects with the same client id but is someone
 // else does not get its messages (its old session is discarded, session present = 0).
 std::string plain_session_owner(bool plain_client, const std::string& user, const std::string& identity_id);
+
+// A session as state.db holds it (JSON: owner, slot, filters), or what is wrong with it.
+Result<StoredPlainSession> parse_stored_plain_session(const std::string& client_id, std::string_view value);
 
 std::string plain_session_queue_name(std::uint32_t slot);
 // The slot of a store queue named plain_session_queue_name(slot); nullopt for any other name.

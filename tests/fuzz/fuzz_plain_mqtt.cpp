@@ -4,7 +4,8 @@
 //      what mqtt::topic_matches says, and removing every filter must leave it empty;
 //      RetainedMessages must stay within its caps;
 //   1: a password hash line (check_password_hash: an error, never a crash);
-//   2: an `mqtt_broker:` YAML section (problems are ConfigErrors naming the file).
+//   2: an `mqtt_broker:` YAML section (problems are ConfigErrors naming the file);
+//   3: a persistent session as state.db stores it, and a store queue name (its slot).
 #include <cstdint>
 #include <cstdlib>
 #include <set>
@@ -13,6 +14,7 @@
 
 #include "mqtt_broker_config.h"
 #include "password_hash.h"
+#include "plain_session_table.h"
 #include "retained_messages.h"
 #include "subscription_trie.h"
 #include "outpost/core/config.h"
@@ -60,13 +62,21 @@ void fuzz_topics(const std::string& input) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string input(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 3) {
+  switch (data[0] % 4) {
     case 0:
       fuzz_topics(input);
       break;
     case 1:
       (void)hub::check_password_hash(input);
       break;
+    case 3: {
+      if (const auto s = hub::parse_stored_plain_session("fuzz", input))
+        for (const auto& [filter, qos] : s->filters)
+          if (qos > 2) std::abort();
+      if (const auto slot = hub::plain_session_slot_of_queue(input))
+        if (hub::plain_session_queue_name(*slot) != input) std::abort();  // only names the hub writes
+      break;
+    }
     default:
       try {
         const auto root = parse_yaml(input, "fuzz.yaml");

@@ -75,7 +75,8 @@ TEST_F(MqttBrokerConfigTest, ReadsUsersHashesFromTheFileOrAFileAndAnonymousListe
   write_file(dir_ + "/plc.hash", kHash + "\n");
   const auto c = load("mqtt_broker:\n  users:\n    - { name: sensor, password_hash: \"" + kHash +
                       "\" }\n    - { name: plc, password_file: plc.hash }\n  allow_anonymous: [mqtt]\n"
-                      "  max_subscriptions_per_client: 5\n  max_retained_messages: 7\n  max_retained_bytes: 4096\n");
+                      "  max_subscriptions_per_client: 5\n  max_retained_messages: 7\n  max_retained_bytes: 4096\n"
+                      "  max_persistent_sessions: 3\n  max_queued_messages: 50\n");
   ASSERT_EQ(c.mqtt_broker.users.size(), 2u);
   EXPECT_EQ(c.mqtt_broker.users[1].name, "plc");
   EXPECT_EQ(c.mqtt_broker.users[1].password_hash, kHash) << "the file's line, without its newline";
@@ -84,6 +85,8 @@ TEST_F(MqttBrokerConfigTest, ReadsUsersHashesFromTheFileOrAFileAndAnonymousListe
   EXPECT_EQ(c.mqtt_broker.max_subscriptions_per_client, 5u);
   EXPECT_EQ(c.mqtt_broker.max_retained_messages, 7u);
   EXPECT_EQ(c.mqtt_broker.max_retained_bytes, 4096u);
+  EXPECT_EQ(c.mqtt_broker.max_persistent_sessions, 3u);
+  EXPECT_EQ(c.mqtt_broker.max_queued_messages, 50u);
 }
 
 TEST_F(MqttBrokerConfigTest, ListsEveryProblemWithItsKey) {
@@ -91,7 +94,8 @@ TEST_F(MqttBrokerConfigTest, ListsEveryProblemWithItsKey) {
       "mqtt_broker:\n  users:\n    - { name: a, password: plain }\n    - { name: b, password_hash: nothash }\n"
       "    - { name: c, password_file: missing.hash }\n    - { name: d }\n"
       "    - { name: e, password_hash: \"" + kHash + "\" }\n    - { name: e, password_hash: \"" + kHash + "\" }\n"
-      "  allow_anonymous: [mqtt, mqtts, ftp]\n  max_subscriptions_per_client: 0\n  colour: red\n");
+      "  allow_anonymous: [mqtt, mqtts, ftp]\n  max_subscriptions_per_client: 0\n  colour: red\n"
+      "  max_queued_messages: -5\n");
   EXPECT_NE(e.find("mqtt_broker.users[0]"), std::string::npos) << e;
   EXPECT_NE(e.find("password"), std::string::npos) << e;
   EXPECT_NE(e.find("mqtt_broker.users[1].password_hash"), std::string::npos) << e;
@@ -103,6 +107,7 @@ TEST_F(MqttBrokerConfigTest, ListsEveryProblemWithItsKey) {
   EXPECT_NE(e.find("'mqtts' is not a listener of this hub"), std::string::npos) << e;
   EXPECT_NE(e.find("max_subscriptions_per_client"), std::string::npos) << e;
   EXPECT_NE(e.find("colour"), std::string::npos) << e;
+  EXPECT_NE(e.find("max_queued_messages"), std::string::npos) << e;
 }
 
 TEST_F(MqttBrokerConfigTest, ReadsAuthorizationsInTheTwinsShapeWrittenAsYaml) {

@@ -1,0 +1,63 @@
+// Persistent plain MQTT sessions in state.db (src/hub/plain_session_table.cpp): what is saved
+// comes back after reopening, damaged rows are named and dropped, and store queue names map
+// to slots only when the hub could have written them.
+#include "plain_session_table.h"
+
+#include <gtest/gtest.h>
+
+#include "hub/hub_test_util.h"
+#include "plain_broker.h"
+
+namespace outpost::hub {
+namespace {
+
+TEST(PlainSessionTableTest, SessionsSurviveReopeningTheDatabaseAndDamagedOnesAreDropped) {
+  testing::TempDir dir;
+  {
+    auto kv = testing::open_test_kv(dir.path() / "state.db");
+    PlainSessionTable table(*kv);
+    PlainSession s;
+    s.client_id = "logger";
+    s.owner = plain_session_owner(true, "sensor", "");
+    s.slot = 7;
+    s.filters = {{"plant/#", 1}, {"alarm/+", 2}};
+    ASSERT_TRUE(table.save(s));
+    ASSERT_TRUE(kv->put("plain_sessions", "broken", R"({"owner":"anonymous","slot":-1,"filters":{}})"));
+    ASSERT_TRUE(kv->put("plain_sessions", "deep", std::string(100000, '[')));
+  }
+  auto kv = testing::open_test_kv(dir.path() / "state.db");
+  PlainSessionTable table(*kv);
+  const auto sessions = table.load_all();
+  ASSERT_EQ(sessions.size(), 1u);
+  EXPECT_EQ(sessions[0].client_id, "logger");
+  EXPECT_EQ(sessions[0].owner, "user:sensor");
+  EXPECT_EQ(sessions[0].slot, 7u);
+  EXPECT_EQ(sessions[0].filters, (std::map<std::string, std::uint8_t>{{"alarm/+", 2}, {"plant/#", 1}}));
+  EXPECT_EQ(table.load_all().size(), 1u);
+  EXPECT_FALSE(*kv->get("plain_sessions", "broken")) << "a damaged row is dropped, not read again each start";
+  table.erase("logger");
+  EXPECT_TRUE(table.load_all().empty());
+}
+
+TEST(PlainSessionTableTest, ParsingNamesWhatIsWrong) {
+  EXPECT_NE(parse_stored_plain_session("c", "[]").error().find("not a JSON object"), std::string::npos);
+  EXPECT_NE(parse_stored_plain_session("c", R"({"slot":1,"filters":{}})").error().find("owner"), std::string::npos);
+  const auto bad_qos = parse_stored_plain_session("c", R"({"owner":"anonymous","slot":1,"filters":{"a":3}})");
+  ASSERT_FALSE(bad_qos);
+  EXPECT_NE(bad_qos.error().find("'a': bad QoS"), std::string::npos) << bad_qos.error();
+}
+
+TEST(PlainSessionTableTest, OwnersAndQueueNames) {
+  EXPECT_EQ(plain_session_owner(true, "", ""), "anonymous");
+  EXPECT_EQ(plain_session_owner(false, "", "edge1/A"), "identity:edge1/A");
+  EXPECT_NE(plain_session_owner(true, "edge1/A", ""), plain_session_owner(false, "", "edge1/A"));
+  EXPECT_EQ(plain_session_queue_name(12), "mqtt-session-12");
+  EXPECT_EQ(plain_session_slot_of_queue("mqtt-session-12"), 12u);
+  EXPECT_EQ(plain_session_slot_of_queue("mqtt-session-0"), 0u);
+  for (const char* other : {"mqtt-session-", "mqtt-session-012", "mqtt-session-1x", "iothub_Pri0", "mqtt-session--1",
+                            "mqtt-session-99999999999"})
+    EXPECT_EQ(plain_session_slot_of_queue(other), std::nullopt) << other;
+}
+
+}  // namespace
+}  // namespace outpost::hub
