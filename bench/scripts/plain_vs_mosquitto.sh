@@ -4,7 +4,9 @@
 # one run, on this machine, with the same load tool and the same wildcard subscription.
 # Measures: QoS 1 and QoS 0 throughput (QoS 1 pipelined with a window of 100; QoS 0 unpaced),
 # one-way latency p50/p99 at a fixed 1,000 msg/s for each QoS, a fan-out to 1,000 subscribers
-# of 'fan/+/t' (QoS 1, 100 msg/s -> 100,000 deliveries/s asked for), RSS idle and peak.
+# of 'fan/+/t' (QoS 1, 100 msg/s -> 100,000 deliveries/s asked for), RSS idle and peak; and
+# QoS 1 throughput and latency to a persistent session (cleanSession=0): the hub puts each
+# message in its durable store (fsync per group) before the PUBACK, mosquitto keeps it in memory.
 # Prints a Markdown table for docs/PERFORMANCE.md.
 #
 #   bench/scripts/plain_vs_mosquitto.sh [build dir]      (make build first)
@@ -31,6 +33,9 @@ measure() {
   R_IDLE=$(rss_kb $2)
   R_TP1=$($LOAD pubsub "${args[@]}" --qos 1 --count $COUNT --window 100)
   R_LAT1=$($LOAD pubsub "${args[@]}" --qos 1 --count $RATE_COUNT --rate 1000 --window 100)
+  R_TPS=$($LOAD pubsub "${args[@]}" --sub-client-id bench-keeper --sub-clean 0 --qos 1 --count $COUNT --window 100)
+  R_LATS=$($LOAD pubsub "${args[@]}" --sub-client-id bench-keeper2 --sub-clean 0 --qos 1 --count $RATE_COUNT \
+           --rate 1000 --window 100)
   # QoS 0 may lose messages by design: the line says how many arrived.
   R_TP0=$($LOAD pubsub "${args[@]}" --qos 0 --count $COUNT --timeout 30 || true)
   R_LAT0=$($LOAD pubsub "${args[@]}" --qos 0 --count $RATE_COUNT --rate 1000 --timeout 60 || true)
@@ -59,7 +64,7 @@ HUB_PID=$!
 wait_port $HUB_PORT
 sleep 1
 measure $HUB_PORT $HUB_PID
-H_IDLE=$R_IDLE H_TP1=$R_TP1 H_LAT1=$R_LAT1 H_TP0=$R_TP0 H_LAT0=$R_LAT0 H_FAN=$R_FAN H_PEAK=$R_PEAK
+H_IDLE=$R_IDLE H_TP1=$R_TP1 H_LAT1=$R_LAT1 H_TPS=$R_TPS H_LATS=$R_LATS H_TP0=$R_TP0 H_LAT0=$R_LAT0 H_FAN=$R_FAN H_PEAK=$R_PEAK
 kill $HUB_PID; wait $HUB_PID 2>/dev/null || true
 
 # ---- mosquitto ----
@@ -67,7 +72,7 @@ start_mosquitto
 measure $MQ_PORT $MQ_PID
 kill $MQ_PID; wait $MQ_PID 2>/dev/null || true
 
-for name in H_TP1 H_LAT1 H_TP0 H_LAT0 H_FAN R_TP1 R_LAT1 R_TP0 R_LAT0 R_FAN; do echo "raw: $name ${!name:-(none)}"; done
+for name in H_TP1 H_LAT1 H_TPS H_LATS H_TP0 H_LAT0 H_FAN R_TP1 R_LAT1 R_TPS R_LATS R_TP0 R_LAT0 R_FAN; do echo "raw: $name ${!name:-(none)}"; done
 # Table cells from the tool's JSON lines ("failed" when a run printed nothing).
 cell() {
   [ -n "$2" ] || { echo failed; return; }
@@ -92,6 +97,8 @@ echo "| $(date -u +%F) | outpost-hub (plain topics) | mosquitto $(mosquitto_vers
 echo "|---|---|---|"
 echo "| QoS 1 pub→sub throughput, ${SIZE} B, window 100 | $(tp "$H_TP1") | $(tp "$R_TP1") |"
 echo "| QoS 1 latency p50 / p99 at 1,000 msg/s | $(lat "$H_LAT1") | $(lat "$R_LAT1") |"
+echo "| QoS 1 to a persistent session: throughput (hub: durable before PUBACK) | $(tp "$H_TPS") | $(tp "$R_TPS") |"
+echo "| QoS 1 to a persistent session: latency p50 / p99 at 1,000 msg/s | $(lat "$H_LATS") | $(lat "$R_LATS") |"
 echo "| QoS 0 pub→sub throughput, ${SIZE} B, unpaced, of $COUNT | $(tp "$H_TP0") | $(tp "$R_TP0") |"
 echo "| QoS 0 latency p50 / p99 at 1,000 msg/s | $(lat "$H_LAT0") | $(lat "$R_LAT0") |"
 echo "| fan-out: $FAN_SUBS subscribers of fan/+/t, QoS 1, $FAN_RATE msg/s | $(fan "$H_FAN") | $(fan "$R_FAN") |"

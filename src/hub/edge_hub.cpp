@@ -49,6 +49,7 @@ EdgeHub::EdgeHub(net::EventLoop& loop, EdgeHubSettings settings, store::MessageS
   auth_settings_.edge_device_id = settings_.device_id;
   endpoints_.recover();
   restore_plain_sessions();
+  restore_retained();
   refresh_policy();  // hub.yaml's, until desired properties bring theirs
   store_.on_space_available([this, &loop = loop_, alive = std::weak_ptr<bool>(alive_)] {
     loop.post([this, alive] {

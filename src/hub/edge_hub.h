@@ -126,6 +126,7 @@ class EdgeHub final : public mqtt::Handler {
   struct Wakes {
     std::vector<const EndpointInfo*> endpoints;
     std::vector<std::uint64_t> plain_sessions;  // PlainSession ids
+    bool retained = false;  // a retained plain message (or its clearing): retained_stored() follows
   };
   // Appends, or on a full store parks the publish un-acknowledged (back-pressure).
   void store_or_park(const std::weak_ptr<mqtt::Connection>& sender, std::shared_ptr<const Message> message,
@@ -186,6 +187,13 @@ class EdgeHub final : public mqtt::Handler {
   // Removes the session's filters the client's grants no longer allow (logged, counted).
   bool drop_disallowed_filters(PlainSession& session, const ClientState& client);
   std::uint64_t drain_queue(store::QueueId queue);
+  // Durable retained messages (edge_hub_retained.cpp).
+  void restore_retained();
+  // Whether a retained publish on `topic` (an empty payload: a clearing) goes to the store.
+  bool retained_needs_storing(std::string_view topic, bool clearing) const;
+  // The retained record of a topic is in the store at `seq`: the one it replaces is acknowledged.
+  void retained_stored(const Message& message, store::Sequence seq);
+  store::QueueId retained_queue();
   // MQTT's rule for wills on plain topics: sent unless the client said DISCONNECT.
   void publish_plain_will(const ClientState& client, mqtt::CloseReason reason);
   void close_plain(const mqtt::ConnectionPtr& c, const ClientState& client, mqtt::CloseReason reason);
@@ -224,6 +232,8 @@ class EdgeHub final : public mqtt::Handler {
   PlainBroker plain_;
   PlainSessionTable plain_session_table_;
   std::set<std::uint32_t> plain_slots_;  // store queue slots of persistent plain sessions
+  std::optional<store::QueueId> retained_queue_;  // "mqtt-retained", made at the first retained message
+  std::unordered_map<std::string, store::Sequence> retained_seqs_;  // topic -> its record in that queue
   std::unordered_map<std::string, mqtt::ConnectionPtr> plain_connected_;  // plain clients, by MQTT client id
   std::optional<mqtt_policy::AuthorizationPolicy> desired_policy_;  // mqttBroker.authorizations
   std::optional<mqtt_policy::AuthorizationPolicy> policy_;  // with hub.yaml's; nullopt: no policy at all

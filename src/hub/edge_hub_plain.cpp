@@ -69,13 +69,20 @@ void EdgeHub::publish_plain(const mqtt::ConnectionPtr& c, ClientState& client, m
 void EdgeHub::deliver_plain(const std::weak_ptr<mqtt::Connection>& sender, const std::string& from,
                             std::string_view topic, std::string_view payload, std::uint8_t qos, bool retain,
                             mqtt::PublishTicket ticket) {
-  if (retain && !plain_.retain(topic, payload, qos)) {
-    spdlog::warn("hub: not retaining '{}' from '{}': {} retained messages ({} bytes) held, the limit", topic, from,
-                 plain_.retained().size(), plain_.retained().bytes());
-    metrics_.plain_refused("retain", "retained_limit").inc();
-  }
   std::vector<store::QueueTarget> queues;
   Wakes wakes;
+  if (retain) {
+    // Asked before the in-memory update: a clearing is stored only if there is something to clear.
+    const bool store_it = retained_needs_storing(topic, payload.empty());
+    if (!plain_.retain(topic, payload, qos)) {
+      spdlog::warn("hub: not retaining '{}' from '{}': {} retained messages ({} bytes) held, the limit", topic, from,
+                   plain_.retained().size(), plain_.retained().bytes());
+      metrics_.plain_refused("retain", "retained_limit").inc();
+    } else if (store_it) {
+      queues.push_back({retained_queue(), 0});
+      wakes.retained = true;
+    }
+  }
   for (const auto& target : plain_.match(topic, qos)) {
     auto* session = plain_.session(target.session);
     if (!session) continue;  // ended by an earlier target's delivery (a will, a takeover)

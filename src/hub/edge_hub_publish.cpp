@@ -162,6 +162,7 @@ bool EdgeHub::append(const std::weak_ptr<mqtt::Connection>& sender, const std::s
   const auto result = store_.append(message, targets, std::move(on_durable));
   switch (result.status) {
     case store::AppendStatus::accepted:
+      if (wakes.retained) retained_stored(*message, result.seq);
       for (const auto* endpoint : wakes.endpoints) wake_endpoint(*endpoint);
       for (const auto id : wakes.plain_sessions)
         if (auto* session = plain_.session(id); session && session->delivery) session->delivery->pump();

@@ -22,6 +22,19 @@ Message plain_message(std::string_view topic, std::string_view payload, std::uin
   return m;
 }
 
+std::optional<std::string_view> plain_message_topic(const Message& message) {
+  const auto* topic = message.system.find(kTopic);
+  if (!topic || !topic->value) return std::nullopt;
+  return std::string_view(*topic->value);
+}
+
+std::uint8_t plain_message_qos(const Message& message) {
+  const auto* qos = message.system.find(kQos);
+  if (!qos || !qos->value || qos->value->size() != 1) return 1;
+  const char c = (*qos->value)[0];
+  return c == '0' ? 0 : c == '2' ? 2 : 1;
+}
+
 PlainSessionDelivery::PlainSessionDelivery(store::MessageStore& store, PlainBroker& broker, std::uint64_t session,
                                            std::weak_ptr<mqtt::Connection> connection, std::size_t window)
     : store_(store), broker_(broker), session_(session), connection_(std::move(connection)), window_(window) {}
@@ -36,18 +49,16 @@ void PlainSessionDelivery::pump() {
     for (const auto& entry : batch) {
       cursor_ = entry.seq;
       const auto& message = *entry.message;
-      const auto* topic = message.system.find(kTopic);
-      const auto* qos_text = message.system.find(kQos);
-      std::uint8_t qos = 1;
-      if (qos_text && qos_text->value && *qos_text->value == "2") qos = 2;
-      if (!topic || !topic->value) {  // not written by this hub: nothing to send it as
+      const auto topic = plain_message_topic(message);
+      if (!topic) {  // not written by this hub: nothing to send it as
         store_.ack(session->queue, entry.seq);
         continue;
       }
-      qos = std::max<std::uint8_t>(1, session->qos_for(*topic->value, qos).value_or(qos));
+      const auto published_qos = plain_message_qos(message);
+      const auto qos = std::max<std::uint8_t>(1, session->qos_for(*topic, published_qos).value_or(published_qos));
       const auto tag = kPlainDeliveryTag | next_tag_++;
       in_flight_.emplace(tag, entry.seq);
-      connection->publish(*topic->value, message.body, qos, tag);
+      connection->publish(*topic, message.body, qos, tag);
       if (!connection->open()) return;  // closed by that write (too slow): the session resumes later
     }
   }

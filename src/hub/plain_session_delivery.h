@@ -9,6 +9,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -24,8 +25,10 @@ class PlainBroker;
 // Delivery tags of plain sessions carry this bit; ModuleDelivery's never do.
 inline constexpr std::uint64_t kPlainDeliveryTag = std::uint64_t{1} << 62;
 
-// A plain publish as the store keeps it.
+// A plain publish as the store keeps it, and its topic and QoS back (nullopt: not one).
 Message plain_message(std::string_view topic, std::string_view payload, std::uint8_t qos);
+std::optional<std::string_view> plain_message_topic(const Message& message);
+std::uint8_t plain_message_qos(const Message& message);
 
 class PlainSessionDelivery {
  public:

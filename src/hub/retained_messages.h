@@ -2,7 +2,7 @@
 // subscriber gets them at once; an empty retained payload clears a topic. Bounded by count
 // and by bytes (topics plus payloads): past either cap a new topic is refused (the caller
 // counts and logs it), while replacing or clearing one already kept always works.
-// Not durable in this slice: a hub restart forgets them.
+// In memory only; EdgeHub keeps them durable in the store (edge_hub_retained.cpp).
 #pragma once
 #include <cstdint>
 #include <functional>

@@ -1,7 +1,8 @@
 // Persistent plain MQTT sessions (src/hub/edge_hub_plain_sessions.cpp, plain_session_delivery.cpp):
 // subscriptions kept while the client is away and across a hub restart, QoS 1 messages queued
 // in the store (the publisher's PUBACK waits for that), QoS 0 for an absent client dropped and
-// counted, a clean CONNECT or another owner discarding the session, and both caps.
+// counted, a clean CONNECT or another owner discarding the session, and both caps; retained
+// messages kept in the store across a restart (edge_hub_retained.cpp).
 #include <gtest/gtest.h>
 
 #include "hub/edge_hub_plain_fixture.h"
@@ -115,6 +116,51 @@ TEST_F(EdgeHubPlainTest, AnIotHubModuleKeepsItsPlainSubscriptionsInItsPersistent
   settle();
   EXPECT_TRUE(connect(kModuleA, false)->published().empty()) << "a clean CONNECT ended the plain session too";
   EXPECT_EQ(dropped("session_discarded"), 1) << "the unacknowledged 'restart'";
+}
+
+std::uint64_t queue_length(const EdgeHub& hub, const std::string& name) {
+  for (const auto& q : hub.status().queues)
+    if (q.name == name) return q.length;
+  return 0;
+}
+
+TEST_F(EdgeHubPlainTest, RetainedMessagesAndTheirClearingSurviveARestart) {
+  auto pub = plain("pub");
+  const auto t1 = pub->send_publish("door/1", "open", 1, true);
+  EXPECT_TRUE(pub->completed().empty()) << "a retained message is acknowledged once it is on disk";
+  settle();
+  EXPECT_EQ(pub->completed(), std::vector<mqtt::PublishTicket>{t1});
+  pub->send_publish("door/2", "shut", 1, true);
+  pub->send_publish("door/1", "closed", 0, true);  // replaces; QoS 0 is kept as well
+  pub->send_publish("door/2", "", 1, true);        // clears
+  pub->send_publish("door/3", "", 1, true);        // clears nothing: nothing stored
+  settle();
+  EXPECT_EQ(queue_length(*hub_, "mqtt-retained"), 1u) << "replaced and cleared records are acknowledged";
+  restart_hub();
+  auto late = plain("late");
+  EXPECT_EQ(late->subscribe({"door/#"}, 1), std::vector<std::uint8_t>{1});
+  loop_.poll();  // retained messages follow the SUBACK
+  ASSERT_EQ(payloads(*late), std::vector<std::string>{"closed"});
+  EXPECT_TRUE(late->published()[0].retain);
+  EXPECT_EQ(late->published()[0].qos, 0) << "the QoS it was published with";
+  late->send_publish("door/1", "", 1, true);
+  settle();
+  restart_hub();
+  auto later = plain("later");
+  later->subscribe({"door/#"}, 1);
+  loop_.poll();
+  EXPECT_TRUE(later->published().empty()) << "the clearing was kept too";
+  EXPECT_EQ(queue_length(*hub_, "mqtt-retained"), 0u);
+}
+
+TEST_F(EdgeHubPlainTest, StoredRetainedMessagesPastLoweredCapsAreDroppedAndCounted) {
+  auto pub = plain("pub");
+  for (const char* topic : {"a", "b", "c"}) pub->send_publish(topic, "x", 1, true);
+  settle();
+  settings_.mqtt_broker.max_retained_messages = 2;
+  restart_hub();
+  EXPECT_EQ(refused("retain", "retained_limit"), 1);
+  EXPECT_EQ(queue_length(*hub_, "mqtt-retained"), 2u);
 }
 
 }  // namespace

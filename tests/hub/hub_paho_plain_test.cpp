@@ -2,7 +2,7 @@
 // libpaho-mqttpp3, MQTT 3.1.1) — the second real client library beside mosquitto's tools
 // (hub_plain_mqtt_test.cpp): wildcards, QoS 2 received and delivered exactly once, retained
 // messages with their flag, a subscription an authorization policy refuses, and a persistent
-// session (its subscription and queued messages) across a kill -9 of the hub.
+// session (its subscription and queued messages) and retained messages across a kill -9 of the hub.
 #include <gtest/gtest.h>
 
 #include <mqtt/async_client.h>
@@ -145,6 +145,22 @@ TEST_F(HubPahoPlain, APersistentSessionKeepsItsSubscriptionAndQueuedMessagesAcro
   const auto live = next(*back);
   ASSERT_TRUE(live) << "the restored subscription matches new messages\n" << hub_->log();
   EXPECT_EQ(live->to_string(), "live");
+}
+
+TEST_F(HubPahoPlain, RetainedMessagesSurviveAKill9) {
+  {
+    auto pub = client("paho-retainer");
+    ASSERT_TRUE(pub->publish("plant/state", "running", 1, true)->wait_for(10s));
+    pub->disconnect()->wait_for(10s);
+  }
+  hub_->kill();
+  hub_->start();
+  auto late = client("paho-late");
+  ASSERT_EQ(subscribe(*late, "plant/#", 1), 1);
+  const auto m = next(*late);
+  ASSERT_TRUE(m) << hub_->log();
+  EXPECT_EQ(m->to_string(), "running");
+  EXPECT_TRUE(m->is_retained());
 }
 
 }  // namespace
