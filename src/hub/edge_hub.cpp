@@ -50,6 +50,15 @@ EdgeHub::EdgeHub(net::EventLoop& loop, EdgeHubSettings settings, store::MessageS
   endpoints_.recover();
   restore_plain_sessions();
   restore_retained();
+  for (const auto& config : settings_.mqtt_broker.bridges) {
+    auto bridge = std::make_unique<MqttBridge>(loop_, store_, metrics_, config, bridges_.size(),
+                                               settings_.delivery_window, nullptr);
+    const auto* self = bridge.get();
+    bridge->set_incoming([this, self](const std::string& topic, std::string payload, std::uint8_t qos, bool retain) {
+      deliver_plain({}, "bridge:" + self->config().endpoint, topic, payload, qos, retain, 0, self);
+    });
+    bridges_.push_back(std::move(bridge));
+  }
   refresh_policy();  // hub.yaml's, until desired properties bring theirs
   store_.on_space_available([this, &loop = loop_, alive = std::weak_ptr<bool>(alive_)] {
     loop.post([this, alive] {
@@ -121,6 +130,7 @@ void EdgeHub::enable_upstream(UpstreamSettings settings) {
 
 void EdgeHub::start() {
   if (scope_) scope_->start();
+  for (auto& bridge : bridges_) bridge->start();
   if (upstream_) upstream_->start();
   sweep_timer_ = loop_.make_timer();
   sweep_timer_->start(settings_.ttl_sweep_interval, [this] { sweep_expired(); });

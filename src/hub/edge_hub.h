@@ -21,6 +21,7 @@
 #include "endpoint_registry.h"
 #include "hub_metrics.h"
 #include "identity_registry.h"
+#include "mqtt_bridge.h"
 #include "mqtt_broker_config.h"
 #include "plain_broker.h"
 #include "plain_session_table.h"
@@ -127,6 +128,7 @@ class EdgeHub final : public mqtt::Handler {
     std::vector<const EndpointInfo*> endpoints;
     std::vector<std::uint64_t> plain_sessions;  // PlainSession ids
     bool retained = false;  // a retained plain message (or its clearing): retained_stored() follows
+    std::vector<std::size_t> bridges;  // indexes into bridges_
   };
   // Appends, or on a full store parks the publish un-acknowledged (back-pressure).
   void store_or_park(const std::weak_ptr<mqtt::Connection>& sender, std::shared_ptr<const Message> message,
@@ -168,8 +170,11 @@ class EdgeHub final : public mqtt::Handler {
   // A publish on a plain topic to every session it reaches: live to connected clean sessions
   // (and QoS 0 to any connected one), through the store to persistent sessions at QoS 1/2, the
   // PUBACK (`ticket`) once that is durable. `from`: the sender's metrics label.
+  // Bridges an out setting takes it to get it through the store too, but not `from_bridge`, the
+  // bridge it came in from (a `both` setting must not echo it back).
   void deliver_plain(const std::weak_ptr<mqtt::Connection>& sender, const std::string& from, std::string_view topic,
-                     std::string_view payload, std::uint8_t qos, bool retain, mqtt::PublishTicket ticket);
+                     std::string_view payload, std::uint8_t qos, bool retain, mqtt::PublishTicket ticket,
+                     const MqttBridge* from_bridge = nullptr);
   // Persistent plain sessions (edge_hub_plain_sessions.cpp).
   void restore_plain_sessions();
   // At CONNECT: resumes, discards or starts the client's plain session. False when a
@@ -232,6 +237,7 @@ class EdgeHub final : public mqtt::Handler {
   PlainBroker plain_;
   PlainSessionTable plain_session_table_;
   std::set<std::uint32_t> plain_slots_;  // store queue slots of persistent plain sessions
+  std::vector<std::unique_ptr<MqttBridge>> bridges_;  // mqtt_broker.bridges, in hub.yaml's order
   std::optional<store::QueueId> retained_queue_;  // "mqtt-retained", made at the first retained message
   std::unordered_map<std::string, store::Sequence> retained_seqs_;  // topic -> its record in that queue
   std::unordered_map<std::string, mqtt::ConnectionPtr> plain_connected_;  // plain clients, by MQTT client id

@@ -68,7 +68,7 @@ void EdgeHub::publish_plain(const mqtt::ConnectionPtr& c, ClientState& client, m
 
 void EdgeHub::deliver_plain(const std::weak_ptr<mqtt::Connection>& sender, const std::string& from,
                             std::string_view topic, std::string_view payload, std::uint8_t qos, bool retain,
-                            mqtt::PublishTicket ticket) {
+                            mqtt::PublishTicket ticket, const MqttBridge* from_bridge) {
   std::vector<store::QueueTarget> queues;
   Wakes wakes;
   if (retain) {
@@ -107,6 +107,12 @@ void EdgeHub::deliver_plain(const std::weak_ptr<mqtt::Connection>& sender, const
       spdlog::debug("hub: QoS 0 message on '{}' not kept for absent MQTT client '{}'", topic, session->client_id);
       metrics_.dropped("subscriber_offline", from, "").inc();
     }
+  }
+  for (std::size_t i = 0; i < bridges_.size(); ++i) {
+    const auto& bridge = *bridges_[i];
+    if (&bridge == from_bridge || !bridge.config().remote_topic(topic)) continue;
+    queues.push_back({bridge.queue(), 0});
+    wakes.bridges.push_back(i);
   }
   if (queues.empty()) {
     // Delivered live to the connected subscribers: nothing waits on the store.

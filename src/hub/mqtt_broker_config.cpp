@@ -49,7 +49,10 @@ MqttBrokerConfig read_mqtt_broker_config(const ConfigNode& root) {
   const auto broker = root.child("mqtt_broker");
   if (!broker.defined()) return c;
   broker.expect_only({"users", "allow_anonymous", "max_subscriptions_per_client", "max_retained_messages",
-                      "max_retained_bytes", "max_persistent_sessions", "max_queued_messages", "authorizations"});
+                      "max_retained_bytes", "max_persistent_sessions", "max_queued_messages", "authorizations", "bridges"});
+  broker.attempt([&] {
+    c.bridges = read_bridge_configs(root, broker.child("bridges"), root.string_or("device_id", "edge"));
+  });
   broker.attempt([&] {
     for (const auto& u : broker.child("users").items()) {
       u.attempt([&] {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "bridge_config.h"
 #include "outpost/mqtt_policy/authorization_policy.h"
 
 namespace outpost {
@@ -36,6 +37,7 @@ struct MqttBrokerConfig {
   // `authorizations`: the same list as the $edgeHub twin's mqttBroker.authorizations; nullopt
   // when not given (edge_hub_policy.cpp combines the two).
   std::optional<mqtt_policy::AuthorizationPolicy> authorizations;
+  std::vector<BridgeConfig> bridges;  // `bridges`: other brokers this hub exchanges plain topics with
 
   const MqttUser* user(const std::string& name) const {
     for (const auto& u : users)

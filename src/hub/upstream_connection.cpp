@@ -46,8 +46,9 @@ struct UpstreamConnection::Shared : public ::mqtt::callback,
     on_loop([cause](UpstreamConnection& c) { c.schedule_reconnect(cause.empty() ? "connection lost" : cause); });
   }
   void message_arrived(::mqtt::const_message_ptr msg) override {
-    on_loop([topic = msg->get_topic(), payload = msg->get_payload_str()](UpstreamConnection& c) mutable {
-      if (c.callbacks_.on_message) c.callbacks_.on_message(topic, std::move(payload));
+    on_loop([topic = msg->get_topic(), payload = msg->get_payload_str(), qos = msg->get_qos(),
+             retained = msg->is_retained()](UpstreamConnection& c) mutable {
+      if (c.callbacks_.on_message) c.callbacks_.on_message(topic, std::move(payload), qos, retained);
     });
   }
   void delivery_complete(::mqtt::delivery_token_ptr) override {}
@@ -76,18 +77,37 @@ struct UpstreamConnection::Client : ::mqtt::async_client {
   using ::mqtt::async_client::async_client;
 };
 
+namespace {
+
+// IoT Hub's login: the identity as client id, its user name (with the auth-chain), a SAS token.
+UpstreamLogin iothub_login(const UpstreamEndpoint& endpoint, const iothub::Identity& identity,
+                           const std::optional<std::string>& auth_chain, std::function<std::string()> password) {
+  return {identity.id(),
+          iothub::format_mqtt_username(endpoint.hostname, identity, iothub::kApiVersion, auth_chain,
+                                       std::string_view("outpost-hub")),
+          [password = std::move(password)]() -> std::optional<std::string> { return password(); }};
+}
+
+}  // namespace
+
 UpstreamConnection::UpstreamConnection(net::EventLoop& loop, UpstreamEndpoint endpoint, iothub::Identity identity,
                                        std::optional<std::string> auth_chain, std::function<std::string()> password,
                                        Callbacks callbacks)
+    : UpstreamConnection(loop, endpoint, iothub_login(endpoint, identity, auth_chain, std::move(password)),
+                         identity.id(), std::move(callbacks)) {
+  identity_ = std::move(identity);
+}
+
+UpstreamConnection::UpstreamConnection(net::EventLoop& loop, UpstreamEndpoint endpoint, UpstreamLogin login,
+                                       std::string name, Callbacks callbacks)
     : loop_(loop),
       endpoint_(std::move(endpoint)),
-      identity_(std::move(identity)),
-      auth_chain_(std::move(auth_chain)),
-      password_(std::move(password)),
+      login_(std::move(login)),
+      name_(std::move(name)),
       callbacks_(std::move(callbacks)),
       retry_timer_(loop.make_timer()) {
   shared_ = std::make_shared<Shared>(loop_, this);
-  client_ = std::make_unique<Client>(endpoint_.server_uri, identity_.id(), ::mqtt::create_options(MQTTVERSION_3_1_1));
+  client_ = std::make_unique<Client>(endpoint_.server_uri, login_.client_id, ::mqtt::create_options(MQTTVERSION_3_1_1));
   client_->set_callback(*shared_);
 }
 
@@ -107,19 +127,21 @@ void UpstreamConnection::start() { connect(); }
 void UpstreamConnection::connect() {
   if (connecting_ || connected_) return;
   connecting_ = true;
-  ::mqtt::ssl_options ssl;
-  if (!endpoint_.ca_file.empty()) ssl.set_trust_store(endpoint_.ca_file);
-  ssl.set_enable_server_cert_auth(true);
-  auto options = ::mqtt::connect_options_builder()
+  auto builder = ::mqtt::connect_options_builder()
                      .mqtt_version(MQTTVERSION_3_1_1)
                      .keep_alive_interval(endpoint_.keep_alive)
                      .clean_session(false)
-                     .user_name(iothub::format_mqtt_username(endpoint_.hostname, identity_, iothub::kApiVersion,
-                                                             auth_chain_, std::string_view("outpost-hub")))
-                     .password(password_())
-                     .connect_timeout(std::chrono::seconds(10))
-                     .ssl(std::move(ssl))
-                     .finalize();
+                     .connect_timeout(std::chrono::seconds(10));
+  if (login_.username) builder.user_name(*login_.username);
+  if (login_.password)
+    if (auto password = login_.password()) builder.password(*password);
+  if (endpoint_.server_uri.rfind("ssl://", 0) == 0) {
+    ::mqtt::ssl_options ssl;
+    if (!endpoint_.ca_file.empty()) ssl.set_trust_store(endpoint_.ca_file);
+    ssl.set_enable_server_cert_auth(true);
+    builder.ssl(std::move(ssl));
+  }
+  auto options = builder.finalize();
   struct ConnectListener : ::mqtt::iaction_listener {
     std::weak_ptr<Shared> shared;
     void on_success(const ::mqtt::token&) override {
@@ -129,7 +151,7 @@ void UpstreamConnection::connect() {
         c.connected_ = true;
         c.backoff_ = std::chrono::milliseconds(0);
         for (const auto& [filter, qos] : c.subscriptions_) c.client_->subscribe(filter, qos);
-        spdlog::info("upstream: '{}' connected to {}", c.identity_.id(), c.endpoint_.server_uri);
+        spdlog::info("upstream: '{}' connected to {}", c.name_, c.endpoint_.server_uri);
         if (c.callbacks_.on_connected) c.callbacks_.on_connected();
       });
     }
@@ -161,8 +183,8 @@ void UpstreamConnection::schedule_reconnect(const std::string& reason) {
   static thread_local std::mt19937 rng(std::random_device{}());
   const auto jitter = std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 1000)(rng));
   const auto delay = backoff_ + jitter;
-  if (was_connected) spdlog::warn("upstream: '{}' lost its connection: {}", identity_.id(), reason);
-  else spdlog::debug("upstream: '{}' not connected: {}; retrying in {} ms", identity_.id(), reason, delay.count());
+  if (was_connected) spdlog::warn("upstream: '{}' lost its connection: {}", name_, reason);
+  else spdlog::debug("upstream: '{}' not connected: {}; retrying in {} ms", name_, reason, delay.count());
   if (was_connected && callbacks_.on_lost) callbacks_.on_lost(reason);
   retry_timer_->start(std::chrono::duration_cast<std::chrono::milliseconds>(delay), [this] { connect(); });
 }
@@ -179,7 +201,7 @@ void UpstreamConnection::publish(const std::string& topic, const std::string& pa
     client_->publish(msg, completion.get(), *shared_);
     completion.release();  // owned by Paho's token until on_success/on_failure
   } catch (const std::exception& e) {
-    spdlog::debug("upstream: publish by '{}' failed: {}", identity_.id(), e.what());
+    spdlog::debug("upstream: publish by '{}' failed: {}", name_, e.what());
     if (completion->done) completion->done(false);
   }
 }
@@ -192,7 +214,7 @@ void UpstreamConnection::subscribe(const std::string& filter, int qos) {
     try {
       client_->subscribe(filter, qos);
     } catch (const std::exception& e) {
-      spdlog::debug("upstream: subscribe by '{}' failed: {}", identity_.id(), e.what());
+      spdlog::debug("upstream: subscribe by '{}' failed: {}", name_, e.what());
     }
   }
 }

@@ -1,5 +1,6 @@
 // One MQTT connection to the cloud for one identity — the edge hub itself, or a module or
-// leaf device it acts for ("on behalf of", IoT Hub's auth-chain) — on Paho MQTT C++.
+// leaf device it acts for ("on behalf of", IoT Hub's auth-chain) — on Paho MQTT C++; or, with
+// a plain login, to any MQTT broker (a bridge, mqtt_bridge.h). Always cleanSession=0.
 // Reconnects with exponential backoff (1 s .. 60 s, with jitter) and a fresh SAS token each
 // time. Every callback is posted to the EventLoop, so users never see Paho's threads.
 #pragma once
@@ -17,10 +18,17 @@
 namespace outpost::hub {
 
 struct UpstreamEndpoint {
-  std::string server_uri;  // "ssl://127.0.0.1:8883"
+  std::string server_uri;  // "ssl://127.0.0.1:8883" (TLS), or "tcp://…" (a bridge's plain MQTT)
   std::string ca_file;     // empty: the system trust store
   std::string hostname;    // the IoT Hub host name in user names and token audiences
   std::chrono::seconds keep_alive{10};
+};
+
+// Who connects: client id, user name and password (made fresh for each attempt).
+struct UpstreamLogin {
+  std::string client_id;
+  std::optional<std::string> username;
+  std::function<std::optional<std::string>()> password;  // empty: none
 };
 
 class UpstreamConnection {
@@ -28,11 +36,14 @@ class UpstreamConnection {
   struct Callbacks {
     std::function<void()> on_connected;
     std::function<void(const std::string& reason)> on_lost;
-    std::function<void(const std::string& topic, std::string payload)> on_message;
+    std::function<void(const std::string& topic, std::string payload, int qos, bool retained)> on_message;
   };
   // `password` makes a fresh SAS token for each attempt.
   UpstreamConnection(net::EventLoop& loop, UpstreamEndpoint endpoint, iothub::Identity identity,
                      std::optional<std::string> auth_chain, std::function<std::string()> password,
+                     Callbacks callbacks);
+  // Any broker: `login` as given; `name` is how logs call the connection.
+  UpstreamConnection(net::EventLoop& loop, UpstreamEndpoint endpoint, UpstreamLogin login, std::string name,
                      Callbacks callbacks);
   ~UpstreamConnection();
   UpstreamConnection(const UpstreamConnection&) = delete;
@@ -55,9 +66,9 @@ class UpstreamConnection {
 
   net::EventLoop& loop_;
   UpstreamEndpoint endpoint_;
-  iothub::Identity identity_;
-  std::optional<std::string> auth_chain_;
-  std::function<std::string()> password_;
+  iothub::Identity identity_;  // empty for a plain login
+  UpstreamLogin login_;
+  std::string name_;  // in logs: the identity, or a bridge's endpoint
   Callbacks callbacks_;
   std::shared_ptr<Shared> shared_;
   std::unique_ptr<Client> client_;

@@ -106,7 +106,7 @@ UpstreamLink::Link& UpstreamLink::link(const iothub::Identity& identity) {
         if (hooks_.on_state) hooks_.on_state(false);
       }
     };
-    callbacks.on_message = [this, identity](const std::string& topic, std::string payload) {
+    callbacks.on_message = [this, identity](const std::string& topic, std::string payload, int, bool) {
       on_message(identity, topic, std::move(payload));
     };
     it->second.connection = std::make_unique<UpstreamConnection>(loop_, settings_.endpoint, identity, chain,

@@ -1,6 +1,7 @@
 #include "session.h"
 
 #include <algorithm>
+#include <random>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -221,10 +222,17 @@ void Session::handle_connect(ConnectPacket&& packet) {
     connack.return_code = ConnectReturnCode::unacceptable_protocol_version;
     spdlog::info("mqtt: refusing {}: protocol {} level {} (only MQTT 3.1.1 is served)", describe(),
                  packet.protocol_name, packet.protocol_level);
-  } else if (packet.client_id.empty()) {
-    connack.return_code = ConnectReturnCode::identifier_rejected;
-    spdlog::info("mqtt: refusing {}: empty client identifier", describe());
+  } else if (packet.client_id.empty() && !packet.clean_session) {
+    connack.return_code = ConnectReturnCode::identifier_rejected;  // §3.1.3.1: no session to keep
+    spdlog::info("mqtt: refusing {}: empty client identifier with cleanSession=0", describe());
   } else {
+    if (packet.client_id.empty()) {
+      // §3.1.3.1: the server assigns one (mosquitto_pub and others send none). Random, so it
+      // takes over no one else's connection.
+      static thread_local std::mt19937_64 rng(std::random_device{}());
+      packet.client_id = fmt::format("auto-{:016x}", rng());
+      client_id_ = packet.client_id;
+    }
     const auto self = shared_from_this();
     const auto decision = context_.handler.on_connect(self, packet);
     if (closed_) return;

@@ -155,6 +155,25 @@ TEST_F(MqttServerTest, AcceptsConnectAndReportsSessionPresent) {
   EXPECT_EQ(handler.connected, std::vector<std::string>{"dev1/mod1"});
 }
 
+TEST_F(MqttServerTest, AnEmptyClientIdGetsOneAssignedWithACleanSessionOnly) {
+  connect("", /*clean=*/true);
+  connect("", /*clean=*/true);
+  {
+    std::lock_guard lock(handler.mutex);
+    ASSERT_EQ(handler.connected.size(), 2u);
+    EXPECT_EQ(handler.connected[0].rfind("auto-", 0), 0u) << handler.connected[0];
+    EXPECT_NE(handler.connected[0], handler.connected[1]) << "each its own: neither takes the other over";
+  }
+  MqttTestClient client;
+  ASSERT_TRUE(client.connect_tcp("127.0.0.1", port));
+  ConnectPacket c;
+  c.clean_session = false;  // a session to keep, and no id to keep it under (§3.1.3.1)
+  auto ack = client.handshake(c);
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->return_code, ConnectReturnCode::identifier_rejected);
+  EXPECT_TRUE(client.wait_closed());
+}
+
 TEST_F(MqttServerTest, RefusedConnectGetsReturnCodeThenClose) {
   MqttTestClient client;
   ASSERT_TRUE(client.connect_tcp("127.0.0.1", port));

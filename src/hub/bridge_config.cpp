@@ -1,0 +1,96 @@
+#include "bridge_config.h"
+
+#include <fmt/format.h>
+
+#include "outpost/core/config.h"
+#include "outpost/core/file_io.h"
+#include "outpost/mqtt_codec/topic.h"
+
+namespace outpost::hub {
+namespace {
+
+// The part of `topic` after `prefix` when it starts with it and that part matches `filter`.
+std::optional<std::string_view> strip_and_match(std::string_view topic, const std::string& prefix,
+                                                const std::string& filter) {
+  if (topic.substr(0, prefix.size()) != prefix) return std::nullopt;
+  const auto rest = topic.substr(prefix.size());
+  if (filter.empty() ? !rest.empty() : !mqtt::topic_matches(filter, rest)) return std::nullopt;
+  return rest;
+}
+
+BridgeSetting read_setting(const ConfigNode& s) {
+  s.expect_only({"direction", "topic", "inPrefix", "outPrefix"});
+  BridgeSetting setting;
+  const auto direction = s.string("direction");
+  setting.in = direction == "in" || direction == "both";
+  setting.out = direction == "out" || direction == "both";
+  if (!setting.in && !setting.out) s.child("direction").fail(fmt::format("'{}': expected in, out or both", direction));
+  setting.topic = s.string_or("topic", "");
+  setting.in_prefix = s.string_or("inPrefix", "");
+  setting.out_prefix = s.string_or("outPrefix", "");
+  if (setting.in_prefix.find_first_of("+#") != std::string::npos) s.child("inPrefix").fail("may not hold + or #");
+  if (setting.out_prefix.find_first_of("+#") != std::string::npos) s.child("outPrefix").fail("may not hold + or #");
+  for (const auto& filter : {setting.local_filter(), setting.remote_filter()})
+    if (auto valid = mqtt::validate_topic_filter(filter); !valid)
+      s.child("topic").fail(fmt::format("'{}' is not a valid topic filter: {}", filter, valid.error()));
+  return setting;
+}
+
+}  // namespace
+
+std::optional<std::string> BridgeConfig::remote_topic(std::string_view local_topic) const {
+  for (const auto& s : settings) {
+    if (!s.out) continue;
+    if (const auto rest = strip_and_match(local_topic, s.in_prefix, s.topic)) return s.out_prefix + std::string(*rest);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> BridgeConfig::local_topic(std::string_view remote_topic) const {
+  for (const auto& s : settings) {
+    if (!s.in) continue;
+    if (const auto rest = strip_and_match(remote_topic, s.out_prefix, s.topic)) return s.in_prefix + std::string(*rest);
+  }
+  return std::nullopt;
+}
+
+std::vector<BridgeConfig> read_bridge_configs(const ConfigNode& root, const ConfigNode& bridges,
+                                              const std::string& device_id) {
+  std::vector<BridgeConfig> out;
+  if (!bridges.defined()) return out;
+  const auto items = bridges.items();
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const auto& b = items[i];
+    b.attempt([&] {
+      b.expect_only({"endpoint", "client_id", "username", "password_file", "ca", "settings"});
+      BridgeConfig c;
+      c.endpoint = b.string("endpoint");
+      if (c.endpoint == "$upstream")
+        b.child("endpoint").fail("$upstream bridges are not supported yet: give the broker's URL (mqtt://host:port)");
+      if (c.endpoint.rfind("mqtt://", 0) == 0) {
+        c.server_uri = "tcp://" + c.endpoint.substr(7);
+      } else if (c.endpoint.rfind("mqtts://", 0) == 0) {
+        c.server_uri = "ssl://" + c.endpoint.substr(8);
+      } else {
+        b.child("endpoint").fail(fmt::format("'{}': expected mqtt://host:port or mqtts://host:port", c.endpoint));
+      }
+      if (c.server_uri.find(':', 6) == std::string::npos)
+        b.child("endpoint").fail(fmt::format("'{}': the port is missing", c.endpoint));
+      c.client_id = b.string_or("client_id", fmt::format("{}-bridge-{}", device_id, i));
+      c.username = b.optional_string("username");
+      if (const auto file = b.optional_string("password_file")) {
+        auto text = read_whole_file(resolve_config_path(root.file(), *file), 4096);
+        if (!text) b.child("password_file").fail(text.error());
+        c.password = *text;
+        while (!c.password->empty() && (c.password->back() == '\n' || c.password->back() == '\r')) c.password->pop_back();
+      }
+      if (const auto ca = b.optional_string("ca")) c.ca_file = resolve_config_path(root.file(), *ca);
+      for (const auto& s : b.child("settings").items()) s.attempt([&] { c.settings.push_back(read_setting(s)); });
+      if (c.settings.empty()) b.child("settings").fail("a bridge needs at least one setting");
+      out.push_back(std::move(c));
+    });
+  }
+  return out;
+}
+
+}  // namespace outpost::hub

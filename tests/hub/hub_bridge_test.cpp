@@ -1,0 +1,119 @@
+// outpost-hub's MQTT bridges (mqtt_broker.bridges; src/hub/mqtt_bridge.cpp) against a real
+// second broker, Debian's mosquitto, started by the test: local plain topics go out under the
+// remote prefix, remote topics come in under the local one, and what the hub acknowledged
+// while mosquitto was down (stopped and started again, with its own persistence) arrives
+// there after all, in order — even though the hub was killed (-9) in between.
+#include <signal.h>
+
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "hub/hub_process.h"
+#include "support/mqtt_test_client.h"
+#include "support/process.h"
+
+namespace outpost::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+// mosquitto on a fixed loopback port (kept across restarts), persistent to its folder.
+class Mosquitto {
+ public:
+  explicit Mosquitto(const std::string& dir) : dir_(dir), port_(free_port()) {
+    // mosquitto started as root runs as the user 'mosquitto': it must be able to save there.
+    std::filesystem::permissions(dir_, std::filesystem::perms::all);
+    write_file(dir_ + "/mosquitto.conf", "listener " + std::to_string(port_) +
+                                             " 127.0.0.1\nallow_anonymous true\npersistence true\n"
+                                             "persistence_location " + dir_ + "/\n");
+  }
+  void start() {
+    process_ = std::make_unique<Process>(std::vector<std::string>{"mosquitto", "-c", dir_ + "/mosquitto.conf"},
+                                         dir_ + "/mosquitto.log");
+    ASSERT_TRUE(wait_until([&] { return MqttTestClient().connect_tcp("127.0.0.1", port_); }, 10s)) << log();
+  }
+  void stop() {  // SIGTERM: mosquitto saves its sessions and queued messages
+    process_->signal(SIGTERM);
+    ASSERT_TRUE(process_->wait(10s).has_value()) << log();
+  }
+  std::uint16_t port() const { return port_; }
+  std::string log() const { return read_file(dir_ + "/mosquitto.log"); }
+  std::vector<std::string> client(const std::string& tool) const {
+    return {tool, "-h", "127.0.0.1", "-p", std::to_string(port_), "-V", "mqttv311"};
+  }
+
+ private:
+  std::string dir_;
+  std::uint16_t port_;
+  std::unique_ptr<Process> process_;
+};
+
+std::vector<std::string> hub_client(const std::string& tool, HubProcess& hub) {
+  return {tool, "-h", "127.0.0.1", "-p", std::to_string(hub.mqtt_port()), "-V", "mqttv311"};
+}
+
+CommandResult publish(std::vector<std::string> argv, const std::string& topic, const std::string& message) {
+  argv.insert(argv.end(), {"-q", "1", "-t", topic, "-m", message});
+  return run_command(argv, 10s);
+}
+
+TEST(HubBridge, OutAndInWithPrefixesAndNothingAcknowledgedLostAcrossTheRemoteBrokersRestart) {
+  if (!have_program("mosquitto") || !have_program("mosquitto_sub"))
+    GTEST_SKIP() << "mosquitto not installed (scripts/install-deps)";
+  const auto dir = make_temp_dir("outpost-bridge");
+  Mosquitto remote(dir);
+  remote.start();
+  // The far side's persistent subscriber: made now (-E: exit once subscribed), read at the end.
+  auto far = remote.client("mosquitto_sub");
+  far.insert(far.end(), {"-i", "far", "-c", "-q", "1", "-t", "site1/#", "-E"});
+  ASSERT_EQ(run_command(far, 10s).status, 0);
+
+  HubProcess hub({}, nlohmann::json::object(),
+                 "mqtt_broker:\n  allow_anonymous: [mqtt]\n  bridges:\n"
+                 "    - endpoint: \"mqtt://127.0.0.1:" + std::to_string(remote.port()) + "\"\n"
+                 "      client_id: edge1-bridge\n"
+                 "      settings:\n"
+                 "        - { direction: out, topic: \"#\", inPrefix: \"local/\", outPrefix: \"site1/\" }\n"
+                 "        - { direction: in, topic: \"cmd/#\", inPrefix: \"remote/\" }\n");
+  hub.start();
+  ASSERT_TRUE(wait_until([&] { return hub.log().find("bridge to mqtt://") != std::string::npos; }, 15s)) << hub.log();
+
+  // In: a remote publish on cmd/... reaches a local subscriber as remote/cmd/...
+  auto local_sub = hub_client("mosquitto_sub", hub);
+  local_sub.insert(local_sub.end(), {"-i", "near", "-q", "1", "-t", "remote/#", "-v", "-C", "1", "-W", "15"});
+  Process near(local_sub, hub.dir() + "/near.log");
+  ASSERT_TRUE(wait_until([&] { return hub.log().find("'near' subscribed to 'remote/#'") != std::string::npos; }, 10s))
+      << hub.log();
+  ASSERT_EQ(publish(remote.client("mosquitto_pub"), "cmd/restart", "now").status, 0);
+  ASSERT_EQ(near.wait(15s), 0) << near.log() << hub.log();
+  EXPECT_NE(near.log().find("remote/cmd/restart now"), std::string::npos) << near.log();
+
+  // Out: five while the remote broker runs, five while it is down (the hub acknowledges and
+  // keeps them), and one that no out setting takes.
+  for (int i = 1; i <= 5; ++i)
+    ASSERT_EQ(publish(hub_client("mosquitto_pub", hub), "local/line/" + std::to_string(i), std::to_string(i)).status, 0);
+  ASSERT_EQ(publish(hub_client("mosquitto_pub", hub), "elsewhere/x", "not bridged").status, 0);
+  remote.stop();
+  for (int i = 6; i <= 10; ++i)
+    ASSERT_EQ(publish(hub_client("mosquitto_pub", hub), "local/line/" + std::to_string(i), std::to_string(i)).status, 0)
+        << "acknowledged by the hub while the remote broker is away";
+  hub.kill();  // and the hub dies meanwhile: the bridge's queue is on disk
+  hub.start();
+  remote.start();
+  auto collect = remote.client("mosquitto_sub");
+  collect.insert(collect.end(), {"-i", "far", "-c", "-q", "1", "-t", "site1/#", "-v", "-C", "10", "-W", "30"});
+  const auto got = run_command(collect, 40s);
+  ASSERT_EQ(got.status, 0) << got.output << hub.log() << remote.log();
+  std::size_t at = 0;
+  for (int i = 1; i <= 10; ++i) {  // all ten, in order, under the remote prefix
+    const auto line = "site1/line/" + std::to_string(i) + " " + std::to_string(i);
+    const auto found = got.output.find(line, at);
+    ASSERT_NE(found, std::string::npos) << "missing or out of order: " << line << "\n" << got.output;
+    at = found + line.size();
+  }
+  EXPECT_EQ(got.output.find("not bridged"), std::string::npos) << got.output;
+}
+
+}  // namespace
+}  // namespace outpost::testing
