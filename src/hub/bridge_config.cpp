@@ -65,17 +65,18 @@ std::vector<BridgeConfig> read_bridge_configs(const ConfigNode& root, const Conf
       b.expect_only({"endpoint", "client_id", "username", "password_file", "ca", "settings"});
       BridgeConfig c;
       c.endpoint = b.string("endpoint");
-      if (c.endpoint == "$upstream")
-        b.child("endpoint").fail("$upstream bridges are not supported yet: give the broker's URL (mqtt://host:port)");
-      if (c.endpoint.rfind("mqtt://", 0) == 0) {
+      // Reported, not thrown: the settings below are still checked.
+      if (c.endpoint == "$upstream") {
+        b.child("endpoint").report("$upstream bridges are not supported yet: give the broker's URL (mqtt://host:port)");
+      } else if (c.endpoint.rfind("mqtt://", 0) == 0) {
         c.server_uri = "tcp://" + c.endpoint.substr(7);
       } else if (c.endpoint.rfind("mqtts://", 0) == 0) {
         c.server_uri = "ssl://" + c.endpoint.substr(8);
       } else {
-        b.child("endpoint").fail(fmt::format("'{}': expected mqtt://host:port or mqtts://host:port", c.endpoint));
+        b.child("endpoint").report(fmt::format("'{}': expected mqtt://host:port or mqtts://host:port", c.endpoint));
       }
-      if (c.server_uri.find(':', 6) == std::string::npos)
-        b.child("endpoint").fail(fmt::format("'{}': the port is missing", c.endpoint));
+      if (!c.server_uri.empty() && c.server_uri.find(':', 6) == std::string::npos)
+        b.child("endpoint").report(fmt::format("'{}': the port is missing", c.endpoint));
       c.client_id = b.string_or("client_id", fmt::format("{}-bridge-{}", device_id, i));
       c.username = b.optional_string("username");
       if (const auto file = b.optional_string("password_file")) {

@@ -144,5 +144,53 @@ TEST(ListenerOfTransportTest, NamesTheHubYamlListener) {
   EXPECT_EQ(listener_of_transport("wss"), "wss");
 }
 
+TEST_F(MqttBrokerConfigTest, ReadsBridgesInEdgeHubsSettingsShape) {
+  write_file(dir_ + "/bridge.pw", "secret\n");
+  const auto c = load(
+      "mqtt_broker:\n  bridges:\n"
+      "    - endpoint: \"mqtt://10.0.0.2:1883\"\n"
+      "      settings:\n"
+      "        - { direction: out, topic: \"#\", inPrefix: \"local/telemetry/\", outPrefix: \"remote/messages/\" }\n"
+      "        - { direction: in, topic: \"alerts/#\" }\n"
+      "        - { direction: both, topic: \"\", inPrefix: \"status\", outPrefix: \"site1/status\" }\n"
+      "    - { endpoint: \"mqtts://parent:8883\", client_id: child, username: child, password_file: bridge.pw,\n"
+      "        ca: ca.pem, settings: [ { direction: in, topic: \"cmd/+\" } ] }\n");
+  ASSERT_EQ(c.mqtt_broker.bridges.size(), 2u);
+  const auto& b = c.mqtt_broker.bridges[0];
+  EXPECT_EQ(b.server_uri, "tcp://10.0.0.2:1883");
+  EXPECT_EQ(b.client_id, "e-bridge-0") << "default: {device_id}-bridge-{n}";
+  EXPECT_EQ(b.remote_topic("local/telemetry/line1/temp"), "remote/messages/line1/temp");
+  EXPECT_EQ(b.remote_topic("alerts/fire"), std::nullopt) << "an in setting sends nothing out";
+  EXPECT_EQ(b.local_topic("alerts/fire"), "alerts/fire");
+  EXPECT_EQ(b.local_topic("remote/messages/x"), std::nullopt) << "an out setting brings nothing in";
+  EXPECT_EQ(b.remote_topic("status"), "site1/status") << "an empty topic: the prefixes are the whole topic";
+  EXPECT_EQ(b.local_topic("site1/status"), "status");
+  EXPECT_EQ(b.remote_topic("status/x"), std::nullopt);
+  const auto& tls = c.mqtt_broker.bridges[1];
+  EXPECT_EQ(tls.server_uri, "ssl://parent:8883");
+  EXPECT_EQ(tls.client_id, "child");
+  EXPECT_EQ(tls.password, "secret") << "the file's line, without its newline";
+  EXPECT_EQ(tls.ca_file, dir_ + "/ca.pem");
+  EXPECT_EQ(tls.local_topic("cmd/a"), "cmd/a");
+  EXPECT_EQ(tls.local_topic("cmd/a/b"), std::nullopt);
+}
+
+TEST_F(MqttBrokerConfigTest, NamesWhatIsWrongWithABridge) {
+  const auto e = error_of(
+      "mqtt_broker:\n  bridges:\n"
+      "    - { endpoint: \"$upstream\", settings: [ { direction: in, topic: a } ] }\n"
+      "    - { endpoint: \"http://x:1\", settings: [ { direction: sideways, topic: a } ] }\n"
+      "    - { endpoint: \"mqtt://x\", settings: [] }\n"
+      "    - { endpoint: \"mqtt://x:1\", settings: [ { direction: out, topic: \"a/#/b\" },\n"
+      "        { direction: in, topic: a, inPrefix: \"+/\" } ] }\n");
+  EXPECT_NE(e.find("$upstream bridges are not supported yet"), std::string::npos) << e;
+  EXPECT_NE(e.find("expected mqtt://host:port or mqtts://host:port"), std::string::npos) << e;
+  EXPECT_NE(e.find("'sideways': expected in, out or both"), std::string::npos) << e;
+  EXPECT_NE(e.find("the port is missing"), std::string::npos) << e;
+  EXPECT_NE(e.find("a bridge needs at least one setting"), std::string::npos) << e;
+  EXPECT_NE(e.find("'a/#/b' is not a valid topic filter"), std::string::npos) << e;
+  EXPECT_NE(e.find("inPrefix"), std::string::npos) << e;
+}
+
 }  // namespace
 }  // namespace outpost::hub
