@@ -130,6 +130,8 @@ class EdgeHub final : public mqtt::Handler {
     bool retained = false;  // a retained plain message (or its clearing): retained_stored() follows
     std::vector<std::size_t> bridges;  // indexes into bridges_
   };
+  // The endpoint queues (with TTLs) of what matches_ holds, and their wake-ups.
+  void add_matched_endpoints(std::vector<store::QueueTarget>& targets, Wakes& wakes);
   // Appends, or on a full store parks the publish un-acknowledged (back-pressure).
   void store_or_park(const std::weak_ptr<mqtt::Connection>& sender, std::shared_ptr<const Message> message,
                      std::vector<store::QueueTarget> targets, Wakes wakes, std::uint8_t qos, mqtt::PublishTicket ticket,

@@ -114,13 +114,22 @@ void EdgeHub::deliver_plain(const std::weak_ptr<mqtt::Connection>& sender, const
     queues.push_back({bridge.queue(), 0});
     wakes.bridges.push_back(i);
   }
+  // Routes that take plain topics (FROM /topics/...): into module inputs and $upstream too.
+  std::optional<Message> routed;
+  if (routes_->takes_topics()) {
+    routed = plain_message(topic, payload, qos);
+    routed->application.set(std::string(sysprop::kMqttTopic), std::string(topic));  // what modules and the cloud see
+    stamp(*routed, edgehub_identity_);  // sent upstream as the hub's own telemetry
+    routes_->match(*routed, matches_);
+    add_matched_endpoints(queues, wakes);
+  }
   if (queues.empty()) {
     // Delivered live to the connected subscribers: nothing waits on the store.
     if (auto c = sender.lock(); c && ticket != 0) c->complete_publish(ticket);
     return;
   }
-  store_or_park(sender, std::make_shared<const Message>(plain_message(topic, payload, qos)), std::move(queues),
-                std::move(wakes), qos, ticket, from, "");
+  store_or_park(sender, std::make_shared<const Message>(routed ? std::move(*routed) : plain_message(topic, payload, qos)),
+                std::move(queues), std::move(wakes), qos, ticket, from, "");
 }
 
 void EdgeHub::refuse_iothub_publish(const mqtt::ConnectionPtr& c, const ClientState& client, const std::string& topic,

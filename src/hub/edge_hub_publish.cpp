@@ -100,19 +100,23 @@ void EdgeHub::route_and_store(const std::weak_ptr<mqtt::Connection>& sender, Mes
     if (auto c = sender.lock(); c && ticket != 0) c->complete_publish(ticket);
     return;
   }
-  const auto now_ms = clock_.unix_millis();
   std::vector<store::QueueTarget> targets;
   Wakes wakes;
   targets.reserve(matches_.size());
+  add_matched_endpoints(targets, wakes);
+  // Handed to the store, which keeps it (its cache) rather than a copy.
+  store_or_park(sender, std::make_shared<const Message>(std::move(message)), std::move(targets), std::move(wakes), qos,
+                ticket, from, from_output);
+}
+
+void EdgeHub::add_matched_endpoints(std::vector<store::QueueTarget>& targets, Wakes& wakes) {
+  const auto now_ms = clock_.unix_millis();
   for (const auto& match : matches_) {
     auto& info = endpoints_.endpoint(*match.endpoint);
     const std::int64_t ttl = match.ttl_secs > 0 ? match.ttl_secs : store_and_forward_.ttl_secs;
     targets.push_back({endpoints_.queue(info, match.priority), ttl < 0 ? 0 : now_ms + ttl * 1000});
     wakes.endpoints.push_back(&info);
   }
-  // Handed to the store, which keeps it (its cache) rather than a copy.
-  store_or_park(sender, std::make_shared<const Message>(std::move(message)), std::move(targets), std::move(wakes), qos,
-                ticket, from, from_output);
 }
 
 void EdgeHub::store_or_park(const std::weak_ptr<mqtt::Connection>& sender, std::shared_ptr<const Message> message,

@@ -9,7 +9,7 @@ namespace outpost::hub {
 
 namespace {
 // System properties of a stored plain publish (never sent anywhere: plain topics are not routed).
-constexpr std::string_view kTopic = "mqtt-topic";
+constexpr std::string_view kTopic = sysprop::kMqttTopic;
 constexpr std::string_view kQos = "mqtt-qos";
 }  // namespace
 

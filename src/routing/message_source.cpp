@@ -14,6 +14,12 @@ std::string_view system_value(const Message& m, std::string_view name) {
 }  // namespace
 
 MessageSource::MessageSource(const Message& message) {
+  if (const std::string_view topic = system_value(message, sysprop::kMqttTopic); !topic.empty()) {
+    parts_[count_++] = "/topics/";
+    parts_[count_++] = topic;
+    plain_topic_ = true;
+    return;
+  }
   if (detail::iequals(system_value(message, sysprop::kMessageType), "twinChangeNotification")) {
     parts_[count_++] = "/twinChangeNotifications";
     telemetry_ = false;

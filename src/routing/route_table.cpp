@@ -17,6 +17,7 @@ Result<RouteTable> RouteTable::compile(const std::vector<RouteSpec>& specs) {
     if (found == table.endpoints_.end()) found = table.endpoints_.insert(table.endpoints_.end(), endpoint);
     const auto endpoint_index = static_cast<std::uint32_t>(found - table.endpoints_.begin());
     table.entries_.push_back(Entry{spec, std::move(route).value(), endpoint_index});
+    table.takes_topics_ = table.takes_topics_ || table.entries_.back().route.source().takes_topics();
   }
   // Highest priority (lowest number) first, so the first match per endpoint is the one that
   // counts and later routes to an endpoint already matched need not be evaluated.

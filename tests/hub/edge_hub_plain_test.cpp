@@ -93,6 +93,27 @@ TEST_F(EdgeHubPlainTest, IotHubIdentitiesUsePlainTopicsTooAndIotHubMessagesStayA
   EXPECT_EQ(waiting("edge1/B/in1"), 1u);
 }
 
+TEST_F(EdgeHubPlainTest, RoutesFromTopicsTakePlainMessagesIntoModuleInputsAndOthersDoNot) {
+  apply_routes({{"plc", R"(FROM /topics/plant/* INTO BrokeredEndpoint("/modules/B/inputs/plc"))"},
+                {"iot", "FROM /* INTO $upstream"}});
+  auto b = connect_receiver(kModuleB);
+  b->clear_published();
+  auto pub = plain("plc1");
+  const auto t = pub->send_publish("plant/line1/temp", "21.5", 1);
+  EXPECT_TRUE(pub->completed().empty()) << "routed: acknowledged once stored";
+  settle();
+  EXPECT_EQ(pub->completed(), std::vector<mqtt::PublishTicket>{t});
+  ASSERT_EQ(payloads(*b), std::vector<std::string>{"21.5"});
+  const auto& topic = b->published()[0].topic;
+  EXPECT_EQ(topic.rfind("devices/edge1/modules/B/inputs/plc/", 0), 0u) << topic;
+  EXPECT_NE(topic.find("mqtt-topic=plant%2Fline1%2Ftemp"), std::string::npos) << "the module learns the topic: " << topic;
+  EXPECT_EQ(waiting("iothub"), 0u) << "FROM /* is IoT Hub traffic only: it does not take plain topics";
+  pub->send_publish("office/door", "open", 1);
+  settle();
+  EXPECT_EQ(payloads(*b).size(), 1u);
+  EXPECT_EQ(dropped("no_route", "mqtt:sensor"), 0) << "a plain publish no route takes is not a drop";
+}
+
 TEST_F(EdgeHubPlainTest, RetainedMessagesFollowTheSubackAndAnEmptyPayloadClears) {
   auto pub = plain("pub");
   pub->send_publish("door/1", "open", 1, /*retain=*/true);

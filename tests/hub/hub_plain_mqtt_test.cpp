@@ -27,9 +27,10 @@ class HubPlainMqtt : public ::testing::Test {
     ASSERT_EQ(hash_.rfind("pbkdf2-sha256$", 0), 0u) << hashed.output;
   }
 
-  std::unique_ptr<HubProcess> start_hub(bool anonymous) {
+  std::unique_ptr<HubProcess> start_hub(bool anonymous,
+                                        nlohmann::json routes = nlohmann::json{{"r", "FROM /* INTO $upstream"}}) {
     auto hub = std::make_unique<HubProcess>(
-        std::vector<HubIdentity>{kA}, nlohmann::json{{"r", "FROM /* INTO $upstream"}},
+        std::vector<HubIdentity>{kA}, std::move(routes),
         "mqtt_broker:\n  users:\n    - { name: sensor, password_hash: \"" + hash_ + "\" }\n" +
             (anonymous ? "  allow_anonymous: [mqtt]\n" : ""));
     hub->start();
@@ -196,6 +197,21 @@ TEST_F(HubPlainMqtt, IotHubModulesShareThePlainTopicsAndPlainClientsStayOutOfIot
   EXPECT_NE(snoop.output.find("denied"), std::string::npos) << snoop.output;
   EXPECT_GE(hub->metric("outpost_mqtt_refused_total", "operation=\"subscribe\",reason=\"not_authorized\""), 1)
       << hub->metrics();
+}
+
+TEST_F(HubPlainMqtt, APlainTopicReachesAModuleInputThroughARoute) {
+  auto hub = start_hub(false, {{"plc", R"(FROM /topics/plant/* INTO BrokeredEndpoint("/modules/A/inputs/plc"))"}});
+  // Routed messages wait in the module's input queue: the module may subscribe before or after.
+  ASSERT_EQ(pub(*hub, "plant/line1/temp", "21.5").status, 0) << hub->log();
+  const auto module = run_command(
+      {"mosquitto_sub", "-h", "127.0.0.1", "-p", std::to_string(hub->mqtt_port()), "-V", "mqttv311", "-i", kA.id(),
+       "-u", hub->username(kA), "-P", hub->password(kA), "-q", "1", "-t", "devices/edge1/modules/A/inputs/#", "-v",
+       "-C", "1", "-W", "15"},
+      20s);
+  ASSERT_EQ(module.status, 0) << module.output << hub->log();
+  EXPECT_NE(module.output.find("devices/edge1/modules/A/inputs/plc/"), std::string::npos) << module.output;
+  EXPECT_NE(module.output.find("mqtt-topic=plant%2Fline1%2Ftemp"), std::string::npos) << module.output;
+  EXPECT_NE(module.output.find(" 21.5"), std::string::npos) << module.output;
 }
 
 TEST_F(HubPlainMqtt, CheckNamesTheProblemsOfABadMqttBrokerSection) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "outpost/routing/route.h"
+#include "outpost/routing/route_table.h"
 #include "routing_test_util.h"
 
 namespace outpost::routing {
@@ -89,6 +90,29 @@ TEST(SourceFilter, RoutesUseIt) {
   EXPECT_FALSE(route->matches(module_output("A", "out2")));  // WHERE false
   EXPECT_FALSE(route->matches(module_output("B", "out1")));  // FROM does not cover it
   EXPECT_EQ(route->evaluate(module_output("B", "out1")), Truth::true_);  // evaluate() is the condition alone
+}
+
+// Outpost's plain MQTT topics: /topics/{topic}, and only for FROM paths under /topics.
+TEST(SourceFilter, PlainTopicsOnlyMatchTopicsPaths) {
+  // As the hub builds it: the topic, and the hub's own sender ids.
+  const Message plain = MessageBuilder().from_module("$edgeHub").sys(sysprop::kMqttTopic, "plant/line1/temp");
+  EXPECT_EQ(MessageSource(plain).path(), "/topics/plant/line1/temp");
+  EXPECT_TRUE(MessageSource(plain).is_plain_topic());
+  EXPECT_FALSE(MessageSource(leaf()).is_plain_topic());
+  for (const char* from : {"/topics/*", "/topics", "/topics/plant/*", "/topics/plant/line1/temp", "/TOPICS/Plant/*"})
+    EXPECT_TRUE(SourceFilter(from).matches(plain)) << from;
+  for (const char* from : {"/*", "/messages/*", "/messages/modules/$edgeHub/*", "/topics/plant/line2/*", "/topics/plan"})
+    EXPECT_FALSE(SourceFilter(from).matches(plain)) << from << ": IoT Hub routes keep taking what they took";
+  EXPECT_FALSE(SourceFilter("/topics/*").matches(leaf()));
+  EXPECT_TRUE(SourceFilter("/topics/*").takes_topics());
+  EXPECT_FALSE(SourceFilter("/*").takes_topics());
+  auto table = RouteTable::compile({{"iot", "FROM /* INTO $upstream"}});
+  ASSERT_TRUE(table);
+  EXPECT_FALSE(table->takes_topics());
+  table = RouteTable::compile({{"iot", "FROM /* INTO $upstream"},
+                               {"plc", R"(FROM /topics/plant/* WHERE $body.t > 30 INTO BrokeredEndpoint("/modules/B/inputs/hot"))"}});
+  ASSERT_TRUE(table) << table.error();
+  EXPECT_TRUE(table->takes_topics());
 }
 
 }  // namespace

@@ -65,6 +65,9 @@ inline constexpr std::string_view kEdgeHubOriginInterface = "edgeHubOriginInterf
 inline constexpr std::string_view kModelId = "modelId";
 inline constexpr std::string_view kEnqueuedTime = "enqueuedTime";
 inline constexpr std::string_view kMessageType = "messageType";
+// Outpost's own: the plain MQTT topic a message was published on (docs/HUB.md, "Plain MQTT").
+// Routing gives such a message the source /topics/{topic}; no client can set it.
+inline constexpr std::string_view kMqttTopic = "mqtt-topic";
 }  // namespace sysprop
 
 struct Message {

@@ -61,6 +61,9 @@ class RouteTable {
   const std::vector<Endpoint>& endpoints() const { return endpoints_; }
   std::size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
+  // Whether any route takes plain MQTT topics (FROM /topics/...): the hub asks before building
+  // a message for each plain publish.
+  bool takes_topics() const { return takes_topics_; }
   // Routes in evaluation order: by priority, then as given.
   const CompiledRoute& route(std::size_t i) const { return entries_[i].route; }
   const RouteSpec& spec(std::size_t i) const { return entries_[i].spec; }
@@ -73,6 +76,7 @@ class RouteTable {
   };
   std::vector<Entry> entries_;  // sorted by priority (stable): the first match per endpoint wins
   std::vector<Endpoint> endpoints_;
+  bool takes_topics_ = false;
 };
 
 }  // namespace outpost::routing
