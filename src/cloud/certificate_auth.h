@@ -20,7 +20,4 @@ std::optional<std::string> verify_client_certificate(const net::ClientCertificat
                                                      const iothub::Identity& identity, const IdentityLookup& lookup,
                                                      const std::string& device_ca_pem, std::int64_t now_unix_seconds);
 
-// "AB:cd:12" → "ABCD12": thumbprints as the registry compares them.
-std::string normalized_thumbprint(const std::string& thumbprint);
-
 }  // namespace outpost::cloud

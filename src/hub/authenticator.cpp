@@ -4,11 +4,33 @@
 #include <fmt/ranges.h>
 
 #include "outpost/iothub/username.h"
+#include "outpost/net/x509_check.h"
 
 namespace outpost::hub {
 
+namespace {
+
+// nullopt when `certificate` is `identity`'s registered X.509 credential, else why not.
+std::optional<std::string> check_x509(const net::ClientCertificate& certificate, const iothub::Identity& identity,
+                                      const X509Registration& x509, const AuthSettings& settings, std::int64_t now) {
+  if (!x509.certificate_authority) {
+    if (net::thumbprint_matches(certificate, x509.primary_thumbprint) ||
+        net::thumbprint_matches(certificate, x509.secondary_thumbprint))
+      return std::nullopt;
+    return fmt::format("the client certificate's thumbprint ({}) is not one registered for '{}'",
+                       certificate.sha1_thumbprint, identity.id());
+  }
+  if (certificate.subject_common_name != identity.device_id)
+    return fmt::format("the client certificate's common name '{}' is not the device id '{}'",
+                       certificate.subject_common_name, identity.device_id);
+  return net::verify_client_chain(certificate, settings.device_ca_pem, now);
+}
+
+}  // namespace
+
 AuthDecision authenticate(const mqtt::ConnectPacket& connect, const IdentityRegistry& identities,
-                          const AuthSettings& settings, std::int64_t now_unix_seconds) {
+                          const AuthSettings& settings, std::int64_t now_unix_seconds,
+                          const net::ClientCertificate* certificate) {
   using mqtt::ConnectReturnCode;
   AuthDecision d;
   if (!connect.username) {
@@ -41,13 +63,30 @@ AuthDecision authenticate(const mqtt::ConnectPacket& connect, const IdentityRegi
     return d;
   }
   if (!connect.password || connect.password->empty()) {
-    d.code = ConnectReturnCode::bad_username_or_password;
-    d.reason = "no SAS token in the password (X.509 client certificates are not supported yet)";
+    if (certificate == nullptr) {
+      d.code = ConnectReturnCode::bad_username_or_password;
+      d.reason = "no SAS token in the password and no client certificate";
+      return d;
+    }
+    const auto* x509 = identities.x509(d.identity);
+    if (x509 == nullptr) {
+      d.reason = identities.contains(d.identity)
+                     ? fmt::format("'{}' authenticates with a SAS token, not a certificate", d.identity.id())
+                     : fmt::format("unknown identity '{}'", d.identity.id());
+      return d;
+    }
+    if (auto refused = check_x509(*certificate, d.identity, *x509, settings, now_unix_seconds)) {
+      d.reason = "X.509: " + *refused;
+      return d;
+    }
+    d.code = ConnectReturnCode::accepted;
     return d;
   }
   const auto* keys = identities.keys(d.identity);
   if (keys == nullptr) {
-    d.reason = fmt::format("unknown identity '{}'", d.identity.id());
+    d.reason = identities.contains(d.identity)
+                   ? fmt::format("'{}' authenticates with an X.509 certificate, not a SAS token", d.identity.id())
+                   : fmt::format("unknown identity '{}'", d.identity.id());
     return d;
   }
   const SasAudience audience{settings.accepted_hosts, d.identity.device_id, d.identity.module_id};

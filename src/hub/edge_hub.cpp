@@ -47,6 +47,7 @@ EdgeHub::EdgeHub(net::EventLoop& loop, EdgeHubSettings settings, store::MessageS
   auth_settings_.accepted_hosts = {settings_.hostname};
   if (!settings_.gateway_hostname.empty()) auth_settings_.accepted_hosts.push_back(settings_.gateway_hostname);
   auth_settings_.edge_device_id = settings_.device_id;
+  auth_settings_.device_ca_pem = settings_.device_ca_pem;
   endpoints_.recover();
   restore_plain_sessions();
   restore_retained();
@@ -155,7 +156,7 @@ mqtt::ConnectDecision EdgeHub::on_connect(const mqtt::ConnectionPtr& c, const mq
     }
     if (!iothub_problem.empty()) return connect_plain(c, p, iothub_problem);
   }
-  const auto auth = authenticate(p, identities_, auth_settings_, clock_.unix_seconds());
+  const auto auth = authenticate(p, identities_, auth_settings_, clock_.unix_seconds(), c->client_certificate());
   if (!auth.ok()) {
     spdlog::warn("hub: refusing '{}' from {}: {}", p.client_id, c->remote_address(), auth.reason);
     metrics_.connect_failed(p.client_id, "auth").inc();

@@ -49,6 +49,7 @@ struct EdgeHubSettings {
   // sender holds at most one (its reading pauses). Past this, a sender is disconnected.
   std::size_t max_held_messages = 1000;
   MqttBrokerConfig mqtt_broker;  // plain MQTT clients and topics (edge_hub_plain.cpp)
+  std::string device_ca_pem;     // CAs of X.509 certificateAuthority leaf devices (PEM)
 };
 
 struct HubStatus {

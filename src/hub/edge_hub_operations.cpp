@@ -134,7 +134,7 @@ bool EdgeHub::verify_token(const iothub::Identity& identity, const std::string& 
 }
 
 bool EdgeHub::knows(const iothub::Identity& identity) const {
-  if (identities_.keys(identity) != nullptr) return true;
+  if (identities_.contains(identity)) return true;
   return identity.device_id == settings_.device_id &&
          (identity.module_id == "$edgeHub" || identity.module_id == "$edgeAgent");
 }

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "outpost/core/config.h"
+#include "outpost/core/file_io.h"
 #include "outpost/core/config_checks.h"
 #include "outpost/core/connection_string.h"
 #include "outpost/core/encoding.h"
@@ -52,12 +53,19 @@ void read_listen(const ConfigNode& root, HubConfig& c) {
 
 void read_tls(const ConfigNode& root, HubConfig& c) {
   const auto tls = root.child("tls");
-  tls.expect_only({"cert", "key"});
+  tls.expect_only({"cert", "key", "device_ca_certs"});
   if (c.listen_mqtts || c.listen_wss || c.listen_https) {
     if (!tls.defined()) root.fail("tls: cert and key are required by the mqtts/wss/https listeners");
     const auto files = net::config_tls_files(tls);
     c.tls_cert = files.cert_file;
     c.tls_key = files.key_file;
+  }
+  // The CAs of X.509 certificateAuthority leaf devices (IoT Hub's verified CA certificates).
+  if (const auto node = tls.child("device_ca_certs"); node.defined()) {
+    const auto file = resolve_config_path(root.file(), node.as_string());
+    if (auto ok = net::check_ca_file(file); !ok) node.fail(ok.error());
+    else if (auto pem = read_whole_file(file)) c.device_ca_pem = std::move(*pem);
+    else node.fail(pem.error());
   }
 }
 

@@ -62,6 +62,7 @@ struct HubConfig {
   std::optional<std::string> listen_https;   // management API over TLS (module invokeMethod)
   std::string tls_cert;
   std::string tls_key;
+  std::string device_ca_pem;  // tls.device_ca_certs: CAs of X.509 certificateAuthority devices
 
   std::string storage_folder;
   std::uint64_t max_bytes = 0;  // store cap; 0 = none (edgeHub's storeLimits also applies)

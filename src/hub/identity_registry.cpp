@@ -27,16 +27,35 @@ Result<IdentityRegistry> IdentityRegistry::from_json(const nlohmann::json& list,
     if (!device) return device.failure();
     auto module = text("moduleId", false);
     if (!module) return module.failure();
-    auto primary = text("primaryKey", true);
+    iothub::Identity identity{*device, module->empty() ? std::nullopt : std::optional(*module)};
+    if (registry.contains(identity))
+      return make_error(fmt::format("{}: identity '{}' is listed twice", where, identity.id()));
+    const bool sas = entry.contains("primaryKey");
+    const bool thumbprint = entry.contains("primaryThumbprint");
+    const bool ca = entry.contains("certificateAuthority");
+    if (sas + thumbprint + ca != 1)
+      return make_error(where + ": needs exactly one of \"primaryKey\" (SAS), \"primaryThumbprint\" (X.509 "
+                                "selfSigned) and \"certificateAuthority\": true (X.509 CA-signed)");
+    if (ca) {
+      if (!entry["certificateAuthority"].is_boolean() || !entry["certificateAuthority"].get<bool>())
+        return make_error(where + ": \"certificateAuthority\" must be true");
+      if (identity.module_id) return make_error(where + ": certificateAuthority is for devices only");
+      registry.upsert(identity, X509Registration{true, {}, {}});
+      continue;
+    }
+    const auto first = sas ? "primaryKey" : "primaryThumbprint";
+    const auto second = sas ? "secondaryKey" : "secondaryThumbprint";
+    auto primary = text(first, true);
     if (!primary) return primary.failure();
-    auto secondary = text("secondaryKey", false);
+    auto secondary = text(second, false);
     if (!secondary) return secondary.failure();
+    if (!sas) {
+      registry.upsert(identity, X509Registration{false, *primary, *secondary});
+      continue;
+    }
     if (!base64_decode(*primary)) return make_error(where + ": \"primaryKey\" is not base64");
     if (!secondary->empty() && !base64_decode(*secondary))
       return make_error(where + ": \"secondaryKey\" is not base64");
-    iothub::Identity identity{*device, module->empty() ? std::nullopt : std::optional(*module)};
-    if (registry.keys_.count(identity.id()))
-      return make_error(fmt::format("{}: identity '{}' is listed twice", where, identity.id()));
     registry.upsert(identity, SasKeys{*primary, *secondary});
   }
   return registry;
@@ -49,16 +68,25 @@ IdentityRegistry IdentityRegistry::load_file(const std::string& file) {
 }
 
 const SasKeys* IdentityRegistry::keys(const iothub::Identity& identity) const {
-  const auto it = keys_.find(identity.id());
-  return it == keys_.end() ? nullptr : &it->second;
+  const auto it = entries_.find(identity.id());
+  return it == entries_.end() || !it->second.keys ? nullptr : &*it->second.keys;
+}
+
+const X509Registration* IdentityRegistry::x509(const iothub::Identity& identity) const {
+  const auto it = entries_.find(identity.id());
+  return it == entries_.end() || !it->second.x509 ? nullptr : &*it->second.x509;
 }
 
 void IdentityRegistry::merge_from(const IdentityRegistry& other) {
-  for (const auto& [id, keys] : other.keys_) keys_[id] = keys;
+  for (const auto& [id, entry] : other.entries_) entries_[id] = entry;
 }
 
 void IdentityRegistry::upsert(const iothub::Identity& identity, SasKeys keys) {
-  keys_[identity.id()] = std::move(keys);
+  entries_[identity.id()] = Entry{std::move(keys), std::nullopt};
+}
+
+void IdentityRegistry::upsert(const iothub::Identity& identity, X509Registration x509) {
+  entries_[identity.id()] = Entry{std::nullopt, std::move(x509)};
 }
 
 }  // namespace outpost::hub

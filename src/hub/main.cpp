@@ -64,6 +64,7 @@ int run(hub::HubStartup startup, const std::string& ready_file) {
                                 std::chrono::duration_cast<std::chrono::milliseconds>(config.ttl_sweep_interval),
                                 config.max_held_messages};
   settings.mqtt_broker = config.mqtt_broker;
+  settings.device_ca_pem = config.device_ca_pem;
   hub::EdgeHub edge_hub(loop, settings, **store, **kv, std::move(identities), metrics);
   edge_hub.apply_config(std::move(desired));
   // As $edgeHub: with the key from hub.yaml, or through the workload API as a system module.
@@ -117,7 +118,8 @@ int run(hub::HubStartup startup, const std::string& ready_file) {
   mqtt::Server server(loop, edge_hub, server_options);
   std::shared_ptr<net::TlsServerContext> tls;
   if (!config.tls_cert.empty()) {
-    auto created = net::TlsServerContext::create({config.tls_cert, config.tls_key});
+    // Clients may present a certificate (X.509 leaf devices); one without still connects.
+    auto created = net::TlsServerContext::create({config.tls_cert, config.tls_key}, {.request_client_certificates = true});
     if (!created) throw ConfigError(config.config_file + ": tls: " + created.error());
     tls = *created;
   }

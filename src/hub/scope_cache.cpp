@@ -48,13 +48,31 @@ nlohmann::json ScopeCache::to_identity_list(const nlohmann::json& devices, const
     if (!doc.is_object() || !doc.contains("deviceId") || !doc["deviceId"].is_string()) return;
     if (doc.value("status", std::string("enabled")) != "enabled") return;  // disabled: refused
     const auto& auth = doc.contains("authentication") ? doc["authentication"] : nlohmann::json();
-    if (!auth.is_object() || !auth.contains("symmetricKey")) return;  // not a SAS identity
-    const auto& keys = auth["symmetricKey"];
-    if (!keys.is_object() || !keys.contains("primaryKey") || !keys["primaryKey"].is_string()) return;
-    nlohmann::json entry{{"deviceId", doc["deviceId"]}, {"primaryKey", keys["primaryKey"]}};
-    if (keys.contains("secondaryKey") && keys["secondaryKey"].is_string() &&
-        !keys["secondaryKey"].get_ref<const std::string&>().empty())
-      entry["secondaryKey"] = keys["secondaryKey"];
+    if (!auth.is_object()) return;
+    nlohmann::json entry{{"deviceId", doc["deviceId"]}};
+    const auto type = auth.value("type", std::string("sas"));
+    // A non-empty string field of `object`, copied to `entry[as]`; false when absent.
+    const auto copy = [&entry](const nlohmann::json& object, const char* key, const char* as) {
+      if (!object.is_object() || !object.contains(key) || !object[key].is_string() ||
+          object[key].get_ref<const std::string&>().empty())
+        return false;
+      entry[as] = object[key];
+      return true;
+    };
+    if (type == "selfSigned") {  // X.509 by thumbprint
+      const auto& thumbprints = auth.contains("x509Thumbprint") ? auth["x509Thumbprint"] : nlohmann::json();
+      if (!copy(thumbprints, "primaryThumbprint", "primaryThumbprint") &&
+          !copy(thumbprints, "secondaryThumbprint", "primaryThumbprint"))
+        return;
+      copy(thumbprints, "secondaryThumbprint", "secondaryThumbprint");
+    } else if (type == "certificateAuthority") {
+      if (module) return;  // devices only, as in IoT Hub
+      entry["certificateAuthority"] = true;
+    } else {
+      const auto& keys = auth.contains("symmetricKey") ? auth["symmetricKey"] : nlohmann::json();
+      if (!copy(keys, "primaryKey", "primaryKey")) return;  // not a SAS identity
+      copy(keys, "secondaryKey", "secondaryKey");
+    }
     if (module) {
       if (!doc.contains("moduleId") || !doc["moduleId"].is_string()) return;
       entry["moduleId"] = doc["moduleId"];

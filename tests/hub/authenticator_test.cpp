@@ -4,9 +4,15 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
+#include <filesystem>
+
 #include "outpost/core/encoding.h"
 #include "outpost/core/sas_token.h"
 #include "outpost/iothub/username.h"
+#include "outpost/core/file_io.h"
+#include "support/process.h"
+#include "support/test_certificates.h"
 #include "test_keys.h"
 
 namespace outpost::hub {
@@ -106,6 +112,60 @@ TEST(Authenticator, ALeafDeviceMayBelongToAnyDeviceButAModuleOnlyToThisEdge) {
   EXPECT_FALSE(authenticate(connect_as({"edge2", std::string("A")}, kKeyA), ids, kSettings, kNow).ok())
       << "a module of another edge device is refused even when its keys are known";
   EXPECT_TRUE(authenticate(connect_as({"leaf1", std::nullopt}, kKeyLeaf), ids, kSettings, kNow).ok());
+}
+
+// X.509 leaf devices: no password, the certificate the TLS handshake presented.
+class AuthenticatorX509 : public ::testing::Test {
+ protected:
+  AuthenticatorX509() : dir_(outpost::testing::make_temp_dir("outpost-hub-x509")) {
+    const auto ca = outpost::testing::write_ca_certificate(dir_, "ca", "Devices CA");
+    self_signed_ = describe(outpost::testing::write_ca_certificate(dir_, "thermostat", "thermostat"));
+    by_ca_ = describe(outpost::testing::write_client_certificate(dir_, "camera", "camera", ca));
+    settings_.device_ca_pem = *read_whole_file(ca.cert_file);
+    auto r = IdentityRegistry::from_json(
+        nlohmann::json::parse(R"([{"deviceId":"thermostat","primaryThumbprint":")" + self_signed_.sha256_thumbprint +
+                              R"("},{"deviceId":"camera","certificateAuthority":true},{"deviceId":"leaf1","primaryKey":")" +
+                              kKeyLeaf + R"("}])"), "test");
+    EXPECT_TRUE(r) << r.error();
+    ids_ = std::move(*r);
+  }
+  ~AuthenticatorX509() override { std::filesystem::remove_all(dir_); }
+  static net::ClientCertificate describe(const outpost::testing::TestCertificate& cert) {
+    return *net::describe_certificate_pem(*read_whole_file(cert.cert_file));
+  }
+  AuthDecision connect(const std::string& device, const net::ClientCertificate* cert) {
+    auto c = connect_as({device, std::nullopt}, kKeyLeaf);
+    c.password.reset();
+    return authenticate(c, ids_, settings_, std::time(nullptr), cert);
+  }
+  std::string dir_;
+  AuthSettings settings_ = kSettings;
+  IdentityRegistry ids_;
+  net::ClientCertificate self_signed_, by_ca_;
+};
+
+TEST_F(AuthenticatorX509, SelfSignedByThumbprintAndCaSignedByChainAndCommonName) {
+  EXPECT_TRUE(connect("thermostat", &self_signed_).ok()) << connect("thermostat", &self_signed_).reason;
+  EXPECT_TRUE(connect("camera", &by_ca_).ok()) << connect("camera", &by_ca_).reason;
+  const auto wrong = connect("thermostat", &by_ca_);
+  EXPECT_EQ(wrong.code, mqtt::ConnectReturnCode::not_authorized);
+  EXPECT_NE(wrong.reason.find("is not one registered for 'thermostat'"), std::string::npos) << wrong.reason;
+  const auto not_ca_signed = connect("camera", &self_signed_);
+  EXPECT_NE(not_ca_signed.reason.find("common name 'thermostat' is not the device id 'camera'"), std::string::npos)
+      << not_ca_signed.reason;
+  settings_.device_ca_pem.clear();
+  EXPECT_NE(connect("camera", &by_ca_).reason.find("no CA is configured"), std::string::npos);
+}
+
+TEST_F(AuthenticatorX509, EachIdentityUsesOnlyTheCredentialItIsRegisteredWith) {
+  const auto no_credentials = connect("thermostat", nullptr);
+  EXPECT_EQ(no_credentials.code, mqtt::ConnectReturnCode::bad_username_or_password);
+  EXPECT_EQ(no_credentials.reason, "no SAS token in the password and no client certificate");
+  EXPECT_EQ(connect("leaf1", &self_signed_).reason, "'leaf1' authenticates with a SAS token, not a certificate");
+  auto with_token = connect_as({"thermostat", std::nullopt}, kKeyLeaf);
+  EXPECT_EQ(authenticate(with_token, ids_, settings_, kNow, &self_signed_).reason,
+            "'thermostat' authenticates with an X.509 certificate, not a SAS token");
+  EXPECT_EQ(connect("stranger", &self_signed_).reason, "unknown identity 'stranger'");
 }
 
 }  // namespace

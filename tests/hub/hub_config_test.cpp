@@ -114,6 +114,9 @@ TEST_F(HubConfigTest, ErrorsNameLineAndKey) {
                      kKeyA + "\", idle_timeout_secs: -1 }\n")
                 .find("upstream.idle_timeout_secs: must be between 0 and 86400"),
             std::string::npos);
+  EXPECT_NE(error_of(std::string(kMinimal) + "tls: { device_ca_certs: missing.pem }\n").find("tls.device_ca_certs"),
+            std::string::npos)
+      << "the device CA file must be there and be PEM certificates";
   EXPECT_EQ(error_of(std::string(kMinimal) + "log_level: loud\n"),
             "hub.yaml:1:1: log_level 'loud': expected trace, debug, info, warning, error or fatal");
 }

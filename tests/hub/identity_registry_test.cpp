@@ -68,5 +68,31 @@ TEST(IdentityRegistry, LoadFileThrowsAConfigErrorNamingTheFile) {
       ConfigError);
 }
 
+TEST(IdentityRegistry, ReadsX509IdentitiesAndRefusesMixedOrWrongOnes) {
+  auto r = IdentityRegistry::from_json(nlohmann::json::parse(R"([
+    {"deviceId":"thermostat","primaryThumbprint":"AB:CD","secondaryThumbprint":"EF01"},
+    {"deviceId":"camera","certificateAuthority":true},
+    {"deviceId":"edge1","moduleId":"A","primaryThumbprint":"0123"}])"), "ids.json");
+  ASSERT_TRUE(r) << r.error();
+  const auto* thermostat = r->x509({"thermostat", std::nullopt});
+  ASSERT_NE(thermostat, nullptr);
+  EXPECT_FALSE(thermostat->certificate_authority);
+  EXPECT_EQ(thermostat->primary_thumbprint, "AB:CD");
+  EXPECT_EQ(thermostat->secondary_thumbprint, "EF01");
+  EXPECT_EQ(r->keys({"thermostat", std::nullopt}), nullptr) << "no SAS keys for an X.509 identity";
+  EXPECT_TRUE(r->x509({"camera", std::nullopt})->certificate_authority);
+  EXPECT_TRUE(r->contains({"edge1", std::string("A")}));
+  const auto error = [](const char* text) {
+    return IdentityRegistry::from_json(nlohmann::json::parse(text), "ids.json").error();
+  };
+  EXPECT_NE(error(R"([{"deviceId":"d","primaryKey":"AAAA","primaryThumbprint":"AB"}])").find("needs exactly one of"),
+            std::string::npos);
+  EXPECT_NE(error(R"([{"deviceId":"d"}])").find("needs exactly one of"), std::string::npos);
+  EXPECT_EQ(error(R"([{"deviceId":"d","moduleId":"m","certificateAuthority":true}])"),
+            "ids.json: entry 0: certificateAuthority is for devices only");
+  EXPECT_EQ(error(R"([{"deviceId":"d","certificateAuthority":false}])"),
+            "ids.json: entry 0: \"certificateAuthority\" must be true");
+}
+
 }  // namespace
 }  // namespace outpost::hub

@@ -113,6 +113,20 @@ TEST(ScopeCacheIdentityList, KeepsEnabledSasIdentitiesOnly) {
                               R"("},{"deviceId":"edge1","moduleId":"A","primaryKey":")" + test_key('a') + R"("}])"));
 }
 
+TEST(ScopeCacheIdentityList, KeepsX509IdentitiesWithTheirThumbprintsOrCa) {
+  const auto list = ScopeCache::to_identity_list(
+      json::array({json{{"deviceId", "thermostat"},
+                        {"authentication", {{"type", "selfSigned"},
+                                            {"x509Thumbprint", {{"primaryThumbprint", "AB"}, {"secondaryThumbprint", ""}}}}}},
+                   json{{"deviceId", "camera"}, {"authentication", {{"type", "certificateAuthority"}}}},
+                   json{{"deviceId", "nothumb"}, {"authentication", {{"type", "selfSigned"}, {"x509Thumbprint", {}}}}}}),
+      json::array({json{{"deviceId", "edge1"}, {"moduleId", "ca"}, {"authentication", {{"type", "certificateAuthority"}}}}}));
+  EXPECT_EQ(list, json::parse(R"([{"deviceId":"thermostat","primaryThumbprint":"AB"},
+                                  {"deviceId":"camera","certificateAuthority":true}])"))
+      << "no thumbprint: nothing to check; certificateAuthority is for devices only";
+  EXPECT_TRUE(IdentityRegistry::from_json(list, "scope")) << "the hub reads what it wrote";
+}
+
 TEST_F(ScopeCacheTest, FetchesTheScopeAsEdgeHubWithATokenFromTheClock) {
   cloud_->answer({json{{"devices", {device("leaf1", test_key('l'))}}, {"modules", {module("edge1", "A", test_key('a'))}}}});
   auto cache = make_cache();
