@@ -161,7 +161,7 @@ void Session::close_after_output(CloseReason reason, std::string_view detail) {
 
 void Session::handle_frame(const Frame& frame) {
   if (refused_) return;
-  auto decoded = decode_packet(frame);
+  auto decoded = decode_packet(frame, protocol_level_);
   if (!decoded) {
     protocol_error(decoded.error());
     return;
@@ -197,7 +197,7 @@ void Session::dispatch(const Frame& frame, Packet& packet) {
         } else if constexpr (std::is_same_v<T, UnsubscribePacket>) {
           handle_unsubscribe(p);
         } else if constexpr (std::is_same_v<T, PingreqPacket>) {
-          encode(out_, PingrespPacket{});
+          encode(out_, PingrespPacket{}, protocol_level_);
         } else if constexpr (std::is_same_v<T, DisconnectPacket>) {
           // Whatever is queued (a CONNACK sent in the same write, owed PUBACKs) goes out first.
           close_after_output(CloseReason::client_disconnect, "DISCONNECT");
@@ -218,20 +218,39 @@ void Session::dispatch(const Frame& frame, Packet& packet) {
 void Session::handle_connect(ConnectPacket&& packet) {
   client_id_ = packet.client_id;
   ConnackPacket connack;
-  if (packet.protocol_name != "MQTT" || packet.protocol_level != 4) {
+  const bool v5 = packet.protocol_name == "MQTT" && packet.protocol_level == kMqtt5;
+  if (v5) protocol_level_ = kMqtt5;
+  if (packet.protocol_name != "MQTT" || (packet.protocol_level != kMqtt311 && !v5)) {
     connack.return_code = ConnectReturnCode::unacceptable_protocol_version;
-    spdlog::info("mqtt: refusing {}: protocol {} level {} (only MQTT 3.1.1 is served)", describe(),
+    spdlog::info("mqtt: refusing {}: protocol {} level {} (MQTT 3.1.1 and 5 are served)", describe(),
                  packet.protocol_name, packet.protocol_level);
-  } else if (packet.client_id.empty() && !packet.clean_session) {
+  } else if (v5 && packet.properties.authentication_method) {
+    connack.return_code = ConnectReturnCode::not_authorized;
+    connack.reason_code = 0x8C;  // Bad authentication method: no enhanced authentication here
+    spdlog::info("mqtt: refusing {}: enhanced authentication ('{}') is not supported", describe(),
+                 *packet.properties.authentication_method);
+  } else if (packet.client_id.empty() && !packet.clean_session && !v5) {
     connack.return_code = ConnectReturnCode::identifier_rejected;  // §3.1.3.1: no session to keep
     spdlog::info("mqtt: refusing {}: empty client identifier with cleanSession=0", describe());
   } else {
     if (packet.client_id.empty()) {
       // §3.1.3.1: the server assigns one (mosquitto_pub and others send none). Random, so it
-      // takes over no one else's connection.
+      // takes over no one else's connection; MQTT 5 tells the client which.
       static thread_local std::mt19937_64 rng(std::random_device{}());
       packet.client_id = fmt::format("auto-{:016x}", rng());
       client_id_ = packet.client_id;
+      if (v5) connack.properties.assigned_client_identifier = packet.client_id;
+    }
+    if (v5) {
+      // A session outlives its connection only with a Session Expiry Interval (§3.1.2.11.2);
+      // the handler knows persistence as 3.1.1's cleanSession=0.
+      if (packet.properties.session_expiry_interval.value_or(0) == 0) packet.clean_session = true;
+      client_receive_maximum_ = packet.properties.receive_maximum.value_or(65535);
+      connack.properties.topic_alias_maximum = kTopicAliasMaximum;
+      connack.properties.maximum_packet_size = static_cast<std::uint32_t>(context_.options.max_packet_bytes);
+      if (!context_.options.accept_qos2) connack.properties.maximum_qos = 1;
+      connack.properties.subscription_identifier_available = 0;
+      connack.properties.shared_subscription_available = 0;
     }
     const auto self = shared_from_this();
     const auto decision = context_.handler.on_connect(self, packet);
@@ -239,7 +258,9 @@ void Session::handle_connect(ConnectPacket&& packet) {
     connack.return_code = decision.code;
     connack.session_present = decision.code == ConnectReturnCode::accepted && decision.session_present;
   }
-  encode(out_, connack);
+  if (connack.reason_code == 0) connack.reason_code = v5_reason_code(connack.return_code);
+  if (connack.return_code != ConnectReturnCode::accepted) connack.properties = {};
+  encode(out_, connack, protocol_level_);
   if (connack.return_code != ConnectReturnCode::accepted) {
     // Ignore anything else the client sends; close once CONNACK is out.
     close_after_output(CloseReason::server_closed, "connection refused");
@@ -273,9 +294,29 @@ void Session::arm_keep_alive() {
   });
 }
 
+bool Session::resolve_topic_alias(PublishPacket& packet) {
+  const auto alias = *packet.properties.topic_alias;
+  if (alias > kTopicAliasMaximum) {
+    protocol_error(fmt::format("Topic Alias {} is above the maximum {}", alias, kTopicAliasMaximum));
+    return false;
+  }
+  if (!packet.topic.empty()) {
+    topic_aliases_[alias] = packet.topic;
+    return true;
+  }
+  const auto it = topic_aliases_.find(alias);
+  if (it == topic_aliases_.end()) {
+    protocol_error(fmt::format("Topic Alias {} was never set", alias));
+    return false;
+  }
+  packet.topic = it->second;
+  return true;
+}
+
 void Session::handle_publish(PublishPacket&& packet) {
   if (packet.qos == 2 && !context_.options.accept_qos2)
     return protocol_error("QoS 2 PUBLISH is not supported (as IoT Hub)");
+  if (packet.properties.topic_alias && !resolve_topic_alias(packet)) return;
   PublishTicket ticket = 0;
   if (packet.qos == 2 && qos2_pending(packet.packet_id)) {
     // Sent again before our PUBREC arrived or before its PUBREL: received once already.
@@ -301,7 +342,7 @@ bool Session::qos2_pending(std::uint16_t packet_id) const {
 void Session::handle_pubrel(std::uint16_t packet_id) {
   // PUBCOMP even for an unknown id: the client may resend PUBREL after we already forgot it.
   awaiting_pubrel_.erase(packet_id);
-  encode(out_, Packet{PubcompPacket{packet_id}});
+  encode(out_, Packet{PubcompPacket{packet_id}}, protocol_level_);
 }
 
 void Session::complete_publish(PublishTicket ticket) {
@@ -312,10 +353,10 @@ void Session::complete_publish(PublishTicket ticket) {
   while (!owed_acks_.empty() && owed_acks_.front().done) {
     const auto& owed = owed_acks_.front();
     if (owed.qos2) {
-      encode(out_, Packet{PubrecPacket{owed.packet_id}});
+      encode(out_, Packet{PubrecPacket{owed.packet_id}}, protocol_level_);
       awaiting_pubrel_.insert(owed.packet_id);
     } else {
-      encode(out_, PubackPacket{owed.packet_id});
+      encode(out_, PubackPacket{owed.packet_id}, protocol_level_);
     }
     owed_acks_.pop_front();
     ++first_ticket_;
@@ -333,6 +374,7 @@ void Session::handle_puback(std::uint16_t packet_id) {
   }
   const auto tag = it->second.tag;
   in_flight_.erase(it);
+  send_waiting();
   context_.handler.on_delivered(shared_from_this(), tag);
 }
 
@@ -341,7 +383,7 @@ void Session::handle_pubrec(std::uint16_t packet_id) {
   if (it == in_flight_.end() || it->second.qos != 2)
     return protocol_error(fmt::format("PUBREC for packet id {}, not a QoS 2 delivery in flight", packet_id));
   it->second.released = true;  // a repeated PUBREC gets the PUBREL again (§4.3.3)
-  encode(out_, Packet{PubrelPacket{packet_id}});
+  encode(out_, Packet{PubrelPacket{packet_id}}, protocol_level_);
   request_flush();
 }
 
@@ -351,18 +393,22 @@ void Session::handle_pubcomp(std::uint16_t packet_id) {
     return protocol_error(fmt::format("PUBCOMP for packet id {}, not a released QoS 2 delivery", packet_id));
   const auto tag = it->second.tag;
   in_flight_.erase(it);
+  send_waiting();
   context_.handler.on_delivered(shared_from_this(), tag);
 }
 
 void Session::handle_subscribe(const SubscribePacket& packet) {
   auto codes = context_.handler.on_subscribe(shared_from_this(), packet.subscriptions);
   codes.resize(packet.subscriptions.size(), kSubackFailure);
-  if (!closed_) encode(out_, SubackPacket{packet.packet_id, std::move(codes)});
+  if (!closed_) encode(out_, SubackPacket{packet.packet_id, std::move(codes), {}}, protocol_level_);
 }
 
 void Session::handle_unsubscribe(const UnsubscribePacket& packet) {
   context_.handler.on_unsubscribe(shared_from_this(), packet.filters);
-  if (!closed_) encode(out_, UnsubackPacket{packet.packet_id});
+  // MQTT 5 wants a reason per filter: success (the handler does not say which it held).
+  if (!closed_)
+    encode(out_, UnsubackPacket{packet.packet_id, std::vector<std::uint8_t>(packet.filters.size(), 0), {}},
+           protocol_level_);
 }
 
 std::uint16_t Session::next_packet_id() {
@@ -376,6 +422,28 @@ std::uint16_t Session::next_packet_id() {
 void Session::publish(std::string_view topic, std::string_view payload, std::uint8_t qos,
                       std::uint64_t tag, bool dup, bool retain) {
   if (closed_) return;
+  if (qos > 0 && (in_flight_.size() >= client_receive_maximum_ || !waiting_.empty())) {
+    // MQTT 5 flow control: the client takes at most Receive Maximum at once (§4.9).
+    if (waiting_.size() >= 65000) {
+      close(CloseReason::server_closed, "too many deliveries waiting for the client's Receive Maximum");
+      return;
+    }
+    waiting_.push_back({std::string(topic), std::string(payload), qos, tag, retain});
+    return;
+  }
+  encode_delivery(topic, payload, qos, tag, dup, retain);
+}
+
+void Session::send_waiting() {
+  while (!waiting_.empty() && in_flight_.size() < client_receive_maximum_ && !closed_) {
+    const auto w = std::move(waiting_.front());
+    waiting_.pop_front();
+    encode_delivery(w.topic, w.payload, w.qos, w.tag, false, w.retain);
+  }
+}
+
+void Session::encode_delivery(std::string_view topic, std::string_view payload, std::uint8_t qos,
+                              std::uint64_t tag, bool dup, bool retain) {
   std::uint16_t packet_id = 0;
   if (qos > 0) {
     if (in_flight_.size() >= 65000) {
@@ -386,7 +454,9 @@ void Session::publish(std::string_view topic, std::string_view payload, std::uin
     qos = std::min<std::uint8_t>(qos, 2);
     in_flight_.emplace(packet_id, InFlight{tag, qos});
   }
-  encode_publish(out_, topic, payload, qos, packet_id, retain, dup && qos > 0);
+  static const Properties kNone;
+  encode_publish(out_, topic, payload, qos, packet_id, retain, dup && qos > 0,
+                 protocol_level_ >= kMqtt5 ? &kNone : nullptr);
   if (out_.size() > context_.options.max_outbound_buffer) {
     close(CloseReason::server_closed, "client reads too slowly (outbound buffer full)");
     return;

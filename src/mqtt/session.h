@@ -68,6 +68,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   const std::string& remote_address() const override { return transport_->remote_address(); }
   const char* transport_name() const override { return transport_->name(); }
   const net::ClientCertificate* client_certificate() const override { return transport_->client_certificate(); }
+  std::uint8_t protocol_level() const override { return protocol_level_; }
   bool open() const override { return !closed_; }
   void publish(std::string_view topic, std::string_view payload, std::uint8_t qos,
                std::uint64_t tag, bool dup, bool retain) override;
@@ -107,12 +108,19 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   void arm_keep_alive();
   std::uint16_t next_packet_id();
   std::string describe() const;
+  // MQTT 5: a PUBLISH's Topic Alias resolved (or set); false when it is invalid (closed).
+  bool resolve_topic_alias(PublishPacket& packet);
+  // MQTT 5: deliveries held back by the client's Receive Maximum, sent as acknowledgements free room.
+  void send_waiting();
+  void encode_delivery(std::string_view topic, std::string_view payload, std::uint8_t qos, std::uint64_t tag,
+                       bool dup, bool retain);
 
   asio::any_io_executor executor_;
   std::unique_ptr<Transport> transport_;
   SessionContext context_;
   const std::uint64_t id_;
   std::string client_id_;
+  std::uint8_t protocol_level_ = kMqtt311;  // the CONNECT's: packets are read and written at it
   FrameReader reader_;
   static constexpr std::size_t kMinReadChunk = 4 * 1024;
   std::size_t read_chunk_ = kMinReadChunk;  // what the next read asks for (session.cpp)
@@ -153,6 +161,20 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   };
   std::unordered_map<std::uint16_t, InFlight> in_flight_;
   std::uint16_t last_packet_id_ = 0;
+
+  // MQTT 5 (§3.3.2.3.4, §3.1.2.11.3): the topics the client's aliases stand for, and the most
+  // QoS 1/2 deliveries it takes at once — beyond that they wait here, in order.
+  static constexpr std::uint16_t kTopicAliasMaximum = 32;
+  std::unordered_map<std::uint16_t, std::string> topic_aliases_;
+  std::uint16_t client_receive_maximum_ = 65535;
+  struct Waiting {
+    std::string topic;
+    std::string payload;
+    std::uint8_t qos;
+    std::uint64_t tag;
+    bool retain;
+  };
+  std::deque<Waiting> waiting_;
 
   bool paused_by_handler_ = false;
   // Frames read while paused, oldest first; handled in order once reading resumes.

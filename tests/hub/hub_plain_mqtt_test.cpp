@@ -214,6 +214,34 @@ TEST_F(HubPlainMqtt, APlainTopicReachesAModuleInputThroughARoute) {
   EXPECT_NE(module.output.find(" 21.5"), std::string::npos) << module.output;
 }
 
+TEST_F(HubPlainMqtt, Mqtt5ClientsShareTheTopicsWithMqtt311OnesAndKeepTheirSessionsAcrossKill9) {
+  auto hub = start_hub(false);
+  const std::vector<std::string> v5{"-V", "mqttv5"};  // after base()'s -V mqttv311: the last one counts
+  auto v5_watcher = sub_in_background(*hub, "v5-watcher", "plant/+/temp", 2, v5);
+  auto v3_watcher = sub_in_background(*hub, "v3-watcher", "plant/+/temp", 2);
+  // A Topic Alias on the first publish (mosquitto_pub -D sets a property).
+  auto aliased = v5;
+  aliased.insert(aliased.end(), {"-D", "publish", "topic-alias", "1"});
+  ASSERT_EQ(pub(*hub, "plant/line1/temp", "21", aliased).status, 0) << hub->log();
+  ASSERT_EQ(pub(*hub, "plant/line2/temp", "22", v5).status, 0);
+  for (auto* watcher : {v5_watcher.get(), v3_watcher.get()}) {
+    const auto out = finish(*watcher);
+    EXPECT_NE(out.find("plant/line1/temp 21"), std::string::npos) << out;
+    EXPECT_NE(out.find("plant/line2/temp 22"), std::string::npos) << out;
+  }
+  // A Session Expiry Interval makes an MQTT 5 session persistent (-c: Clean Start 0).
+  auto keep = v5;
+  keep.insert(keep.end(), {"-c", "-x", "3600"});
+  auto first = sub_in_background(*hub, "v5-keeper", "log/#", 1, keep);
+  ASSERT_EQ(pub(*hub, "log/a", "before").status, 0);
+  EXPECT_NE(finish(*first).find("log/a before"), std::string::npos);
+  ASSERT_EQ(pub(*hub, "log/a", "away", v5).status, 0);
+  hub->kill();
+  hub->start();
+  auto back = sub_in_background(*hub, "v5-keeper", "log/#", 1, keep);
+  EXPECT_NE(finish(*back).find("log/a away"), std::string::npos) << hub->log();
+}
+
 TEST_F(HubPlainMqtt, CheckNamesTheProblemsOfABadMqttBrokerSection) {
   HubProcess hub({kA}, nlohmann::json{{"r", "FROM /* INTO $upstream"}},
                  "mqtt_broker:\n  users:\n    - { name: sensor, password: s3cret }\n  allow_anonymous: [mqtts]\n");

@@ -598,5 +598,97 @@ TEST_F(MqttServerTlsTest, ATlsClientThatNeverSaysHelloIsClosedAtTheHandshakeTime
   std::filesystem::remove_all(dir);
 }
 
+// ---- MQTT 5 on the same listener ----
+
+std::unique_ptr<MqttTestClient> connect_v5(std::uint16_t port, const std::string& id, ConnackPacket* ack_out,
+                                           Properties properties = {}) {
+  auto client = std::make_unique<MqttTestClient>();
+  EXPECT_TRUE(client->connect_tcp("127.0.0.1", port)) << client->last_error();
+  ConnectPacket c;
+  c.protocol_level = kMqtt5;
+  c.client_id = id;
+  c.keep_alive_secs = 60;
+  c.properties = std::move(properties);
+  auto ack = client->handshake(c);
+  EXPECT_TRUE(ack) << client->last_error();
+  if (ack && ack_out) *ack_out = *ack;
+  return client;
+}
+
+TEST_F(MqttServerTest, AnMqtt5ConnectGetsAnMqtt5ConnackWithTheServersLimits) {
+  ConnackPacket ack;
+  auto client = connect_v5(port, "", &ack);
+  EXPECT_EQ(ack.reason_code, 0);
+  EXPECT_EQ(ack.properties.topic_alias_maximum, 32);
+  EXPECT_EQ(ack.properties.maximum_qos, 1) << "this server does not take QoS 2";
+  EXPECT_EQ(ack.properties.shared_subscription_available, 0);
+  ASSERT_TRUE(ack.properties.assigned_client_identifier);
+  EXPECT_EQ(ack.properties.assigned_client_identifier->rfind("auto-", 0), 0u);
+  {
+    std::lock_guard lock(handler.mutex);
+    ASSERT_EQ(handler.connected.size(), 1u);
+  }
+  EXPECT_FALSE(ack.session_present) << "no Session Expiry Interval: a session that ends with the connection";
+  EXPECT_EQ(on_loop([&] { return handler.last->protocol_level(); }), kMqtt5);
+  // Subscribe and unsubscribe in the MQTT 5 layout.
+  client->send(SubscribePacket{1, {{"a/#", 1, true, false, 0}}, {}});
+  const auto suback = client->receive_a<SubackPacket>();
+  ASSERT_TRUE(suback) << client->last_error();
+  EXPECT_EQ(suback->return_codes, std::vector<std::uint8_t>{1});
+  client->send(UnsubscribePacket{2, {"a/#", "b"}, {}});
+  const auto unsuback = client->receive_a<UnsubackPacket>();
+  ASSERT_TRUE(unsuback) << client->last_error();
+  EXPECT_EQ(unsuback->reason_codes, (std::vector<std::uint8_t>{0, 0}));
+}
+
+TEST_F(MqttServerTest, Mqtt5TopicAliasesAreResolvedAndAnUnknownOneClosesTheConnection) {
+  auto client = connect_v5(port, "aliaser", nullptr);
+  PublishPacket first;
+  first.topic = "plant/line1/temp";
+  first.payload = "21";
+  first.properties.topic_alias = 3;
+  client->send(first);
+  PublishPacket again;
+  again.payload = "22";
+  again.properties.topic_alias = 3;
+  client->send(again);
+  ASSERT_TRUE(wait_until([&] { return publish_count() == 2; }));
+  {
+    std::lock_guard lock(handler.mutex);
+    EXPECT_EQ(handler.publishes[1].topic, "plant/line1/temp") << "the alias stands for the topic";
+  }
+  PublishPacket unknown;
+  unknown.payload = "x";
+  unknown.properties.topic_alias = 4;
+  client->send(unknown);
+  EXPECT_TRUE(client->wait_closed());
+  EXPECT_EQ(the_close(), CloseReason::protocol_error);
+}
+
+TEST_F(MqttServerTest, Mqtt5ReceiveMaximumHoldsDeliveriesBackUntilAcknowledged) {
+  Properties props;
+  props.receive_maximum = 1;
+  auto client = connect_v5(port, "slow", nullptr, props);
+  ConnectionPtr connection;
+  {
+    std::lock_guard lock(handler.mutex);
+    connection = handler.last;
+  }
+  on_loop([&] {
+    for (int i = 1; i <= 3; ++i) connection->publish("t", std::to_string(i), 1, static_cast<std::uint64_t>(i));
+    return 0;
+  });
+  auto one = client->receive_a<PublishPacket>();
+  ASSERT_TRUE(one) << client->last_error();
+  EXPECT_EQ(one->payload, "1");
+  EXPECT_FALSE(client->receive_a<PublishPacket>(300ms)) << "one in flight at a time";
+  for (const char* next : {"2", "3"}) {
+    client->send(PubackPacket{one->packet_id, 0, {}});
+    one = client->receive_a<PublishPacket>();
+    ASSERT_TRUE(one) << client->last_error();
+    EXPECT_EQ(one->payload, next);
+  }
+}
+
 }  // namespace
 }  // namespace outpost::mqtt

@@ -19,6 +19,7 @@ struct MqttTestClient::Impl {
   mqtt::FrameReader reader{64 << 20};
   std::string error;
   bool closed = false;
+  std::uint8_t level = mqtt::kMqtt311;  // the CONNECT's: packets are written and read at it
 };
 
 MqttTestClient::MqttTestClient() : impl_(std::make_unique<Impl>()) {}
@@ -34,7 +35,7 @@ bool MqttTestClient::connect_tcp(const std::string& host, std::uint16_t port) {
 
 void MqttTestClient::send(const mqtt::Packet& packet) {
   std::string bytes;
-  mqtt::encode(bytes, packet);
+  mqtt::encode(bytes, packet, impl_->level);
   send_raw(bytes);
 }
 
@@ -53,7 +54,7 @@ std::optional<mqtt::Packet> MqttTestClient::receive(std::chrono::milliseconds ti
       return std::nullopt;
     }
     if (*frame) {
-      auto packet = mqtt::decode_packet(**frame);
+      auto packet = mqtt::decode_packet(**frame, impl_->level);
       if (!packet) {
         impl_->error = packet.error();
         return std::nullopt;
@@ -104,6 +105,7 @@ bool MqttTestClient::wait_closed(std::chrono::milliseconds timeout) {
 }
 
 std::optional<mqtt::ConnackPacket> MqttTestClient::handshake(const mqtt::ConnectPacket& connect) {
+  impl_->level = connect.protocol_level == mqtt::kMqtt5 ? mqtt::kMqtt5 : mqtt::kMqtt311;
   send(connect);
   return receive_a<mqtt::ConnackPacket>();
 }

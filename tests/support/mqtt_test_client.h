@@ -26,7 +26,8 @@ class MqttTestClient {
   // True when the server closes the connection within the timeout (no more packets).
   bool wait_closed(std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
-  // Convenience: CONNECT and return the CONNACK (nullopt if none arrived).
+  // Convenience: CONNECT and return the CONNACK (nullopt if none arrived). An MQTT 5 CONNECT
+  // makes the client write and read MQTT 5 from then on.
   std::optional<mqtt::ConnackPacket> handshake(const mqtt::ConnectPacket& connect);
   // Receives until a packet of type T arrives (others are dropped); nullopt on timeout.
   template <typename T>

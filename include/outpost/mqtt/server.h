@@ -49,6 +49,8 @@ class Connection {
   virtual const char* transport_name() const = 0;  // "tcp", "tls", "wss"
   // The certificate the client presented in the TLS handshake, on listeners that ask for one.
   virtual const net::ClientCertificate* client_certificate() const { return nullptr; }
+  // The CONNECT's protocol level: kMqtt311 (4) or kMqtt5 (5).
+  virtual std::uint8_t protocol_level() const { return kMqtt311; }
   virtual bool open() const = 0;
 
   // Sends a PUBLISH. For QoS 1 the handler's on_delivered(tag) follows the client's PUBACK;

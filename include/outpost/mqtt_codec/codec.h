@@ -1,5 +1,6 @@
-// MQTT 3.1.1 wire codec: framing (fixed header + remaining length), decoding with errors
-// that name the packet and the fault, and encoding into a caller's buffer.
+// MQTT 3.1.1 and 5 wire codec: framing (fixed header + remaining length), decoding with errors
+// that name the packet and the fault, and encoding into a caller's buffer. A packet's layout
+// depends on the connection's protocol level (CONNECT says which): the level is a parameter.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -46,25 +47,32 @@ class FrameReader {
   std::size_t max_packet_bytes_;
 };
 
-Result<Packet> decode_packet(const Frame& frame);
+// `protocol_level`: the connection's (kMqtt311 or kMqtt5); a CONNECT reads its own.
+Result<Packet> decode_packet(const Frame& frame, std::uint8_t protocol_level = kMqtt311);
 
-// Encoders append to `out`, so several packets can go out in one write.
+// Encoders append to `out`, so several packets can go out in one write. A CONNECT is written
+// at its own protocol level; the others at `protocol_level`.
 void encode(std::string& out, const ConnectPacket& p);
-void encode(std::string& out, const ConnackPacket& p);
-void encode(std::string& out, const PublishPacket& p);
-// Publishing without building a PublishPacket (the hub's hot path).
+void encode(std::string& out, const ConnackPacket& p, std::uint8_t protocol_level = kMqtt311);
+void encode(std::string& out, const PublishPacket& p, std::uint8_t protocol_level = kMqtt311);
+// Publishing without building a PublishPacket (the hub's hot path). `v5_properties` non-null:
+// the MQTT 5 layout with those properties.
 void encode_publish(std::string& out, std::string_view topic, std::string_view payload,
                     std::uint8_t qos, std::uint16_t packet_id, bool retain = false,
-                    bool dup = false);
-void encode(std::string& out, const PubackPacket& p);
-void encode(std::string& out, const SubscribePacket& p);
-void encode(std::string& out, const SubackPacket& p);
-void encode(std::string& out, const UnsubscribePacket& p);
-void encode(std::string& out, const UnsubackPacket& p);
-void encode(std::string& out, const PingreqPacket& p);
-void encode(std::string& out, const PingrespPacket& p);
-void encode(std::string& out, const DisconnectPacket& p);
-void encode(std::string& out, const Packet& p);
+                    bool dup = false, const Properties* v5_properties = nullptr);
+void encode(std::string& out, const PubackPacket& p, std::uint8_t protocol_level = kMqtt311);
+void encode(std::string& out, const PubrecPacket& p, std::uint8_t protocol_level = kMqtt311);
+void encode(std::string& out, const PubrelPacket& p, std::uint8_t protocol_level = kMqtt311);
+void encode(std::string& out, const PubcompPacket& p, std::uint8_t protocol_level = kMqtt311);
+void encode(std::string& out, const SubscribePacket& p, std::uint8_t protocol_level = kMqtt311);
+void encode(std::string& out, const SubackPacket& p, std::uint8_t protocol_level = kMqtt311);
+void encode(std::string& out, const UnsubscribePacket& p, std::uint8_t protocol_level = kMqtt311);
+void encode(std::string& out, const UnsubackPacket& p, std::uint8_t protocol_level = kMqtt311);
+void encode(std::string& out, const PingreqPacket& p, std::uint8_t protocol_level = kMqtt311);
+void encode(std::string& out, const PingrespPacket& p, std::uint8_t protocol_level = kMqtt311);
+void encode(std::string& out, const DisconnectPacket& p, std::uint8_t protocol_level = kMqtt311);
+void encode(std::string& out, const AuthPacket& p, std::uint8_t protocol_level = kMqtt5);
+void encode(std::string& out, const Packet& p, std::uint8_t protocol_level = kMqtt311);
 
 inline constexpr std::size_t kMaxRemainingLength = 268'435'455;
 
