@@ -26,6 +26,14 @@ std::optional<std::string> check_x509(const net::ClientCertificate& certificate,
   return net::verify_client_chain(certificate, settings.device_ca_pem, now);
 }
 
+// Why an identity without this kind of credential is refused: unknown (which makes the hub
+// ask the cloud's scope again, edge_hub.cpp), or registered with the other kind.
+std::string not_registered_with(const IdentityRegistry& identities, const iothub::Identity& identity,
+                                std::string_view uses_instead) {
+  if (!identities.contains(identity)) return fmt::format("unknown identity '{}'", identity.id());
+  return fmt::format("'{}' authenticates with {}", identity.id(), uses_instead);
+}
+
 }  // namespace
 
 AuthDecision authenticate(const mqtt::ConnectPacket& connect, const IdentityRegistry& identities,
@@ -70,9 +78,7 @@ AuthDecision authenticate(const mqtt::ConnectPacket& connect, const IdentityRegi
     }
     const auto* x509 = identities.x509(d.identity);
     if (x509 == nullptr) {
-      d.reason = identities.contains(d.identity)
-                     ? fmt::format("'{}' authenticates with a SAS token, not a certificate", d.identity.id())
-                     : fmt::format("unknown identity '{}'", d.identity.id());
+      d.reason = not_registered_with(identities, d.identity, "a SAS token, not a certificate");
       return d;
     }
     if (auto refused = check_x509(*certificate, d.identity, *x509, settings, now_unix_seconds)) {
@@ -84,9 +90,7 @@ AuthDecision authenticate(const mqtt::ConnectPacket& connect, const IdentityRegi
   }
   const auto* keys = identities.keys(d.identity);
   if (keys == nullptr) {
-    d.reason = identities.contains(d.identity)
-                   ? fmt::format("'{}' authenticates with an X.509 certificate, not a SAS token", d.identity.id())
-                   : fmt::format("unknown identity '{}'", d.identity.id());
+    d.reason = not_registered_with(identities, d.identity, "an X.509 certificate, not a SAS token");
     return d;
   }
   const SasAudience audience{settings.accepted_hosts, d.identity.device_id, d.identity.module_id};
