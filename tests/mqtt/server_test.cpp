@@ -194,7 +194,7 @@ TEST_F(MqttServerTest, RefusesOtherProtocolVersions) {
   ASSERT_TRUE(client.connect_tcp("127.0.0.1", port));
   ConnectPacket c;
   c.client_id = "d";
-  c.protocol_level = 5;
+  c.protocol_level = 6;  // 4 (3.1.1) and 5 are served
   auto ack = client.handshake(c);
   ASSERT_TRUE(ack);
   EXPECT_EQ(ack->return_code, ConnectReturnCode::unacceptable_protocol_version);
