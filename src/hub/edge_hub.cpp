@@ -56,7 +56,8 @@ EdgeHub::EdgeHub(net::EventLoop& loop, EdgeHubSettings settings, store::MessageS
                                                settings_.delivery_window, nullptr);
     const auto* self = bridge.get();
     bridge->set_incoming([this, self](const std::string& topic, std::string payload, std::uint8_t qos, bool retain) {
-      deliver_plain({}, "bridge:" + self->config().endpoint, topic, payload, qos, retain, 0, self);
+      deliver_plain({}, "bridge:" + self->config().endpoint, {.topic = topic, .payload = payload, .qos = qos, .retain = retain},
+                    0, self);
     });
     bridges_.push_back(std::move(bridge));
   }

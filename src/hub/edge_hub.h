@@ -175,9 +175,21 @@ class EdgeHub final : public mqtt::Handler {
   // PUBACK (`ticket`) once that is durable. `from`: the sender's metrics label.
   // Bridges an out setting takes it to get it through the store too, but not `from_bridge`, the
   // bridge it came in from (a `both` setting must not echo it back).
-  void deliver_plain(const std::weak_ptr<mqtt::Connection>& sender, const std::string& from, std::string_view topic,
-                     std::string_view payload, std::uint8_t qos, bool retain, mqtt::PublishTicket ticket,
-                     const MqttBridge* from_bridge = nullptr);
+  struct PlainPublish {
+    std::string_view topic;
+    std::string_view payload;
+    std::uint8_t qos = 0;
+    bool retain = false;
+    std::shared_ptr<const PlainProperties> properties;  // MQTT 5's to pass on; nullptr: none
+    std::uint64_t publisher = 0;  // the publisher's plain session (No Local), 0: none
+  };
+  void deliver_plain(const std::weak_ptr<mqtt::Connection>& sender, const std::string& from, const PlainPublish& p,
+                     mqtt::PublishTicket ticket, const MqttBridge* from_bridge = nullptr);
+  // Sends one live delivery: with the properties an MQTT 5 receiver gets (its subscription
+  // identifiers among them).
+  void send_plain(const mqtt::ConnectionPtr& c, const PlainSession& session, std::string_view topic,
+                  std::string_view payload, std::uint8_t qos, bool retain, const PlainProperties* properties,
+                  std::int64_t now_ms, bool own_publish = false);
   // Persistent plain sessions (edge_hub_plain_sessions.cpp).
   void restore_plain_sessions();
   // At CONNECT: resumes, discards or starts the client's plain session. False when a

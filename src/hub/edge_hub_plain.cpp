@@ -8,6 +8,7 @@
 
 #include "edge_hub.h"
 #include "plain_authenticator.h"
+#include "plain_properties.h"
 #include "plain_session_delivery.h"
 #include "plain_topic.h"
 
@@ -63,18 +64,40 @@ void EdgeHub::publish_plain(const mqtt::ConnectionPtr& c, ClientState& client, m
     if (ticket != 0) c->complete_publish(ticket);  // MQTT 3.1.1 has no refusal: acknowledged, dropped
     return;
   }
-  deliver_plain(c, client.label, p.topic, p.payload, p.qos, p.retain, ticket);
+  PlainPublish publish{.topic = p.topic, .payload = p.payload, .qos = p.qos, .retain = p.retain};
+  if (c->protocol_level() >= mqtt::kMqtt5) {
+    if (auto passed = passed_on(p.properties, unix_now_ms()); !passed.empty())
+      publish.properties = std::make_shared<const PlainProperties>(std::move(passed));
+    if (const auto* session = plain_.find(client.id)) publish.publisher = session->id;
+  }
+  deliver_plain(c, client.label, publish, ticket);
+}
+
+void EdgeHub::send_plain(const mqtt::ConnectionPtr& c, const PlainSession& session, std::string_view topic,
+                         std::string_view payload, std::uint8_t qos, bool retain, const PlainProperties* properties,
+                         std::int64_t now_ms, bool own_publish) {
+  if (c->protocol_level() < mqtt::kMqtt5 || (!properties && session.with_ids == 0)) {
+    c->publish(topic, payload, qos, 0, false, retain);
+    return;
+  }
+  static const PlainProperties kNone;
+  const auto sent = delivery_properties(properties ? *properties : kNone, now_ms, session.subscription_ids_for(topic, own_publish));
+  c->publish(topic, payload, qos, 0, false, retain, &sent);
 }
 
 void EdgeHub::deliver_plain(const std::weak_ptr<mqtt::Connection>& sender, const std::string& from,
-                            std::string_view topic, std::string_view payload, std::uint8_t qos, bool retain,
-                            mqtt::PublishTicket ticket, const MqttBridge* from_bridge) {
+                            const PlainPublish& p, mqtt::PublishTicket ticket, const MqttBridge* from_bridge) {
+  const auto topic = p.topic;
+  const auto payload = p.payload;
+  const auto qos = p.qos;
+  const auto* properties = p.properties.get();
+  const auto now_ms = properties ? unix_now_ms() : 0;
   std::vector<store::QueueTarget> queues;
   Wakes wakes;
-  if (retain) {
+  if (p.retain) {
     // Asked before the in-memory update: a clearing is stored only if there is something to clear.
     const bool store_it = retained_needs_storing(topic, payload.empty());
-    if (!plain_.retain(topic, payload, qos)) {
+    if (!plain_.retain(topic, payload, qos, p.properties)) {
       spdlog::warn("hub: not retaining '{}' from '{}': {} retained messages ({} bytes) held, the limit", topic, from,
                    plain_.retained().size(), plain_.retained().bytes());
       metrics_.plain_refused("retain", "retained_limit").inc();
@@ -83,7 +106,7 @@ void EdgeHub::deliver_plain(const std::weak_ptr<mqtt::Connection>& sender, const
       wakes.retained = true;
     }
   }
-  for (const auto& target : plain_.match(topic, qos)) {
+  for (const auto& target : plain_.match(topic, qos, p.retain, p.publisher)) {
     auto* session = plain_.session(target.session);
     if (!session) continue;  // ended by an earlier target's delivery (a will, a takeover)
     if (session->persistent && target.qos > 0) {
@@ -101,7 +124,8 @@ void EdgeHub::deliver_plain(const std::weak_ptr<mqtt::Connection>& sender, const
       continue;
     }
     if (const auto c = session->online()) {
-      c->publish(topic, payload, target.qos, 0);
+      send_plain(c, *session, topic, payload, target.qos, target.retain, properties, now_ms,
+                 session->id == p.publisher);
     } else if (session->persistent) {
       // MQTT 3.1.1 leaves QoS 0 for an absent client to the server; like mosquitto, not kept.
       spdlog::debug("hub: QoS 0 message on '{}' not kept for absent MQTT client '{}'", topic, session->client_id);
@@ -115,9 +139,14 @@ void EdgeHub::deliver_plain(const std::weak_ptr<mqtt::Connection>& sender, const
     wakes.bridges.push_back(i);
   }
   // Routes that take plain topics (FROM /topics/...): into module inputs and $upstream too.
+  const auto stored_form = [&] {
+    auto m = plain_message(topic, payload, qos);
+    if (properties) add_to_message(*properties, m);  // user properties: application properties
+    return m;
+  };
   std::optional<Message> routed;
   if (routes_->takes_topics()) {
-    routed = plain_message(topic, payload, qos);
+    routed = stored_form();
     routed->application.set(std::string(sysprop::kMqttTopic), std::string(topic));  // what modules and the cloud see
     stamp(*routed, edgehub_identity_);  // sent upstream as the hub's own telemetry
     routes_->match(*routed, matches_);
@@ -128,7 +157,7 @@ void EdgeHub::deliver_plain(const std::weak_ptr<mqtt::Connection>& sender, const
     if (auto c = sender.lock(); c && ticket != 0) c->complete_publish(ticket);
     return;
   }
-  store_or_park(sender, std::make_shared<const Message>(routed ? std::move(*routed) : plain_message(topic, payload, qos)),
+  store_or_park(sender, std::make_shared<const Message>(routed ? std::move(*routed) : stored_form()),
                 std::move(queues), std::move(wakes), qos, ticket, from, "");
 }
 
@@ -149,7 +178,7 @@ std::vector<std::size_t> EdgeHub::subscribe_plain(const mqtt::ConnectionPtr& c, 
   bool changed = false;
   for (std::size_t i = 0; i < subs.size(); ++i) {
     const auto& sub = subs[i];
-    if (!is_plain_topic(sub.filter)) {
+    if (!is_plain_topic(subscribed_filter(sub.filter))) {
       if (!client.plain) {
         iothub.push_back(i);
         continue;
@@ -168,7 +197,11 @@ std::vector<std::size_t> EdgeHub::subscribe_plain(const mqtt::ConnectionPtr& c, 
       metrics_.plain_refused("subscribe", "session_limit").inc();
       continue;
     }
-    auto g = plain_.subscribe(*session, sub.filter, sub.qos);
+    bool is_new = false;
+    auto g = plain_.subscribe(*session, sub.filter,
+                              {.qos = sub.qos, .no_local = sub.no_local, .retain_as_published = sub.retain_as_published,
+                               .subscription_id = sub.subscription_id},
+                              &is_new);
     codes[i] = g.code;
     if (g.code == mqtt::kSubackFailure) {
       spdlog::warn("hub: refused subscription of '{}' to '{}': {}", client.id, sub.filter, g.refused);
@@ -176,18 +209,29 @@ std::vector<std::size_t> EdgeHub::subscribe_plain(const mqtt::ConnectionPtr& c, 
     } else {
       spdlog::debug("hub: '{}' subscribed to '{}' (QoS {})", client.id, sub.filter, g.code);
       changed = true;
-      auto matching = plain_.retained_for(sub.filter, g.code);
-      std::move(matching.begin(), matching.end(), std::back_inserter(retained));
+      // Retain Handling (MQTT 5): 0 sends the retained messages, 1 only for a new
+      // subscription, 2 never.
+      if (sub.retain_handling == 0 || (sub.retain_handling == 1 && is_new)) {
+        auto matching = plain_.retained_for(sub.filter, g.code);
+        std::move(matching.begin(), matching.end(), std::back_inserter(retained));
+      }
     }
   }
   // Kept before the SUBACK says so: a persistent session's subscriptions survive a crash.
   if (changed && session->persistent) save_plain_session(*session);
   if (!retained.empty()) {
     // Retained messages follow the SUBACK (§3.8.4): sent once this call returned.
-    loop_.post([weak = std::weak_ptr<mqtt::Connection>(c), retained = std::move(retained)] {
+    loop_.post([this, alive = std::weak_ptr<bool>(alive_), weak = std::weak_ptr<mqtt::Connection>(c), id = session->id,
+                retained = std::move(retained)] {
       auto conn = weak.lock();
-      if (!conn || !conn->open()) return;
-      for (const auto& r : retained) conn->publish(r.topic, r.payload, r.qos, 0, false, /*retain=*/true);
+      if (alive.expired() || !conn || !conn->open()) return;
+      const auto* s = plain_.session(id);
+      if (!s) return;
+      const auto now_ms = unix_now_ms();
+      for (const auto& r : retained) {
+        if (r.properties && r.properties->expired(now_ms)) continue;  // its Message Expiry ran out
+        send_plain(conn, *s, r.topic, r.payload, r.qos, /*retain=*/true, r.properties.get(), now_ms);
+      }
     });
   }
   return iothub;
@@ -197,7 +241,11 @@ void EdgeHub::publish_plain_will(const ClientState& client, mqtt::CloseReason re
   if (!client.will || reason == mqtt::CloseReason::client_disconnect || !is_plain_topic(client.will->topic)) return;
   if (!may_publish_will(client)) return;
   spdlog::info("hub: publishing the will of '{}' on '{}'", client.id, client.will->topic);
-  deliver_plain({}, client.label, client.will->topic, client.will->payload, client.will->qos, client.will->retain, 0);
+  PlainPublish will{.topic = client.will->topic, .payload = client.will->payload, .qos = client.will->qos,
+                    .retain = client.will->retain};
+  if (auto passed = passed_on(client.will->properties, unix_now_ms()); !passed.empty())
+    will.properties = std::make_shared<const PlainProperties>(std::move(passed));
+  deliver_plain({}, client.label, will, 0);
 }
 
 void EdgeHub::close_plain(const mqtt::ConnectionPtr& c, const ClientState& client, mqtt::CloseReason reason) {

@@ -24,8 +24,8 @@ void EdgeHub::restore_plain_sessions() {
     session.queue = store_.queue(plain_session_queue_name(stored.slot));
     plain_.set_persistent(session, true);
     plain_slots_.insert(stored.slot);
-    for (const auto& [filter, qos] : stored.filters)
-      if (const auto g = plain_.subscribe(session, filter, qos); g.code == mqtt::kSubackFailure)
+    for (const auto& [filter, options] : stored.filters)
+      if (const auto g = plain_.subscribe(session, filter, options); g.code == mqtt::kSubackFailure)
         spdlog::warn("hub: the stored subscription of '{}' to '{}' is not restored: {}", stored.client_id, filter,
                      g.refused);
     ++restored;
@@ -109,7 +109,8 @@ bool EdgeHub::make_persistent(PlainSession& session) {
 void EdgeHub::attach_plain_session(const mqtt::ConnectionPtr& c, PlainSession& session) {
   session.connection = c;
   if (!session.persistent) return;
-  session.delivery = std::make_shared<PlainSessionDelivery>(store_, plain_, session.id, c, settings_.delivery_window);
+  session.delivery = std::make_shared<PlainSessionDelivery>(store_, plain_, session.id, c, settings_.delivery_window,
+                                                            metrics_.dropped("ttl_expiry", "", ""));
   // After the CONNACK: nothing may be published before it.
   loop_.post([delivery = std::weak_ptr<PlainSessionDelivery>(session.delivery)] {
     if (auto d = delivery.lock()) d->pump();

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "edge_hub.h"
+#include "plain_topic.h"
 #include "outpost/mqtt_codec/topic.h"
 
 namespace outpost::hub {
@@ -66,7 +67,7 @@ bool EdgeHub::may_publish_plain(ClientState& client, const std::string& topic) {
 bool EdgeHub::may_subscribe_plain(const ClientState& client, const std::string& filter) {
   // An invalid filter is the plain broker's to refuse; the policy's matching assumes valid ones.
   if (!client.grants || !mqtt::validate_topic_filter(filter)) return true;
-  const auto decision = client.grants->subscribe(filter);
+  const auto decision = client.grants->subscribe(subscribed_filter(filter));
   if (decision.effect == Effect::allowed) return true;
   spdlog::warn("hub: refused subscription of '{}' to '{}': {}", client.id, filter, why_refused(decision));
   metrics_.plain_refused("subscribe", "policy").inc();
@@ -118,8 +119,8 @@ void EdgeHub::refresh_policy() {
 bool EdgeHub::drop_disallowed_filters(PlainSession& session, const ClientState& client) {
   if (!client.grants) return false;
   std::vector<std::string> refused;
-  for (const auto& [filter, qos] : session.filters) {
-    const auto d = client.grants->subscribe(filter);
+  for (const auto& [filter, options] : session.filters) {
+    const auto d = client.grants->subscribe(subscribed_filter(filter));
     if (d.effect == Effect::allowed) continue;
     spdlog::warn("hub: removed the subscription of '{}' to '{}': the authorization policy no longer allows it ({})",
                  client.id, filter, why_refused(d));

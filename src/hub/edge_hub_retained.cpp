@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "edge_hub.h"
+#include "plain_properties.h"
 #include "plain_session_delivery.h"
 
 namespace outpost::hub {
@@ -55,7 +56,13 @@ void EdgeHub::restore_retained() {
       store_.ack(queue, seq);
       continue;
     }
-    if (!plain_.retain(topic, message->body, plain_message_qos(*message))) {
+    auto properties = from_message(*message);
+    if (properties.expired(unix_now_ms())) {  // its MQTT 5 Message Expiry ran out meanwhile
+      store_.ack(queue, seq);
+      continue;
+    }
+    if (!plain_.retain(topic, message->body, plain_message_qos(*message),
+                       properties.empty() ? nullptr : std::make_shared<const PlainProperties>(std::move(properties)))) {
       ++refused;  // the caps were lowered since
       store_.ack(queue, seq);
       continue;

@@ -114,6 +114,8 @@ int run(hub::HubStartup startup, const std::string& ready_file) {
   server_options.websocket_http_fallback = api_handler;
   server_options.limits = config.limits;
   server_options.accept_qos2 = true;  // plain topics take QoS 2; IoT Hub topics still refuse it
+  server_options.subscription_identifiers = true;  // MQTT 5 on plain topics (edge_hub_plain.cpp)
+  server_options.shared_subscriptions = true;
   server_options.on_refused = [&metrics](const char* reason) { metrics.connections_refused(reason).inc(); };
   mqtt::Server server(loop, edge_hub, server_options);
   std::shared_ptr<net::TlsServerContext> tls;

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "plain_broker.h"
+#include "plain_properties.h"
 
 namespace outpost::hub {
 
@@ -36,8 +37,14 @@ std::uint8_t plain_message_qos(const Message& message) {
 }
 
 PlainSessionDelivery::PlainSessionDelivery(store::MessageStore& store, PlainBroker& broker, std::uint64_t session,
-                                           std::weak_ptr<mqtt::Connection> connection, std::size_t window)
-    : store_(store), broker_(broker), session_(session), connection_(std::move(connection)), window_(window) {}
+                                           std::weak_ptr<mqtt::Connection> connection, std::size_t window,
+                                           metrics::Counter& expired)
+    : store_(store),
+      broker_(broker),
+      session_(session),
+      connection_(std::move(connection)),
+      window_(window),
+      expired_(expired) {}
 
 void PlainSessionDelivery::pump() {
   const auto* session = broker_.session(session_);
@@ -54,11 +61,23 @@ void PlainSessionDelivery::pump() {
         store_.ack(session->queue, entry.seq);
         continue;
       }
+      const auto properties = from_message(message);
+      const auto now = unix_now_ms();
+      if (properties.expired(now)) {
+        store_.ack(session->queue, entry.seq);
+        expired_.inc();
+        continue;
+      }
       const auto published_qos = plain_message_qos(message);
       const auto qos = std::max<std::uint8_t>(1, session->qos_for(*topic, published_qos).value_or(published_qos));
       const auto tag = kPlainDeliveryTag | next_tag_++;
       in_flight_.emplace(tag, entry.seq);
-      connection->publish(*topic, message.body, qos, tag);
+      if (connection->protocol_level() >= mqtt::kMqtt5 && (!properties.empty() || session->with_ids > 0)) {
+        const auto sent = delivery_properties(properties, now, session->subscription_ids_for(*topic));
+        connection->publish(*topic, message.body, qos, tag, false, false, &sent);
+      } else {
+        connection->publish(*topic, message.body, qos, tag);
+      }
       if (!connection->open()) return;  // closed by that write (too slow): the session resumes later
     }
   }

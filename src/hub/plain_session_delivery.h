@@ -3,8 +3,10 @@
 // (PUBACK, or PUBCOMP for QoS 2). On reconnect a fresh delivery starts again from the queue's
 // head, so what was in flight and unacknowledged is sent again (at least once, as for modules).
 //
-// Messages are stored with their topic and publish QoS (plain_message()); each goes out at
-// the QoS the session's subscriptions give it now (PlainSession::qos_for), at least 1.
+// Messages are stored with their topic and publish QoS (plain_message()) and MQTT 5 properties
+// (plain_properties.h); each goes out at the QoS the session's subscriptions give it now
+// (PlainSession::qos_for), at least 1, with what is left of its expiry — or not at all, once
+// that ran out.
 // Threading: the hub's loop only.
 #pragma once
 #include <cstdint>
@@ -15,6 +17,7 @@
 #include <unordered_map>
 
 #include "outpost/core/message.h"
+#include "outpost/metrics/registry.h"
 #include "outpost/mqtt/server.h"
 #include "outpost/store/message_store.h"
 
@@ -32,8 +35,10 @@ std::uint8_t plain_message_qos(const Message& message);
 
 class PlainSessionDelivery {
  public:
+  // `expired`: counts the queued messages whose MQTT 5 Message Expiry ran out before they
+  // could be sent (they are acknowledged in the store, not sent).
   PlainSessionDelivery(store::MessageStore& store, PlainBroker& broker, std::uint64_t session,
-                       std::weak_ptr<mqtt::Connection> connection, std::size_t window);
+                       std::weak_ptr<mqtt::Connection> connection, std::size_t window, metrics::Counter& expired);
 
   // Sends what the window allows.
   void pump();
@@ -47,6 +52,7 @@ class PlainSessionDelivery {
   std::uint64_t session_;  // looked up at each pump: the session may end while this lives
   std::weak_ptr<mqtt::Connection> connection_;
   std::size_t window_;
+  metrics::Counter& expired_;
   store::Sequence cursor_ = 0;  // last seq sent
   std::unordered_map<std::uint64_t, store::Sequence> in_flight_;  // by tag
   std::uint64_t next_tag_ = 1;

@@ -53,9 +53,10 @@ Result<StoredPlainSession> parse_stored_plain_session(const std::string& client_
   if (filters == j.end() || !filters->is_object()) return make_error("no filters");
   s.owner = owner->get<std::string>();
   s.slot = slot->get<std::uint32_t>();
-  for (const auto& [filter, qos] : filters->items()) {
-    if (!qos.is_number_unsigned() || qos.get<std::uint64_t>() > 2) return make_error("filter '" + filter + "': bad QoS");
-    s.filters[filter] = qos.get<std::uint8_t>();
+  for (const auto& [filter, packed] : filters->items()) {
+    const auto options = packed.is_number_unsigned() ? PlainFilter::unpack(packed.get<std::uint64_t>()) : std::nullopt;
+    if (!options) return make_error("filter '" + filter + "': bad QoS or options");
+    s.filters[filter] = *options;
   }
   return s;
 }
@@ -81,7 +82,7 @@ std::vector<StoredPlainSession> PlainSessionTable::load_all() {
 
 bool PlainSessionTable::save(const PlainSession& session) {
   nlohmann::json filters = nlohmann::json::object();
-  for (const auto& [filter, qos] : session.filters) filters[filter] = qos;
+  for (const auto& [filter, options] : session.filters) filters[filter] = options.packed();
   const nlohmann::json j{{"owner", session.owner}, {"slot", session.slot}, {"filters", std::move(filters)}};
   if (auto s = kv_.put(kNamespace, session.client_id, j.dump()); !s) {
     spdlog::error("hub: cannot persist the MQTT session of '{}': {}", session.client_id, s.error());

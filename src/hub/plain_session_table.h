@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "plain_filter.h"
 #include "outpost/core/result.h"
 #include "outpost/kv/kv_database.h"
 
@@ -23,7 +24,7 @@ struct StoredPlainSession {
   std::string client_id;
   std::string owner;
   std::uint32_t slot = 0;
-  std::map<std::string, std::uint8_t> filters;
+  std::map<std::string, PlainFilter> filters;
 };
 
 // Who a session belongs to: a client that connects with the same client id but is someone

@@ -7,21 +7,26 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 
 namespace outpost::hub {
+
+struct PlainProperties;
 
 class RetainedMessages {
  public:
   RetainedMessages(std::size_t max_messages, std::size_t max_bytes) : max_messages_(max_messages), max_bytes_(max_bytes) {}
 
   enum class Outcome { stored, cleared, refused };
-  Outcome set(std::string_view topic, std::string_view payload, std::uint8_t qos);
+  // `properties`: the MQTT 5 ones it passes on (counted in the bytes), or nullptr.
+  Outcome set(std::string_view topic, std::string_view payload, std::uint8_t qos,
+              std::shared_ptr<const PlainProperties> properties = nullptr);
+  using Visit = std::function<void(const std::string& topic, const std::string& payload, std::uint8_t qos,
+                                   const std::shared_ptr<const PlainProperties>& properties)>;
   // The retained messages whose topic matches `filter` (assumed valid), in topic order.
-  void for_each_matching(std::string_view filter,
-                         const std::function<void(const std::string& topic, const std::string& payload,
-                                                  std::uint8_t qos)>& visit) const;
+  void for_each_matching(std::string_view filter, const Visit& visit) const;
   std::size_t size() const { return messages_.size(); }
   std::size_t bytes() const { return bytes_; }
 
@@ -29,6 +34,8 @@ class RetainedMessages {
   struct Retained {
     std::string payload;
     std::uint8_t qos = 0;
+    std::shared_ptr<const PlainProperties> properties;
+    std::size_t bytes(std::string_view topic) const;
   };
   std::size_t max_messages_;
   std::size_t max_bytes_;

@@ -20,6 +20,12 @@ TelemetryIntake take_telemetry(const TelemetryTopic& topic, const Identity& publ
     in.reason = s.error();
     return in;
   }
+  // An MQTT 5 client's user properties are application properties and its Content Type is
+  // contentType — where the topic's property bag did not already give them.
+  for (auto& [name, value] : packet.properties.user_properties)
+    if (!in.message.application.contains(name)) in.message.application.append(std::move(name), std::move(value));
+  if (packet.properties.content_type && !in.message.system.contains(sysprop::kContentType))
+    in.message.system.set(std::string(sysprop::kContentType), std::move(*packet.properties.content_type));
   in.message.body = std::move(packet.payload);
   stamp_sender(in.message, publisher);
   if (packet.retain) in.message.application.set("mqtt-retain", "true");

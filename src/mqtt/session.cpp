@@ -249,8 +249,8 @@ void Session::handle_connect(ConnectPacket&& packet) {
       connack.properties.topic_alias_maximum = kTopicAliasMaximum;
       connack.properties.maximum_packet_size = static_cast<std::uint32_t>(context_.options.max_packet_bytes);
       if (!context_.options.accept_qos2) connack.properties.maximum_qos = 1;
-      connack.properties.subscription_identifier_available = 0;
-      connack.properties.shared_subscription_available = 0;
+      connack.properties.subscription_identifier_available = context_.options.subscription_identifiers ? 1 : 0;
+      connack.properties.shared_subscription_available = context_.options.shared_subscriptions ? 1 : 0;
     }
     const auto self = shared_from_this();
     const auto decision = context_.handler.on_connect(self, packet);
@@ -398,7 +398,18 @@ void Session::handle_pubcomp(std::uint16_t packet_id) {
 }
 
 void Session::handle_subscribe(const SubscribePacket& packet) {
-  auto codes = context_.handler.on_subscribe(shared_from_this(), packet.subscriptions);
+  std::vector<std::uint8_t> codes;
+  if (const auto& ids = packet.properties.subscription_identifiers; !ids.empty()) {
+    if (!context_.options.subscription_identifiers) {
+      protocol_error("a Subscription Identifier, which this server does not support (CONNACK said so)");
+      return;
+    }
+    auto subscriptions = packet.subscriptions;
+    for (auto& s : subscriptions) s.subscription_id = ids.front();
+    codes = context_.handler.on_subscribe(shared_from_this(), subscriptions);
+  } else {
+    codes = context_.handler.on_subscribe(shared_from_this(), packet.subscriptions);
+  }
   codes.resize(packet.subscriptions.size(), kSubackFailure);
   if (!closed_) encode(out_, SubackPacket{packet.packet_id, std::move(codes), {}}, protocol_level_);
 }
@@ -420,7 +431,8 @@ std::uint16_t Session::next_packet_id() {
 }
 
 void Session::publish(std::string_view topic, std::string_view payload, std::uint8_t qos,
-                      std::uint64_t tag, bool dup, bool retain) {
+                      std::uint64_t tag, bool dup, bool retain, const Properties* properties) {
+  if (protocol_level_ < kMqtt5) properties = nullptr;
   if (closed_) return;
   if (qos > 0 && (in_flight_.size() >= client_receive_maximum_ || !waiting_.empty())) {
     // MQTT 5 flow control: the client takes at most Receive Maximum at once (§4.9).
@@ -428,22 +440,23 @@ void Session::publish(std::string_view topic, std::string_view payload, std::uin
       close(CloseReason::server_closed, "too many deliveries waiting for the client's Receive Maximum");
       return;
     }
-    waiting_.push_back({std::string(topic), std::string(payload), qos, tag, retain});
+    waiting_.push_back({std::string(topic), std::string(payload), qos, tag, retain,
+                        properties ? std::make_unique<Properties>(*properties) : nullptr});
     return;
   }
-  encode_delivery(topic, payload, qos, tag, dup, retain);
+  encode_delivery(topic, payload, qos, tag, dup, retain, properties);
 }
 
 void Session::send_waiting() {
   while (!waiting_.empty() && in_flight_.size() < client_receive_maximum_ && !closed_) {
     const auto w = std::move(waiting_.front());
     waiting_.pop_front();
-    encode_delivery(w.topic, w.payload, w.qos, w.tag, false, w.retain);
+    encode_delivery(w.topic, w.payload, w.qos, w.tag, false, w.retain, w.properties.get());
   }
 }
 
 void Session::encode_delivery(std::string_view topic, std::string_view payload, std::uint8_t qos,
-                              std::uint64_t tag, bool dup, bool retain) {
+                              std::uint64_t tag, bool dup, bool retain, const Properties* properties) {
   std::uint16_t packet_id = 0;
   if (qos > 0) {
     if (in_flight_.size() >= 65000) {
@@ -456,7 +469,7 @@ void Session::encode_delivery(std::string_view topic, std::string_view payload, 
   }
   static const Properties kNone;
   encode_publish(out_, topic, payload, qos, packet_id, retain, dup && qos > 0,
-                 protocol_level_ >= kMqtt5 ? &kNone : nullptr);
+                 protocol_level_ >= kMqtt5 ? (properties ? properties : &kNone) : nullptr);
   if (out_.size() > context_.options.max_outbound_buffer) {
     close(CloseReason::server_closed, "client reads too slowly (outbound buffer full)");
     return;

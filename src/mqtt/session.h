@@ -71,7 +71,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   std::uint8_t protocol_level() const override { return protocol_level_; }
   bool open() const override { return !closed_; }
   void publish(std::string_view topic, std::string_view payload, std::uint8_t qos,
-               std::uint64_t tag, bool dup, bool retain) override;
+               std::uint64_t tag, bool dup, bool retain, const Properties* properties) override;
   std::size_t outbound_in_flight() const override { return in_flight_.size(); }
   void complete_publish(PublishTicket ticket) override;
   void write_pending();  // PendingWrites' turn: write what request_flush() queued
@@ -113,7 +113,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   // MQTT 5: deliveries held back by the client's Receive Maximum, sent as acknowledgements free room.
   void send_waiting();
   void encode_delivery(std::string_view topic, std::string_view payload, std::uint8_t qos, std::uint64_t tag,
-                       bool dup, bool retain);
+                       bool dup, bool retain, const Properties* properties);
 
   asio::any_io_executor executor_;
   std::unique_ptr<Transport> transport_;
@@ -173,6 +173,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     std::uint8_t qos;
     std::uint64_t tag;
     bool retain;
+    std::unique_ptr<Properties> properties;  // MQTT 5 deliveries that carry some
   };
   std::deque<Waiting> waiting_;
 

@@ -127,4 +127,19 @@ bool filters_overlap(std::string_view a, std::string_view b) {
   }
 }
 
+Result<SharedFilter> parse_shared_filter(std::string_view shared) {
+  constexpr std::string_view kPrefix = "$share/";
+  if (!shared.starts_with(kPrefix)) return make_error("not a shared subscription ($share/{group}/{filter})");
+  const auto rest = shared.substr(kPrefix.size());
+  const auto slash = rest.find('/');
+  if (slash == std::string_view::npos) return make_error("a shared subscription needs $share/{group}/{filter}");
+  SharedFilter out{rest.substr(0, slash), rest.substr(slash + 1)};
+  if (out.group.empty()) return make_error("a shared subscription's group name is empty");
+  if (out.group.find_first_of("+#") != std::string_view::npos)
+    return make_error("a shared subscription's group name may not hold '+' or '#'");
+  if (auto valid = validate_topic_filter(out.filter); !valid)
+    return make_error("a shared subscription's filter: " + valid.error());
+  return out;
+}
+
 }  // namespace outpost::mqtt

@@ -5,7 +5,8 @@
 //      RetainedMessages must stay within its caps;
 //   1: a password hash line (check_password_hash: an error, never a crash);
 //   2: an `mqtt_broker:` YAML section (problems are ConfigErrors naming the file);
-//   3: a persistent session as state.db stores it, and a store queue name (its slot).
+//   3: a persistent session as state.db stores it (its filters' options survive packing), and a
+//      store queue name (its slot). Shared subscriptions ($share/…) are parsed in part 0.
 #include <cstdint>
 #include <cstdlib>
 #include <set>
@@ -14,6 +15,7 @@
 
 #include "mqtt_broker_config.h"
 #include "password_hash.h"
+#include "plain_properties.h"
 #include "plain_session_table.h"
 #include "retained_messages.h"
 #include "subscription_trie.h"
@@ -37,8 +39,15 @@ void fuzz_topics(const std::string& input) {
   lines.pop_back();
   hub::SubscriptionTrie trie;
   std::vector<std::string> filters;
-  for (const auto& f : lines)
+  for (const auto& f : lines) {
     if (mqtt::validate_topic_filter(f)) filters.push_back(f);
+    // A shared subscription that parses has a group without '/', '+', '#' and a valid filter.
+    if (const auto shared = mqtt::parse_shared_filter(f)) {
+      if (shared->group.empty() || shared->group.find_first_of("/+#") != std::string_view::npos ||
+          !mqtt::validate_topic_filter(shared->filter) || !mqtt::is_shared_filter(f))
+        std::abort();
+    }
+  }
   for (std::size_t i = 0; i < filters.size(); ++i) trie.add(filters[i], i, static_cast<std::uint8_t>(i % 2));
   if (mqtt::validate_topic_name(topic)) {
     std::set<std::uint64_t> expected, got;
@@ -51,7 +60,7 @@ void fuzz_topics(const std::string& input) {
     (void)retained.set(topic, "", 0);
     if (retained.size() > 4 || retained.bytes() > 64) std::abort();
     retained.for_each_matching(filters.empty() ? "#" : filters.front(),
-                               [](const std::string&, const std::string&, std::uint8_t) {});
+                               [](const std::string&, const std::string&, std::uint8_t, const auto&) {});
   }
   for (std::size_t i = 0; i < filters.size(); ++i) trie.remove(filters[i], i);
   if (trie.size() != 0) std::abort();
@@ -71,8 +80,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
     case 3: {
       if (const auto s = hub::parse_stored_plain_session("fuzz", input))
-        for (const auto& [filter, qos] : s->filters)
-          if (qos > 2) std::abort();
+        for (const auto& [filter, options] : s->filters)
+          if (options.qos > 2 || hub::PlainFilter::unpack(options.packed()) != options) std::abort();
+      {
+        // A stored plain message's MQTT 5 properties, whatever its property values hold.
+        Message m;
+        const auto half = input.size() / 2;
+        for (const char* name : {"mqtt-payload-format", "mqtt-expires-at", "mqtt-user-properties", "contentType"})
+          m.system.append(name, input.substr(0, half));
+        m.application.append("k", input.substr(half));
+        const auto p = hub::from_message(m);
+        if (p.user.size() > m.application.size()) std::abort();
+        (void)hub::delivery_properties(p, 0);
+      }
       if (const auto slot = hub::plain_session_slot_of_queue(input))
         if (hub::plain_session_queue_name(*slot) != input) std::abort();  // only names the hub writes
       break;

@@ -242,6 +242,44 @@ TEST_F(HubPlainMqtt, Mqtt5ClientsShareTheTopicsWithMqtt311OnesAndKeepTheirSessio
   EXPECT_NE(finish(*back).find("log/a away"), std::string::npos) << hub->log();
 }
 
+TEST_F(HubPlainMqtt, Mqtt5PropertiesReachTheSubscriberWithItsSubscriptionIdentifier) {
+  auto hub = start_hub(false);
+  // -F prints: topic, payload, content type, response topic, correlation data, user
+  // properties, subscription identifier, message expiry interval.
+  auto watcher = sub_in_background(*hub, "v5-props", "req/#", 1,
+                                   {"-V", "mqttv5", "-D", "subscribe", "subscription-identifier", "9", "-F",
+                                    "got %t|%p|%C|%R|%D|%P|%S|%E"});
+  ASSERT_EQ(pub(*hub, "req/1", "{\"op\":1}",
+                {"-V", "mqttv5", "-D", "publish", "content-type", "application/json", "-D", "publish",
+                 "response-topic", "replies/c7", "-D", "publish", "correlation-data", "corr-42", "-D", "publish",
+                 "user-property", "site", "plant1", "-D", "publish", "message-expiry-interval", "600"})
+                .status,
+            0)
+      << hub->log();
+  const auto out = finish(*watcher);
+  const auto at = out.find("got req/1|{\"op\":1}|application/json|replies/c7|corr-42|site:plant1|9|");
+  ASSERT_NE(at, std::string::npos) << out;
+  const auto expiry = std::stoi(out.substr(out.find('|', out.find("|9|", at) + 1) + 1));
+  EXPECT_GE(expiry, 590) << out;
+  EXPECT_LE(expiry, 600) << out;
+}
+
+TEST_F(HubPlainMqtt, ASharedSubscriptionGivesEachMessageToOneOfItsMosquittoSubscribers) {
+  auto hub = start_hub(false);
+  const std::vector<std::string> v5{"-V", "mqttv5"};
+  auto w1 = sub_in_background(*hub, "worker-1", "$share/workers/jobs/#", 3, v5);
+  auto w2 = sub_in_background(*hub, "worker-2", "$share/workers/jobs/#", 3, v5);
+  for (int i = 0; i < 6; ++i) ASSERT_EQ(pub(*hub, "jobs/" + std::to_string(i), "job" + std::to_string(i)).status, 0);
+  std::string both;
+  for (auto* w : {w1.get(), w2.get()}) {
+    const auto out = finish(*w);  // each exits after its third message
+    both += out;
+  }
+  for (int i = 0; i < 6; ++i)
+    EXPECT_NE(both.find("jobs/" + std::to_string(i) + " job" + std::to_string(i)), std::string::npos)
+        << "every message reached one member: " << both;
+}
+
 TEST_F(HubPlainMqtt, CheckNamesTheProblemsOfABadMqttBrokerSection) {
   HubProcess hub({kA}, nlohmann::json{{"r", "FROM /* INTO $upstream"}},
                  "mqtt_broker:\n  users:\n    - { name: sensor, password: s3cret }\n  allow_anonymous: [mqtts]\n");

@@ -11,6 +11,7 @@
 #include "plain_topic.h"
 #include "retained_messages.h"
 #include "subscription_trie.h"
+#include "support/fake_connection.h"
 #include "outpost/mqtt_codec/topic.h"
 
 namespace outpost::hub {
@@ -86,7 +87,7 @@ TEST(RetainedMessagesTest, KeepsTheLastPerTopicAndAnEmptyPayloadClears) {
   EXPECT_EQ(retained.set("a/b", "2", 0), RetainedMessages::Outcome::stored);
   EXPECT_EQ(retained.set("a/c", "3", 1), RetainedMessages::Outcome::stored);
   std::vector<std::string> seen;
-  retained.for_each_matching("a/+", [&](const std::string& t, const std::string& p, std::uint8_t q) {
+  retained.for_each_matching("a/+", [&](const std::string& t, const std::string& p, std::uint8_t q, const auto&) {
     seen.push_back(t + "=" + p + "@" + std::to_string(q));
   });
   EXPECT_EQ(seen, (std::vector<std::string>{"a/b=2@0", "a/c=3@1"}));
@@ -187,6 +188,115 @@ TEST(PlainBrokerTest, SessionsAreByClientIdAndPersistentOnesAreCounted) {
   EXPECT_EQ(broker.persistent_sessions(), 1u);
   EXPECT_EQ(broker.session(id), nullptr) << "its id finds nothing once it ended";
   EXPECT_EQ(broker.sessions().size(), 1u);
+}
+
+TEST(PlainBrokerTest, NoLocalSkipsThePublisherAndRetainAsPublishedKeepsTheFlag) {
+  PlainBroker broker(limits());
+  auto& me = broker.open("me");
+  auto& other = broker.open("other");
+  EXPECT_EQ(broker.subscribe(me, "chat/#", PlainFilter{.qos = 1, .no_local = true}).code, 1);
+  EXPECT_EQ(broker.subscribe(other, "chat/#", PlainFilter{.qos = 1, .retain_as_published = true}).code, 1);
+  auto targets = broker.match("chat/1", 1, /*retain=*/true, /*publisher=*/me.id);
+  ASSERT_EQ(targets.size(), 1u) << "No Local: not back to its own publisher";
+  EXPECT_EQ(targets[0].session, other.id);
+  EXPECT_TRUE(targets[0].retain) << "Retain As Published keeps RETAIN";
+  targets = broker.match("chat/1", 1, /*retain=*/true, /*publisher=*/other.id);
+  ASSERT_EQ(targets.size(), 2u) << "another publisher reaches both";
+  for (const auto& t : targets)
+    EXPECT_EQ(t.retain, t.session == other.id) << "without Retain As Published the flag is cleared";
+  EXPECT_EQ(broker.subscribe(me, "chat/+", 0).code, 0);
+  targets = broker.match("chat/1", 1, false, me.id);
+  EXPECT_EQ(targets.size(), 2u) << "a second filter of the publisher's without No Local still matches";
+}
+
+TEST(PlainBrokerTest, SubscriptionIdentifiersOfTheMatchingFilters) {
+  PlainBroker broker(limits());
+  auto& s = broker.open("s");
+  broker.subscribe(s, "a/#", PlainFilter{.qos = 1, .subscription_id = 5});
+  broker.subscribe(s, "a/+", PlainFilter{.qos = 1, .subscription_id = 9});
+  broker.subscribe(s, "b", PlainFilter{.qos = 1});
+  EXPECT_EQ(s.with_ids, 2u);
+  EXPECT_EQ(s.subscription_ids_for("a/x"), (std::vector<std::uint32_t>{5, 9}));
+  EXPECT_EQ(s.subscription_ids_for("a/x/y"), (std::vector<std::uint32_t>{5}));
+  EXPECT_TRUE(s.subscription_ids_for("b").empty());
+  broker.subscribe(s, "a/+", PlainFilter{.qos = 1});  // subscribed again without one
+  EXPECT_EQ(s.subscription_ids_for("a/x"), (std::vector<std::uint32_t>{5}));
+  broker.unsubscribe(s, "a/#");
+  EXPECT_EQ(s.with_ids, 0u);
+}
+
+TEST(PlainBrokerTest, ASharedSubscriptionGivesEachMessageToOneConnectedMemberInTurn) {
+  PlainBroker broker(limits());
+  std::vector<std::shared_ptr<testing::FakeConnection>> connections;
+  std::vector<PlainSession*> members;
+  for (const char* id : {"w1", "w2", "w3"}) {
+    auto& s = broker.open(id);
+    connections.push_back(testing::FakeConnection::make(nullptr, id));
+    s.connection = connections.back();
+    EXPECT_EQ(broker.subscribe(s, "$share/workers/jobs/#", 1).code, 1);
+    members.push_back(&s);
+  }
+  auto& plain = broker.open("plain");
+  broker.subscribe(plain, "jobs/#", 0);
+  auto& other_group = broker.open("audit");
+  other_group.connection = connections[0];
+  broker.subscribe(other_group, "$share/audit/jobs/#", 1);
+  std::map<std::string, int> got;
+  for (int i = 0; i < 6; ++i) {
+    const auto reached_now = reached(broker, "jobs/" + std::to_string(i), 1);
+    EXPECT_EQ(reached_now.count("plain"), 1u) << "an ordinary subscription gets every message";
+    EXPECT_EQ(reached_now.count("audit"), 1u) << "each group gets every message once";
+    int workers = 0;
+    for (const auto& [id, qos] : reached_now)
+      if (id.starts_with("w")) ++workers, ++got[id];
+    EXPECT_EQ(workers, 1) << "one member of the group per message";
+  }
+  EXPECT_EQ(got, (std::map<std::string, int>{{"w1", 2}, {"w2", 2}, {"w3", 2}})) << "in turn";
+  connections[1]->drop(mqtt::CloseReason::transport_error);  // w2 went away
+  got.clear();
+  for (int i = 0; i < 4; ++i)
+    for (const auto& [id, qos] : reached(broker, "jobs/x", 1))
+      if (id.starts_with("w")) ++got[id];
+  EXPECT_EQ(got, (std::map<std::string, int>{{"w1", 2}, {"w3", 2}})) << "only connected members while some are";
+  broker.unsubscribe(*members[0], "$share/workers/jobs/#");
+  broker.close("w3");
+  got.clear();
+  for (const auto& [id, qos] : reached(broker, "jobs/x", 1))
+    if (id.starts_with("w")) ++got[id];
+  EXPECT_EQ(got, (std::map<std::string, int>{{"w2", 1}})) << "the last member, though away";
+  broker.close("w2");
+  EXPECT_EQ(reached(broker, "jobs/x", 1).size(), 2u) << "the group is gone with its last member";
+}
+
+TEST(PlainBrokerTest, SharedSubscriptionsAreCheckedAndGetNoRetainedMessages) {
+  PlainBroker broker(limits());
+  auto& s = broker.open("s");
+  EXPECT_TRUE(broker.retain("jobs/1", "x", 1));
+  EXPECT_EQ(broker.subscribe(s, "$share/g/jobs/#", 1).code, 1);
+  EXPECT_TRUE(broker.retained_for("$share/g/jobs/#", 1).empty()) << "§4.8.2: no retained messages";
+  EXPECT_EQ(broker.retained_for("jobs/#", 1).size(), 1u);
+  for (const char* bad : {"$share/g", "$share//a", "$share/g+/a", "$share/g/a/#/b"})
+    EXPECT_EQ(broker.subscribe(s, bad, 1).code, mqtt::kSubackFailure) << bad;
+  const auto no_local = broker.subscribe(s, "$share/g/x", PlainFilter{.qos = 1, .no_local = true});
+  EXPECT_EQ(no_local.code, mqtt::kSubackFailure);
+  EXPECT_NE(no_local.refused.find("No Local"), std::string::npos) << no_local.refused;
+  EXPECT_EQ(subscribed_filter("$share/g/devices/d/#"), "devices/d/#") << "its filter decides IoT Hub or plain";
+  EXPECT_EQ(subscribed_filter("a/b"), "a/b");
+}
+
+TEST(PlainBrokerTest, AnAbsentGroupGoesToAPersistentMemberWhoseQueueKeepsIt) {
+  PlainBroker broker(limits());
+  auto& clean = broker.open("clean");
+  auto& kept1 = broker.open("kept1");
+  auto& kept2 = broker.open("kept2");
+  broker.set_persistent(kept1, true);
+  broker.set_persistent(kept2, true);
+  for (auto* s : {&clean, &kept1, &kept2}) broker.subscribe(*s, "$share/g/t", 1);
+  std::map<std::string, int> got;
+  for (int i = 0; i < 4; ++i)
+    for (const auto& [id, qos] : reached(broker, "t", 1)) ++got[id];
+  EXPECT_EQ(got, (std::map<std::string, int>{{"kept1", 2}, {"kept2", 2}}))
+      << "nobody connected: persistent members in turn, never the clean one";
 }
 
 TEST(PlainTopicTest, IotHubTopicsAreDevicesAndIothubOnly) {

@@ -20,7 +20,10 @@ TEST(PlainSessionTableTest, SessionsSurviveReopeningTheDatabaseAndDamagedOnesAre
     s.client_id = "logger";
     s.owner = plain_session_owner(true, "sensor", "");
     s.slot = 7;
-    s.filters = {{"plant/#", 1}, {"alarm/+", 2}};
+    s.filters = {{"plant/#", {.qos = 1}},
+                 {"alarm/+", {.qos = 2}},
+                 {"$share/loggers/log/#", {.qos = 1, .retain_as_published = true, .subscription_id = 268'435'455}},
+                 {"echo/+", {.qos = 0, .no_local = true, .subscription_id = 7}}};
     ASSERT_TRUE(table.save(s));
     ASSERT_TRUE(kv->put("plain_sessions", "broken", R"({"owner":"anonymous","slot":-1,"filters":{}})"));
     ASSERT_TRUE(kv->put("plain_sessions", "deep", std::string(100000, '[')));
@@ -32,7 +35,13 @@ TEST(PlainSessionTableTest, SessionsSurviveReopeningTheDatabaseAndDamagedOnesAre
   EXPECT_EQ(sessions[0].client_id, "logger");
   EXPECT_EQ(sessions[0].owner, "user:sensor");
   EXPECT_EQ(sessions[0].slot, 7u);
-  EXPECT_EQ(sessions[0].filters, (std::map<std::string, std::uint8_t>{{"alarm/+", 2}, {"plant/#", 1}}));
+  EXPECT_EQ(sessions[0].filters,
+            (std::map<std::string, PlainFilter>{
+                {"$share/loggers/log/#", {.qos = 1, .retain_as_published = true, .subscription_id = 268'435'455}},
+                {"alarm/+", {.qos = 2}},
+                {"echo/+", {.qos = 0, .no_local = true, .subscription_id = 7}},
+                {"plant/#", {.qos = 1}}}))
+      << "MQTT 5 options and identifiers come back with the QoS";
   EXPECT_EQ(table.load_all().size(), 1u);
   EXPECT_FALSE(*kv->get("plain_sessions", "broken")) << "a damaged row is dropped, not read again each start";
   table.erase("logger");
@@ -45,6 +54,15 @@ TEST(PlainSessionTableTest, ParsingNamesWhatIsWrong) {
   const auto bad_qos = parse_stored_plain_session("c", R"({"owner":"anonymous","slot":1,"filters":{"a":3}})");
   ASSERT_FALSE(bad_qos);
   EXPECT_NE(bad_qos.error().find("'a': bad QoS"), std::string::npos) << bad_qos.error();
+  // Bits 4-7 are unused and an identifier past 268,435,455 cannot exist: refused, not guessed.
+  for (const char* bad : {R"({"owner":"anonymous","slot":1,"filters":{"a":16}})",
+                          R"({"owner":"anonymous","slot":1,"filters":{"a":68719476736}})",
+                          R"({"owner":"anonymous","slot":1,"filters":{"a":-1}})"})
+    EXPECT_FALSE(parse_stored_plain_session("c", bad)) << bad;
+  // A record written before MQTT 5 (the QoS alone) reads as it did.
+  const auto old = parse_stored_plain_session("c", R"({"owner":"anonymous","slot":1,"filters":{"a":2}})");
+  ASSERT_TRUE(old) << old.error();
+  EXPECT_EQ(old->filters.at("a"), PlainFilter{.qos = 2});
 }
 
 TEST(PlainSessionTableTest, OwnersAndQueueNames) {

@@ -36,6 +36,21 @@ TEST(TelemetryRules, TheConnectionNotTheBagSaysWhoSentIt) {
   EXPECT_FALSE(device.message.application.contains("mqtt-dup"));  // IoT Hub does not
 }
 
+TEST(TelemetryRules, AnMqtt5ClientsUserPropertiesAreApplicationPropertiesUnlessTheBagGaveThem) {
+  mqtt::PublishPacket packet{"", "{}", 1};
+  packet.properties.user_properties = {{"site", "plant1"}, {"k", "from-v5"}, {"line", "2"}};
+  packet.properties.content_type = "application/json";
+  const auto in = take("devices/leaf1/messages/events/k=from-bag", kLeaf, packet);
+  ASSERT_TRUE(in.ok()) << in.reason;
+  EXPECT_EQ(in.message.application.get("site"), "plant1");
+  EXPECT_EQ(in.message.application.get("line"), "2");
+  EXPECT_EQ(in.message.application.get("k"), "from-bag") << "the topic's bag wins";
+  EXPECT_EQ(in.message.system.get(sysprop::kContentType), "application/json");
+  packet.properties.user_properties = {{"pad", std::string(kMaxMessageSize, 'x')}};
+  EXPECT_EQ(take("devices/leaf1/messages/events/", kLeaf, packet).fault, TelemetryFault::too_large)
+      << "user properties count toward IoT Hub's size limit";
+}
+
 TEST(TelemetryRules, RefusesAnotherIdentityABadBagAndOversizeMessages) {
   const auto spoofed = take("devices/edge1/modules/B/messages/events/", kModuleA, {"", "x", 1});
   EXPECT_EQ(spoofed.fault, TelemetryFault::another_identity);

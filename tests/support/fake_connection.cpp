@@ -20,6 +20,7 @@ FakeConnection::FakeConnection(mqtt::Handler* handler, std::string client_id, st
 mqtt::ConnectDecision FakeConnection::connect(const mqtt::ConnectPacket& packet) {
   if (!handler_) throw std::logic_error("FakeConnection::connect needs a handler");
   client_id_ = packet.client_id;
+  protocol_level_ = packet.protocol_level;
   const auto decision = handler_->on_connect(shared_from_this(), packet);
   accepted_ = decision.code == mqtt::ConnectReturnCode::accepted && open();
   // A refused connection is closed once its CONNACK is out; the handler is not told.
@@ -29,26 +30,34 @@ mqtt::ConnectDecision FakeConnection::connect(const mqtt::ConnectPacket& packet)
 
 mqtt::PublishTicket FakeConnection::send_publish(std::string topic, std::string payload, std::uint8_t qos,
                                                  bool retain) {
-  if (!accepted_ || !open()) throw std::logic_error("FakeConnection::send_publish on a connection not open");
-  mqtt::PublishTicket ticket = 0;
-  if (qos >= 1) {
-    ticket = next_ticket_++;
-    owed_.push_back(false);
-  }
   mqtt::PublishPacket packet;
   packet.topic = std::move(topic);
   packet.payload = std::move(payload);
   packet.qos = qos;
   packet.retain = retain;
+  return send_publish(std::move(packet));
+}
+
+mqtt::PublishTicket FakeConnection::send_publish(mqtt::PublishPacket packet) {
+  if (!accepted_ || !open()) throw std::logic_error("FakeConnection::send_publish on a connection not open");
+  mqtt::PublishTicket ticket = 0;
+  if (packet.qos >= 1) {
+    ticket = next_ticket_++;
+    owed_.push_back(false);
+  }
   handler_->on_publish(shared_from_this(), std::move(packet), ticket);
   return ticket;
 }
 
 std::vector<std::uint8_t> FakeConnection::subscribe(const std::vector<std::string>& filters, std::uint8_t qos) {
-  if (!accepted_ || !open()) throw std::logic_error("FakeConnection::subscribe on a connection not open");
   std::vector<mqtt::Subscription> subs;
   for (const auto& f : filters) subs.push_back({f, qos});
-  return handler_->on_subscribe(shared_from_this(), subs);
+  return subscribe(subs);
+}
+
+std::vector<std::uint8_t> FakeConnection::subscribe(const std::vector<mqtt::Subscription>& subscriptions) {
+  if (!accepted_ || !open()) throw std::logic_error("FakeConnection::subscribe on a connection not open");
+  return handler_->on_subscribe(shared_from_this(), subscriptions);
 }
 
 void FakeConnection::unsubscribe(const std::vector<std::string>& filters) {
@@ -75,9 +84,10 @@ std::vector<FakeConnection::Published> FakeConnection::in_flight() const {
 }
 
 void FakeConnection::publish(std::string_view topic, std::string_view payload, std::uint8_t qos,
-                             std::uint64_t tag, bool dup, bool retain) {
+                             std::uint64_t tag, bool dup, bool retain, const mqtt::Properties* properties) {
   if (!open()) return;
-  Published p{std::string(topic), std::string(payload), qos, tag, dup, retain};
+  Published p{std::string(topic), std::string(payload), qos, tag, dup, retain, std::nullopt};
+  if (properties && protocol_level_ >= mqtt::kMqtt5) p.properties = *properties;
   if (qos > 0) {
     do {
       ++last_packet_id_;

@@ -26,6 +26,7 @@ class FakeConnection final : public mqtt::Connection, public std::enable_shared_
     std::uint64_t tag = 0;
     bool dup = false;
     bool retain = false;
+    std::optional<mqtt::Properties> properties;  // what an MQTT 5 client would get
   };
 
   // `handler` may be null: then the test calls the handler's code itself (e.g. a
@@ -37,7 +38,9 @@ class FakeConnection final : public mqtt::Connection, public std::enable_shared_
   mqtt::ConnectDecision connect(const mqtt::ConnectPacket& packet);
   // Returns the ticket the handler got (0 for QoS 0).
   mqtt::PublishTicket send_publish(std::string topic, std::string payload, std::uint8_t qos = 1, bool retain = false);
+  mqtt::PublishTicket send_publish(mqtt::PublishPacket packet);  // with MQTT 5 properties
   std::vector<std::uint8_t> subscribe(const std::vector<std::string>& filters, std::uint8_t qos = 1);
+  std::vector<std::uint8_t> subscribe(const std::vector<mqtt::Subscription>& subscriptions);  // with options
   void unsubscribe(const std::vector<std::string>& filters);
   // PUBACK for a delivery (by the tag the handler gave publish()); false if not in flight.
   bool puback(std::uint64_t tag);
@@ -65,9 +68,10 @@ class FakeConnection final : public mqtt::Connection, public std::enable_shared_
   const std::string& client_id() const override { return client_id_; }
   const std::string& remote_address() const override { return remote_address_; }
   const char* transport_name() const override { return transport_.c_str(); }
+  std::uint8_t protocol_level() const override { return protocol_level_; }  // the CONNECT's
   bool open() const override { return !close_reason_; }
   void publish(std::string_view topic, std::string_view payload, std::uint8_t qos, std::uint64_t tag = 0,
-               bool dup = false, bool retain = false) override;
+               bool dup = false, bool retain = false, const mqtt::Properties* properties = nullptr) override;
   std::size_t outbound_in_flight() const override { return in_flight_.size(); }
   void complete_publish(mqtt::PublishTicket ticket) override;
   void pause_reading() override;
@@ -83,6 +87,7 @@ class FakeConnection final : public mqtt::Connection, public std::enable_shared_
   std::string transport_;
   std::string remote_address_ = "127.0.0.1:50000";
   bool accepted_ = false;
+  std::uint8_t protocol_level_ = mqtt::kMqtt311;
   std::vector<Published> published_;
   std::map<std::uint16_t, Published> in_flight_;  // by packet id: oldest first
   std::uint16_t last_packet_id_ = 0;

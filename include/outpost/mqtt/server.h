@@ -55,9 +55,12 @@ class Connection {
 
   // Sends a PUBLISH. For QoS 1 the handler's on_delivered(tag) follows the client's PUBACK;
   // for QoS 2 its PUBCOMP (the session answers PUBREC with PUBREL).
-  // `retain` marks a retained message sent because of a new subscription (§3.3.1.3).
+  // `retain` marks a retained message sent because of a new subscription (§3.3.1.3), or one
+  // passed on with Retain As Published. `properties`: what an MQTT 5 client gets with it
+  // (the caller's choice of §3.3.2.3's; ignored on a 3.1.1 connection).
   virtual void publish(std::string_view topic, std::string_view payload, std::uint8_t qos,
-                       std::uint64_t tag = 0, bool dup = false, bool retain = false) = 0;
+                       std::uint64_t tag = 0, bool dup = false, bool retain = false,
+                       const Properties* properties = nullptr) = 0;
   virtual std::size_t outbound_in_flight() const = 0;  // QoS 1 and 2 publishes not yet acknowledged
 
   // Owes a PUBACK for `ticket`; sent once every earlier ticket is completed too.
@@ -119,6 +122,11 @@ struct ServerOptions {
   // While reading is paused (back-pressure), frames already sent are kept, up to this many
   // bytes per connection, so PINGREQs behind them are still answered; then reading stops.
   std::size_t max_held_inbound_bytes = 256 * 1024 + 8 * 1024;
+  // MQTT 5 features the handler serves, advertised in CONNACK: subscription identifiers
+  // (each Subscription carries the SUBSCRIBE's; without this, one is a protocol error) and
+  // shared subscriptions ($share/{group}/{filter}).
+  bool subscription_identifiers = false;
+  bool shared_subscriptions = false;
   std::function<void(const char* reason)> on_refused;  // a connection closed on accept
   std::size_t max_outbound_buffer = 16 << 20;     // bytes queued to a slow client before closing it
   std::string websocket_path = "/$iothub/websocket";

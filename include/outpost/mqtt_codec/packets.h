@@ -101,6 +101,9 @@ struct Subscription {
   bool no_local = false;
   bool retain_as_published = false;
   std::uint8_t retain_handling = 0;  // 0 send retained, 1 only if new, 2 never
+  // The SUBSCRIBE's Subscription Identifier (a packet property, copied to each of its
+  // subscriptions for the handler); 0: none.
+  std::uint32_t subscription_id = 0;
 };
 
 struct SubscribePacket {

@@ -21,6 +21,16 @@ bool filter_covers(std::string_view outer, std::string_view inner);
 // Whether some topic is matched by both filters (assumed valid): "a/+" and "+/b" overlap.
 bool filters_overlap(std::string_view a, std::string_view b);
 
+// MQTT 5 shared subscriptions (§4.8.2): "$share/{group}/{filter}" — the group's members share
+// the filter's messages, each message going to one of them.
+struct SharedFilter {
+  std::string_view group;
+  std::string_view filter;
+};
+inline bool is_shared_filter(std::string_view filter) { return filter.starts_with("$share/"); }
+// The group and filter of a shared subscription, or what is wrong with it (a group name that
+// is empty or holds '+' or '#', no filter, an invalid filter).
+Result<SharedFilter> parse_shared_filter(std::string_view shared);
 // The levels of a topic name or filter, split at '/': "a//b/" is {"a", "", "b", ""}.
 std::vector<std::string_view> topic_levels(std::string_view topic_or_filter);
 
