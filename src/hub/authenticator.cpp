@@ -65,7 +65,10 @@ AuthDecision authenticate(const mqtt::ConnectPacket& connect, const IdentityRegi
                            connect.client_id, d.identity.id());
     return d;
   }
-  if (d.identity.module_id && d.identity.device_id != settings.edge_device_id) {
+  // Modules of other devices do not connect here — except a child edge device's own hub,
+  // `{child}/$edgeHub`, which acts for it upstream (nested edge: a $upstream bridge, its
+  // telemetry and twin); it must still be in the registry with its key, as any identity.
+  if (d.identity.module_id && d.identity.device_id != settings.edge_device_id && *d.identity.module_id != "$edgeHub") {
     d.reason = fmt::format("module '{}' does not belong to this edge device '{}'", d.identity.id(),
                            settings.edge_device_id);
     return d;

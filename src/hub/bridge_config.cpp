@@ -20,20 +20,10 @@ std::optional<std::string_view> strip_and_match(std::string_view topic, const st
 
 BridgeSetting read_setting(const ConfigNode& s) {
   s.expect_only({"direction", "topic", "inPrefix", "outPrefix"});
-  BridgeSetting setting;
-  const auto direction = s.string("direction");
-  setting.in = direction == "in" || direction == "both";
-  setting.out = direction == "out" || direction == "both";
-  if (!setting.in && !setting.out) s.child("direction").fail(fmt::format("'{}': expected in, out or both", direction));
-  setting.topic = s.string_or("topic", "");
-  setting.in_prefix = s.string_or("inPrefix", "");
-  setting.out_prefix = s.string_or("outPrefix", "");
-  if (setting.in_prefix.find_first_of("+#") != std::string::npos) s.child("inPrefix").fail("may not hold + or #");
-  if (setting.out_prefix.find_first_of("+#") != std::string::npos) s.child("outPrefix").fail("may not hold + or #");
-  for (const auto& filter : {setting.local_filter(), setting.remote_filter()})
-    if (auto valid = mqtt::validate_topic_filter(filter); !valid)
-      s.child("topic").fail(fmt::format("'{}' is not a valid topic filter: {}", filter, valid.error()));
-  return setting;
+  auto setting = routing::make_bridge_setting(s.string("direction"), s.string_or("topic", ""),
+                                              s.string_or("inPrefix", ""), s.string_or("outPrefix", ""));
+  if (!setting) s.fail(setting.error());
+  return *setting;
 }
 
 }  // namespace
@@ -66,17 +56,12 @@ std::vector<BridgeConfig> read_bridge_configs(const ConfigNode& root, const Conf
       BridgeConfig c;
       c.endpoint = b.string("endpoint");
       // Reported, not thrown: the settings below are still checked.
-      if (c.endpoint == "$upstream") {
-        b.child("endpoint").report("$upstream bridges are not supported yet: give the broker's URL (mqtt://host:port)");
-      } else if (c.endpoint.rfind("mqtt://", 0) == 0) {
-        c.server_uri = "tcp://" + c.endpoint.substr(7);
-      } else if (c.endpoint.rfind("mqtts://", 0) == 0) {
-        c.server_uri = "ssl://" + c.endpoint.substr(8);
-      } else {
-        b.child("endpoint").report(fmt::format("'{}': expected mqtt://host:port or mqtts://host:port", c.endpoint));
-      }
-      if (!c.server_uri.empty() && c.server_uri.find(':', 6) == std::string::npos)
-        b.child("endpoint").report(fmt::format("'{}': the port is missing", c.endpoint));
+      if (auto uri = routing::bridge_server_uri(c.endpoint); !uri) b.child("endpoint").report(uri.error());
+      else c.server_uri = *uri;
+      if (c.upstream())
+        for (const char* own : {"client_id", "username", "password_file", "ca"})
+          if (b.child(own).defined())
+            b.child(own).report("a $upstream bridge uses the hub's own link to its parent: no login of its own");
       c.client_id = b.string_or("client_id", fmt::format("{}-bridge-{}", device_id, i));
       c.username = b.optional_string("username");
       if (const auto file = b.optional_string("password_file")) {
@@ -92,6 +77,16 @@ std::vector<BridgeConfig> read_bridge_configs(const ConfigNode& root, const Conf
     });
   }
   return out;
+}
+
+BridgeConfig bridge_from_twin(const routing::BridgeSpec& spec, const std::string& device_id, std::size_t index) {
+  BridgeConfig c;
+  c.endpoint = spec.endpoint;
+  c.server_uri = routing::bridge_server_uri(spec.endpoint).value_or("");
+  c.client_id = fmt::format("{}-bridge-{}", device_id, index);
+  c.settings = spec.settings;
+  c.from_twin = true;
+  return c;
 }
 
 }  // namespace outpost::hub

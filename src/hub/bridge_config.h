@@ -1,11 +1,9 @@
-// MQTT bridges (hub.yaml `mqtt_broker.bridges`; docs/HUB.md, "Bridges"): the hub as a client of
-// another MQTT broker — a parent hub, mosquitto, any broker by URL — carrying plain topics
-// both ways. The settings have the shape of edgeHub 1.2's `mqttBroker.bridges`:
-//   direction out:  a local topic  {inPrefix}{t}, t matching `topic`, goes out as {outPrefix}{t}
-//   direction in:   a remote topic {outPrefix}{t}, t matching `topic`, comes in as {inPrefix}{t}
-//   direction both: the two.
-// (inPrefix is the local side's, outPrefix the remote's, as edgeHub's documentation has it.)
+// MQTT bridges (hub.yaml `mqtt_broker.bridges` and the twin's `mqttBroker.bridges`; docs/HUB.md,
+// "Bridges"): plain topics carried both ways between the hub and its parent over its own link
+// (`$upstream`), or another MQTT broker — mosquitto, any broker by URL — as its client. The
+// settings have the shape of edgeHub 1.2's (outpost/routing/bridge_settings.h).
 #pragma once
+#include "outpost/routing/bridge_settings.h"
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -18,31 +16,29 @@ class ConfigNode;
 
 namespace outpost::hub {
 
-struct BridgeSetting {
-  bool in = false;   // remote -> local
-  bool out = false;  // local -> remote
-  std::string topic;       // a topic filter; may be empty when the prefixes name the whole topic
-  std::string in_prefix;   // on the local broker
-  std::string out_prefix;  // on the remote broker
-
-  std::string local_filter() const { return in_prefix + topic; }
-  std::string remote_filter() const { return out_prefix + topic; }
-};
+using routing::BridgeSetting;
 
 struct BridgeConfig {
-  std::string endpoint;   // as written: "mqtt://host:port" or "mqtts://host:port"
-  std::string server_uri; // for Paho: "tcp://host:port" or "ssl://host:port"
+  std::string endpoint;   // as written: "$upstream", "mqtt://host:port" or "mqtts://host:port"
+  std::string server_uri; // for Paho: "tcp://host:port" or "ssl://host:port"; empty for $upstream
   std::string client_id;  // on the remote broker; default "{device_id}-bridge-{n}"
   std::optional<std::string> username;
   std::optional<std::string> password;  // read from password_file
   std::string ca_file;    // mqtts: trust for the remote's certificate; empty: the system store
   std::vector<BridgeSetting> settings;
+  bool from_twin = false;  // mqttBroker.bridges of the $edgeHub twin (replaced with each desired update)
+
+  // Over the hub's own link to its parent ($upstream), not a connection of its own.
+  bool upstream() const { return endpoint == routing::kUpstreamBridge; }
 
   // The remote topic a local one goes out as, if a setting of direction out/both takes it.
   std::optional<std::string> remote_topic(std::string_view local_topic) const;
   // The local topic a remote one comes in as, if a setting of direction in/both takes it.
   std::optional<std::string> local_topic(std::string_view remote_topic) const;
 };
+
+// A bridge of the twin's mqttBroker.bridges (checked there): anonymous, the default client id.
+BridgeConfig bridge_from_twin(const routing::BridgeSpec& spec, const std::string& device_id, std::size_t index);
 
 // Reads `mqtt_broker.bridges` (absent: none). `device_id` names default client ids. Problems go
 // to root.problems() naming file, line and key.

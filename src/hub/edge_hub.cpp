@@ -51,16 +51,7 @@ EdgeHub::EdgeHub(net::EventLoop& loop, EdgeHubSettings settings, store::MessageS
   endpoints_.recover();
   restore_plain_sessions();
   restore_retained();
-  for (const auto& config : settings_.mqtt_broker.bridges) {
-    auto bridge = std::make_unique<MqttBridge>(loop_, store_, metrics_, config, bridges_.size(),
-                                               settings_.delivery_window, nullptr);
-    const auto* self = bridge.get();
-    bridge->set_incoming([this, self](const std::string& topic, std::string payload, std::uint8_t qos, bool retain) {
-      deliver_plain({}, "bridge:" + self->config().endpoint, {.topic = topic, .payload = payload, .qos = qos, .retain = retain},
-                    0, self);
-    });
-    bridges_.push_back(std::move(bridge));
-  }
+  for (const auto& config : settings_.mqtt_broker.bridges) add_bridge(config);
   refresh_policy();  // hub.yaml's, until desired properties bring theirs
   store_.on_space_available([this, &loop = loop_, alive = std::weak_ptr<bool>(alive_)] {
     loop.post([this, alive] {
@@ -77,6 +68,7 @@ EdgeHub::~EdgeHub() { *alive_ = false; }
 void EdgeHub::apply_config(routing::EdgeHubConfig config) {
   desired_policy_ = std::move(config.mqtt_authorizations);
   refresh_policy();
+  apply_twin_bridges(config.mqtt_bridges);
   routes_ = std::make_shared<routing::RouteTable>(std::move(config.route_table));
   store_and_forward_ = config.store_and_forward;
   for (const auto& endpoint : routes_->endpoints()) endpoints_.endpoint(endpoint);
@@ -106,6 +98,10 @@ void EdgeHub::enable_upstream(UpstreamSettings settings) {
   UpstreamHooks hooks;
   hooks.on_state = [this](bool online) {
     spdlog::info("hub: cloud link {}", online ? "up" : "down; store-and-forward");
+    if (online) resume_upstream_bridges();
+  };
+  hooks.on_plain = [this](const std::string& topic, std::string payload, int qos, bool retained) {
+    on_upstream_plain(topic, std::move(payload), qos, retained);
   };
   hooks.on_twin = [this](const iothub::Identity& id, const nlohmann::json& twin) { on_upstream_twin(id, twin); };
   hooks.on_desired = [this](const iothub::Identity& id, const nlohmann::json& patch, std::int64_t version) {
@@ -132,8 +128,9 @@ void EdgeHub::enable_upstream(UpstreamSettings settings) {
 
 void EdgeHub::start() {
   if (scope_) scope_->start();
-  for (auto& bridge : bridges_) bridge->start();
-  if (upstream_) upstream_->start();
+  if (upstream_) upstream_->start();  // before the bridges: $upstream ones use its connection
+  started_ = true;
+  for (auto& bridge : bridges_) start_bridge(*bridge);
   sweep_timer_ = loop_.make_timer();
   sweep_timer_->start(settings_.ttl_sweep_interval, [this] { sweep_expired(); });
 }

@@ -190,6 +190,15 @@ class EdgeHub final : public mqtt::Handler {
   void send_plain(const mqtt::ConnectionPtr& c, const PlainSession& session, std::string_view topic,
                   std::string_view payload, std::uint8_t qos, bool retain, const PlainProperties* properties,
                   std::int64_t now_ms, bool own_publish = false);
+  // Bridges (edge_hub_bridges.cpp): made from hub.yaml and the twin; $upstream ones run over
+  // the upstream link's own connection.
+  void add_bridge(BridgeConfig config);
+  void start_bridge(MqttBridge& bridge);
+  // The twin's mqttBroker.bridges (nullopt: none) replace the ones it gave before; queues of
+  // bridges it no longer has are emptied (counted).
+  void apply_twin_bridges(const std::optional<std::vector<routing::BridgeSpec>>& specs);
+  void on_upstream_plain(const std::string& topic, std::string payload, int qos, bool retained);
+  void resume_upstream_bridges();
   // Persistent plain sessions (edge_hub_plain_sessions.cpp).
   void restore_plain_sessions();
   // At CONNECT: resumes, discards or starts the client's plain session. False when a
@@ -252,7 +261,11 @@ class EdgeHub final : public mqtt::Handler {
   PlainBroker plain_;
   PlainSessionTable plain_session_table_;
   std::set<std::uint32_t> plain_slots_;  // store queue slots of persistent plain sessions
-  std::vector<std::unique_ptr<MqttBridge>> bridges_;  // mqtt_broker.bridges, in hub.yaml's order
+  // hub.yaml's mqtt_broker.bridges, in order, then the twin's mqttBroker.bridges: bridge n's
+  // queue is "mqtt-bridge-{n}".
+  std::vector<std::unique_ptr<MqttBridge>> bridges_;
+  std::optional<std::vector<routing::BridgeSpec>> twin_bridges_;  // as last applied
+  bool started_ = false;
   std::optional<store::QueueId> retained_queue_;  // "mqtt-retained", made at the first retained message
   std::unordered_map<std::string, store::Sequence> retained_seqs_;  // topic -> its record in that queue
   std::unordered_map<std::string, mqtt::ConnectionPtr> plain_connected_;  // plain clients, by MQTT client id

@@ -168,7 +168,8 @@ bool EdgeHub::append(const std::weak_ptr<mqtt::Connection>& sender, const std::s
     case store::AppendStatus::accepted:
       if (wakes.retained) retained_stored(*message, result.seq);
       for (const auto* endpoint : wakes.endpoints) wake_endpoint(*endpoint);
-      for (const auto i : wakes.bridges) bridges_[i]->pump();
+      for (const auto i : wakes.bridges)
+        if (i < bridges_.size()) bridges_[i]->pump();  // (a parked message may outlive a twin's bridges)
       for (const auto id : wakes.plain_sessions)
         if (auto* session = plain_.session(id); session && session->delivery) session->delivery->pump();
       wake_store_writer_soon();

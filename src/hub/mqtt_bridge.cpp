@@ -20,7 +20,7 @@ MqttBridge::MqttBridge(net::EventLoop& loop, store::MessageStore& store, HubMetr
       on_incoming_(std::move(on_incoming)),
       queue_(store.queue(bridge_queue_name(index))) {}
 
-MqttBridge::~MqttBridge() { *alive_ = false; }
+MqttBridge::~MqttBridge() { *alive_ = false; }  // (the link may be gone already: no stop())
 
 void MqttBridge::start() {
   UpstreamLogin login{config_.client_id, config_.username, {}};
@@ -28,20 +28,13 @@ void MqttBridge::start() {
   UpstreamConnection::Callbacks callbacks;
   callbacks.on_connected = [this] {
     spdlog::info("hub: bridge to {} connected; {} messages queued for it", config_.endpoint, store_.queue_length(queue_));
-    cursor_ = 0;  // what was in flight on the last connection goes again, in order
-    pump();
+    resume();
   };
   callbacks.on_lost = [this](const std::string& reason) {
     spdlog::warn("hub: bridge to {} lost its connection ({}); queueing for it on disk", config_.endpoint, reason);
   };
   callbacks.on_message = [this](const std::string& topic, std::string payload, int qos, bool retained) {
-    const auto local = config_.local_topic(topic);
-    if (!local) {
-      spdlog::debug("hub: bridge to {}: '{}' matches no in setting; dropped", config_.endpoint, topic);
-      metrics_.dropped("bridge_unmapped", "bridge:" + config_.endpoint, "").inc();
-      return;
-    }
-    on_incoming_(*local, std::move(payload), static_cast<std::uint8_t>(std::clamp(qos, 0, 2)), retained);
+    receive(topic, std::move(payload), qos, retained);
   };
   connection_ = std::make_unique<UpstreamConnection>(loop_, UpstreamEndpoint{config_.server_uri, config_.ca_file, ""},
                                                      std::move(login), "bridge " + config_.endpoint,
@@ -49,6 +42,37 @@ void MqttBridge::start() {
   for (const auto& s : config_.settings)
     if (s.in) connection_->subscribe(s.remote_filter(), 1);
   connection_->start();
+}
+
+void MqttBridge::start_over(UpstreamConnection& link) {
+  link_ = &link;
+  for (const auto& s : config_.settings)
+    if (s.in) link.subscribe(s.remote_filter(), 1);
+  spdlog::info("hub: bridge to $upstream over the link to the parent; {} messages queued for it",
+               store_.queue_length(queue_));
+  if (link.connected()) resume();
+}
+
+void MqttBridge::stop() {
+  if (!link_) return;
+  for (const auto& s : config_.settings)
+    if (s.in) link_->unsubscribe(s.remote_filter());
+  link_ = nullptr;
+}
+
+void MqttBridge::resume() {
+  cursor_ = 0;  // what was in flight on the last connection goes again, in order
+  pump();
+}
+
+void MqttBridge::receive(const std::string& topic, std::string payload, int qos, bool retained) {
+  const auto local = config_.local_topic(topic);
+  if (!local) {
+    spdlog::debug("hub: bridge to {}: '{}' matches no in setting; dropped", config_.endpoint, topic);
+    metrics_.dropped("bridge_unmapped", "bridge:" + config_.endpoint, "").inc();
+    return;
+  }
+  on_incoming_(*local, std::move(payload), static_cast<std::uint8_t>(std::clamp(qos, 0, 2)), retained);
 }
 
 void MqttBridge::pump() {
@@ -70,7 +94,7 @@ void MqttBridge::pump() {
         continue;
       }
       in_flight_.insert(entry.seq);
-      connection_->publish(*remote, entry.message->body, 1,
+      this->remote()->publish(*remote, entry.message->body, 1,
                            [this, alive = std::weak_ptr<bool>(alive_), seq = entry.seq](bool ok) {
                              if (alive.lock()) delivered(seq, ok);
                            });

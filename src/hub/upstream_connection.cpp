@@ -1,5 +1,7 @@
 #include "upstream_connection.h"
 
+#include <algorithm>
+
 #include <random>
 
 #include <mqtt/async_client.h>
@@ -215,6 +217,19 @@ void UpstreamConnection::subscribe(const std::string& filter, int qos) {
       client_->subscribe(filter, qos);
     } catch (const std::exception& e) {
       spdlog::debug("upstream: subscribe by '{}' failed: {}", name_, e.what());
+    }
+  }
+}
+
+void UpstreamConnection::unsubscribe(const std::string& filter) {
+  const auto it = std::find_if(subscriptions_.begin(), subscriptions_.end(), [&](const auto& s) { return s.first == filter; });
+  if (it == subscriptions_.end()) return;
+  subscriptions_.erase(it);
+  if (connected_) {
+    try {
+      client_->unsubscribe(filter);
+    } catch (const std::exception& e) {
+      spdlog::debug("upstream: unsubscribe by '{}' failed: {}", name_, e.what());
     }
   }
 }

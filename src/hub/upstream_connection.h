@@ -57,6 +57,7 @@ class UpstreamConnection {
   void publish(const std::string& topic, const std::string& payload, int qos, std::function<void(bool ok)> done);
   // Kept and re-sent after every reconnect (the cloud session may be new).
   void subscribe(const std::string& filter, int qos);
+  void unsubscribe(const std::string& filter);
 
  private:
   void connect();

@@ -1,5 +1,7 @@
 #include "upstream_link.h"
 
+#include "plain_topic.h"
+
 #include <charconv>
 
 #include <fmt/format.h>
@@ -106,7 +108,11 @@ UpstreamLink::Link& UpstreamLink::link(const iothub::Identity& identity) {
         if (hooks_.on_state) hooks_.on_state(false);
       }
     };
-    callbacks.on_message = [this, identity](const std::string& topic, std::string payload, int, bool) {
+    callbacks.on_message = [this, identity](const std::string& topic, std::string payload, int qos, bool retained) {
+      if (identity == edgehub_identity_ && is_plain_topic(topic)) {
+        if (hooks_.on_plain) hooks_.on_plain(topic, std::move(payload), qos, retained);
+        return;
+      }
       on_message(identity, topic, std::move(payload));
     };
     it->second.connection = std::make_unique<UpstreamConnection>(loop_, settings_.endpoint, identity, chain,
@@ -123,6 +129,11 @@ UpstreamLink::Link& UpstreamLink::link(const iothub::Identity& identity) {
 }
 
 void UpstreamLink::attach(const iothub::Identity& identity) { link(identity).attached = true; }
+
+UpstreamConnection* UpstreamLink::own_connection() {
+  const auto it = links_.find(edgehub_identity_.id());
+  return it == links_.end() ? nullptr : it->second.connection.get();
+}
 
 void UpstreamLink::detach(const iothub::Identity& identity) {
   const auto it = links_.find(identity.id());

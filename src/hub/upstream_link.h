@@ -54,6 +54,9 @@ struct UpstreamHooks {
   std::function<void(const iothub::Identity&, const std::string& method, const std::string& rid,
                      const std::string& payload)> on_method;
   std::function<void(const iothub::Identity&, Message message)> on_c2d;
+  // A message on a plain topic (not devices/…, $iothub/…) on the hub's own connection: what a
+  // $upstream bridge subscribed to at the parent.
+  std::function<void(const std::string& topic, std::string payload, int qos, bool retained)> on_plain;
 };
 
 class UpstreamLink {
@@ -76,6 +79,8 @@ class UpstreamLink {
   // Stores a reported patch to send (coalesced with others for the same identity).
   void report(const iothub::Identity& identity, const nlohmann::json& patch);
   void answer_method(const iothub::Identity& identity, const std::string& rid, int status, const std::string& payload);
+  // The hub's own connection (as $edgeHub), for $upstream bridges; made by start().
+  UpstreamConnection* own_connection();
 
  private:
   struct Pending {

@@ -153,6 +153,44 @@ Result<StoreAndForwardConfig> parse_store_and_forward(const Json& section) {
   return config;
 }
 
+// mqttBroker.bridges: [{"endpoint", "settings": [{"direction", "topic", "inPrefix", "outPrefix"}]}].
+template <typename Json>
+Result<std::vector<BridgeSpec>> parse_bridges(const Json& section) {
+  if (!section.is_array()) return make_error(fmt::format("mqttBroker.bridges: must be an array, got {}", show(section)));
+  std::vector<BridgeSpec> out;
+  for (std::size_t i = 0; i < section.size(); ++i) {
+    const auto& b = section[i];
+    const auto where = fmt::format("mqttBroker.bridges[{}]", i);
+    if (!b.is_object()) return make_error(fmt::format("{}: must be an object, got {}", where, show(b)));
+    BridgeSpec spec;
+    const auto endpoint = b.find("endpoint");
+    if (endpoint == b.end() || !endpoint->is_string()) return make_error(where + ".endpoint: a string is required");
+    spec.endpoint = endpoint->template get<std::string>();
+    if (auto uri = bridge_server_uri(spec.endpoint); !uri) return make_error(where + ".endpoint: " + uri.error());
+    const auto settings = b.find("settings");
+    if (settings == b.end() || !settings->is_array() || settings->empty())
+      return make_error(where + ".settings: a non-empty array is required");
+    for (std::size_t k = 0; k < settings->size(); ++k) {
+      const auto& s = (*settings)[k];
+      const auto at = fmt::format("{}.settings[{}]", where, k);
+      if (!s.is_object()) return make_error(fmt::format("{}: must be an object, got {}", at, show(s)));
+      std::string fields[4];
+      const char* names[4] = {"direction", "topic", "inPrefix", "outPrefix"};
+      for (int f = 0; f < 4; ++f) {
+        const auto v = s.find(names[f]);
+        if (v == s.end() || v->is_null()) continue;
+        if (!v->is_string()) return make_error(fmt::format("{}.{}: must be a string, got {}", at, names[f], show(*v)));
+        fields[f] = v->template get<std::string>();
+      }
+      auto setting = make_bridge_setting(fields[0], fields[1], fields[2], fields[3]);
+      if (!setting) return make_error(at + "." + setting.error());
+      spec.settings.push_back(std::move(*setting));
+    }
+    out.push_back(std::move(spec));
+  }
+  return out;
+}
+
 template <typename Json>
 Status parse_mqtt_broker(const Json& section, const SchemaVersion& version, EdgeHubConfig& config) {
   if (version.minor < 2) {
@@ -169,7 +207,9 @@ Status parse_mqtt_broker(const Json& section, const SchemaVersion& version, Edge
       if (!policy) return policy.failure();
       config.mqtt_authorizations = std::move(*policy);
     } else if (item.key() == "bridges") {
-      config.notes.push_back("mqttBroker.bridges: not supported yet; ignored");
+      auto bridges = parse_bridges(item.value());
+      if (!bridges) return bridges.failure();
+      config.mqtt_bridges = std::move(*bridges);
     } else {
       config.notes.push_back(fmt::format("mqttBroker.{}: unknown property ignored", item.key()));
     }

@@ -69,6 +69,13 @@ TEST(Authenticator, RefusesWithTheRightCodeAndAReason) {
   EXPECT_EQ(authenticate(mismatch, ids, kSettings, kNow).code, mqtt::ConnectReturnCode::identifier_rejected);
   auto foreign = authenticate(connect_as({"edge2", std::string("A")}, kKeyA), ids, kSettings, kNow);
   EXPECT_NE(foreign.reason.find("does not belong to this edge device"), std::string::npos) << foreign.reason;
+  // A child edge device's hub may connect (nested edge), only as a registered identity.
+  auto child_hub = authenticate(connect_as({"edge2", std::string("$edgeHub")}, kKeyA), ids, kSettings, kNow);
+  EXPECT_EQ(child_hub.reason, "unknown identity 'edge2/$edgeHub'");
+  auto with_child = IdentityRegistry::from_json(nlohmann::json::parse(
+      R"([{"deviceId":"edge2","moduleId":"$edgeHub","primaryKey":")" + kKeyA + R"("}])"), "test");
+  ASSERT_TRUE(with_child) << with_child.error();
+  EXPECT_TRUE(authenticate(connect_as({"edge2", std::string("$edgeHub")}, kKeyA), *with_child, kSettings, kNow).ok());
   auto unknown = authenticate(connect_as({"edge1", std::string("Z")}, kKeyA), ids, kSettings, kNow);
   EXPECT_EQ(unknown.reason, "unknown identity 'edge1/Z'");
   auto no_password = connect_as(a, kKeyA);

@@ -281,3 +281,47 @@ TEST_F(EdgeHubPolicyTest, HubYamlAndDesiredPoliciesActAsOneAndAWillNeedsPublishR
 
 }  // namespace
 }  // namespace outpost::hub::testing
+
+namespace outpost::hub::testing {
+namespace {
+
+std::uint64_t queued_in(store::MessageStore& store, const std::string& queue) {
+  for (const auto& q : store.stats())
+    if (q.name == queue) return q.length;
+  return 0;
+}
+
+TEST_F(EdgeHubPlainTest, TwinBridgesComeAndGoWithTheDesiredPropertiesAndARemovedOnesQueueIsCounted) {
+  const auto desired = [](nlohmann::json bridges) {
+    nlohmann::json d = {{"schemaVersion", "1.2"},
+                        {"routes", nlohmann::json::object()},
+                        {"storeAndForwardConfiguration", {{"timeToLiveSecs", 7200}}}};
+    if (!bridges.is_null()) d["mqttBroker"] = {{"bridges", std::move(bridges)}};
+    auto config = routing::parse_edgehub_desired(d);
+    EXPECT_TRUE(config) << config.error();
+    return std::move(*config);
+  };
+  // A broker that is not there (nothing listens on port 1): what the bridge takes waits on disk.
+  hub_->apply_config(desired(nlohmann::json::parse(
+      R"([{"endpoint": "mqtt://127.0.0.1:1", "settings": [{"direction": "out", "topic": "up/#"}]}])")));
+  auto pub = plain("pub");
+  const auto t = pub->send_publish("up/1", "x", 1);
+  pub->send_publish("other/1", "y", 1);
+  settle();
+  EXPECT_EQ(pub->completed().size(), 2u) << "acknowledged once queued for the bridge";
+  EXPECT_NE(std::find(pub->completed().begin(), pub->completed().end(), t), pub->completed().end());
+  EXPECT_EQ(queued_in(*store_, "mqtt-bridge-0"), 1u) << "only what an out setting takes";
+  // The same bridges again (a route change, say): nothing happens to them.
+  hub_->apply_config(desired(nlohmann::json::parse(
+      R"([{"endpoint": "mqtt://127.0.0.1:1", "settings": [{"direction": "out", "topic": "up/#"}]}])")));
+  EXPECT_EQ(queued_in(*store_, "mqtt-bridge-0"), 1u);
+  hub_->apply_config(desired(nullptr));  // the twin no longer has it
+  EXPECT_EQ(queued_in(*store_, "mqtt-bridge-0"), 0u);
+  EXPECT_EQ(dropped("bridge_removed"), 1) << "what waited for it is counted, not kept for ever";
+  pub->send_publish("up/2", "z", 1);
+  settle();
+  EXPECT_EQ(queued_in(*store_, "mqtt-bridge-0"), 0u) << "no bridge takes it now";
+}
+
+}  // namespace
+}  // namespace outpost::hub::testing

@@ -41,6 +41,11 @@ HubProcess::HubProcess(std::vector<HubIdentity> identities, nlohmann::json route
   write_config();
 }
 
+void HubProcess::set_device_id(std::string device_id) {
+  device_id_ = std::move(device_id);
+  write_config();
+}
+
 void HubProcess::add_listener(const std::string& name, const std::string& address) {
   extra_listeners_[name] = address;
   write_config();
@@ -49,7 +54,7 @@ void HubProcess::add_listener(const std::string& name, const std::string& addres
 void HubProcess::write_config() {
   std::string listen = "mqtt: \"127.0.0.1:" + std::to_string(mqtt_port_) + "\", metrics: \"127.0.0.1:0\"";
   for (const auto& [name, address] : extra_listeners_) listen += ", " + name + ": \"" + address + "\"";
-  write_file(dir_ + "/hub.yaml", std::string("hostname: ") + kHostname + "\ndevice_id: " + kDeviceId +
+  write_file(dir_ + "/hub.yaml", std::string("hostname: ") + kHostname + "\ndevice_id: " + device_id_ +
                                      "\nlisten: { " + listen + " }\n"
                                      "storage: { folder: store, max_bytes: " + std::to_string(max_bytes_) +
                                      " }\nidentities: identities.json\n"

@@ -33,6 +33,8 @@ class HubProcess {
   // Another listener ("mqtts", "wss", "https") at `address` ("127.0.0.1:0"); TLS listeners
   // need `tls:` in extra_yaml. Before start().
   void add_listener(const std::string& name, const std::string& address);
+  // Another device id than kDeviceId (a child hub beside its parent). Before start().
+  void set_device_id(std::string device_id);
   void start();  // asserts that the hub comes up (bounded wait)
   void stop();   // SIGTERM and wait
   void kill();   // SIGKILL
@@ -58,6 +60,7 @@ class HubProcess {
 
   std::string dir_;
   std::string extra_yaml_;
+  std::string device_id_ = kDeviceId;
   std::uint16_t mqtt_port_;
   std::uint64_t max_bytes_;
   std::map<std::string, std::string> extra_listeners_;

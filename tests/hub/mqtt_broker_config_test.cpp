@@ -175,6 +175,22 @@ TEST_F(MqttBrokerConfigTest, ReadsBridgesInEdgeHubsSettingsShape) {
   EXPECT_EQ(tls.local_topic("cmd/a/b"), std::nullopt);
 }
 
+TEST_F(MqttBrokerConfigTest, AnUpstreamBridgeUsesTheHubsOwnLinkAndNoLoginOfItsOwn) {
+  const auto c = load(
+      "mqtt_broker:\n  bridges:\n"
+      "    - { endpoint: \"$upstream\", settings: [ { direction: both, topic: \"t/#\", outPrefix: \"child1/\" } ] }\n");
+  const auto& bridges = c.mqtt_broker.bridges;
+  ASSERT_EQ(bridges.size(), 1u);
+  EXPECT_TRUE(bridges[0].upstream());
+  EXPECT_EQ(bridges[0].server_uri, "");
+  EXPECT_EQ(bridges[0].remote_topic("t/1"), "child1/t/1");
+  EXPECT_EQ(bridges[0].local_topic("child1/t/1"), "t/1");
+  const auto e = error_of(
+      "mqtt_broker:\n  bridges:\n"
+      "    - { endpoint: \"$upstream\", client_id: x, settings: [ { direction: in, topic: a } ] }\n");
+  EXPECT_NE(e.find("client_id: a $upstream bridge uses the hub's own link to its parent"), std::string::npos) << e;
+}
+
 TEST_F(MqttBrokerConfigTest, NamesWhatIsWrongWithABridge) {
   const auto e = error_of(
       "mqtt_broker:\n  bridges:\n"
@@ -183,8 +199,7 @@ TEST_F(MqttBrokerConfigTest, NamesWhatIsWrongWithABridge) {
       "    - { endpoint: \"mqtt://x\", settings: [] }\n"
       "    - { endpoint: \"mqtt://x:1\", settings: [ { direction: out, topic: \"a/#/b\" },\n"
       "        { direction: in, topic: a, inPrefix: \"+/\" } ] }\n");
-  EXPECT_NE(e.find("$upstream bridges are not supported yet"), std::string::npos) << e;
-  EXPECT_NE(e.find("expected mqtt://host:port or mqtts://host:port"), std::string::npos) << e;
+  EXPECT_NE(e.find("expected $upstream, mqtt://host:port or mqtts://host:port"), std::string::npos) << e;
   EXPECT_NE(e.find("'sideways': expected in, out or both"), std::string::npos) << e;
   EXPECT_NE(e.find("the port is missing"), std::string::npos) << e;
   EXPECT_NE(e.find("a bridge needs at least one setting"), std::string::npos) << e;

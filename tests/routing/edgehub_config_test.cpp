@@ -154,11 +154,48 @@ TEST(EdgeHubConfig, StoreAndForward) {
 TEST(EdgeHubConfig, IgnoredSectionsAreNoted) {
   const auto config = parsed(R"({"schemaVersion": "1.3", "routes": {},
       "storeAndForwardConfiguration": {"timeToLiveSecs": 1},
-      "mqttBroker": {"bridges": []}, "integrity": {"header": {}}, "somethingNew": 1})");
+      "mqttBroker": {"bridges": [], "later": 1}, "integrity": {"header": {}}, "somethingNew": 1})");
   ASSERT_EQ(config.notes.size(), 3u);
-  EXPECT_EQ(config.notes[0], "mqttBroker.bridges: not supported yet; ignored");
+  EXPECT_EQ(config.notes[0], "mqttBroker.later: unknown property ignored");
   EXPECT_EQ(config.notes[1], "integrity: ignored (manifest signatures are not verified)");
   EXPECT_EQ(config.notes[2], "somethingNew: unknown property ignored");
+}
+
+TEST(EdgeHubConfig, MqttBrokerBridgesAreReadAndEveryMistakeNamed) {
+  const auto config = parsed(R"({"schemaVersion": "1.2", "routes": {},
+      "storeAndForwardConfiguration": {"timeToLiveSecs": 1},
+      "mqttBroker": {"bridges": [
+        {"endpoint": "$upstream", "settings": [{"direction": "both", "topic": "t/#", "inPrefix": "local/", "outPrefix": "remote/"}]},
+        {"endpoint": "mqtt://10.0.0.2:1883", "settings": [{"direction": "in", "topic": "", "inPrefix": "a", "outPrefix": "b"}]}]}})");
+  ASSERT_TRUE(config.mqtt_bridges.has_value());
+  ASSERT_EQ(config.mqtt_bridges->size(), 2u);
+  const auto& up = (*config.mqtt_bridges)[0];
+  EXPECT_EQ(up.endpoint, "$upstream");
+  ASSERT_EQ(up.settings.size(), 1u);
+  EXPECT_TRUE(up.settings[0].in && up.settings[0].out);
+  EXPECT_EQ(up.settings[0].local_filter(), "local/t/#");
+  EXPECT_EQ(up.settings[0].remote_filter(), "remote/t/#");
+  EXPECT_EQ((*config.mqtt_bridges)[1].settings[0].remote_filter(), "b");
+  const auto with = [](const char* bridges) {
+    return std::string(R"({"schemaVersion": "1.2", "routes": {}, "storeAndForwardConfiguration": {"timeToLiveSecs": 1},
+        "mqttBroker": {"bridges": )") + bridges + "}}";
+  };
+  EXPECT_EQ(config_error_of(with(R"({})")), "mqttBroker.bridges: must be an array, got {}");
+  EXPECT_EQ(config_error_of(with(R"([{"settings": []}])")), "mqttBroker.bridges[0].endpoint: a string is required");
+  EXPECT_EQ(config_error_of(with(R"([{"endpoint": "http://x:1", "settings": [{"direction": "in"}]}])")),
+            "mqttBroker.bridges[0].endpoint: 'http://x:1': expected $upstream, mqtt://host:port or mqtts://host:port");
+  EXPECT_EQ(config_error_of(with(R"([{"endpoint": "mqtt://x", "settings": [{"direction": "in"}]}])")),
+            "mqttBroker.bridges[0].endpoint: 'mqtt://x': the port is missing");
+  EXPECT_EQ(config_error_of(with(R"([{"endpoint": "$upstream", "settings": []}])")),
+            "mqttBroker.bridges[0].settings: a non-empty array is required");
+  EXPECT_EQ(config_error_of(with(R"([{"endpoint": "$upstream", "settings": [{"direction": "sideways", "topic": "a"}]}])")),
+            "mqttBroker.bridges[0].settings[0].direction: 'sideways': expected in, out or both");
+  EXPECT_EQ(config_error_of(with(R"([{"endpoint": "$upstream", "settings": [{"direction": "in", "topic": 5}]}])")),
+            "mqttBroker.bridges[0].settings[0].topic: must be a string, got 5");
+  EXPECT_EQ(config_error_of(with(R"([{"endpoint": "$upstream", "settings": [{"direction": "in", "topic": "a/#/b"}]}])")),
+            "mqttBroker.bridges[0].settings[0].topic: 'a/#/b' is not a valid topic filter: '#' must be the whole last level of a topic filter");
+  EXPECT_EQ(config_error_of(with(R"([{"endpoint": "$upstream", "settings": [{"direction": "out", "topic": "a", "outPrefix": "+/"}]}])")),
+            "mqttBroker.bridges[0].settings[0].outPrefix: may not hold + or #");
 }
 
 TEST(EdgeHubConfig, MqttBrokerAuthorizationsAreReadFromSchema12) {

@@ -7,7 +7,7 @@
 //
 // Schema versions (edgeHub's EdgeHubConfigParser): "1.0" takes string routes only; "1.1"
 // adds route objects; "1.2" adds `mqttBroker`, of which `authorizations` is read (mqtt_policy)
-// and `bridges` ignored with a note (below 1.2 the whole section is ignored, as edgeHub does);
+// and `bridges` (bridge_settings.h; below 1.2 the whole section is ignored, as edgeHub does);
 // "1.3" adds `integrity`, ignored with a note. "1.1.0"-style versions parse like .NET's System.Version.
 // `$version` and `$metadata` are ignored silently, other unknown keys with a note.
 //
@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "outpost/core/result.h"
+#include "outpost/routing/bridge_settings.h"
 #include "outpost/mqtt_policy/authorization_policy.h"
 #include "outpost/routing/route_table.h"
 
@@ -44,6 +45,8 @@ struct EdgeHubConfig {
   StoreAndForwardConfig store_and_forward;
   // mqttBroker.authorizations (schema 1.2+); nullopt when the document has none.
   std::optional<mqtt_policy::AuthorizationPolicy> mqtt_authorizations;
+  // mqttBroker.bridges (schema 1.2+); nullopt when the document has none.
+  std::optional<std::vector<BridgeSpec>> mqtt_bridges;
   std::vector<std::string> notes;   // what was accepted but ignored, for the log
 };
 
