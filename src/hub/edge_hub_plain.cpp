@@ -61,7 +61,8 @@ void EdgeHub::publish_plain(const mqtt::ConnectionPtr& c, ClientState& client, m
                             mqtt::PublishTicket ticket) {
   client.received_default->inc();
   if (!may_publish_plain(client, p.topic)) {
-    if (ticket != 0) c->complete_publish(ticket);  // MQTT 3.1.1 has no refusal: acknowledged, dropped
+    // MQTT 3.1.1 has no refusal: acknowledged, dropped. MQTT 5 is told: Not authorized.
+    if (ticket != 0) c->complete_publish(ticket, mqtt::refusal::not_authorized);
     return;
   }
   PlainPublish publish{.topic = p.topic, .payload = p.payload, .qos = p.qos, .retain = p.retain};
@@ -166,13 +167,17 @@ void EdgeHub::refuse_iothub_publish(const mqtt::ConnectionPtr& c, const ClientSt
   spdlog::warn("hub: MQTT client '{}' may not publish on IoT Hub topic '{}'; dropped", client.id, topic);
   metrics_.plain_refused("publish", "not_authorized").inc();
   metrics_.dropped("not_authorized", client.label, "").inc();
-  if (ticket != 0) c->complete_publish(ticket);
+  if (ticket != 0) c->complete_publish(ticket, mqtt::refusal::not_authorized);
 }
 
 std::vector<std::size_t> EdgeHub::subscribe_plain(const mqtt::ConnectionPtr& c, const ClientState& client,
                                                   const std::vector<mqtt::Subscription>& subs,
                                                   std::vector<std::uint8_t>& codes) {
   std::vector<std::size_t> iothub;
+  // MQTT 5 clients learn why a subscription was refused; 3.1.1 ones get 0x80.
+  const auto refused = [v5 = c->protocol_level() >= mqtt::kMqtt5](std::uint8_t reason) {
+    return v5 ? reason : mqtt::kSubackFailure;
+  };
   std::vector<PlainBroker::RetainedDelivery> retained;
   PlainSession* session = nullptr;
   bool changed = false;
@@ -185,15 +190,15 @@ std::vector<std::size_t> EdgeHub::subscribe_plain(const mqtt::ConnectionPtr& c, 
       }
       spdlog::warn("hub: refused subscription of MQTT client '{}' to IoT Hub topic '{}'", client.id, sub.filter);
       metrics_.plain_refused("subscribe", "not_authorized").inc();
-      codes[i] = mqtt::kSubackFailure;
+      codes[i] = refused(mqtt::refusal::not_authorized);
       continue;
     }
     if (!may_subscribe_plain(client, sub.filter)) {
-      codes[i] = mqtt::kSubackFailure;
+      codes[i] = refused(mqtt::refusal::not_authorized);
       continue;
     }
     if (!session && !(session = plain_session_for(c, client))) {
-      codes[i] = mqtt::kSubackFailure;
+      codes[i] = refused(mqtt::refusal::quota_exceeded);
       metrics_.plain_refused("subscribe", "session_limit").inc();
       continue;
     }
@@ -202,7 +207,7 @@ std::vector<std::size_t> EdgeHub::subscribe_plain(const mqtt::ConnectionPtr& c, 
                               {.qos = sub.qos, .no_local = sub.no_local, .retain_as_published = sub.retain_as_published,
                                .subscription_id = sub.subscription_id},
                               &is_new);
-    codes[i] = g.code;
+    codes[i] = g.code == mqtt::kSubackFailure ? refused(g.reason) : g.code;
     if (g.code == mqtt::kSubackFailure) {
       spdlog::warn("hub: refused subscription of '{}' to '{}': {}", client.id, sub.filter, g.refused);
       metrics_.plain_refused("subscribe", "subscription_limit").inc();

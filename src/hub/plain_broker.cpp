@@ -94,20 +94,23 @@ std::vector<PlainSession*> PlainBroker::sessions() {
 
 PlainBroker::Granted PlainBroker::subscribe(PlainSession& session, const std::string& filter, PlainFilter options,
                                             bool* is_new) {
-  if (auto valid = mqtt::validate_topic_filter(filter); !valid) return {mqtt::kSubackFailure, valid.error()};
+  constexpr auto kFailure = mqtt::kSubackFailure;
+  if (auto valid = mqtt::validate_topic_filter(filter); !valid)
+    return {kFailure, valid.error(), mqtt::refusal::topic_filter_invalid};
   const bool shared = mqtt::is_shared_filter(filter);
   std::string group_key;
   if (shared) {
     const auto parts = mqtt::parse_shared_filter(filter);
-    if (!parts) return {mqtt::kSubackFailure, parts.error()};
-    if (options.no_local) return {mqtt::kSubackFailure, "No Local on a shared subscription (§3.8.3.1)"};
+    if (!parts) return {kFailure, parts.error(), mqtt::refusal::topic_filter_invalid};
+    if (options.no_local) return {kFailure, "No Local on a shared subscription (§3.8.3.1)"};
     group_key = filter.substr(std::string_view("$share/").size());
   }
   const auto existing = session.filters.find(filter);
   const bool known = existing != session.filters.end();
   if (is_new) *is_new = !known;
   if (!known && session.filters.size() >= max_subscriptions_)
-    return {mqtt::kSubackFailure, fmt::format("the client holds {} subscriptions, the limit", max_subscriptions_)};
+    return {kFailure, fmt::format("the client holds {} subscriptions, the limit", max_subscriptions_),
+            mqtt::refusal::quota_exceeded};
   options.qos = std::min<std::uint8_t>(options.qos, 2);
   if (known && existing->second.subscription_id != 0) --session.with_ids;
   if (options.subscription_id != 0) ++session.with_ids;

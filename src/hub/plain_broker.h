@@ -74,6 +74,7 @@ class PlainBroker {
   struct Granted {
     std::uint8_t code = mqtt::kSubackFailure;  // granted QoS, or kSubackFailure
     std::string refused;                        // why, when refused
+    std::uint8_t reason = mqtt::refusal::unspecified;  // for an MQTT 5 client, when refused
   };
   // `filter` may be a shared subscription, $share/{group}/{filter}: each message its filter
   // matches goes to one member of the group (the next connected one in turn; if none is, the

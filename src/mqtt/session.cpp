@@ -322,7 +322,7 @@ void Session::handle_publish(PublishPacket&& packet) {
     // Sent again before our PUBREC arrived or before its PUBREL: received once already.
     ticket = first_ticket_ + owed_acks_.size();
     owed_acks_.push_back({packet.packet_id, false, true});
-    complete_publish(ticket);
+    complete_publish(ticket, 0);
     return;
   }
   if (packet.qos > 0) {
@@ -345,18 +345,20 @@ void Session::handle_pubrel(std::uint16_t packet_id) {
   encode(out_, Packet{PubcompPacket{packet_id}}, protocol_level_);
 }
 
-void Session::complete_publish(PublishTicket ticket) {
+void Session::complete_publish(PublishTicket ticket, std::uint8_t reason_code) {
   if (closed_ || ticket < first_ticket_ || ticket >= first_ticket_ + owed_acks_.size()) return;
-  owed_acks_[ticket - first_ticket_].done = true;
+  auto& completed = owed_acks_[ticket - first_ticket_];
+  completed.done = true;
+  if (protocol_level_ >= kMqtt5) completed.reason = reason_code;
   const bool was_paused = reading_paused();
   bool sent = false;
   while (!owed_acks_.empty() && owed_acks_.front().done) {
     const auto& owed = owed_acks_.front();
     if (owed.qos2) {
-      encode(out_, Packet{PubrecPacket{owed.packet_id}}, protocol_level_);
-      awaiting_pubrel_.insert(owed.packet_id);
+      encode(out_, Packet{PubrecPacket{owed.packet_id, owed.reason}}, protocol_level_);
+      if (owed.reason < 0x80) awaiting_pubrel_.insert(owed.packet_id);  // a refusal ends the exchange (§4.3.3)
     } else {
-      encode(out_, PubackPacket{owed.packet_id}, protocol_level_);
+      encode(out_, PubackPacket{owed.packet_id, owed.reason}, protocol_level_);
     }
     owed_acks_.pop_front();
     ++first_ticket_;
@@ -411,6 +413,9 @@ void Session::handle_subscribe(const SubscribePacket& packet) {
     codes = context_.handler.on_subscribe(shared_from_this(), packet.subscriptions);
   }
   codes.resize(packet.subscriptions.size(), kSubackFailure);
+  if (protocol_level_ < kMqtt5)  // 3.1.1 knows one failure code (§3.9.3)
+    for (auto& code : codes)
+      if (code > 2) code = kSubackFailure;
   if (!closed_) encode(out_, SubackPacket{packet.packet_id, std::move(codes), {}}, protocol_level_);
 }
 

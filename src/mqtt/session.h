@@ -73,7 +73,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   void publish(std::string_view topic, std::string_view payload, std::uint8_t qos,
                std::uint64_t tag, bool dup, bool retain, const Properties* properties) override;
   std::size_t outbound_in_flight() const override { return in_flight_.size(); }
-  void complete_publish(PublishTicket ticket) override;
+  void complete_publish(PublishTicket ticket, std::uint8_t reason_code) override;
   void write_pending();  // PendingWrites' turn: write what request_flush() queued
   void pause_reading() override { paused_by_handler_ = true; }
   void resume_reading() override;
@@ -144,6 +144,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     std::uint16_t packet_id;
     bool done;
     bool qos2 = false;  // owes a PUBREC, then waits for PUBREL
+    std::uint8_t reason = 0;  // MQTT 5: the handler's
   };
   std::deque<OwedAck> owed_acks_;
   PublishTicket first_ticket_ = 1;

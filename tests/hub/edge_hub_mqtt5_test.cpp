@@ -188,6 +188,25 @@ TEST_F(EdgeHubMqtt5Test, RetainHandlingSendsRetainedMessagesAlwaysOnlyForANewSub
   EXPECT_EQ(subscribe("state/+", 0), 2u) << "0: always";
 }
 
+TEST_F(EdgeHubMqtt5Test, RefusalsCarryTheirReasonCodesAnd311ClientsGetTheOldAnswers) {
+  auto v5_client = v5("v5");
+  auto v3_client = plain("v3");
+  // IoT Hub topics are not a plain client's: 0x87 Not authorized (3.1.1: 0x80 / a plain PUBACK).
+  EXPECT_EQ(v5_client->subscribe({"devices/edge1/#"}, 1), std::vector<std::uint8_t>{mqtt::refusal::not_authorized});
+  EXPECT_EQ(v3_client->subscribe({"devices/edge1/#"}, 1), std::vector<std::uint8_t>{mqtt::kSubackFailure});
+  const auto t5 = v5_client->send_publish("devices/edge1/messages/events/", "x", 1);
+  const auto t3 = v3_client->send_publish("devices/edge1/messages/events/", "x", 1);
+  EXPECT_EQ(v5_client->completion_reason(t5), mqtt::refusal::not_authorized);
+  EXPECT_EQ(v3_client->completion_reason(t3), mqtt::refusal::not_authorized) << "the session sends 3.1.1 a plain PUBACK";
+  // An invalid filter: 0x8F; past max_subscriptions_per_client (3 here): 0x97 Quota exceeded.
+  EXPECT_EQ(v5_client->subscribe({"a/#/b"}, 1), std::vector<std::uint8_t>{mqtt::refusal::topic_filter_invalid});
+  EXPECT_EQ(v5_client->subscribe({"a", "b", "c", "d"}, 1),
+            (std::vector<std::uint8_t>{1, 1, 1, mqtt::refusal::quota_exceeded}));
+  EXPECT_EQ(v3_client->subscribe({"a", "b", "c", "d"}, 1), (std::vector<std::uint8_t>{1, 1, 1, mqtt::kSubackFailure}));
+  const auto ok = v5_client->send_publish("a", "fine", 1);
+  EXPECT_EQ(v5_client->completion_reason(ok), 0) << "success";
+}
+
 TEST_F(EdgeHubMqtt5Test, ASharedSubscriptionSpreadsMessagesOverItsMembers) {
   auto w1 = v5("w1");
   auto w2 = v5("w2");
@@ -198,7 +217,7 @@ TEST_F(EdgeHubMqtt5Test, ASharedSubscriptionSpreadsMessagesOverItsMembers) {
   EXPECT_EQ(payloads(*w1).size(), 5u);
   EXPECT_EQ(payloads(*w2).size(), 5u);
   EXPECT_EQ(w1->published()[0].topic, "jobs/0") << "delivered on the topic published, not the $share filter";
-  EXPECT_EQ(w1->subscribe({"$share/workers/devices/edge1/#"}, 1), std::vector<std::uint8_t>{mqtt::kSubackFailure})
+  EXPECT_EQ(w1->subscribe({"$share/workers/devices/edge1/#"}, 1), std::vector<std::uint8_t>{mqtt::refusal::not_authorized})
       << "a shared subscription to IoT Hub topics is refused for a plain client";
 }
 

@@ -316,6 +316,12 @@ TEST_F(HubPlainMqtt, AnAuthorizationPolicyInHubYamlAllowsAndRefuses) {
             std::string::npos) << hub->log();
   EXPECT_EQ(hub->metric("outpost_mqtt_refused_total", "operation=\"publish\",reason=\"policy\""), 2);
   EXPECT_EQ(hub->metric("outpost_mqtt_refused_total", "operation=\"subscribe\",reason=\"policy\""), 1);
+  // MQTT 5 clients are told why: 0x87 Not authorized in the PUBACK and in the SUBACK.
+  const auto v5_pub = pub(*hub, "plant/secret", "leak", {"-V", "mqttv5", "-d"});
+  EXPECT_NE(v5_pub.output.find("RC:135"), std::string::npos) << v5_pub.output;
+  argv.insert(argv.end(), {"-V", "mqttv5"});
+  const auto v5_denied = run_command(argv, 10s);
+  EXPECT_NE(v5_denied.output.find("Subscribed (mid: 1): 135"), std::string::npos) << v5_denied.output;
 }
 
 }  // namespace

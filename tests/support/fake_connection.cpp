@@ -97,8 +97,14 @@ void FakeConnection::publish(std::string_view topic, std::string_view payload, s
   published_.push_back(std::move(p));
 }
 
-void FakeConnection::complete_publish(mqtt::PublishTicket ticket) {
+std::optional<std::uint8_t> FakeConnection::completion_reason(mqtt::PublishTicket ticket) const {
+  const auto it = completion_reasons_.find(ticket);
+  return it == completion_reasons_.end() ? std::nullopt : std::optional(it->second);
+}
+
+void FakeConnection::complete_publish(mqtt::PublishTicket ticket, std::uint8_t reason_code) {
   completed_.push_back(ticket);
+  completion_reasons_[ticket] = reason_code;
   if (!open() || ticket < first_owed_ || ticket >= first_owed_ + owed_.size()) return;
   owed_[ticket - first_owed_] = true;
   while (!owed_.empty() && owed_.front()) {

@@ -73,7 +73,9 @@ class FakeConnection final : public mqtt::Connection, public std::enable_shared_
   void publish(std::string_view topic, std::string_view payload, std::uint8_t qos, std::uint64_t tag = 0,
                bool dup = false, bool retain = false, const mqtt::Properties* properties = nullptr) override;
   std::size_t outbound_in_flight() const override { return in_flight_.size(); }
-  void complete_publish(mqtt::PublishTicket ticket) override;
+  void complete_publish(mqtt::PublishTicket ticket, std::uint8_t reason_code = 0) override;
+  // The reason code the handler completed `ticket` with (MQTT 5), or nullopt if not completed.
+  std::optional<std::uint8_t> completion_reason(mqtt::PublishTicket ticket) const;
   void pause_reading() override;
   void resume_reading() override;
   void close(mqtt::CloseReason reason, std::string_view detail) override;
@@ -95,6 +97,7 @@ class FakeConnection final : public mqtt::Connection, public std::enable_shared_
   std::deque<bool> owed_;  // from ticket first_owed_: completed yet?
   mqtt::PublishTicket first_owed_ = 1;
   std::vector<mqtt::PublishTicket> completed_;
+  std::map<mqtt::PublishTicket, std::uint8_t> completion_reasons_;
   std::size_t pubacks_sent_ = 0;
   bool paused_ = false;
   int pause_calls_ = 0;

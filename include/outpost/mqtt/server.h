@@ -63,8 +63,10 @@ class Connection {
                        const Properties* properties = nullptr) = 0;
   virtual std::size_t outbound_in_flight() const = 0;  // QoS 1 and 2 publishes not yet acknowledged
 
-  // Owes a PUBACK for `ticket`; sent once every earlier ticket is completed too.
-  virtual void complete_publish(PublishTicket ticket) = 0;
+  // Owes a PUBACK (PUBREC for QoS 2) for `ticket`; sent once every earlier ticket is completed
+  // too. `reason_code`: an MQTT 5 client's reason (e.g. refusal::not_authorized; a refused QoS 2
+  // publish ends at its PUBREC); a 3.1.1 client gets a plain acknowledgement whatever it is.
+  virtual void complete_publish(PublishTicket ticket, std::uint8_t reason_code = 0) = 0;
 
   // Stops reading from the socket (back-pressure) until resume_reading().
   virtual void pause_reading() = 0;

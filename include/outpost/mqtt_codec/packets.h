@@ -113,6 +113,14 @@ struct SubscribePacket {
 };
 
 inline constexpr std::uint8_t kSubackFailure = 0x80;
+// MQTT 5 reason codes a server gives in PUBACK, PUBREC and SUBACK to refuse (§2.4); a 3.1.1
+// client gets kSubackFailure in a SUBACK and a plain PUBACK instead.
+namespace refusal {
+inline constexpr std::uint8_t unspecified = 0x80;
+inline constexpr std::uint8_t not_authorized = 0x87;
+inline constexpr std::uint8_t topic_filter_invalid = 0x8F;
+inline constexpr std::uint8_t quota_exceeded = 0x97;
+}  // namespace refusal
 
 struct SubackPacket {
   std::uint16_t packet_id = 0;
