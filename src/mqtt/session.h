@@ -4,6 +4,8 @@
 // Lifecycle: created by a listener on accept; run() does the transport handshake (within
 // tls_handshake_timeout), waits for CONNECT (within connect_timeout of the accept), then reads
 // until the peer leaves or close() is called. A DISCONNECT closes once what is queued is sent.
+// An MQTT 5 connection the server closes gets a DISCONNECT with a reason code first: the
+// socket closes once that is written (close_with, send_disconnect).
 // Back-pressure: while paused, frames that arrive are held (bounded), PINGREQs answered.
 // Owned by shared_ptr: the read coroutine, the write coroutine and the handler each hold one.
 // Threading: everything runs on the EventLoop's single thread.
