@@ -23,6 +23,9 @@ struct ClientState {
   std::string user;   // a plain client's user name; empty: anonymous
   std::string label;  // its metrics' id: the identity, or "mqtt:{user}" / "mqtt:anonymous" (bounded)
   bool clean_session = true;
+  // How long its plain session outlives the connection, in seconds: the MQTT 5 CONNECT's
+  // Session Expiry Interval; for 3.1.1, 0 (cleanSession=1) or PlainSession::kNever.
+  std::uint32_t session_expiry = 0;
   std::uint32_t subscriptions = 0;  // iothub::SubscriptionKind bits
   std::optional<mqtt::Will> will;
   // What the authorization policy grants it on plain topics; nullopt: no policy, all allowed.

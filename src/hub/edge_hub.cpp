@@ -31,6 +31,8 @@ EdgeHub::EdgeHub(net::EventLoop& loop, EdgeHubSettings settings, store::MessageS
       routes_(std::make_shared<routing::RouteTable>()),
       plain_(settings_.mqtt_broker),
       plain_session_table_(kv),
+      plain_expiry_timers_(loop),
+      plain_will_timers_(loop),
       durable_acks_(loop, [this](DurableAck& ack) {
         if (awaiting_durable_ > 0) --awaiting_durable_;
         auto c = ack.sender.lock();
@@ -173,6 +175,7 @@ mqtt::ConnectDecision EdgeHub::on_connect(const mqtt::ConnectionPtr& c, const mq
     old->close(mqtt::CloseReason::taken_over, "a new connection of the same identity");
   }
   client->clean_session = p.clean_session;
+  client->session_expiry = session_expiry_of(p);
   client->will = p.will;
   client->received_default = &metrics_.received(id, "");
   bool plain_session_present = false;  // never refused for an identity: it makes no session here

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "authenticator.h"
+#include "client_timers.h"
 #include "client_state.h"
 #include "durable_acks.h"
 #include "endpoint_registry.h"
@@ -216,6 +217,17 @@ class EdgeHub final : public mqtt::Handler {
   // Removes the session's filters the client's grants no longer allow (logged, counted).
   bool drop_disallowed_filters(PlainSession& session, const ClientState& client);
   std::uint64_t drain_queue(store::QueueId queue);
+  // MQTT 5 session expiry and will delay (edge_hub_plain_expiry.cpp).
+  static std::uint32_t session_expiry_of(const mqtt::ConnectPacket& p);
+  // Its client left: the session ends now (expiry 0), at its expiry (timed), or never.
+  void leave_persistent_session(PlainSession& session, std::uint32_t expiry);
+  void arm_plain_session_expiry(const PlainSession& session);
+  void expire_plain_session(const std::string& client_id);
+  // The client is back: its session does not expire, its delayed will is not sent.
+  void cancel_plain_timers(const std::string& client_id);
+  // A will with a Will Delay Interval whose session outlives the connection: held, sent later.
+  bool hold_plain_will(const ClientState& client);
+  void send_plain_will(const std::string& client_id, const std::string& label, const mqtt::Will& will);
   // Durable retained messages (edge_hub_retained.cpp).
   void restore_retained();
   // Whether a retained publish on `topic` (an empty payload: a clearing) goes to the store.
@@ -223,7 +235,8 @@ class EdgeHub final : public mqtt::Handler {
   // The retained record of a topic is in the store at `seq`: the one it replaces is acknowledged.
   void retained_stored(const Message& message, store::Sequence seq);
   store::QueueId retained_queue();
-  // MQTT's rule for wills on plain topics: sent unless the client said DISCONNECT.
+  // MQTT's rule for wills on plain topics: sent unless the client said DISCONNECT (MQTT 5: with
+  // reason 0); after the Will Delay Interval if its session outlives the connection.
   void publish_plain_will(const ClientState& client, mqtt::CloseReason reason);
   void close_plain(const mqtt::ConnectionPtr& c, const ClientState& client, mqtt::CloseReason reason);
   // Authorization policies on plain topics (edge_hub_policy.cpp). Each refusal is logged and counted.
@@ -261,6 +274,8 @@ class EdgeHub final : public mqtt::Handler {
   PlainBroker plain_;
   PlainSessionTable plain_session_table_;
   std::set<std::uint32_t> plain_slots_;  // store queue slots of persistent plain sessions
+  ClientTimers plain_expiry_timers_;  // absent sessions with a Session Expiry Interval, by client id
+  ClientTimers plain_will_timers_;    // wills waiting out their Will Delay Interval, by client id
   // hub.yaml's mqtt_broker.bridges, in order, then the twin's mqttBroker.bridges: bridge n's
   // queue is "mqtt-bridge-{n}".
   std::vector<std::unique_ptr<MqttBridge>> bridges_;

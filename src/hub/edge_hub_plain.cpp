@@ -41,6 +41,7 @@ mqtt::ConnectDecision EdgeHub::connect_plain(const mqtt::ConnectionPtr& c, const
     old->second->close(mqtt::CloseReason::taken_over, "a new connection with the same client id");
   }
   client->clean_session = p.clean_session;
+  client->session_expiry = session_expiry_of(p);
   client->will = p.will;
   client->received_default = &metrics_.received(label, "");
   bool session_present = false;
@@ -244,13 +245,8 @@ std::vector<std::size_t> EdgeHub::subscribe_plain(const mqtt::ConnectionPtr& c, 
 
 void EdgeHub::publish_plain_will(const ClientState& client, mqtt::CloseReason reason) {
   if (!client.will || reason == mqtt::CloseReason::client_disconnect || !is_plain_topic(client.will->topic)) return;
-  if (!may_publish_will(client)) return;
-  spdlog::info("hub: publishing the will of '{}' on '{}'", client.id, client.will->topic);
-  PlainPublish will{.topic = client.will->topic, .payload = client.will->payload, .qos = client.will->qos,
-                    .retain = client.will->retain};
-  if (auto passed = passed_on(client.will->properties, unix_now_ms()); !passed.empty())
-    will.properties = std::make_shared<const PlainProperties>(std::move(passed));
-  deliver_plain({}, client.label, will, 0);
+  if (!may_publish_will(client) || hold_plain_will(client)) return;
+  send_plain_will(client.id, client.label, *client.will);
 }
 
 void EdgeHub::close_plain(const mqtt::ConnectionPtr& c, const ClientState& client, mqtt::CloseReason reason) {

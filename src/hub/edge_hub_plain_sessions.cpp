@@ -22,8 +22,10 @@ void EdgeHub::restore_plain_sessions() {
     session.owner = stored.owner;
     session.slot = stored.slot;
     session.queue = store_.queue(plain_session_queue_name(stored.slot));
+    session.expiry = stored.expiry;
     plain_.set_persistent(session, true);
     plain_slots_.insert(stored.slot);
+    arm_plain_session_expiry(session);  // its client is away: from now (edge_hub_plain_expiry.cpp)
     for (const auto& [filter, options] : stored.filters)
       if (const auto g = plain_.subscribe(session, filter, options); g.code == mqtt::kSubackFailure)
         spdlog::warn("hub: the stored subscription of '{}' to '{}' is not restored: {}", stored.client_id, filter,
@@ -44,6 +46,7 @@ void EdgeHub::restore_plain_sessions() {
 bool EdgeHub::open_plain_session(const mqtt::ConnectionPtr& c, const ClientState& client, bool clean_session,
                                  bool& session_present) {
   session_present = false;
+  cancel_plain_timers(client.id);
   const auto owner = plain_session_owner(client.plain, client.user, client.identity.id());
   auto* session = plain_.find(client.id);
   if (session && session->persistent && session->owner != owner) {
@@ -58,7 +61,12 @@ bool EdgeHub::open_plain_session(const mqtt::ConnectionPtr& c, const ClientState
   if (session) {
     session_present = true;
     // Subscriptions made under an earlier policy are checked against today's.
-    if (drop_disallowed_filters(*session, client)) save_plain_session(*session);
+    bool changed = drop_disallowed_filters(*session, client);
+    if (session->expiry != client.session_expiry) {
+      session->expiry = client.session_expiry;  // this CONNECT's (0: it ends with this connection)
+      changed = true;
+    }
+    if (changed) save_plain_session(*session);
     attach_plain_session(c, *session);
     return true;
   }
@@ -66,7 +74,9 @@ bool EdgeHub::open_plain_session(const mqtt::ConnectionPtr& c, const ClientState
   if (!client.plain) return true;
   auto& fresh = plain_.open(client.id);
   fresh.owner = owner;
-  if (!clean_session && !make_persistent(fresh)) {
+  fresh.expiry = client.session_expiry;
+  // MQTT 5 may start a persistent session with Clean Start 1: the interval decides, not the flag.
+  if (client.session_expiry > 0 && !make_persistent(fresh)) {
     plain_.close(client.id);
     return false;
   }
@@ -78,7 +88,8 @@ PlainSession* EdgeHub::plain_session_for(const mqtt::ConnectionPtr& c, const Cli
   if (auto* session = plain_.find(client.id)) return session;
   auto& fresh = plain_.open(client.id);
   fresh.owner = plain_session_owner(client.plain, client.user, client.identity.id());
-  if (!client.clean_session && !make_persistent(fresh)) {
+  fresh.expiry = client.session_expiry;
+  if (client.session_expiry > 0 && !make_persistent(fresh)) {
     plain_.close(client.id);
     return nullptr;
   }
@@ -123,11 +134,13 @@ void EdgeHub::detach_plain_session(const mqtt::ConnectionPtr& c, const ClientSta
   session->connection.reset();
   // The delivery may be on the call stack (a write that failed inside its pump): freed later.
   if (session->delivery) loop_.post([d = std::move(session->delivery)] {});
-  if (!session->persistent) plain_.close(client.id);
+  if (!session->persistent) return plain_.close(client.id);
+  leave_persistent_session(*session, c->disconnect_session_expiry().value_or(client.session_expiry));
 }
 
 void EdgeHub::end_plain_session(PlainSession& session, std::string_view why) {
   const auto client_id = session.client_id;
+  plain_expiry_timers_.cancel(client_id);
   if (session.persistent) {
     if (const auto n = drain_queue(session.queue); n > 0) {
       spdlog::warn("hub: dropped {} messages queued for MQTT client '{}': {}", n, client_id, why);

@@ -36,6 +36,10 @@ struct PlainSession {
   std::string client_id;
   std::string owner;  // who may resume it: plain_session_owner() of the client that made it
   bool persistent = false;
+  // Persistent: seconds it outlives its connection (MQTT 5 Session Expiry Interval); kNever for
+  // MQTT 3.1.1's cleanSession=0, kept until a clean CONNECT.
+  static constexpr std::uint32_t kNever = 0xFFFFFFFF;
+  std::uint32_t expiry = kNever;
   std::uint32_t slot = 0;      // persistent: its store queue is plain_session_queue_name(slot)
   store::QueueId queue = 0;    // persistent: that queue
   std::weak_ptr<mqtt::Connection> connection;  // empty while its client is away

@@ -53,6 +53,10 @@ Result<StoredPlainSession> parse_stored_plain_session(const std::string& client_
   if (filters == j.end() || !filters->is_object()) return make_error("no filters");
   s.owner = owner->get<std::string>();
   s.slot = slot->get<std::uint32_t>();
+  if (const auto expiry = j.find("expiry"); expiry != j.end()) {
+    if (!expiry->is_number_unsigned() || expiry->get<std::uint64_t>() > UINT32_MAX) return make_error("bad expiry");
+    s.expiry = expiry->get<std::uint32_t>();
+  }
   for (const auto& [filter, packed] : filters->items()) {
     const auto options = packed.is_number_unsigned() ? PlainFilter::unpack(packed.get<std::uint64_t>()) : std::nullopt;
     if (!options) return make_error("filter '" + filter + "': bad QoS or options");
@@ -83,7 +87,8 @@ std::vector<StoredPlainSession> PlainSessionTable::load_all() {
 bool PlainSessionTable::save(const PlainSession& session) {
   nlohmann::json filters = nlohmann::json::object();
   for (const auto& [filter, options] : session.filters) filters[filter] = options.packed();
-  const nlohmann::json j{{"owner", session.owner}, {"slot", session.slot}, {"filters", std::move(filters)}};
+  nlohmann::json j{{"owner", session.owner}, {"slot", session.slot}, {"filters", std::move(filters)}};
+  if (session.expiry != PlainSession::kNever) j["expiry"] = session.expiry;  // MQTT 5 Session Expiry Interval
   if (auto s = kv_.put(kNamespace, session.client_id, j.dump()); !s) {
     spdlog::error("hub: cannot persist the MQTT session of '{}': {}", session.client_id, s.error());
     return false;

@@ -25,13 +25,15 @@ struct StoredPlainSession {
   std::string owner;
   std::uint32_t slot = 0;
   std::map<std::string, PlainFilter> filters;
+  std::uint32_t expiry = 0xFFFFFFFF;  // PlainSession::expiry; records without one never expire
 };
 
 // Who a session belongs to: a client that connects with the same client id but is someone
 // else does not get its messages (its old session is discarded, session present = 0).
 std::string plain_session_owner(bool plain_client, const std::string& user, const std::string& identity_id);
 
-// A session as state.db holds it (JSON: owner, slot, filters), or what is wrong with it.
+// A session as state.db holds it (JSON: owner, slot, filters, expiry if it has one), or what
+// is wrong with it.
 Result<StoredPlainSession> parse_stored_plain_session(const std::string& client_id, std::string_view value);
 
 std::string plain_session_queue_name(std::uint32_t slot);

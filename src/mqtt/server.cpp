@@ -146,7 +146,8 @@ void Server::stop() {
   std::vector<std::shared_ptr<Session>> open;
   for (auto& [id, weak] : impl_->sessions)
     if (auto s = weak.lock()) open.push_back(std::move(s));
-  for (auto& s : open) s->close(CloseReason::server_closed, "server stopping");
+  for (auto& s : open)
+    s->close_with(CloseReason::server_closed, disconnect_reason::server_shutting_down, "server stopping");
   impl_->sessions.clear();
   impl_->unauthenticated.clear();
 }

@@ -19,11 +19,31 @@ namespace {
 // doubling up to 64 KiB while reads fill it, halving again once they no longer do.
 constexpr std::size_t kMaxReadChunk = 64 * 1024;
 constexpr auto kQuietBeforeDirectWrite = std::chrono::microseconds(200);
+// How long a closed MQTT 5 connection waits for its DISCONNECT to be written before the
+// socket closes anyway (a client that stopped reading).
+constexpr auto kDisconnectGrace = std::chrono::seconds(2);
+
+// The DISCONNECT an MQTT 5 client gets when its connection ends for `reason` (§3.14.2.1);
+// 0: none (it left, or the socket is gone). The handler closes with server_closed: an
+// administrative action (a policy change, the store failing); the server's own closes say more.
+std::uint8_t disconnect_code_for(CloseReason reason) {
+  switch (reason) {
+    case CloseReason::client_disconnect:
+    case CloseReason::client_disconnect_with_will:
+    case CloseReason::transport_error: return 0;
+    case CloseReason::protocol_error: return disconnect_reason::protocol_error;
+    case CloseReason::keep_alive_timeout: return disconnect_reason::keep_alive_timeout;
+    case CloseReason::taken_over: return disconnect_reason::session_taken_over;
+    case CloseReason::server_closed: return disconnect_reason::administrative_action;
+  }
+  return 0;
 }
+}  // namespace
 
 const char* close_reason_name(CloseReason reason) {
   switch (reason) {
     case CloseReason::client_disconnect: return "client disconnected";
+    case CloseReason::client_disconnect_with_will: return "client disconnected, asking for its will";
     case CloseReason::protocol_error: return "protocol error";
     case CloseReason::transport_error: return "connection lost";
     case CloseReason::keep_alive_timeout: return "keep-alive timeout";
@@ -118,7 +138,9 @@ void Session::process_input() {
   }
   while (!closed_) {
     auto frame = reader_.next();
-    if (!frame) return protocol_error(frame.error());
+    if (!frame)
+      return protocol_error(frame.error(), reader_.oversized() ? disconnect_reason::packet_too_large
+                                                               : disconnect_reason::malformed_packet);
     if (!*frame) return;
     const Frame& f = **frame;
     if (!reading_paused() && held_frames_.empty()) {
@@ -163,7 +185,7 @@ void Session::handle_frame(const Frame& frame) {
   if (refused_) return;
   auto decoded = decode_packet(frame, protocol_level_);
   if (!decoded) {
-    protocol_error(decoded.error());
+    protocol_error(decoded.error(), disconnect_reason::malformed_packet);
     return;
   }
   auto& packet = *decoded;
@@ -177,7 +199,7 @@ void Session::handle_frame(const Frame& frame) {
     dispatch(frame, packet);
   } catch (const std::exception& e) {
     spdlog::error("mqtt: closing {}: the handler failed on {}: {}", describe(), packet_type_name(frame.type()), e.what());
-    close(CloseReason::server_closed, "internal error");
+    close_with(CloseReason::server_closed, disconnect_reason::implementation_specific_error, "internal error");
   }
 }
 
@@ -199,8 +221,17 @@ void Session::dispatch(const Frame& frame, Packet& packet) {
         } else if constexpr (std::is_same_v<T, PingreqPacket>) {
           encode(out_, PingrespPacket{}, protocol_level_);
         } else if constexpr (std::is_same_v<T, DisconnectPacket>) {
+          if (const auto expiry = p.properties.session_expiry_interval) {
+            // §3.14.2.2.2: a session that was to end with its connection cannot be kept now.
+            if (connect_session_expiry_ == 0 && *expiry > 0)
+              return protocol_error("DISCONNECT sets a Session Expiry Interval; the CONNECT's was 0");
+            disconnect_session_expiry_ = *expiry;
+          }
           // Whatever is queued (a CONNACK sent in the same write, owed PUBACKs) goes out first.
-          close_after_output(CloseReason::client_disconnect, "DISCONNECT");
+          // Any reason but 0 keeps the will (§3.1.2.5): 0x04 asks for it, the others are errors.
+          close_after_output(p.reason_code == disconnect_reason::normal ? CloseReason::client_disconnect
+                                                                        : CloseReason::client_disconnect_with_will,
+                             "DISCONNECT");
         } else if constexpr (std::is_same_v<T, PubrelPacket>) {
           if (!context_.options.accept_qos2) return protocol_error("QoS 2 is not supported");
           handle_pubrel(p.packet_id);
@@ -246,6 +277,8 @@ void Session::handle_connect(ConnectPacket&& packet) {
       // the handler knows persistence as 3.1.1's cleanSession=0.
       if (packet.properties.session_expiry_interval.value_or(0) == 0) packet.clean_session = true;
       client_receive_maximum_ = packet.properties.receive_maximum.value_or(65535);
+      client_maximum_packet_size_ = packet.properties.maximum_packet_size;
+      connect_session_expiry_ = packet.properties.session_expiry_interval.value_or(0);
       connack.properties.topic_alias_maximum = kTopicAliasMaximum;
       connack.properties.maximum_packet_size = static_cast<std::uint32_t>(context_.options.max_packet_bytes);
       if (!context_.options.accept_qos2) connack.properties.maximum_qos = 1;
@@ -442,7 +475,8 @@ void Session::publish(std::string_view topic, std::string_view payload, std::uin
   if (qos > 0 && (in_flight_.size() >= client_receive_maximum_ || !waiting_.empty())) {
     // MQTT 5 flow control: the client takes at most Receive Maximum at once (§4.9).
     if (waiting_.size() >= 65000) {
-      close(CloseReason::server_closed, "too many deliveries waiting for the client's Receive Maximum");
+      close_with(CloseReason::server_closed, disconnect_reason::quota_exceeded,
+                 "too many deliveries waiting for the client's Receive Maximum");
       return;
     }
     waiting_.push_back({std::string(topic), std::string(payload), qos, tag, retain,
@@ -465,7 +499,7 @@ void Session::encode_delivery(std::string_view topic, std::string_view payload, 
   std::uint16_t packet_id = 0;
   if (qos > 0) {
     if (in_flight_.size() >= 65000) {
-      close(CloseReason::server_closed, "too many unacknowledged deliveries");
+      close_with(CloseReason::server_closed, disconnect_reason::quota_exceeded, "too many unacknowledged deliveries");
       return;
     }
     packet_id = next_packet_id();
@@ -476,7 +510,8 @@ void Session::encode_delivery(std::string_view topic, std::string_view payload, 
   encode_publish(out_, topic, payload, qos, packet_id, retain, dup && qos > 0,
                  protocol_level_ >= kMqtt5 ? (properties ? properties : &kNone) : nullptr);
   if (out_.size() > context_.options.max_outbound_buffer) {
-    close(CloseReason::server_closed, "client reads too slowly (outbound buffer full)");
+    close_with(CloseReason::server_closed, disconnect_reason::quota_exceeded,
+               "client reads too slowly (outbound buffer full)");
     return;
   }
   // A quiet connection gets its delivery now, not after the caller's remaining work (the
@@ -554,6 +589,10 @@ asio::awaitable<void> Session::write_loop() {
     }
   }
   write_in_progress_ = false;
+  if (closing_after_write_) {
+    close_transport_after_write();
+    co_return;
+  }
   if (refused_) close(closing_reason_, closing_detail_);
 }
 
@@ -568,19 +607,60 @@ void Session::resume_reading() {
 
 void Session::wake_reader() { wake_.cancel(); }
 
-void Session::protocol_error(std::string_view detail) {
+void Session::protocol_error(std::string_view detail, std::uint8_t code) {
   spdlog::warn("mqtt: closing {}: {}", describe(), detail);
-  close(CloseReason::protocol_error, detail);
+  close_with(CloseReason::protocol_error, code, detail);
 }
 
 void Session::close(CloseReason reason, std::string_view detail) {
+  close_with(reason, disconnect_code_for(reason), detail);
+}
+
+bool Session::send_disconnect(std::uint8_t code, std::string_view detail) {
+  // Only after a CONNACK accepted an MQTT 5 CONNECT (before that the CONNACK says why).
+  if (code == 0 || !connected_ || protocol_level_ < kMqtt5) return false;
+  // Packets queued but not begun are dropped: the DISCONNECT is the last word, and a slow
+  // client's backlog would hold it back (they were lost on close before it too).
+  out_.clear();
+  DisconnectPacket disconnect{code, {}};
+  disconnect.properties.reason_string = std::string(detail);
+  encode(out_, disconnect, kMqtt5);
+  if (client_maximum_packet_size_ && out_.size() > *client_maximum_packet_size_) {
+    out_.clear();  // §3.14.2.2.3: no Reason String that would make it too big for the client
+    encode(out_, DisconnectPacket{code, {}}, kMqtt5);
+  }
+  if (!write_in_progress_) {
+    const std::size_t written = transport_->write_now(asio::buffer(out_));
+    out_.erase(0, written);
+    if (out_.empty()) return false;  // written whole: the caller closes the socket now
+    write_in_progress_ = true;
+    asio::co_spawn(executor_, [self = shared_from_this()] { return self->write_loop(); }, asio::detached);
+  }
+  // The write loop writes it (after its current buffer, if one is being written), then
+  // closes the socket.
+  closing_after_write_ = true;
+  deadline_.expires_after(kDisconnectGrace);
+  deadline_.async_wait([weak = weak_from_this()](const error_code& ec) {
+    if (auto self = weak.lock(); self && !ec) self->close_transport_after_write();
+  });
+  return true;
+}
+
+void Session::close_transport_after_write() {
+  if (!closing_after_write_) return;
+  closing_after_write_ = false;
+  deadline_.cancel();
+  transport_->close();
+}
+
+void Session::close_with(CloseReason reason, std::uint8_t disconnect_code, std::string_view detail) {
   if (closed_) return;
   closed_ = true;
   if (reason != CloseReason::protocol_error)
     spdlog::debug("mqtt: {} closed: {} ({})", describe(), close_reason_name(reason), detail);
   deadline_.cancel();
   wake_.cancel();
-  transport_->close();
+  if (!send_disconnect(disconnect_code, detail)) transport_->close();
   auto self = shared_from_this();
   if (handler_knows_) {
     handler_knows_ = false;

@@ -4,6 +4,8 @@
 // Lifecycle: created by a listener on accept; run() does the transport handshake (within
 // tls_handshake_timeout), waits for CONNECT (within connect_timeout of the accept), then reads
 // until the peer leaves or close() is called. A DISCONNECT closes once what is queued is sent.
+// An MQTT 5 connection the server closes gets a DISCONNECT with a reason code first: the
+// socket closes once that is written (close_with, send_disconnect).
 // Back-pressure: while paused, frames that arrive are held (bounded), PINGREQs answered.
 // Owned by shared_ptr: the read coroutine, the write coroutine and the handler each hold one.
 // Threading: everything runs on the EventLoop's single thread.
@@ -13,6 +15,7 @@
 #include <chrono>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -69,6 +72,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   const char* transport_name() const override { return transport_->name(); }
   const net::ClientCertificate* client_certificate() const override { return transport_->client_certificate(); }
   std::uint8_t protocol_level() const override { return protocol_level_; }
+  std::optional<std::uint32_t> disconnect_session_expiry() const override { return disconnect_session_expiry_; }
   bool open() const override { return !closed_; }
   void publish(std::string_view topic, std::string_view payload, std::uint8_t qos,
                std::uint64_t tag, bool dup, bool retain, const Properties* properties) override;
@@ -78,6 +82,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   void pause_reading() override { paused_by_handler_ = true; }
   void resume_reading() override;
   void close(CloseReason reason, std::string_view detail) override;
+  // close() with the reason code an MQTT 5 client's DISCONNECT carries (0: none is sent).
+  void close_with(CloseReason reason, std::uint8_t disconnect_code, std::string_view detail);
 
  private:
   asio::awaitable<void> run(std::chrono::steady_clock::time_point accepted_at);
@@ -98,7 +104,11 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   bool qos2_pending(std::uint16_t packet_id) const;  // received, PUBCOMP not yet sent
   void handle_subscribe(const SubscribePacket& packet);
   void handle_unsubscribe(const UnsubscribePacket& packet);
-  void protocol_error(std::string_view detail);
+  void protocol_error(std::string_view detail, std::uint8_t code = disconnect_reason::protocol_error);
+  // MQTT 5, a connection the server ends: DISCONNECT `code` is queued as the last packet and the
+  // socket closes once it is written (or after kDisconnectGrace). False: nothing to send.
+  bool send_disconnect(std::uint8_t code, std::string_view detail);
+  void close_transport_after_write();
   // No write in the last kQuietBeforeDirectWrite: the socket will very likely take a write whole.
   bool is_quiet(std::chrono::steady_clock::time_point now) const;
   void flush();           // starts a write if output is waiting and none is in progress
@@ -168,6 +178,10 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   static constexpr std::uint16_t kTopicAliasMaximum = 32;
   std::unordered_map<std::uint16_t, std::string> topic_aliases_;
   std::uint16_t client_receive_maximum_ = 65535;
+  std::optional<std::uint32_t> client_maximum_packet_size_;  // what the client takes (§3.1.2.11.4)
+  std::uint32_t connect_session_expiry_ = 0;
+  std::optional<std::uint32_t> disconnect_session_expiry_;  // its DISCONNECT's, if it set one
+  bool closing_after_write_ = false;  // closed, the DISCONNECT still being written
   struct Waiting {
     std::string topic;
     std::string payload;

@@ -49,9 +49,11 @@ Result<std::optional<Frame>> FrameReader::next() {
     ++header;
     if ((digit & 0x80) == 0) break;
   }
-  if (remaining + header > max_packet_bytes_)
+  if (remaining + header > max_packet_bytes_) {
+    oversized_ = true;
     return make_error(fmt::format("packet of {} bytes exceeds the limit of {} bytes",
                                   remaining + header, max_packet_bytes_));
+  }
   if (available < header + remaining) return std::optional<Frame>{};
   Frame frame;
   frame.first_byte = p[0];

@@ -77,6 +77,26 @@ TEST_F(EdgeHubMqtt5Test, PropertiesReachMqtt5SubscribersLiveAnd311OnesGetThePayl
   EXPECT_EQ(requester->published()[0].properties->correlation_data, std::string("\x00\x01\xff", 3));
 }
 
+TEST_F(EdgeHubMqtt5Test, AWillPassesItsPropertiesOn) {
+  auto watcher = v5("watcher");
+  watcher->subscribe({"status/#"}, 1);
+  auto c = FakeConnection::make(hub_.get(), "dying");
+  auto packet = plain_packet("dying", "sensor", "s3cret");
+  packet.protocol_level = mqtt::kMqtt5;
+  mqtt::Will will{"status/dying", "gone", 1, false};
+  will.properties.user_properties = {{"cause", "power"}};
+  will.properties.content_type = "text/plain";
+  packet.will = will;
+  ASSERT_EQ(c->connect(packet).code, mqtt::ConnectReturnCode::accepted);
+  c->drop(CloseReason::transport_error);
+  loop_.poll();
+  ASSERT_EQ(payloads(*watcher), std::vector<std::string>{"gone"});
+  ASSERT_TRUE(watcher->published()[0].properties);
+  EXPECT_EQ(watcher->published()[0].properties->user_properties,
+            (std::vector<std::pair<std::string, std::string>>{{"cause", "power"}}));
+  EXPECT_EQ(watcher->published()[0].properties->content_type, "text/plain");
+}
+
 TEST_F(EdgeHubMqtt5Test, PropertiesSurviveAPersistentSessionsQueueAndARestartAndExpiredMessagesAreNotSent) {
   auto sub = v5("keeper", 3600);
   sub->subscribe({"req/#"}, 1);

@@ -2,8 +2,11 @@
 // subscriptions kept while the client is away and across a hub restart, QoS 1 messages queued
 // in the store (the publisher's PUBACK waits for that), QoS 0 for an absent client dropped and
 // counted, a clean CONNECT or another owner discarding the session, and both caps; retained
-// messages kept in the store across a restart (edge_hub_retained.cpp).
+// messages kept in the store across a restart (edge_hub_retained.cpp); MQTT 5 session expiry
+// and will delay (edge_hub_plain_expiry.cpp), on real timers of 1 s.
 #include <gtest/gtest.h>
+
+#include <chrono>
 
 #include "hub/edge_hub_plain_fixture.h"
 
@@ -161,6 +164,136 @@ TEST_F(EdgeHubPlainTest, StoredRetainedMessagesPastLoweredCapsAreDroppedAndCount
   restart_hub();
   EXPECT_EQ(refused("retain", "retained_limit"), 1);
   EXPECT_EQ(queue_length(*hub_, "mqtt-retained"), 2u);
+}
+
+
+// ---- MQTT 5: Session Expiry Interval, Will Delay Interval, DISCONNECT 0x04 ----
+
+using namespace std::chrono_literals;
+
+class EdgeHubPlainV5Test : public EdgeHubPlainTest {
+ protected:
+  // An MQTT 5 CONNECT as the server hands it over: Session Expiry Interval 0 means clean.
+  std::shared_ptr<FakeConnection> v5(const std::string& client_id, std::uint32_t session_expiry,
+                                     bool* present = nullptr, std::optional<mqtt::Will> will = std::nullopt) {
+    auto c = FakeConnection::make(hub_.get(), client_id);
+    auto packet = plain_packet(client_id, "sensor", "s3cret");
+    packet.protocol_level = mqtt::kMqtt5;
+    packet.clean_session = session_expiry == 0;
+    if (session_expiry > 0) packet.properties.session_expiry_interval = session_expiry;
+    packet.will = std::move(will);
+    const auto decision = c->connect(packet);
+    EXPECT_EQ(decision.code, ConnectReturnCode::accepted) << client_id;
+    if (present) *present = decision.session_present;
+    loop_.poll();
+    return c;
+  }
+  static mqtt::Will delayed_will(const std::string& topic, std::uint32_t delay) {
+    mqtt::Will will{topic, "gone", 0, false, {}};
+    will.properties.will_delay_interval = delay;
+    return will;
+  }
+  // Whether the session of `client_id` is still kept: a 3.1.1 cleanSession=0 CONNECT resumes it.
+  bool session_kept(const std::string& client_id) {
+    bool present = false;
+    persistent(client_id, &present)->drop(CloseReason::client_disconnect);
+    return present;
+  }
+};
+
+TEST_F(EdgeHubPlainV5Test, ASessionEndsItsExpiryIntervalAfterItsClientLeftAndItsRecordGoes) {
+  auto sub = v5("brief", 1);
+  EXPECT_EQ(sub->subscribe({"x"}, 1), std::vector<std::uint8_t>{1});
+  const auto left = std::chrono::steady_clock::now();
+  sub->drop(CloseReason::transport_error);
+  plain("pub")->send_publish("x", "queued", 1);
+  settle();
+  EXPECT_EQ(dropped("session_discarded"), 0) << "kept while the interval runs";
+  ASSERT_TRUE(settle_until([&] { return dropped("session_discarded") == 1; })) << "the queued message goes with it";
+  EXPECT_GE(std::chrono::steady_clock::now() - left, 900ms);
+  restart_hub();
+  bool present = true;
+  v5("brief", 1, &present);
+  EXPECT_FALSE(present) << "its state.db record was removed too";
+}
+
+TEST_F(EdgeHubPlainV5Test, AStoredSessionExpiresAfterARestartCountedFromTheStart) {
+  auto sub = v5("away", 1);
+  sub->subscribe({"x"}, 1);
+  sub->drop(CloseReason::transport_error);
+  plain("pub")->send_publish("x", "queued", 1);
+  settle();
+  restart_hub();  // as if killed: the timer was lost, the interval is in state.db
+  EXPECT_EQ(dropped("session_discarded"), 0);
+  ASSERT_TRUE(settle_until([&] { return dropped("session_discarded") == 1; }));
+  EXPECT_FALSE(session_kept("away"));
+}
+
+TEST_F(EdgeHubPlainV5Test, ReturningBeforeTheIntervalKeepsTheSessionAndLeavingAgainRestartsIt) {
+  auto sub = v5("back", 1);
+  sub->subscribe({"x"}, 1);
+  sub->drop(CloseReason::transport_error);
+  bool present = false;
+  auto again = v5("back", 1, &present);
+  EXPECT_TRUE(present);
+  // The first absence's timer would have fired by now.
+  EXPECT_FALSE(settle_until([&] { return dropped("session_discarded") > 0 || !again->open(); }, 1500ms));
+  plain("pub")->send_publish("x", "still subscribed", 1);
+  settle();
+  EXPECT_EQ(payloads(*again), std::vector<std::string>{"still subscribed"});
+  again->drop(CloseReason::transport_error);  // the unacknowledged message waits in the queue
+  ASSERT_TRUE(settle_until([&] { return dropped("session_discarded") == 1; }));
+}
+
+TEST_F(EdgeHubPlainV5Test, TheDisconnectsSessionExpiryReplacesTheConnects) {
+  auto sub = v5("changer", 3600);
+  sub->subscribe({"x"}, 1);
+  sub->disconnect_with_expiry(1);
+  plain("pub")->send_publish("x", "queued", 1);
+  settle();
+  restart_hub();  // the new interval was stored
+  ASSERT_TRUE(settle_until([&] { return dropped("session_discarded") == 1; }));
+  auto ender = v5("ender", 3600);
+  ender->subscribe({"y"}, 1);
+  ender->disconnect_with_expiry(0);
+  EXPECT_FALSE(session_kept("ender")) << "0: it ends with the connection";
+}
+
+TEST_F(EdgeHubPlainV5Test, ADelayedWillIsPublishedAfterItsIntervalOrNotIfTheClientReturns) {
+  auto watcher = plain("watcher");
+  watcher->subscribe({"status/#"}, 0);
+  const auto left = std::chrono::steady_clock::now();
+  v5("late", 60, nullptr, delayed_will("status/late", 1))->drop(CloseReason::transport_error);
+  loop_.poll();
+  EXPECT_TRUE(watcher->published().empty()) << "not at once";
+  ASSERT_TRUE(settle_until([&] { return payloads(*watcher) == std::vector<std::string>{"gone"}; }));
+  EXPECT_GE(std::chrono::steady_clock::now() - left, 900ms);
+  watcher->clear_published();
+  v5("flaky", 60, nullptr, delayed_will("status/flaky", 1))->drop(CloseReason::transport_error);
+  auto back = v5("flaky", 60);
+  EXPECT_FALSE(settle_until([&] { return !watcher->published().empty(); }, 1500ms)) << "it came back in time";
+}
+
+TEST_F(EdgeHubPlainV5Test, ADelayedWillGoesWhenItsSessionEndsFirst) {
+  auto watcher = plain("watcher");
+  watcher->subscribe({"status/#"}, 0);
+  v5("short", 1, nullptr, delayed_will("status/short", 3600))->drop(CloseReason::keep_alive_timeout);
+  ASSERT_TRUE(settle_until([&] { return payloads(*watcher) == std::vector<std::string>{"gone"}; }));
+  EXPECT_FALSE(session_kept("short"));
+  // No session beyond the connection: the delay does not apply.
+  v5("clean", 0, nullptr, delayed_will("status/clean", 3600))->drop(CloseReason::transport_error);
+  loop_.poll();
+  EXPECT_EQ(payloads(*watcher), (std::vector<std::string>{"gone", "gone"}));
+}
+
+TEST_F(EdgeHubPlainV5Test, ADisconnectWithWillMessagePublishesTheWill) {
+  auto watcher = plain("watcher");
+  watcher->subscribe({"status/#"}, 0);
+  v5("normal", 0, nullptr, mqtt::Will{"status/normal", "normal", 0, false, {}})->drop(CloseReason::client_disconnect);
+  v5("asks", 0, nullptr, mqtt::Will{"status/asks", "asked", 0, false, {}})
+      ->drop(CloseReason::client_disconnect_with_will);
+  loop_.poll();
+  EXPECT_EQ(payloads(*watcher), std::vector<std::string>{"asked"}) << "reason 0x04 keeps the will, 0 does not";
 }
 
 }  // namespace

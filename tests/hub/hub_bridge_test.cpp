@@ -72,7 +72,8 @@ TEST(HubBridge, OutAndInWithPrefixesAndNothingAcknowledgedLostAcrossTheRemoteBro
   far.insert(far.end(), {"-i", "far", "-c", "-q", "1", "-t", "site1/#", "-E"});
   ASSERT_EQ(run_command(far, 10s).status, 0);
 
-  HubProcess hub({}, nlohmann::json::object(),
+  const HubIdentity module_a{"edge1", "A", random_key()};
+  HubProcess hub({module_a}, nlohmann::json::object(),
                  "mqtt_broker:\n  allow_anonymous: [mqtt]\n  bridges:\n"
                  "    - endpoint: \"mqtt://127.0.0.1:" + std::to_string(remote.port()) + "\"\n"
                  "      client_id: edge1-bridge\n"
@@ -97,6 +98,10 @@ TEST(HubBridge, OutAndInWithPrefixesAndNothingAcknowledgedLostAcrossTheRemoteBro
   for (int i = 1; i <= 5; ++i)
     ASSERT_EQ(publish(hub_client("mosquitto_pub", hub), "local/line/" + std::to_string(i), std::to_string(i)).status, 0);
   ASSERT_EQ(publish(hub_client("mosquitto_pub", hub), "elsewhere/x", "not bridged").status, 0);
+  // An IoT Hub module on a plain topic crosses the bridge too.
+  auto as_module = hub_client("mosquitto_pub", hub);
+  as_module.insert(as_module.end(), {"-i", module_a.id(), "-u", hub.username(module_a), "-P", hub.password(module_a)});
+  ASSERT_EQ(publish(as_module, "local/module/a", "from module A").status, 0) << hub.log();
   remote.stop();
   for (int i = 6; i <= 10; ++i)
     ASSERT_EQ(publish(hub_client("mosquitto_pub", hub), "local/line/" + std::to_string(i), std::to_string(i)).status, 0)
@@ -105,7 +110,7 @@ TEST(HubBridge, OutAndInWithPrefixesAndNothingAcknowledgedLostAcrossTheRemoteBro
   hub.start();
   remote.start();
   auto collect = remote.client("mosquitto_sub");
-  collect.insert(collect.end(), {"-i", "far", "-c", "-q", "1", "-t", "site1/#", "-v", "-C", "10", "-W", "30"});
+  collect.insert(collect.end(), {"-i", "far", "-c", "-q", "1", "-t", "site1/#", "-v", "-C", "11", "-W", "30"});
   const auto got = run_command(collect, 40s);
   ASSERT_EQ(got.status, 0) << got.output << hub.log() << remote.log();
   std::size_t at = 0;
@@ -116,6 +121,7 @@ TEST(HubBridge, OutAndInWithPrefixesAndNothingAcknowledgedLostAcrossTheRemoteBro
     at = found + line.size();
   }
   EXPECT_EQ(got.output.find("not bridged"), std::string::npos) << got.output;
+  EXPECT_NE(got.output.find("site1/module/a from module A"), std::string::npos) << got.output;
 }
 
 TEST(HubBridge, UpstreamBridgeCarriesPlainTopicsToAndFromTheParentHubOverTheChildsOwnLink) {

@@ -280,6 +280,27 @@ TEST_F(HubPlainMqtt, ASharedSubscriptionGivesEachMessageToOneOfItsMosquittoSubsc
         << "every message reached one member: " << both;
 }
 
+TEST_F(HubPlainMqtt, Mqtt5SessionExpiryWillDelayAndTakeoverWithMosquittoSub) {
+  auto hub = start_hub(false);
+  auto watcher = sub_in_background(*hub, "watcher", "status/#", 1);
+  // -x 1: the session ends 1 s after the connection; the will waits 1 s (-D will ...).
+  auto brief = sub_in_background(*hub, "brief", "log/#", 1,
+                                 {"-V", "mqttv5", "-c", "-x", "1", "--will-topic", "status/brief", "--will-payload",
+                                  "gone", "-D", "will", "will-delay-interval", "1"});
+  brief->kill_hard();
+  ASSERT_EQ(pub(*hub, "log/a", "queued while away").status, 0);
+  EXPECT_NE(finish(*watcher).find("status/brief gone"), std::string::npos) << hub->log();
+  EXPECT_NE(hub->log().find("the will of 'brief' is published in 1 s"), std::string::npos) << hub->log();
+  ASSERT_TRUE(wait_until([&] { return hub->log().find("session of 'brief' ended: expired") != std::string::npos; }, 10s))
+      << hub->log();
+  EXPECT_EQ(hub->metric("edgehub_messages_dropped_total", "reason=\"session_discarded\""), 1) << hub->metrics();
+  // The same client id again: the first connection is told why it ends (0x8E = 142).
+  auto first = sub_in_background(*hub, "twin", "a", 1, {"-V", "mqttv5"});
+  auto second = sub_in_background(*hub, "twin", "b", 1, {"-V", "mqttv5"});
+  EXPECT_TRUE(wait_until([&] { return first->log().find("DISCONNECT (142)") != std::string::npos; }, 10s))
+      << first->log();
+}
+
 TEST_F(HubPlainMqtt, CheckNamesTheProblemsOfABadMqttBrokerSection) {
   HubProcess hub({kA}, nlohmann::json{{"r", "FROM /* INTO $upstream"}},
                  "mqtt_broker:\n  users:\n    - { name: sensor, password: s3cret }\n  allow_anonymous: [mqtts]\n");

@@ -1,6 +1,6 @@
 // Persistent plain MQTT sessions in state.db (src/hub/plain_session_table.cpp): what is saved
-// comes back after reopening, damaged rows are named and dropped, and store queue names map
-// to slots only when the hub could have written them.
+// comes back after reopening (with an MQTT 5 session's expiry interval), damaged rows are named
+// and dropped, and store queue names map to slots only when the hub could have written them.
 #include "plain_session_table.h"
 
 #include <gtest/gtest.h>
@@ -63,6 +63,26 @@ TEST(PlainSessionTableTest, ParsingNamesWhatIsWrong) {
   const auto old = parse_stored_plain_session("c", R"({"owner":"anonymous","slot":1,"filters":{"a":2}})");
   ASSERT_TRUE(old) << old.error();
   EXPECT_EQ(old->filters.at("a"), PlainFilter{.qos = 2});
+}
+
+TEST(PlainSessionTableTest, AnMqtt5ExpiryIntervalIsStoredAndOlderRecordsNeverExpire) {
+  testing::TempDir dir;
+  auto kv = testing::open_test_kv(dir.path() / "state.db");
+  PlainSessionTable table(*kv);
+  PlainSession s;
+  s.client_id = "v5";
+  s.owner = "anonymous";
+  s.expiry = 90;
+  ASSERT_TRUE(table.save(s));
+  const auto sessions = table.load_all();
+  ASSERT_EQ(sessions.size(), 1u);
+  EXPECT_EQ(sessions[0].expiry, 90u);
+  const auto old = parse_stored_plain_session("c", R"({"owner":"anonymous","slot":1,"filters":{}})");
+  ASSERT_TRUE(old) << old.error();
+  EXPECT_EQ(old->expiry, PlainSession::kNever) << "written before MQTT 5: cleanSession=0, kept until a clean CONNECT";
+  const auto bad = parse_stored_plain_session("c", R"({"owner":"anonymous","slot":1,"filters":{},"expiry":-5})");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().find("bad expiry"), std::string::npos) << bad.error();
 }
 
 TEST(PlainSessionTableTest, OwnersAndQueueNames) {

@@ -58,9 +58,10 @@ class RecordingHandler : public Handler {
     std::lock_guard lock(mutex);
     delivered.push_back(tag);
   }
-  void on_close(const ConnectionPtr&, CloseReason reason) override {
+  void on_close(const ConnectionPtr& c, CloseReason reason) override {
     std::lock_guard lock(mutex);
     closes.push_back(reason);
+    disconnect_expiries.push_back(c->disconnect_session_expiry());
   }
 
   std::mutex mutex;
@@ -71,6 +72,7 @@ class RecordingHandler : public Handler {
   std::vector<std::string> unsubscribed;
   std::vector<std::uint64_t> delivered;
   std::vector<CloseReason> closes;
+  std::vector<std::optional<std::uint32_t>> disconnect_expiries;  // per close
   ConnectionPtr last;
 };
 
@@ -601,13 +603,13 @@ TEST_F(MqttServerTlsTest, ATlsClientThatNeverSaysHelloIsClosedAtTheHandshakeTime
 // ---- MQTT 5 on the same listener ----
 
 std::unique_ptr<MqttTestClient> connect_v5(std::uint16_t port, const std::string& id, ConnackPacket* ack_out,
-                                           Properties properties = {}) {
+                                           Properties properties = {}, std::uint16_t keep_alive = 60) {
   auto client = std::make_unique<MqttTestClient>();
   EXPECT_TRUE(client->connect_tcp("127.0.0.1", port)) << client->last_error();
   ConnectPacket c;
   c.protocol_level = kMqtt5;
   c.client_id = id;
-  c.keep_alive_secs = 60;
+  c.keep_alive_secs = keep_alive;
   c.properties = std::move(properties);
   auto ack = client->handshake(c);
   EXPECT_TRUE(ack) << client->last_error();
@@ -661,6 +663,10 @@ TEST_F(MqttServerTest, Mqtt5TopicAliasesAreResolvedAndAnUnknownOneClosesTheConne
   unknown.payload = "x";
   unknown.properties.topic_alias = 4;
   client->send(unknown);
+  const auto disconnect = client->receive_a<DisconnectPacket>();
+  ASSERT_TRUE(disconnect) << client->last_error();
+  EXPECT_EQ(disconnect->reason_code, disconnect_reason::protocol_error);
+  EXPECT_EQ(disconnect->properties.reason_string, "Topic Alias 4 was never set");
   EXPECT_TRUE(client->wait_closed());
   EXPECT_EQ(the_close(), CloseReason::protocol_error);
 }
@@ -688,6 +694,85 @@ TEST_F(MqttServerTest, Mqtt5ReceiveMaximumHoldsDeliveriesBackUntilAcknowledged) 
     ASSERT_TRUE(one) << client->last_error();
     EXPECT_EQ(one->payload, next);
   }
+}
+
+
+// The reason code of the DISCONNECT a v5 client gets before the server closes its connection.
+std::optional<std::uint8_t> disconnect_reason_of(MqttTestClient& client) {
+  const auto disconnect = client.receive_a<DisconnectPacket>();
+  if (!disconnect) return std::nullopt;
+  EXPECT_TRUE(client.wait_closed()) << "the connection closes after the DISCONNECT";
+  return disconnect->reason_code;
+}
+
+TEST_F(MqttServerTest, Mqtt5ClientsAreToldWhyTheServerClosesTheirConnection) {
+  const auto close_last = [&](CloseReason reason) {
+    on_loop([&] {
+      handler.last->close(reason, "by the test");
+      return 0;
+    });
+  };
+  auto taken = connect_v5(port, "taken", nullptr);
+  close_last(CloseReason::taken_over);
+  EXPECT_EQ(disconnect_reason_of(*taken), disconnect_reason::session_taken_over);
+  auto closed = connect_v5(port, "closed", nullptr);
+  close_last(CloseReason::server_closed);
+  EXPECT_EQ(disconnect_reason_of(*closed), disconnect_reason::administrative_action);
+  auto sleepy = connect_v5(port, "sleepy", nullptr, {}, /*keep_alive=*/1);
+  EXPECT_EQ(disconnect_reason_of(*sleepy), disconnect_reason::keep_alive_timeout);
+  auto malformed = connect_v5(port, "malformed", nullptr);
+  malformed->send_raw(std::string("\x30\x01\x00", 3));  // PUBLISH with a truncated topic
+  EXPECT_EQ(disconnect_reason_of(*malformed), disconnect_reason::malformed_packet);
+  auto big = connect_v5(port, "big", nullptr);
+  big->send_raw(std::string("\x30\xff\xff\x7f", 4));  // announces 2 MB, above max_packet_bytes
+  EXPECT_EQ(disconnect_reason_of(*big), disconnect_reason::packet_too_large);
+  auto last = connect_v5(port, "last", nullptr);
+  on_loop([&] {
+    server->stop();
+    return 0;
+  });
+  EXPECT_EQ(disconnect_reason_of(*last), disconnect_reason::server_shutting_down);
+}
+
+TEST_F(MqttServerTest, Mqtt311ClientsGetNoDisconnectFromTheServer) {
+  auto client = connect("old");
+  on_loop([&] {
+    handler.last->close(CloseReason::taken_over, "by the test");
+    return 0;
+  });
+  EXPECT_FALSE(client->receive(2s)) << "an MQTT 3.1.1 server sends no DISCONNECT";
+  EXPECT_TRUE(client->wait_closed());
+}
+
+TEST_F(MqttServerTest, Mqtt5DisconnectMayChangeTheSessionExpiryButNotFromZero) {
+  Properties keep;
+  keep.session_expiry_interval = 60;
+  auto client = connect_v5(port, "kept", nullptr, keep);
+  DisconnectPacket shorter;
+  shorter.properties.session_expiry_interval = 5;
+  client->send(shorter);
+  EXPECT_TRUE(client->wait_closed());
+  ASSERT_TRUE(wait_until([&] { return close_count() == 1; }));
+  {
+    std::lock_guard lock(handler.mutex);
+    EXPECT_EQ(handler.closes[0], CloseReason::client_disconnect);
+    EXPECT_EQ(handler.disconnect_expiries[0], std::optional<std::uint32_t>(5));
+  }
+  auto clean = connect_v5(port, "clean", nullptr);  // Session Expiry Interval 0
+  DisconnectPacket longer;
+  longer.properties.session_expiry_interval = 60;
+  clean->send(longer);
+  EXPECT_EQ(disconnect_reason_of(*clean), disconnect_reason::protocol_error);
+  ASSERT_TRUE(wait_until([&] { return close_count() == 2; }));
+  std::lock_guard lock(handler.mutex);
+  EXPECT_EQ(handler.closes[1], CloseReason::protocol_error) << "not a valid DISCONNECT: the will is kept";
+}
+
+TEST_F(MqttServerTest, Mqtt5DisconnectWithAReasonKeepsTheWill) {
+  auto client = connect_v5(port, "willing", nullptr);
+  client->send(DisconnectPacket{disconnect_reason::with_will, {}});
+  EXPECT_TRUE(client->wait_closed());
+  EXPECT_EQ(the_close(), CloseReason::client_disconnect_with_will);
 }
 
 }  // namespace

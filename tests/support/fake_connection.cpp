@@ -77,6 +77,11 @@ bool FakeConnection::puback(std::uint64_t tag) {
 
 void FakeConnection::drop(mqtt::CloseReason reason) { close(reason, "closed by the test"); }
 
+void FakeConnection::disconnect_with_expiry(std::uint32_t session_expiry, mqtt::CloseReason reason) {
+  disconnect_session_expiry_ = session_expiry;
+  drop(reason);
+}
+
 std::vector<FakeConnection::Published> FakeConnection::in_flight() const {
   std::vector<Published> out;
   for (const auto& [id, p] : in_flight_) out.push_back(p);

@@ -46,6 +46,10 @@ class FakeConnection final : public mqtt::Connection, public std::enable_shared_
   bool puback(std::uint64_t tag);
   // The connection ends from the client's side (DISCONNECT, a dead socket, keep-alive).
   void drop(mqtt::CloseReason reason);
+  // An MQTT 5 DISCONNECT that sets a Session Expiry Interval (disconnect_session_expiry()),
+  // with reason 0 (client_disconnect) or another (client_disconnect_with_will).
+  void disconnect_with_expiry(std::uint32_t session_expiry,
+                              mqtt::CloseReason reason = mqtt::CloseReason::client_disconnect);
 
   // ---- what the handler did ----
   const std::vector<Published>& published() const { return published_; }
@@ -69,6 +73,7 @@ class FakeConnection final : public mqtt::Connection, public std::enable_shared_
   const std::string& remote_address() const override { return remote_address_; }
   const char* transport_name() const override { return transport_.c_str(); }
   std::uint8_t protocol_level() const override { return protocol_level_; }  // the CONNECT's
+  std::optional<std::uint32_t> disconnect_session_expiry() const override { return disconnect_session_expiry_; }
   bool open() const override { return !close_reason_; }
   void publish(std::string_view topic, std::string_view payload, std::uint8_t qos, std::uint64_t tag = 0,
                bool dup = false, bool retain = false, const mqtt::Properties* properties = nullptr) override;
@@ -103,6 +108,7 @@ class FakeConnection final : public mqtt::Connection, public std::enable_shared_
   int pause_calls_ = 0;
   int resume_calls_ = 0;
   std::optional<mqtt::CloseReason> close_reason_;
+  std::optional<std::uint32_t> disconnect_session_expiry_;
   std::string close_detail_;
 };
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,9 @@ using PublishTicket = std::uint64_t;
 
 enum class CloseReason {
   client_disconnect,  // DISCONNECT received: no will
+  // MQTT 5 DISCONNECT with a reason code other than 0 (0x04 "Disconnect with Will Message", or
+  // an error): the will is kept and published (§3.1.2.5, §3.14.2.1).
+  client_disconnect_with_will,
   protocol_error,     // malformed packet or forbidden operation
   transport_error,    // socket closed or failed without DISCONNECT
   keep_alive_timeout,
@@ -51,6 +55,9 @@ class Connection {
   virtual const net::ClientCertificate* client_certificate() const { return nullptr; }
   // The CONNECT's protocol level: kMqtt311 (4) or kMqtt5 (5).
   virtual std::uint8_t protocol_level() const { return kMqtt311; }
+  // MQTT 5: the Session Expiry Interval the client's DISCONNECT set, if it set one; it replaces
+  // the CONNECT's for the session the connection leaves behind (§3.14.2.2.2).
+  virtual std::optional<std::uint32_t> disconnect_session_expiry() const { return std::nullopt; }
   virtual bool open() const = 0;
 
   // Sends a PUBLISH. For QoS 1 the handler's on_delivered(tag) follows the client's PUBACK;
@@ -72,6 +79,8 @@ class Connection {
   virtual void pause_reading() = 0;
   virtual void resume_reading() = 0;
 
+  // An MQTT 5 client is told why first: a DISCONNECT with the reason code the CloseReason
+  // stands for (session.cpp, disconnect_code_for), except after a transport error.
   virtual void close(CloseReason reason, std::string_view detail) = 0;
 
   // The handler's per-connection state.

@@ -38,6 +38,8 @@ class FrameReader {
   std::size_t buffered() const { return end_ - begin_; }
   // Servers read CONNECT with a small cap and raise it once the client is authenticated.
   void set_max_packet_bytes(std::size_t max_packet_bytes) { max_packet_bytes_ = max_packet_bytes; }
+  // next() failed because a frame is over the cap (MQTT 5: 0x95 Packet too large), not malformed.
+  bool oversized() const { return oversized_; }
 
  private:
   void compact();
@@ -45,6 +47,7 @@ class FrameReader {
   std::size_t begin_ = 0;
   std::size_t end_ = 0;
   std::size_t max_packet_bytes_;
+  bool oversized_ = false;
 };
 
 // `protocol_level`: the connection's (kMqtt311 or kMqtt5); a CONNECT reads its own.

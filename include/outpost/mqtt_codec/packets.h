@@ -145,6 +145,20 @@ struct DisconnectPacket {
   std::uint8_t reason_code = 0;  // MQTT 5
   Properties properties;
 };
+// MQTT 5 DISCONNECT reason codes (§3.14.2.1) the server sends or acts on.
+namespace disconnect_reason {
+inline constexpr std::uint8_t normal = 0x00;
+inline constexpr std::uint8_t with_will = 0x04;  // from a client: publish my will anyway
+inline constexpr std::uint8_t malformed_packet = 0x81;
+inline constexpr std::uint8_t protocol_error = 0x82;
+inline constexpr std::uint8_t implementation_specific_error = 0x83;
+inline constexpr std::uint8_t server_shutting_down = 0x8B;
+inline constexpr std::uint8_t keep_alive_timeout = 0x8D;
+inline constexpr std::uint8_t session_taken_over = 0x8E;
+inline constexpr std::uint8_t packet_too_large = 0x95;
+inline constexpr std::uint8_t quota_exceeded = 0x97;
+inline constexpr std::uint8_t administrative_action = 0x98;
+}  // namespace disconnect_reason
 // MQTT 5 enhanced authentication (§3.15).
 struct AuthPacket {
   std::uint8_t reason_code = 0;
