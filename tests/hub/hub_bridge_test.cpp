@@ -56,6 +56,17 @@ std::vector<std::string> hub_client(const std::string& tool, HubProcess& hub) {
   return {tool, "-h", "127.0.0.1", "-p", std::to_string(hub.mqtt_port()), "-V", "mqttv311"};
 }
 
+// Lines "{prefix}{i} {i}" for i in [from, to], in this order, somewhere in `output`.
+void expect_in_order(const std::string& output, const std::string& prefix, int from, int to) {
+  std::size_t at = 0;
+  for (int i = from; i <= to; ++i) {
+    const auto line = prefix + std::to_string(i) + " " + std::to_string(i);
+    const auto found = output.find(line, at);
+    ASSERT_NE(found, std::string::npos) << "missing or out of order: " << line << "\n" << output;
+    at = found + line.size();
+  }
+}
+
 CommandResult publish(std::vector<std::string> argv, const std::string& topic, const std::string& message) {
   argv.insert(argv.end(), {"-q", "1", "-t", topic, "-m", message});
   return run_command(argv, 10s);
@@ -113,13 +124,7 @@ TEST(HubBridge, OutAndInWithPrefixesAndNothingAcknowledgedLostAcrossTheRemoteBro
   collect.insert(collect.end(), {"-i", "far", "-c", "-q", "1", "-t", "site1/#", "-v", "-C", "11", "-W", "30"});
   const auto got = run_command(collect, 40s);
   ASSERT_EQ(got.status, 0) << got.output << hub.log() << remote.log();
-  std::size_t at = 0;
-  for (int i = 1; i <= 10; ++i) {  // all ten, in order, under the remote prefix
-    const auto line = "site1/line/" + std::to_string(i) + " " + std::to_string(i);
-    const auto found = got.output.find(line, at);
-    ASSERT_NE(found, std::string::npos) << "missing or out of order: " << line << "\n" << got.output;
-    at = found + line.size();
-  }
+  expect_in_order(got.output, "site1/line/", 1, 10);  // all ten, in order, under the remote prefix
   EXPECT_EQ(got.output.find("not bridged"), std::string::npos) << got.output;
   EXPECT_NE(got.output.find("site1/module/a from module A"), std::string::npos) << got.output;
 }
@@ -178,19 +183,10 @@ TEST(HubBridge, UpstreamBridgeCarriesPlainTopicsToAndFromTheParentHubOverTheChil
     argv.insert(argv.end(), {"-i", client_id, "-c", "-q", "1", "-t", "child/#", "-v", "-C", std::to_string(count), "-W", "30"});
     return run_command(argv, 40s);
   };
-  const auto expect_in_order = [](const std::string& output, int from, int to) {
-    std::size_t at = 0;
-    for (int i = from; i <= to; ++i) {  // in order, under the parent's prefix
-      const auto line = "child/t/" + std::to_string(i) + " " + std::to_string(i);
-      const auto found = output.find(line, at);
-      ASSERT_NE(found, std::string::npos) << "missing or out of order: " << line << "\n" << output;
-      at = found + line.size();
-    }
-  };
   // Another persistent subscriber sees 1-3 arrive ("far" keeps them for the end).
   const auto first = collect("early", 3);
   ASSERT_EQ(first.status, 0) << first.output << child.log() << parent.log();
-  expect_in_order(first.output, 1, 3);
+  expect_in_order(first.output, "child/t/", 1, 3);
   // Stopped, not killed: a killed parent may send 1-3 again (at least once), which is its
   // business; this is about the child keeping what it acknowledged.
   parent.stop();
@@ -202,7 +198,7 @@ TEST(HubBridge, UpstreamBridgeCarriesPlainTopicsToAndFromTheParentHubOverTheChil
   parent.start();
   const auto got = collect("far", 6);
   ASSERT_EQ(got.status, 0) << got.output << child.log() << parent.log();
-  expect_in_order(got.output, 1, 6);
+  expect_in_order(got.output, "child/t/", 1, 6);  // under the parent's prefix
   EXPECT_EQ((first.output + got.output).find("not bridged"), std::string::npos) << got.output;
 }
 
