@@ -175,10 +175,6 @@ std::vector<std::size_t> EdgeHub::subscribe_plain(const mqtt::ConnectionPtr& c, 
                                                   const std::vector<mqtt::Subscription>& subs,
                                                   std::vector<std::uint8_t>& codes) {
   std::vector<std::size_t> iothub;
-  // MQTT 5 clients learn why a subscription was refused; 3.1.1 ones get 0x80.
-  const auto refused = [v5 = c->protocol_level() >= mqtt::kMqtt5](std::uint8_t reason) {
-    return v5 ? reason : mqtt::kSubackFailure;
-  };
   std::vector<PlainBroker::RetainedDelivery> retained;
   PlainSession* session = nullptr;
   bool changed = false;
@@ -191,15 +187,15 @@ std::vector<std::size_t> EdgeHub::subscribe_plain(const mqtt::ConnectionPtr& c, 
       }
       spdlog::warn("hub: refused subscription of MQTT client '{}' to IoT Hub topic '{}'", client.id, sub.filter);
       metrics_.plain_refused("subscribe", "not_authorized").inc();
-      codes[i] = refused(mqtt::refusal::not_authorized);
+      codes[i] = mqtt::refusal::not_authorized;
       continue;
     }
     if (!may_subscribe_plain(client, sub.filter)) {
-      codes[i] = refused(mqtt::refusal::not_authorized);
+      codes[i] = mqtt::refusal::not_authorized;
       continue;
     }
     if (!session && !(session = plain_session_for(c, client))) {
-      codes[i] = refused(mqtt::refusal::quota_exceeded);
+      codes[i] = mqtt::refusal::quota_exceeded;
       metrics_.plain_refused("subscribe", "session_limit").inc();
       continue;
     }
@@ -208,7 +204,7 @@ std::vector<std::size_t> EdgeHub::subscribe_plain(const mqtt::ConnectionPtr& c, 
                               {.qos = sub.qos, .no_local = sub.no_local, .retain_as_published = sub.retain_as_published,
                                .subscription_id = sub.subscription_id},
                               &is_new);
-    codes[i] = g.code == mqtt::kSubackFailure ? refused(g.reason) : g.code;
+    codes[i] = g.code == mqtt::kSubackFailure ? g.reason : g.code;  // the session says 0x80 to 3.1.1
     if (g.code == mqtt::kSubackFailure) {
       spdlog::warn("hub: refused subscription of '{}' to '{}': {}", client.id, sub.filter, g.refused);
       metrics_.plain_refused("subscribe", "subscription_limit").inc();

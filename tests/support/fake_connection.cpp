@@ -57,7 +57,11 @@ std::vector<std::uint8_t> FakeConnection::subscribe(const std::vector<std::strin
 
 std::vector<std::uint8_t> FakeConnection::subscribe(const std::vector<mqtt::Subscription>& subscriptions) {
   if (!accepted_ || !open()) throw std::logic_error("FakeConnection::subscribe on a connection not open");
-  return handler_->on_subscribe(shared_from_this(), subscriptions);
+  auto codes = handler_->on_subscribe(shared_from_this(), subscriptions);
+  if (protocol_level_ < mqtt::kMqtt5)  // as mqtt::Session answers 3.1.1: one failure code
+    for (auto& code : codes)
+      if (code > 2) code = mqtt::kSubackFailure;
+  return codes;
 }
 
 void FakeConnection::unsubscribe(const std::vector<std::string>& filters) {
