@@ -87,13 +87,13 @@ void Server::Impl::start_session(tcp::socket socket, ListenerKind kind,
     return;
   }
   socket.set_option(tcp::no_delay(true), ignored);
-  std::unique_ptr<Transport> transport;
+  std::unique_ptr<net::StreamTransport> transport;
   switch (kind) {
-    case ListenerKind::plain: transport = make_tcp_transport(std::move(socket)); break;
-    case ListenerKind::tls: transport = make_tls_transport(std::move(socket), tls); break;
+    case ListenerKind::plain: transport = net::make_tcp_transport(std::move(socket)); break;
+    case ListenerKind::tls: transport = net::make_tls_transport(std::move(socket), tls); break;
     case ListenerKind::websocket:
-      transport = make_websocket_transport(std::move(socket), tls,
-                                           {options.websocket_path, options.websocket_http_fallback});
+      transport = net::make_websocket_transport(
+          std::move(socket), tls, {options.websocket_path, options.websocket_http_fallback, {"mqtt"}, options.websocket_handoffs});
       break;
   }
   const auto id = next_session_id++;

@@ -53,7 +53,7 @@ const char* close_reason_name(CloseReason reason) {
   return "?";
 }
 
-Session::Session(asio::any_io_executor executor, std::unique_ptr<Transport> transport,
+Session::Session(asio::any_io_executor executor, std::unique_ptr<net::StreamTransport> transport,
                  SessionContext context, std::uint64_t id)
     : executor_(std::move(executor)),
       transport_(std::move(transport)),
@@ -98,7 +98,7 @@ asio::awaitable<void> Session::run(std::chrono::steady_clock::time_point accepte
   if (closed_) co_return;
   if (ec) {
     close(CloseReason::transport_error,
-          transport_->handed_over() ? "served as HTTPS" : "handshake failed: " + ec.message());
+          transport_->handed_over() ? "handed over (HTTPS, AMQP)" : "handshake failed: " + ec.message());
     co_return;
   }
   arm_connect_deadline(accepted_at + context_.options.limits.connect_timeout, "no CONNECT within the connect timeout");

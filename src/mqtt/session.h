@@ -24,11 +24,14 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "transport.h"
+#include "net_internal/stream_transport.h"
 #include "outpost/mqtt_codec/codec.h"
 #include "outpost/mqtt/server.h"
 
 namespace outpost::mqtt {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
 
 class Session;
 
@@ -59,7 +62,7 @@ struct SessionContext {
 
 class Session final : public Connection, public std::enable_shared_from_this<Session> {
  public:
-  Session(asio::any_io_executor executor, std::unique_ptr<Transport> transport,
+  Session(asio::any_io_executor executor, std::unique_ptr<net::StreamTransport> transport,
           SessionContext context, std::uint64_t id);
   ~Session() override;
 
@@ -126,7 +129,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
                        bool dup, bool retain, const Properties* properties);
 
   asio::any_io_executor executor_;
-  std::unique_ptr<Transport> transport_;
+  std::unique_ptr<net::StreamTransport> transport_;
   SessionContext context_;
   const std::uint64_t id_;
   std::string client_id_;

@@ -17,6 +17,7 @@
 #include "outpost/net/event_loop.h"
 #include "outpost/net/http_server.h"
 #include "outpost/net/tls.h"
+#include "outpost/net/websocket_handoff.h"
 
 namespace outpost::mqtt {
 
@@ -144,6 +145,9 @@ struct ServerOptions {
   // On the WebSocket listener, HTTPS requests that are not an MQTT upgrade go here (IoT
   // Edge's port 443 also serves the module API, e.g. ModuleClient.invokeMethod).
   net::HttpHandler websocket_http_fallback;
+  // Other protocols on the WebSocket listener, by subprotocol (AMQP over WebSocket:
+  // amqp::Server::websocket_handoff()).
+  std::vector<net::WebSocketHandoff> websocket_handoffs;
 };
 
 class Server {
