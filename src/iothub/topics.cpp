@@ -28,6 +28,14 @@ bool starts_with(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
 
+template <typename Int>
+std::optional<Int> whole_number(std::string_view text) {
+  Int value = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc{} || ptr != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
 }  // namespace
 
 std::optional<std::string> query_parameter(std::string_view topic, std::string_view name) {
@@ -112,6 +120,44 @@ SubscriptionFilter parse_subscription_filter(std::string_view filter) {
       return {SubscriptionKind::module_inputs, Identity{std::string(levels[1]), std::string(levels[3])}};
   }
   return {};
+}
+
+ServerTopic parse_server_topic(std::string_view topic) {
+  if (starts_with(topic, "$iothub/twin/res/")) {
+    const auto rest = topic.substr(std::string_view("$iothub/twin/res/").size());
+    const auto status = whole_number<int>(rest.substr(0, rest.find_first_of("/?")));
+    auto rid = query_parameter(topic, "$rid");
+    if (!status || !rid) return UnknownTopic{};
+    TwinResponseTopic response{*status, std::move(*rid), std::nullopt};
+    if (const auto version = query_parameter(topic, "$version")) {
+      response.version = whole_number<std::int64_t>(*version);
+      if (!response.version) return UnknownTopic{};
+    }
+    return response;
+  }
+  if (starts_with(topic, "$iothub/twin/PATCH/properties/desired/")) {
+    TwinDesiredTopic patch;
+    if (const auto version = query_parameter(topic, "$version")) patch.version = whole_number<std::int64_t>(*version);
+    return patch;
+  }
+  if (starts_with(topic, "$iothub/methods/POST/")) {
+    const auto rest = topic.substr(std::string_view("$iothub/methods/POST/").size());
+    const auto method = rest.substr(0, rest.find_first_of("/?"));
+    auto rid = query_parameter(topic, "$rid");
+    if (method.empty() || !rid) return UnknownTopic{};
+    return MethodRequestTopic{std::string(method), std::move(*rid)};
+  }
+  if (!starts_with(topic, "devices/")) return UnknownTopic{};
+  const auto levels = split_levels(topic, 7);
+  // devices/{d}/messages/devicebound/{bag}
+  if (levels.size() >= 4 && levels[2] == "messages" && levels[3] == "devicebound") {
+    const auto prefix = 8 + levels[1].size() + 21;  // "devices/" + d + "/messages/devicebound"
+    return C2dTopic{prefix < topic.size() ? topic.substr(prefix + 1) : std::string_view{}};
+  }
+  // devices/{d}/modules/{m}/inputs/{input}/{bag}
+  if (levels.size() >= 6 && levels[2] == "modules" && levels[4] == "inputs" && !levels[5].empty())
+    return InputTopic{std::string(levels[5]), levels.size() == 7 ? levels[6] : std::string_view{}};
+  return UnknownTopic{};
 }
 
 std::string input_topic(const Identity& receiver, std::string_view input, std::string_view bag) {

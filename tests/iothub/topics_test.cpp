@@ -113,5 +113,42 @@ TEST(MqttUsername, HostMustNameTheHubInAnyCase) {
   EXPECT_FALSE(host_accepted("myhub.local", {}));
 }
 
+// What the server publishes, read back: each formatter's output parses to what went in.
+TEST(ServerTopics, ParseBackWhatTheFormattersMake) {
+  const Identity module{"edge1", "B"};
+  const auto input = parse_server_topic(input_topic(module, "in1", "%24.mid=m1&k=v"));
+  ASSERT_TRUE(std::holds_alternative<InputTopic>(input));
+  EXPECT_EQ(std::get<InputTopic>(input).input, "in1");
+  EXPECT_EQ(std::get<InputTopic>(input).bag, "%24.mid=m1&k=v");
+  const auto c2d = parse_server_topic(c2d_topic("leaf", "%24.to=x"));
+  ASSERT_TRUE(std::holds_alternative<C2dTopic>(c2d));
+  EXPECT_EQ(std::get<C2dTopic>(c2d).bag, "%24.to=x");
+  const auto twin = parse_server_topic(twin_response_topic(204, "7", 12));
+  ASSERT_TRUE(std::holds_alternative<TwinResponseTopic>(twin));
+  EXPECT_EQ(std::get<TwinResponseTopic>(twin).status, 204);
+  EXPECT_EQ(std::get<TwinResponseTopic>(twin).rid, "7");
+  EXPECT_EQ(std::get<TwinResponseTopic>(twin).version, 12);
+  const auto unversioned = parse_server_topic(twin_response_topic(200, "8"));
+  ASSERT_TRUE(std::holds_alternative<TwinResponseTopic>(unversioned));
+  EXPECT_FALSE(std::get<TwinResponseTopic>(unversioned).version.has_value());
+  const auto desired = parse_server_topic(twin_desired_topic(5));
+  ASSERT_TRUE(std::holds_alternative<TwinDesiredTopic>(desired));
+  EXPECT_EQ(std::get<TwinDesiredTopic>(desired).version, 5);
+  const auto method = parse_server_topic(method_request_topic("ping", "a1"));
+  ASSERT_TRUE(std::holds_alternative<MethodRequestTopic>(method));
+  EXPECT_EQ(std::get<MethodRequestTopic>(method).method, "ping");
+  EXPECT_EQ(std::get<MethodRequestTopic>(method).rid, "a1");
+}
+
+TEST(ServerTopics, BrokenOnesAreUnknown) {
+  for (const char* topic : {"$iothub/twin/res/x/?$rid=1", "$iothub/twin/res/200/", "$iothub/twin/res/200/?$rid=1&$version=v",
+                            "$iothub/methods/POST//?$rid=1", "$iothub/methods/POST/m/", "devices/d/modules/m/inputs//x",
+                            "devices/d/modules/m/outputs/o/", "plain/topic", "devices/d"})
+    EXPECT_TRUE(std::holds_alternative<UnknownTopic>(parse_server_topic(topic))) << topic;
+  const auto bare = parse_server_topic("devices/d/messages/devicebound");
+  ASSERT_TRUE(std::holds_alternative<C2dTopic>(bare));
+  EXPECT_TRUE(std::get<C2dTopic>(bare).bag.empty());
+}
+
 }  // namespace
 }  // namespace outpost::iothub

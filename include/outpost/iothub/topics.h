@@ -70,6 +70,34 @@ std::string twin_response_topic(int status, std::string_view rid,
 std::string twin_desired_topic(std::int64_t version);
 std::string method_request_topic(std::string_view method_name, std::string_view rid);
 
+// ---- server -> client topics, read back ----
+// The AMQP endpoint (src/amqp) turns what a handler publishes on these into messages on the
+// link each belongs to.
+
+struct InputTopic {  // devices/{d}/modules/{m}/inputs/{input}/{bag}
+  std::string input;
+  std::string_view bag;  // into the topic string
+};
+struct C2dTopic {  // devices/{d}/messages/devicebound/{bag}
+  std::string_view bag;
+};
+struct TwinResponseTopic {  // $iothub/twin/res/{status}/?$rid={rid}[&$version={v}]
+  int status = 0;
+  std::string rid;
+  std::optional<std::int64_t> version;
+};
+struct TwinDesiredTopic {  // $iothub/twin/PATCH/properties/desired/?$version={v}
+  std::optional<std::int64_t> version;
+};
+struct MethodRequestTopic {  // $iothub/methods/POST/{method}/?$rid={rid}
+  std::string method;
+  std::string rid;
+};
+using ServerTopic = std::variant<UnknownTopic, InputTopic, C2dTopic, TwinResponseTopic, TwinDesiredTopic,
+                                 MethodRequestTopic>;
+// UnknownTopic for anything else (a plain MQTT topic, a broken status or version).
+ServerTopic parse_server_topic(std::string_view topic);
+
 // Extracts a query parameter ("$rid", "$version") from a "?k=v&k2=v2" suffix.
 std::optional<std::string> query_parameter(std::string_view topic, std::string_view name);
 
