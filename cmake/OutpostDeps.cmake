@@ -12,5 +12,13 @@ find_package(CURL REQUIRED)
 find_package(GTest REQUIRED)
 find_package(PahoMqttCpp REQUIRED)
 find_package(ZLIB REQUIRED)
-# Qpid Proton C++ (AMQP) ships a pkg-config file that names modules Debian does not
-# install; the AMQP library will import it by hand when it lands.
+# Qpid Proton C++ (AMQP, src/amqp): Debian's pkg-config file names modules it does not
+# install and there is no unversioned libqpid-proton-core.so, so the files are named here.
+# (Not the combined libqpid-proton.so: it carries a second copy of the core.)
+find_path(PROTON_INCLUDE_DIR proton/connection.hpp REQUIRED)
+find_library(PROTON_CPP_LIBRARY NAMES qpid-proton-cpp REQUIRED)
+find_library(PROTON_CORE_LIBRARY NAMES qpid-proton-core libqpid-proton-core.so.10 REQUIRED)
+add_library(outpost_proton INTERFACE IMPORTED GLOBAL)
+target_include_directories(outpost_proton SYSTEM INTERFACE ${PROTON_INCLUDE_DIR})
+target_link_libraries(outpost_proton INTERFACE ${PROTON_CPP_LIBRARY} ${PROTON_CORE_LIBRARY})
+add_library(Proton::cpp ALIAS outpost_proton)

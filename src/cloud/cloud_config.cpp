@@ -67,21 +67,24 @@ CloudConfig read_cloud_config(const ConfigNode& root) {
   root.attempt([&] {
     const auto listen = root.child("listen");
     if (!listen.defined()) root.fail("missing required key 'listen'");
-    listen.expect_only({"mqtts", "wss", "mqtt", "https", "http"});
+    listen.expect_only({"mqtts", "wss", "mqtt", "amqps", "amqp", "https", "http"});
     c.listen_mqtts = net::config_address(listen, "mqtts");
+    c.listen_amqps = net::config_address(listen, "amqps");
+    c.listen_amqp = net::config_address(listen, "amqp");
     c.listen_wss = net::config_address(listen, "wss");
     c.listen_mqtt = net::config_address(listen, "mqtt");
     c.listen_https = net::config_address(listen, "https");
     c.listen_http = net::config_address(listen, "http");
-    if (!c.listen_mqtts && !c.listen_wss && !c.listen_mqtt) listen.report("at least one of mqtts, wss, mqtt is required");
+    if (!c.listen_mqtts && !c.listen_wss && !c.listen_mqtt && !c.listen_amqps && !c.listen_amqp)
+      listen.report("at least one of mqtts, wss, mqtt, amqps, amqp is required");
     if (!c.listen_https && !c.listen_http) listen.report("at least one of https, http is required (the service API)");
   });
 
   root.attempt([&] {
     const auto tls = root.child("tls");
     tls.expect_only({"cert", "key", "device_ca_certs"});
-    if (c.listen_mqtts || c.listen_wss || c.listen_https) {
-      if (!tls.defined()) root.fail("tls: cert and key are required by the mqtts, wss and https listeners");
+    if (c.listen_mqtts || c.listen_wss || c.listen_amqps || c.listen_https) {
+      if (!tls.defined()) root.fail("tls: cert and key are required by the mqtts, wss, amqps and https listeners");
       const auto files = net::config_tls_files(tls);
       c.tls_cert = files.cert_file;
       c.tls_key = files.key_file;

@@ -40,7 +40,7 @@ namespace outpost::cloud {
 struct CloudConfig {
   std::string config_file;
   CloudSettings settings;
-  std::optional<std::string> listen_mqtts, listen_wss, listen_mqtt, listen_https, listen_http;
+  std::optional<std::string> listen_mqtts, listen_wss, listen_mqtt, listen_amqps, listen_amqp, listen_https, listen_http;
   std::string tls_cert;
   std::string tls_key;
   std::string log_level = "info";

@@ -10,6 +10,7 @@
 #include "outpost/core/config.h"
 #include "outpost/core/config_checks.h"
 #include "outpost/core/log.h"
+#include "outpost/amqp/server.h"
 #include "outpost/mqtt/server.h"
 #include "outpost/net/http_server.h"
 #include "outpost/service/listeners.h"
@@ -71,6 +72,14 @@ int run(const cloud::CloudConfig& config, const std::string& ready_file) {
   mqtt::ServerOptions mqtt_options;
   mqtt_options.limits = config.limits;
   mqtt_options.on_refused = [&cloud](const char* reason) { cloud.metrics().connections_refused(reason).inc(); };
+  // AMQP: IoT Hub's device endpoint in front of the same handler (5671, and AMQPWSB10 on wss).
+  amqp::ServerOptions amqp_options;
+  amqp_options.max_unauthenticated_connections = config.limits.max_unauthenticated_connections;
+  amqp_options.tls_handshake_timeout = config.limits.tls_handshake_timeout;
+  amqp_options.authenticate_timeout = config.limits.connect_timeout;
+  amqp_options.on_refused = mqtt_options.on_refused;
+  amqp::Server amqp_server(loop, cloud.endpoint(), amqp_options);
+  mqtt_options.websocket_handoffs.push_back(amqp_server.websocket_handoff());
   mqtt::Server mqtt_server(loop, cloud.endpoint(), mqtt_options);
   net::HttpServer http(loop, [&cloud](net::HttpRequest&& request, net::HttpResponder responder) {
     cloud.handle_http(std::move(request), std::move(responder));
@@ -79,6 +88,8 @@ int run(const cloud::CloudConfig& config, const std::string& ready_file) {
   listeners.add("mqtts", config.listen_mqtts, [&](const std::string& a) { return mqtt_server.listen_tls(a, tls); });
   listeners.add("wss", config.listen_wss, [&](const std::string& a) { return mqtt_server.listen_websocket(a, tls); });
   listeners.add("mqtt", config.listen_mqtt, [&](const std::string& a) { return mqtt_server.listen_tcp(a); });
+  listeners.add("amqps", config.listen_amqps, [&](const std::string& a) { return amqp_server.listen_tls(a, tls); });
+  listeners.add("amqp", config.listen_amqp, [&](const std::string& a) { return amqp_server.listen_tcp(a); });
   listeners.add("https", config.listen_https, [&](const std::string& a) { return http.listen(a, tls); });
   listeners.add("http", config.listen_http, [&](const std::string& a) { return http.listen(a); });
 
@@ -86,6 +97,7 @@ int run(const cloud::CloudConfig& config, const std::string& ready_file) {
     spdlog::info("cloud: stopping");
     service::systemd_notify("STOPPING=1");
     mqtt_server.stop();
+    amqp_server.stop();
     http.stop();
     cloud.stop();
     loop.stop();

@@ -38,24 +38,26 @@ void read_identity(const ConfigNode& root, HubConfig& c) {
 
 void read_listen(const ConfigNode& root, HubConfig& c) {
   const auto listen = root.child("listen");
-  listen.expect_only({"mqtt", "mqtts", "wss", "metrics", "https"});
+  listen.expect_only({"mqtt", "mqtts", "wss", "amqp", "amqps", "metrics", "https"});
   const auto address = [&](std::optional<std::string>& out, const char* key) {
     listen.attempt([&] { out = net::config_address(listen, key); });
   };
   address(c.listen_mqtt, "mqtt");
   address(c.listen_mqtts, "mqtts");
   address(c.listen_wss, "wss");
+  address(c.listen_amqp, "amqp");
+  address(c.listen_amqps, "amqps");
   address(c.listen_metrics, "metrics");
   address(c.listen_https, "https");
-  if (!c.listen_mqtt && !c.listen_mqtts && !c.listen_wss)
-    root.report("listen: at least one of mqtt, mqtts, wss is required");
+  if (!c.listen_mqtt && !c.listen_mqtts && !c.listen_wss && !c.listen_amqp && !c.listen_amqps)
+    root.report("listen: at least one of mqtt, mqtts, wss, amqp, amqps is required");
 }
 
 void read_tls(const ConfigNode& root, HubConfig& c) {
   const auto tls = root.child("tls");
   tls.expect_only({"cert", "key", "device_ca_certs"});
-  if (c.listen_mqtts || c.listen_wss || c.listen_https) {
-    if (!tls.defined()) root.fail("tls: cert and key are required by the mqtts/wss/https listeners");
+  if (c.listen_mqtts || c.listen_wss || c.listen_amqps || c.listen_https) {
+    if (!tls.defined()) root.fail("tls: cert and key are required by the mqtts/wss/amqps/https listeners");
     const auto files = net::config_tls_files(tls);
     c.tls_cert = files.cert_file;
     c.tls_key = files.key_file;

@@ -57,7 +57,9 @@ struct HubConfig {
 
   std::optional<std::string> listen_mqtt;    // plain TCP, for local tools and tests
   std::optional<std::string> listen_mqtts;   // MQTT over TLS
-  std::optional<std::string> listen_wss;     // MQTT over WebSocket over TLS
+  std::optional<std::string> listen_wss;     // MQTT (and AMQP, AMQPWSB10) over WebSocket over TLS
+  std::optional<std::string> listen_amqps;   // AMQP 1.0 over TLS (IoT Edge: 5671)
+  std::optional<std::string> listen_amqp;    // AMQP 1.0 on plain TCP, for local tools and tests
   std::optional<std::string> listen_metrics; // /metrics and the local management API
   std::optional<std::string> listen_https;   // management API over TLS (module invokeMethod)
   std::string tls_cert;

@@ -14,6 +14,7 @@
 #include "management_api.h"
 #include "password_hash.h"
 #include "system_module.h"
+#include "outpost/amqp/server.h"
 #include "outpost/core/clock.h"
 #include "outpost/core/config.h"
 #include "outpost/core/log.h"
@@ -117,6 +118,18 @@ int run(hub::HubStartup startup, const std::string& ready_file) {
   server_options.subscription_identifiers = true;  // MQTT 5 on plain topics (edge_hub_plain.cpp)
   server_options.shared_subscriptions = true;
   server_options.on_refused = [&metrics](const char* reason) { metrics.connections_refused(reason).inc(); };
+  // AMQP: the same handler behind IoT Hub's AMQP endpoint, on 5671 and beside MQTT on the
+  // WebSocket port.
+  amqp::ServerOptions amqp_options;
+  amqp_options.max_unauthenticated_connections = config.limits.max_unauthenticated_connections;
+  amqp_options.tls_handshake_timeout = config.limits.tls_handshake_timeout;
+  amqp_options.authenticate_timeout = config.limits.connect_timeout;
+  amqp_options.verify_renewal = [&edge_hub](const iothub::Identity& identity, const std::string& token) {
+    return edge_hub.verify_token(identity, token);
+  };
+  amqp_options.on_refused = server_options.on_refused;
+  amqp::Server amqp_server(loop, edge_hub, amqp_options);
+  server_options.websocket_handoffs.push_back(amqp_server.websocket_handoff());
   mqtt::Server server(loop, edge_hub, server_options);
   std::shared_ptr<net::TlsServerContext> tls;
   if (!config.tls_cert.empty()) {
@@ -129,6 +142,8 @@ int run(hub::HubStartup startup, const std::string& ready_file) {
   listeners.add("mqtt", config.listen_mqtt, [&](const std::string& a) { return server.listen_tcp(a); });
   listeners.add("mqtts", config.listen_mqtts, [&](const std::string& a) { return server.listen_tls(a, tls); });
   listeners.add("wss", config.listen_wss, [&](const std::string& a) { return server.listen_websocket(a, tls); });
+  listeners.add("amqp", config.listen_amqp, [&](const std::string& a) { return amqp_server.listen_tcp(a); });
+  listeners.add("amqps", config.listen_amqps, [&](const std::string& a) { return amqp_server.listen_tls(a, tls); });
 
   net::HttpServer http(loop, api_handler);
   listeners.add("metrics", config.listen_metrics, [&](const std::string& a) { return http.listen(a); });
@@ -151,6 +166,7 @@ int run(hub::HubStartup startup, const std::string& ready_file) {
     }
     spdlog::info("hub: stopping");
     server.stop();
+    amqp_server.stop();
     http.stop();
     (*store)->flush();
     loop.stop();

@@ -22,8 +22,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// IoT Edge's edgeHub listens on 8883 (MQTT), 443 (WebSocket and its HTTPS API) and 9600
-// (metrics) of every address; OUTPOST_HUB_LISTEN_* move one ("off": not at all).
+// IoT Edge's edgeHub listens on 8883 (MQTT), 5671 (AMQP), 443 (WebSocket and its HTTPS API)
+// and 9600 (metrics) of every address; OUTPOST_HUB_LISTEN_* move one ("off": not at all).
 struct Listener {
   const char* variable;
   const char* fallback;  // nullptr: off unless set
@@ -31,6 +31,7 @@ struct Listener {
 };
 constexpr Listener kListeners[] = {
     {"OUTPOST_HUB_LISTEN_MQTTS", "0.0.0.0:8883", &HubConfig::listen_mqtts},
+    {"OUTPOST_HUB_LISTEN_AMQPS", "0.0.0.0:5671", &HubConfig::listen_amqps},
     {"OUTPOST_HUB_LISTEN_WSS", "0.0.0.0:443", &HubConfig::listen_wss},
     {"OUTPOST_HUB_LISTEN_METRICS", "0.0.0.0:9600", &HubConfig::listen_metrics},
     {"OUTPOST_HUB_LISTEN_MQTT", nullptr, &HubConfig::listen_mqtt},
@@ -63,8 +64,8 @@ void read_listeners(ConfigProblems& problems, HubConfig& c) {
       problems.add(fmt::format("environment: {}: {}", l.variable, parsed.error()));
     c.*l.field = *value;
   }
-  if (!c.listen_mqtt && !c.listen_mqtts && !c.listen_wss)
-    problems.add("environment: OUTPOST_HUB_LISTEN_MQTTS, _WSS and _MQTT are all off: modules could not connect");
+  if (!c.listen_mqtt && !c.listen_mqtts && !c.listen_wss && !c.listen_amqps)
+    problems.add("environment: OUTPOST_HUB_LISTEN_MQTTS, _AMQPS, _WSS and _MQTT are all off: modules could not connect");
 }
 
 // The server certificate for the device's host name and the trust bundle, from the workload

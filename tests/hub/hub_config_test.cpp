@@ -96,7 +96,7 @@ TEST_F(HubConfigTest, ErrorsNameLineAndKey) {
             "storage, identities, desired, log_level, delivery, management, limits, upstream, mqtt_broker)");
   EXPECT_EQ(error_of("hostname: h\ndevice_id: e\nlisten: { mqtts: \"0.0.0.0:8883\" }\nstorage: { folder: s }\n"
                      "identities: i\ndesired: d\n"),
-            "hub.yaml:1:1: tls: cert and key are required by the mqtts/wss/https listeners");
+            "hub.yaml:1:1: tls: cert and key are required by the mqtts/wss/amqps/https listeners");
   EXPECT_EQ(error_of(std::string(kMinimal) + "delivery: { window: 0 }\n"), "hub.yaml:7:21: delivery.window: must be between 1 and 10000");
   EXPECT_EQ(error_of("hostname: h\ndevice_id: e\nlisten: { mqtt: \"127.0.0.1:1883\" }\nstorage: { folder: s, fsync: sometimes }\n"
                      "identities: i\ndesired: d\n"),

@@ -98,10 +98,13 @@ TEST_F(SystemModuleTest, BadListenersLocalWithoutManagementAndAnUnansweringWorkl
 
   for (const auto* v : {"OUTPOST_HUB_LISTEN_MQTTS", "OUTPOST_HUB_LISTEN_WSS"}) ::setenv(v, "off", 1);
   listed = problems();
+  EXPECT_FALSE(mentions(listed, "all off")) << "AMQP (5671) still serves modules: " << ::testing::PrintToString(listed);
+  ::setenv("OUTPOST_HUB_LISTEN_AMQPS", "off", 1);
+  listed = problems();
   EXPECT_TRUE(mentions(listed, "all off")) << ::testing::PrintToString(listed);
 
   // Nothing wrong with the environment: the workload API that does not answer is the problem.
-  for (const auto* v : {"OUTPOST_HUB_LISTEN_MQTTS", "OUTPOST_HUB_LISTEN_WSS"}) ::unsetenv(v);
+  for (const auto* v : {"OUTPOST_HUB_LISTEN_MQTTS", "OUTPOST_HUB_LISTEN_WSS", "OUTPOST_HUB_LISTEN_AMQPS"}) ::unsetenv(v);
   set_local_environment();
   listed = problems();
   ASSERT_EQ(listed.size(), 1u) << ::testing::PrintToString(listed);

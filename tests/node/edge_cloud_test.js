@@ -2,6 +2,8 @@
 // - the $edgeHub twin (routes) comes from the cloud; modules authenticate from the cloud's
 //   device scope (the hub's identities file is empty);
 // - telemetry routed to $upstream lands in the cloud with its ids and properties;
+// - leaf devices through the hub: C2D to one on MQTT; one on AMQP (azure-iot-device-amqp)
+//   sends telemetry that reaches the cloud and gets a C2D message back;
 // - a desired patch made through the cloud's REST API reaches the module, and its reported
 //   patch is visible through the REST API;
 // - offline: the cloud is stopped, A keeps publishing (high and low priority, and some with a
@@ -12,6 +14,7 @@
 'use strict';
 const { Client: DeviceClient, ModuleClient, Message } = require('azure-iot-device');
 const { Mqtt } = require('azure-iot-device-mqtt');
+const { Amqp } = require('azure-iot-device-amqp');
 const fs = require('fs');
 const h = require('./lib/harness');
 
@@ -70,6 +73,9 @@ h.runSteps('edge+cloud', [
     r = await cloud.api('PUT', '/devices/leaf1', { deviceId: 'leaf1', deviceScope: edge.deviceScope });
     if (r.status !== 200) throw new Error('create leaf1: ' + r.text);
     keys.leaf1 = r.body.authentication.symmetricKey.primaryKey;
+    r = await cloud.api('PUT', '/devices/leaf2', { deviceId: 'leaf2', deviceScope: edge.deviceScope });
+    if (r.status !== 200) throw new Error('create leaf2: ' + r.text);
+    keys.leaf2 = r.body.authentication.symmetricKey.primaryKey;
     for (const m of ['A', 'B']) {
       r = await cloud.api('PUT', `/devices/${deviceId}/modules/${m}`, { deviceId, moduleId: m });
       if (r.status !== 200) throw new Error(`create ${m}: ` + r.text);
@@ -82,12 +88,13 @@ h.runSteps('edge+cloud', [
         lo: { route: 'FROM /messages/modules/A/outputs/lo INTO $upstream', priority: 5 },
         ttl: { route: 'FROM /messages/modules/A/outputs/ttl INTO $upstream', priority: 1, timeToLiveSecs: 2 },
         AtoB: 'FROM /messages/modules/A/outputs/local INTO BrokeredEndpoint("/modules/B/inputs/in1")',
+        leaves: 'FROM /messages/* WHERE NOT IS_DEFINED($connectionModuleId) INTO $upstream',
       },
       storeAndForwardConfiguration: { timeToLiveSecs: 7200 } } } });
     if (r.status !== 200) throw new Error('$edgeHub desired: ' + r.text);
   }],
   ['hub starts linked to the cloud, with an empty identities file', async () => {
-    hub = new h.Hub({ binary: hubBinary, dir, hostname, deviceId, certs, policyKey: h.randomKey(), identities: [],
+    hub = new h.Hub({ binary: hubBinary, dir, hostname, deviceId, certs, policyKey: h.randomKey(), identities: [], amqps: '127.0.0.1:0',
       routes: { none: 'FROM /messages/modules/nobody INTO $upstream' },
       extraYaml: `upstream: { connection_string: "HostName=${hostname};DeviceId=${deviceId};ModuleId=$edgeHub;SharedAccessKey=${keys.$edgeHub}", ` +
                  `mqtt: "127.0.0.1:${cloud.ports.mqtts}", api: "http://127.0.0.1:${cloud.ports.http}", ca: ${certs.ca} }` });
@@ -160,6 +167,40 @@ h.runSteps('edge+cloud', [
       return got.find((m) => m.data.toString() === 'close the valve');
     }, 30000, 1000);
   }],
+  ['leaf device leaf2 on AMQP: its telemetry reaches the cloud, a C2D message comes back over AMQP', async () => {
+    const cs = `HostName=${hostname};DeviceId=leaf2;SharedAccessKey=${keys.leaf2};GatewayHostName=127.0.0.1:${hub.ports.amqps}`;
+    const leaf = DeviceClient.fromConnectionString(cs, Amqp);
+    await leaf.setOptions({ ca: fs.readFileSync(certs.ca, 'utf8') });
+    const got = [];
+    leaf.on('message', (msg) => { got.push(msg); leaf.complete(msg, () => {}); });
+    await h.waitFor('leaf2 to connect over AMQP', async () => { try { await leaf.open(); return true; } catch (_) { return false; } }, 30000, 300);
+    const message = new Message(JSON.stringify({ reading: 7 }));
+    message.messageId = 'leaf2-1';
+    message.properties.add('site', 'north');
+    await h.withTimeout('leaf2 sendEvent', leaf.sendEvent(message), 20000);
+    const event = await h.waitFor('leaf2\'s event in the cloud', async () => {
+      const r = await cloud.api('GET', '/events?from=start&deviceId=leaf2&limit=100');
+      return r.body.events.find((e) => e.systemProperties.messageId === 'leaf2-1');
+    }, 20000, 100);
+    if (event.deviceId !== 'leaf2' || event.applicationProperties.site !== 'north') throw new Error(JSON.stringify(event));
+    await h.waitFor('the C2D message at leaf2', async () => {
+      if (got.length === 0) {
+        await new Promise((resolve, reject) => {
+          const req = require('http').request({ host: '127.0.0.1', port: cloud.ports.http, method: 'POST',
+            path: '/devices/leaf2/messages/devicebound?api-version=2021-04-12',
+            headers: { Authorization: h.sasToken(hostname, cloud.ownerKey, 'iothubowner'), 'iothub-messageid': `c2d-${Date.now()}`,
+                       'iothub-app-valve': 'shut' } }, (res) => { res.resume(); res.on('end', resolve); });
+          req.on('error', reject);
+          req.end('over amqp');
+        });
+      }
+      return got.find((m) => m.data.toString() === 'over amqp');
+    }, 30000, 1000);
+    const c2d = got.find((m) => m.data.toString() === 'over amqp');
+    const valve = c2d.properties.propertyList.find((p) => p.key === 'valve');
+    if (!valve || valve.value !== 'shut') throw new Error('C2D properties over AMQP: ' + JSON.stringify(c2d.properties));
+    await leaf.close();
+  }],
   ['a leaf device that leaves the hub is Disconnected in the cloud within seconds', async () => {
     const state = async () => (await cloud.api('GET', '/devices/leaf1')).body.connectionState;
     if ((await state()) !== 'Connected') throw new Error('leaf1 should be Connected in the cloud while connected to the hub');
@@ -172,9 +213,13 @@ h.runSteps('edge+cloud', [
   ['a desired patch through the cloud REST API reaches B; B\'s reported patch is visible there', async () => {
     const twin = await h.withTimeout('getTwin', clients.B.getTwin());
     twin.on('properties.desired', (d) => desiredSeen.push(d));
-    const r = await cloud.api('PATCH', `/twins/${deviceId}/modules/B`, { properties: { desired: { threshold: 99 } } });
-    if (r.status !== 200) throw new Error(r.text);
-    await h.waitFor('B to get threshold 99', () => desiredSeen.find((d) => d.threshold === 99), 20000);
+    // twin.on subscribes in the background: patch again until B has subscribed and seen it.
+    await h.waitFor('B to get threshold 99', async () => {
+      if (desiredSeen.find((d) => d.threshold === 99)) return true;
+      const r = await cloud.api('PATCH', `/twins/${deviceId}/modules/B`, { properties: { desired: { threshold: 99 } } });
+      if (r.status !== 200) throw new Error(r.text);
+      return false;
+    }, 20000, 500);
     await h.withTimeout('reported', new Promise((resolve, reject) =>
       twin.properties.reported.update({ applied: 99 }, (e) => (e ? reject(e) : resolve()))));
     await h.waitFor('the reported patch in the cloud', async () => {

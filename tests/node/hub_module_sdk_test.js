@@ -2,19 +2,26 @@
 // modules of an outpost-hub: A's sendOutputEvent reaches B's input handler through a route;
 // twin GET, reported and desired patches work; and keep working after the hub restarts
 // (the SDK reconnects with cleanSession=0 and never subscribes to the twin topics again).
-//   usage: node hub_module_sdk_test.js <path to outpost-hub>
+// With `amqp`, the same scenario on azure-iot-device-amqp (Amqp on 5671, AmqpWs on 443), and
+// a module on MQTT exchanging routed messages with modules on AMQP, every property kept.
+//   usage: node hub_module_sdk_test.js <path to outpost-hub> [mqtt|amqp]
 'use strict';
 const { ModuleClient, Message } = require('azure-iot-device');
 const { Mqtt, MqttWs } = require('azure-iot-device-mqtt');
+const { Amqp, AmqpWs } = require('azure-iot-device-amqp');
 const fs = require('fs');
 const h = require('./lib/harness');
 
 const binary = process.argv[2];
+const protocol = process.argv[3] || 'mqtt';
+const overAmqp = protocol === 'amqp';
+const Main = overAmqp ? Amqp : Mqtt;
+const OverWebSocket = overAmqp ? AmqpWs : MqttWs;
 const dir = h.tempDir('outpost-node-sdk');
 const certs = h.makeCertificates(dir);
 const hostname = 'myhub.local';
 const deviceId = 'edge1';
-const keys = { A: h.randomKey(), B: h.randomKey(), C: h.randomKey() };
+const keys = { A: h.randomKey(), B: h.randomKey(), C: h.randomKey(), D: h.randomKey() };
 // A real gateway: MQTT/TLS on 8883, and WSS plus the module API (invokeMethod) on 443 —
 // the SDK dials those fixed ports for the gateway host name. Served on a loopback address
 // of its own so other tests can use the ports too. Binding 443 needs root; without it the
@@ -25,19 +32,24 @@ const hub = new h.Hub({
   binary, dir, hostname, deviceId, certs, policyKey: h.randomKey(),
   wss: canBind443 ? `${gatewayAddress}:443` : '127.0.0.1:0',
   mqtts: canBind443 ? `${gatewayAddress}:8883` : '127.0.0.1:0',
+  amqps: overAmqp ? (canBind443 ? `${gatewayAddress}:5671` : '127.0.0.1:0') : null,
   identities: [{ deviceId, moduleId: 'A', primaryKey: keys.A }, { deviceId, moduleId: 'B', primaryKey: keys.B },
-               { deviceId, moduleId: 'C', primaryKey: keys.C }],
+               { deviceId, moduleId: 'C', primaryKey: keys.C }, { deviceId, moduleId: 'D', primaryKey: keys.D }],
   routes: { AtoB: 'FROM /messages/modules/A/outputs/out1 INTO BrokeredEndpoint("/modules/B/inputs/in1")',
-            AtoC: 'FROM /messages/modules/A/outputs/out2 INTO BrokeredEndpoint("/modules/C/inputs/ws")' },
+            AtoC: 'FROM /messages/modules/A/outputs/out2 INTO BrokeredEndpoint("/modules/C/inputs/ws")',
+            AtoD: 'FROM /messages/modules/A/outputs/toD INTO BrokeredEndpoint("/modules/D/inputs/fromA")',
+            DtoB: 'FROM /messages/modules/D/outputs/toB INTO BrokeredEndpoint("/modules/B/inputs/fromD")' },
 });
 
 const clients = {};
 const inbox = [];
 const desiredSeen = [];
 
-function defaultGateway() { return canBind443 ? gatewayAddress : `127.0.0.1:${hub.ports.mqtts}`; }
+function defaultGateway() {
+  return canBind443 ? gatewayAddress : `127.0.0.1:${overAmqp ? hub.ports.amqps : hub.ports.mqtts}`;
+}
 
-async function openModule(name, transport = Mqtt, gateway = defaultGateway()) {
+async function openModule(name, transport = Main, gateway = defaultGateway()) {
   const cs = `HostName=${hostname};DeviceId=${deviceId};ModuleId=${name};SharedAccessKey=${keys[name]};` +
              `GatewayHostName=${gateway}`;
   const client = ModuleClient.fromConnectionString(cs, transport);
@@ -47,19 +59,40 @@ async function openModule(name, transport = Mqtt, gateway = defaultGateway()) {
   return client;
 }
 
-async function sendFromA(seq) {
+function richMessage(seq) {
   const message = new Message(JSON.stringify({ seq, temperature: 21.5 }));
   message.messageId = `msg-${seq}`;
   message.correlationId = `corr-${seq}`;
   message.contentType = 'application/json';
   message.contentEncoding = 'utf-8';
   message.properties.add('custom prop', 'a b&c=d/é');
-  await h.withTimeout(`sendOutputEvent ${seq}`, clients.A.sendOutputEvent('out1', message));
+  return message;
 }
 
-h.runSteps('node-sdk/mqtt', [
+async function sendFromA(seq) {
+  await h.withTimeout(`sendOutputEvent ${seq}`, clients.A.sendOutputEvent('out1', richMessage(seq)));
+}
+
+const prop = (msg, k) => { const i = msg.properties.propertyList.findIndex((x) => x.key === k); return i < 0 ? undefined : msg.properties.getItem(i).value; };
+// Who sent it: MQTT puts the hub's connection ids in the property bag ($.cdid), AMQP in the
+// message annotations (iothub-connection-device-id), as IoT Hub does.
+function connectionIds(msg) {
+  const annotations = msg.transportObj && msg.transportObj.message_annotations;
+  if (annotations && annotations['iothub-connection-device-id'])
+    return [annotations['iothub-connection-device-id'], annotations['iothub-connection-module-id']];
+  return [prop(msg, '$.cdid'), prop(msg, '$.cmid')];
+}
+function checkRich(msg, seq, sender) {
+  if (msg.messageId !== `msg-${seq}`) throw new Error('messageId ' + msg.messageId);
+  if (msg.correlationId !== `corr-${seq}`) throw new Error('correlationId ' + msg.correlationId);
+  if (prop(msg, 'custom prop') !== 'a b&c=d/é') throw new Error('custom prop ' + JSON.stringify(msg.properties));
+  const [cdid, cmid] = connectionIds(msg);
+  if (cdid !== deviceId || cmid !== sender) throw new Error(`connection ids ${cdid}/${cmid}: ` + JSON.stringify(msg));
+}
+
+h.runSteps(`node-sdk/${protocol}`, [
   ['hub starts with TLS, WebSocket and management listeners', async () => { await hub.start(); }],
-  ['modules A and B connect over MQTT/TLS with SAS tokens', async () => {
+  [`modules A and B connect over ${overAmqp ? 'AMQP' : 'MQTT'}/TLS with SAS tokens`, async () => {
     await openModule('A');
     const b = await openModule('B');
     b.on('inputMessage', (inputName, msg) => {
@@ -71,15 +104,24 @@ h.runSteps('node-sdk/mqtt', [
     await sendFromA(1);
     const got = await h.waitFor('B to receive message 1', () => inbox.find((m) => JSON.parse(m.msg.data).seq === 1));
     if (got.inputName !== 'in1') throw new Error('input name ' + got.inputName);
-    if (got.msg.messageId !== 'msg-1') throw new Error('messageId ' + got.msg.messageId);
-    if (got.msg.correlationId !== 'corr-1') throw new Error('correlationId ' + got.msg.correlationId);
-    const prop = (k) => { const p = got.msg.properties.getItem(got.msg.properties.propertyList.findIndex((x) => x.key === k)); return p && p.value; };
-    if (prop('custom prop') !== 'a b&c=d/é') throw new Error('custom prop ' + JSON.stringify(got.msg.properties));
-    if (prop('$.cdid') !== deviceId || prop('$.cmid') !== 'A') throw new Error('connection ids ' + JSON.stringify(got.msg.properties));
+    checkRich(got.msg, 1, 'A');
   }],
-  ['module C connects over MQTT/WebSocket (MqttWs) and gets its routed message', async () => {
+  ...(overAmqp ? [['mixed: module D on MQTT and modules A, B on AMQP exchange routed messages, properties kept', async () => {
+    const d = await openModule('D', Mqtt, canBind443 ? gatewayAddress : `127.0.0.1:${hub.ports.mqtts}`);
+    const dInbox = [];
+    d.on('inputMessage', (inputName, msg) => { dInbox.push({ inputName, msg }); d.complete(msg, () => {}); });
+    await h.withTimeout('A (AMQP) sendOutputEvent toD', clients.A.sendOutputEvent('toD', richMessage(10)));
+    const atD = await h.waitFor('D (MQTT) to receive from A (AMQP)', () => dInbox.find((m) => JSON.parse(m.msg.data).seq === 10));
+    if (atD.inputName !== 'fromA') throw new Error('input name at D ' + atD.inputName);
+    checkRich(atD.msg, 10, 'A');
+    await h.withTimeout('D (MQTT) sendOutputEvent toB', d.sendOutputEvent('toB', richMessage(11)));
+    const atB = await h.waitFor('B (AMQP) to receive from D (MQTT)', () => inbox.find((m) => JSON.parse(m.msg.data).seq === 11));
+    if (atB.inputName !== 'fromD') throw new Error('input name at B ' + atB.inputName);
+    checkRich(atB.msg, 11, 'D');
+  }]] : []),
+  [`module C connects over ${overAmqp ? 'AMQP' : 'MQTT'}/WebSocket (${OverWebSocket.name}) and gets its routed message`, async () => {
     if (!canBind443) { console.log('     (skipped: binding port 443 for WSS needs root)'); return; }
-    const c = await openModule('C', MqttWs, gatewayAddress);
+    const c = await openModule('C', OverWebSocket, gatewayAddress);
     const got = [];
     c.on('inputMessage', (inputName, msg) => { got.push({ inputName, msg }); c.complete(msg, () => {}); });
     await h.withTimeout('sendOutputEvent out2', clients.A.sendOutputEvent('out2', new Message('over websocket')));
@@ -139,6 +181,7 @@ h.runSteps('node-sdk/mqtt', [
     const text = await hub.metrics();
     if (!/edgehub_messages_received_total\{[^}]*route_output="out1"[^}]*id="edge1\/A"[^}]*\} [1-9]/.test(text))
       throw new Error('no received_total for edge1/A out1:\n' + text);
+    if (overAmqp && !/amqps/.test(hub.log())) throw new Error('the hub log shows no AMQP connection');
   }],
 ], async (failed) => {
   for (const c of Object.values(clients)) { try { await c.close(); } catch (_) { /* closing */ } }

@@ -118,7 +118,8 @@ class Daemon {
 
 // Runs outpost-hub with a generated hub.yaml.
 class Hub extends Daemon {
-  constructor({ binary, dir, hostname, deviceId, identities, routes, certs, policyKey, extraYaml = '', wss = '127.0.0.1:0', mqtts = '127.0.0.1:0' }) {
+  constructor({ binary, dir, hostname, deviceId, identities, routes, certs, policyKey, extraYaml = '', wss = '127.0.0.1:0', mqtts = '127.0.0.1:0',
+                amqps = null }) {
     super('outpost-hub', binary, path.join(dir, 'hub.yaml'), path.join(dir, 'ready.json'), path.join(dir, 'hub.log'));
     Object.assign(this, { dir, hostname, deviceId, certs, policyKey });
     fs.writeFileSync(path.join(dir, 'identities.json'), JSON.stringify(identities, null, 2));
@@ -127,7 +128,7 @@ class Hub extends Daemon {
     fs.writeFileSync(this.configFile, [
       `hostname: ${hostname}`,
       `device_id: ${deviceId}`,
-      `listen: { mqtt: "127.0.0.1:0", mqtts: "${mqtts}", wss: "${wss}", metrics: "127.0.0.1:0" }`,
+      `listen: { mqtt: "127.0.0.1:0", mqtts: "${mqtts}", wss: "${wss}", metrics: "127.0.0.1:0"${amqps ? `, amqps: "${amqps}"` : ''} }`,
       `tls: { cert: ${certs.cert}, key: ${certs.key} }`,
       `storage: { folder: ${path.join(dir, 'store')} }`,
       'identities: identities.json',

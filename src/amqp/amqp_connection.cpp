@@ -1,0 +1,510 @@
+#include "amqp_connection.h"
+
+#include <array>
+#include <cstring>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <proton/binary.hpp>
+#include <proton/connection_options.hpp>
+#include <proton/error_condition.hpp>
+#include <proton/receiver_options.hpp>
+#include <proton/sender_options.hpp>
+#include <proton/session.hpp>
+#include <proton/source.hpp>
+#include <proton/target.hpp>
+#include <proton/transport.hpp>
+#include <spdlog/spdlog.h>
+
+#include "cbs.h"
+#include "identity_connection.h"
+#include "outpost/core/sas_token.h"
+
+namespace outpost::amqp {
+namespace {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+constexpr std::uint32_t kCbsCredit = 16;
+constexpr auto kCloseGrace = std::chrono::seconds(2);  // for the peer to answer our close
+
+std::int64_t steady_millis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::optional<std::uint64_t> tag_value(const proton::binary& tag) {
+  if (tag.size() != sizeof(std::uint64_t)) return std::nullopt;
+  std::uint64_t value = 0;
+  std::memcpy(&value, tag.data(), sizeof value);
+  return value;
+}
+
+// Without the handler's own check: a SAS token for the same audience that has not expired.
+bool renewal_looks_valid(const std::string& token, const std::string& audience) {
+  const auto parsed = parse_sas_token(token);
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+  return parsed && parsed->expiry > now.count() && parsed->resource_uri == audience;
+}
+
+// An attach we will not serve: answered (attach, then detach with the error), as AMQP asks.
+template <typename Link>
+void refuse_link(Link& link, const std::string& condition, const std::string& description) {
+  spdlog::warn("amqp: refusing link '{}': {} ({})", link.name(), description, condition);
+  link.open();
+  link.close(proton::error_condition(condition, description));
+}
+
+}  // namespace
+
+AmqpConnection::AmqpConnection(asio::any_io_executor executor, std::shared_ptr<ServerContext> context,
+                               std::unique_ptr<net::StreamTransport> transport)
+    : executor_(std::move(executor)),
+      context_(std::move(context)),
+      transport_(std::move(transport)),
+      driver_(context_->options.container_id),
+      timer_(executor_),
+      wake_(executor_) {
+  ++context_->unauthenticated;
+}
+
+AmqpConnection::~AmqpConnection() {
+  if (counted_unauthenticated_) --context_->unauthenticated;
+}
+
+const char* AmqpConnection::transport_name() const {
+  const std::string_view name = transport_->name();
+  if (name == "tls") return "amqps";
+  if (name == "wss") return "amqpws";
+  return "amqp";
+}
+
+void AmqpConnection::start() {
+  asio::co_spawn(executor_, [self = shared_from_this()] { return self->run(); }, asio::detached);
+}
+
+asio::awaitable<void> AmqpConnection::run() {
+  auto self = shared_from_this();
+  const auto& options = context_->options;
+  timer_.expires_after(options.tls_handshake_timeout);
+  timer_.async_wait([weak = weak_from_this()](const error_code& ec) {
+    if (auto conn = weak.lock(); conn && !ec) {
+      spdlog::info("amqp: closing {}: no handshake within the handshake timeout", conn->remote_address());
+      conn->transport_->close();
+    }
+  });
+  error_code ec;
+  co_await transport_->handshake(ec);
+  timer_.cancel();
+  if (ec || closed_) {
+    finish(mqtt::CloseReason::transport_error);
+    co_return;
+  }
+  proton::connection_options connection_options;
+  connection_options.handler(*this)
+      .container_id(options.container_id)
+      .max_frame_size(options.max_frame_size)
+      .idle_timeout(proton::duration(std::chrono::duration_cast<std::chrono::milliseconds>(options.idle_timeout).count()))
+      .sasl_allow_insecure_mechs(true);  // PLAIN: the TLS is Asio's, not Proton's, so Proton cannot tell
+  driver_.accept(connection_options);
+  install_sasl_server(driver_.transport(), *this);
+  authenticate_by_ = std::chrono::steady_clock::now() + options.authenticate_timeout;
+  arm_timer();
+  std::array<char, 16 * 1024> buffer;
+  while (!finished_) {
+    if (read_pauses_ > 0) {
+      wake_.expires_at(asio::steady_timer::time_point::max());
+      error_code ignored;
+      co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+      continue;
+    }
+    const auto n = co_await transport_->read_some(asio::buffer(buffer), ec);
+    if (finished_) break;
+    if (ec) {
+      driver_.read_close();
+      pump();
+      finish(closed_ ? mqtt::CloseReason::server_closed : mqtt::CloseReason::transport_error);
+      break;
+    }
+    feed(buffer.data(), n);
+    pump();
+  }
+}
+
+void AmqpConnection::feed(const char* data, std::size_t size) {
+  while (size > 0) {
+    const auto space = driver_.read_buffer();
+    if (space.size == 0) return;  // Proton takes no more input: the connection is closing
+    const auto n = std::min(size, space.size);
+    std::memcpy(space.data, data, n);
+    driver_.read_done(n);
+    data += n;
+    size -= n;
+  }
+}
+
+void AmqpConnection::pump() {
+  if (finished_) return;
+  if (pumping_) {
+    pump_again_ = true;
+    return;
+  }
+  auto self = shared_from_this();  // a handler may drop the server's reference meanwhile
+  pumping_ = true;
+  bool alive = true;
+  for (int failures = 0;;) {
+    pump_again_ = false;
+    try {
+      alive = driver_.dispatch();
+    } catch (const std::exception& e) {
+      // A message Proton cannot decode, or one of ours that throws: the connection ends,
+      // the server goes on.
+      spdlog::warn("amqp: closing {}: {}", remote_address(), e.what());
+      if (++failures > 2) {
+        driver_.disconnected(proton::error_condition("amqp:internal-error", e.what()));
+      } else {
+        closed_ = true;
+        driver_.connection().close(proton::error_condition("amqp:decode-error", e.what()));
+      }
+      continue;
+    }
+    if (!pump_again_) break;
+  }
+  pumping_ = false;
+  if (!write_in_progress_ && driver_.write_buffer().size > 0) {
+    write_in_progress_ = true;
+    asio::co_spawn(executor_, [self] { return self->write_loop(); }, asio::detached);
+  }
+  if (!alive && !write_in_progress_) finish(closed_ ? mqtt::CloseReason::server_closed : mqtt::CloseReason::client_disconnect);
+}
+
+asio::awaitable<void> AmqpConnection::write_loop() {
+  auto self = shared_from_this();
+  while (!finished_) {
+    const auto pending = driver_.write_buffer();
+    if (pending.size == 0) break;
+    // A copy: Proton may move its buffer while the write is under way.
+    writing_.assign(pending.data, pending.size);
+    error_code ec;
+    co_await transport_->write(asio::buffer(writing_), ec);
+    if (finished_) break;
+    if (ec) {
+      write_in_progress_ = false;
+      driver_.write_close();
+      finish(mqtt::CloseReason::transport_error);
+      co_return;
+    }
+    driver_.write_done(writing_.size());
+  }
+  write_in_progress_ = false;
+  pump();  // events the write made (a finished close), and what was queued meanwhile
+}
+
+void AmqpConnection::schedule_pump() {
+  if (pumping_) {
+    pump_again_ = true;
+    return;
+  }
+  if (pump_posted_ || finished_) return;
+  pump_posted_ = true;
+  asio::post(executor_, [self = shared_from_this()] {
+    self->pump_posted_ = false;
+    self->pump();
+  });
+}
+
+void AmqpConnection::arm_timer() {
+  if (finished_) return;
+  const auto now_ms = steady_millis();
+  const auto next_tick = driver_.tick(proton::timestamp(now_ms)).milliseconds();
+  auto due = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  if (next_tick > 0) due = std::min(due, std::chrono::steady_clock::now() + std::chrono::milliseconds(next_tick - now_ms));
+  if (counted_unauthenticated_) due = std::min(due, authenticate_by_);
+  if (close_by_) due = std::min(due, *close_by_);
+  timer_.expires_at(due);
+  timer_.async_wait([weak = weak_from_this()](const error_code& ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->finished_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (self->counted_unauthenticated_ && now >= self->authenticate_by_ && !self->closed_) {
+      spdlog::info("amqp: closing {}: no identity proved within the authentication timeout", self->remote_address());
+      self->close("amqp:unauthorized-access", "no token put on $cbs within the authentication timeout");
+    }
+    if (self->close_by_ && now >= *self->close_by_) {
+      self->finish(mqtt::CloseReason::server_closed);  // the peer never answered our close
+      return;
+    }
+    self->arm_timer();
+    self->pump();
+  });
+}
+
+void AmqpConnection::close(const std::string& condition, const std::string& description) {
+  if (closed_ || finished_) return;
+  closed_ = true;
+  close_by_ = std::chrono::steady_clock::now() + kCloseGrace;
+  arm_timer();
+  driver_.connection().close(proton::error_condition(condition, description));
+  schedule_pump();
+}
+
+void AmqpConnection::finish(mqtt::CloseReason reason) {
+  if (finished_) return;
+  finished_ = true;
+  closed_ = true;
+  auto self = shared_from_this();
+  timer_.cancel();
+  wake_.cancel();
+  transport_->close();
+  if (counted_unauthenticated_) {
+    counted_unauthenticated_ = false;
+    --context_->unauthenticated;
+  }
+  auto identities = std::move(identities_);
+  identities_.clear();
+  for (auto& [id, identity] : identities) identity->end(reason);
+  receivers_.clear();
+  senders_.clear();
+  cbs_senders_.clear();
+  if (on_finished) on_finished();
+}
+
+void AmqpConnection::pause_reading() { ++read_pauses_; }
+
+void AmqpConnection::resume_reading() {
+  if (read_pauses_ > 0 && --read_pauses_ == 0) wake_.cancel();
+}
+
+void AmqpConnection::identity_closed(IdentityConnection& identity, const std::string& condition,
+                                     const std::string& description) {
+  for (auto it = senders_.begin(); it != senders_.end();) {
+    if (it->second.lock().get() == &identity) {
+      if (it->first.active()) proton::sender(it->first).close(proton::error_condition(condition, description));
+      it = senders_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto it = receivers_.begin(); it != receivers_.end();) {
+    if (it->second.lock().get() == &identity) {
+      if (it->first.active()) proton::receiver(it->first).close(proton::error_condition(condition, description));
+      it = receivers_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  identities_.erase(identity.identity().id());
+  if (identities_.empty()) close(condition, description);
+  else schedule_pump();
+}
+
+std::shared_ptr<IdentityConnection> AmqpConnection::identity_of(const iothub::Identity& identity) const {
+  const auto it = identities_.find(identity.id());
+  return it == identities_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<IdentityConnection> AmqpConnection::identity_for_link(const iothub::Identity& identity) {
+  if (auto known = identity_of(identity)) return known;
+  // X.509: the SDKs put no token; the TLS client certificate is the credential, checked as an
+  // MQTT CONNECT without a password would be, for the host name the client opened with.
+  if (!client_certificate()) return nullptr;
+  if (admit_identity(driver_.connection().virtual_host(), identity, "") != 200) return nullptr;
+  return identity_of(identity);
+}
+
+std::size_t AmqpConnection::link_count() const { return receivers_.size() + senders_.size() + cbs_senders_.size(); }
+
+// ---- Proton events ----
+
+void AmqpConnection::on_connection_open(proton::connection& c) {
+  if (!c.active()) c.open();
+}
+
+void AmqpConnection::on_session_open(proton::session& s) {
+  if (!s.active()) s.open();
+}
+
+void AmqpConnection::on_receiver_open(proton::receiver& r) {
+  const auto address = r.target().address();
+  if (link_count() >= context_->options.max_links_per_connection)
+    return refuse_link(r, "amqp:resource-limit-exceeded", "too many links on one connection");
+  if (is_cbs_address(address)) {
+    r.open(proton::receiver_options().credit_window(0).auto_accept(false));
+    r.add_credit(kCbsCredit);
+    receivers_.emplace(r, std::weak_ptr<IdentityConnection>());
+    return;
+  }
+  const auto parsed = parse_link_address(address);
+  if (!parsed) return refuse_link(r, "amqp:not-found", parsed.error());
+  const auto identity = identity_for_link(parsed->identity);
+  if (!identity)
+    return refuse_link(r, "amqp:unauthorized-access", "no token was put for '" + parsed->identity.id() + "'");
+  if (const auto refused = identity->attach_receiver(r, parsed->kind); !refused.empty())
+    return refuse_link(r, refused, std::string(link_kind_name(parsed->kind)) + " link of '" + parsed->identity.id() + "'");
+  r.open(proton::receiver_options().credit_window(0).auto_accept(false));
+  r.add_credit(context_->options.link_credit);
+  receivers_.emplace(r, identity);
+}
+
+void AmqpConnection::on_sender_open(proton::sender& s) {
+  const auto address = s.source().address();
+  if (link_count() >= context_->options.max_links_per_connection)
+    return refuse_link(s, "amqp:resource-limit-exceeded", "too many links on one connection");
+  if (is_cbs_address(address)) {
+    s.open();
+    cbs_senders_.push_back(s);
+    return;
+  }
+  const auto parsed = parse_link_address(address);
+  if (!parsed) return refuse_link(s, "amqp:not-found", parsed.error());
+  const auto identity = identity_for_link(parsed->identity);
+  if (!identity)
+    return refuse_link(s, "amqp:unauthorized-access", "no token was put for '" + parsed->identity.id() + "'");
+  s.open();
+  senders_.emplace(s, identity);
+  if (const auto refused = identity->attach_sender(s, parsed->kind); !refused.empty()) {
+    senders_.erase(s);
+    spdlog::warn("amqp: refusing link '{}': {} link of '{}' ({})", s.name(), link_kind_name(parsed->kind),
+                 parsed->identity.id(), refused);
+    s.close(proton::error_condition(refused, std::string(link_kind_name(parsed->kind)) + " link of '" +
+                                                 parsed->identity.id() + "' refused"));
+  }
+}
+
+void AmqpConnection::on_receiver_close(proton::receiver& r) {
+  const auto it = receivers_.find(r);
+  if (it == receivers_.end()) return;
+  const auto identity = it->second.lock();
+  receivers_.erase(it);
+  if (identity) identity->detach_receiver(r);
+}
+
+void AmqpConnection::on_sender_close(proton::sender& s) {
+  std::erase(cbs_senders_, s);
+  const auto it = senders_.find(s);
+  if (it == senders_.end()) return;
+  const auto identity = it->second.lock();
+  senders_.erase(it);
+  if (identity) identity->detach_sender(s);
+}
+
+void AmqpConnection::on_message(proton::delivery& d, proton::message& m) {
+  const auto it = receivers_.find(d.receiver());
+  if (it == receivers_.end()) {
+    d.release();
+    return;
+  }
+  auto identity = it->second.lock();
+  if (!identity) return handle_put_token(d, m);  // the only receiver without an identity is $cbs
+  // The kind came from the address when the link attached.
+  const auto parsed = parse_link_address(d.receiver().target().address());
+  if (!parsed) {
+    d.reject();
+    return;
+  }
+  identity->on_message(d, m, parsed->kind);
+}
+
+void AmqpConnection::on_tracker_settle(proton::tracker& t) {
+  const auto it = senders_.find(t.sender());
+  if (it == senders_.end()) return;
+  const auto tag = tag_value(t.tag());
+  if (!tag) return;
+  if (auto identity = it->second.lock()) identity->on_settled(*tag);
+}
+
+void AmqpConnection::on_tracker_release(proton::tracker& t) {
+  const auto it = senders_.find(t.sender());
+  if (it == senders_.end()) return;
+  if (const auto tag = tag_value(t.tag()); tag)
+    if (auto identity = it->second.lock()) identity->on_released(*tag);
+}
+
+void AmqpConnection::handle_put_token(proton::delivery& d, const proton::message& m) {
+  d.accept();
+  if (auto r = d.receiver(); r.active()) r.add_credit(1);
+  const auto reply_to = m.reply_to();
+  auto request = parse_put_token(m);
+  if (!request) {
+    spdlog::warn("amqp: bad put-token from {}: {}", remote_address(), request.error());
+    return reply_cbs(put_token_reply(m.id(), 400, request.error()), reply_to);
+  }
+  auto audience = parse_audience(request->audience);
+  if (!audience) {
+    spdlog::warn("amqp: bad put-token from {}: {}", remote_address(), audience.error());
+    return reply_cbs(put_token_reply(request->request_id, 400, audience.error()), reply_to);
+  }
+  if (auto existing = identity_of(audience->identity)) {
+    // A renewal: the identity stays; the new token must still be good.
+    const bool good = context_->options.verify_renewal
+                          ? context_->options.verify_renewal(audience->identity, request->token)
+                          : renewal_looks_valid(request->token, request->audience);
+    spdlog::debug("amqp: token renewal for '{}' from {}: {}", audience->identity.id(), remote_address(),
+                  good ? "accepted" : "refused");
+    return reply_cbs(put_token_reply(request->request_id, good ? 200 : 401, good ? "OK" : "token refused"), reply_to);
+  }
+  const int status = admit_identity(audience->host, audience->identity, request->token);
+  reply_cbs(put_token_reply(request->request_id, status, status == 200 ? "OK" : "not authorized"), reply_to);
+}
+
+int AmqpConnection::admit_identity(const std::string& host, const iothub::Identity& who, const std::string& token) {
+  if (identities_.size() >= context_->options.max_identities_per_connection) return 403;
+  auto identity = std::make_shared<IdentityConnection>(context_->next_connection_id++, who, weak_from_this(), context_,
+                                                       remote_address(), transport_name(), client_certificate());
+  identities_.emplace(who.id(), identity);
+  const auto decision = identity->connect(host, token);
+  if (decision.code != mqtt::ConnectReturnCode::accepted) {
+    identities_.erase(who.id());
+    return 401;
+  }
+  if (counted_unauthenticated_) {
+    counted_unauthenticated_ = false;
+    --context_->unauthenticated;
+  }
+  return 200;
+}
+
+bool AmqpConnection::authenticate_plain(std::string_view user, std::string_view password) {
+  const auto parsed = parse_plain_user(user);
+  if (!parsed) {
+    spdlog::warn("amqp: refusing SASL PLAIN from {}: {}", remote_address(), parsed.error());
+    return false;
+  }
+  if (identity_of(parsed->identity)) return false;  // one login per connection
+  const int status = admit_identity(parsed->host, parsed->identity, std::string(password));
+  if (status != 200) spdlog::warn("amqp: refusing SASL PLAIN of '{}' from {}", parsed->identity.id(), remote_address());
+  return status == 200;
+}
+
+void AmqpConnection::reply_cbs(const proton::message& reply, const std::string& reply_to) {
+  for (auto& sender : cbs_senders_) {
+    if (!sender.active()) continue;
+    // The reply goes to the link the client named in reply-to, or its only $cbs receiver.
+    const auto target = sender.target().address();
+    if (cbs_senders_.size() > 1 && !reply_to.empty() && target != reply_to) continue;
+    sender.send(reply);
+    return;
+  }
+  spdlog::warn("amqp: {} put a token without a $cbs receiver for the reply", remote_address());
+}
+
+void AmqpConnection::on_connection_close(proton::connection&) {
+  // The peer closed (Proton answers it); the transport closes next.
+}
+
+void AmqpConnection::on_transport_error(proton::transport& t) {
+  const auto error = t.error();
+  if (!closed_) spdlog::info("amqp: {} ended: {}", remote_address(), error.what());
+}
+
+void AmqpConnection::on_transport_close(proton::transport&) {}
+
+void AmqpConnection::on_error(const proton::error_condition& e) {
+  spdlog::info("amqp: {}: {}", remote_address(), e.what());
+}
+
+}  // namespace outpost::amqp
