@@ -1,5 +1,6 @@
 #include "amqp_connection.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -270,6 +271,8 @@ void AmqpConnection::finish(mqtt::CloseReason reason) {
   receivers_.clear();
   senders_.clear();
   cbs_senders_.clear();
+  c2d_receivers_.clear();
+  feedback_sender_.reset();
   if (on_finished) on_finished();
 }
 
@@ -338,6 +341,7 @@ void AmqpConnection::on_receiver_open(proton::receiver& r) {
     receivers_.emplace(r, std::weak_ptr<IdentityConnection>());
     return;
   }
+  if (open_service_receiver(r, address)) return;
   const auto parsed = parse_link_address(address);
   if (!parsed) return refuse_link(r, "amqp:not-found", parsed.error());
   const auto identity = identity_for_link(parsed->identity);
@@ -359,6 +363,7 @@ void AmqpConnection::on_sender_open(proton::sender& s) {
     cbs_senders_.push_back(s);
     return;
   }
+  if (open_service_sender(s, address)) return;
   const auto parsed = parse_link_address(address);
   if (!parsed) return refuse_link(s, "amqp:not-found", parsed.error());
   const auto identity = identity_for_link(parsed->identity);
@@ -376,6 +381,7 @@ void AmqpConnection::on_sender_open(proton::sender& s) {
 }
 
 void AmqpConnection::on_receiver_close(proton::receiver& r) {
+  std::erase(c2d_receivers_, r);
   const auto it = receivers_.find(r);
   if (it == receivers_.end()) return;
   const auto identity = it->second.lock();
@@ -385,6 +391,10 @@ void AmqpConnection::on_receiver_close(proton::receiver& r) {
 
 void AmqpConnection::on_sender_close(proton::sender& s) {
   std::erase(cbs_senders_, s);
+  if (feedback_sender_ && *feedback_sender_ == s) {
+    feedback_sender_.reset();
+    feedback_out_.reset();  // not settled: it goes out again on the next feedback link
+  }
   const auto it = senders_.find(s);
   if (it == senders_.end()) return;
   const auto identity = it->second.lock();
@@ -393,6 +403,8 @@ void AmqpConnection::on_sender_close(proton::sender& s) {
 }
 
 void AmqpConnection::on_message(proton::delivery& d, proton::message& m) {
+  if (std::find(c2d_receivers_.begin(), c2d_receivers_.end(), d.receiver()) != c2d_receivers_.end())
+    return on_service_message(d, m);
   const auto it = receivers_.find(d.receiver());
   if (it == receivers_.end()) {
     d.release();
@@ -410,6 +422,7 @@ void AmqpConnection::on_message(proton::delivery& d, proton::message& m) {
 }
 
 void AmqpConnection::on_tracker_settle(proton::tracker& t) {
+  if (feedback_sender_ && t.sender() == *feedback_sender_) return on_feedback_settled(t, t.state() == proton::transfer::ACCEPTED);
   const auto it = senders_.find(t.sender());
   if (it == senders_.end()) return;
   const auto tag = tag_value(t.tag());
@@ -434,6 +447,10 @@ void AmqpConnection::handle_put_token(proton::delivery& d, const proton::message
     return reply_cbs(put_token_reply(m.id(), 400, request.error()), reply_to);
   }
   auto audience = parse_audience(request->audience);
+  if (!audience && context_->options.service && request->audience.find("/devices/") == std::string::npos) {
+    const int status = admit_service(request->audience, request->token);
+    return reply_cbs(put_token_reply(request->request_id, status, status == 200 ? "OK" : "not authorized"), reply_to);
+  }
   if (!audience) {
     spdlog::warn("amqp: bad put-token from {}: {}", remote_address(), audience.error());
     return reply_cbs(put_token_reply(request->request_id, 400, audience.error()), reply_to);

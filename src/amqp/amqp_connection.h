@@ -68,6 +68,10 @@ class AmqpConnection final : public proton::messaging_handler,
   // closes with it when it was the last one.
   void identity_closed(IdentityConnection& identity, const std::string& condition, const std::string& description);
 
+  // Sends the oldest feedback batch on this connection's feedback link, if it has one and
+  // none is out (amqp_connection_service.cpp).
+  void offer_feedback();
+
   std::function<void()> on_finished;  // the server forgets it
 
  private:
@@ -101,6 +105,12 @@ class AmqpConnection final : public proton::messaging_handler,
   // Proves `identity` with `token` (empty: the TLS client certificate): the status a CBS reply gives.
   int admit_identity(const std::string& host, const iothub::Identity& identity, const std::string& token);
   void reply_cbs(const proton::message& reply, const std::string& reply_to);
+  // The service endpoints (amqp_connection_service.cpp).
+  int admit_service(const std::string& audience, const std::string& token);
+  bool open_service_receiver(proton::receiver& r, const std::string& address);
+  bool open_service_sender(proton::sender& s, const std::string& address);
+  void on_service_message(proton::delivery& d, const proton::message& m);
+  void on_feedback_settled(const proton::tracker& t, bool accepted);
   std::shared_ptr<IdentityConnection> identity_of(const iothub::Identity& identity) const;
   // The identity a link names: one proved on this connection, or (X.509) its certificate's.
   std::shared_ptr<IdentityConnection> identity_for_link(const iothub::Identity& identity);
@@ -128,6 +138,11 @@ class AmqpConnection final : public proton::messaging_handler,
   std::vector<proton::sender> cbs_senders_;  // replies to put-token go out on these
   std::map<proton::receiver, std::weak_ptr<IdentityConnection>> receivers_;
   std::map<proton::sender, std::weak_ptr<IdentityConnection>> senders_;
+  // The service side: proved by a policy's token; its C2D links and its feedback link.
+  bool service_ = false;
+  std::vector<proton::receiver> c2d_receivers_;
+  std::optional<proton::sender> feedback_sender_;
+  std::optional<std::uint64_t> feedback_out_;  // the batch sent and not yet settled
 };
 
 }  // namespace outpost::amqp

@@ -85,9 +85,19 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 };
 
 Server::Server(net::EventLoop& loop, mqtt::Handler& handler, ServerOptions options)
-    : impl_(std::make_shared<Impl>(loop, handler, std::move(options))) {}
+    : impl_(std::make_shared<Impl>(loop, handler, std::move(options))) {
+  if (auto* service = impl_->context->options.service) {
+    service->feedback_ready = [weak = std::weak_ptr<Impl>(impl_)] {
+      if (auto self = weak.lock())
+        for (auto& [raw, connection] : self->connections) connection->offer_feedback();
+    };
+  }
+}
 
-Server::~Server() { stop(); }
+Server::~Server() {
+  stop();
+  if (auto* service = impl_->context->options.service) service->feedback_ready = nullptr;
+}
 
 Result<std::uint16_t> Server::listen_tls(std::string_view host_port, std::shared_ptr<net::TlsServerContext> tls) {
   return impl_->listen(host_port, std::move(tls));

@@ -39,13 +39,23 @@ std::vector<C2dRecord> C2dQueue::next(const std::string& device_id, std::int64_t
   return storage_.pending_c2d(device_id, clock_.unix_millis(), limit, after_seq);
 }
 
-void C2dQueue::sent(std::int64_t seq) {
-  storage_.count_c2d_delivery(seq);
+void C2dQueue::sent(const C2dRecord& record) {
+  storage_.count_c2d_delivery(record.seq);
   metrics_.c2d("delivered").inc();
+  auto ack = record.message.system.get(sysprop::kAck);
+  if (ack && *ack != "none") {
+    if (feedback_wanted_.size() >= 100000) feedback_wanted_.erase(feedback_wanted_.begin());
+    feedback_wanted_[record.seq] = {record.device_id, record.message.system.get(sysprop::kMessageId).value_or(""),
+                                    std::move(ack)};
+  }
 }
 
 void C2dQueue::completed(std::int64_t seq) {
   if (storage_.complete_c2d(seq) == DbResult::ok) metrics_.c2d("completed").inc();
+  const auto wanted = feedback_wanted_.find(seq);
+  if (wanted == feedback_wanted_.end()) return;
+  if (on_feedback) on_feedback(wanted->second.device_id, wanted->second.message_id, wanted->second.ack);
+  feedback_wanted_.erase(wanted);
 }
 
 std::size_t C2dQueue::purge() {

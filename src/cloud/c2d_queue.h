@@ -6,6 +6,7 @@
 #pragma once
 #include <chrono>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,13 +33,23 @@ class C2dQueue {
   // `expiry_ms` overrides the default TTL. 404 for an unknown device, 403 when full.
   Outcome<std::string> enqueue(const std::string& device_id, Message message, std::optional<std::int64_t> expiry_ms);
   std::vector<C2dRecord> next(const std::string& device_id, std::int64_t after_seq, std::size_t limit);
-  void sent(std::int64_t seq);       // counts a delivery attempt
-  void completed(std::int64_t seq);  // the device acknowledged it
+  void sent(const C2dRecord& record);  // counts a delivery attempt
+  void completed(std::int64_t seq);    // the device acknowledged it
   std::size_t purge();               // expired and over-delivered messages; returns how many
 
   std::function<void(const std::string& device_id)> on_enqueued;
+  // A completed message that asked for feedback (its `ack`): device, message id, ack.
+  std::function<void(const std::string&, const std::string&, const std::optional<std::string>&)> on_feedback;
 
  private:
+  struct FeedbackWanted {
+    std::string device_id;
+    std::string message_id;
+    std::optional<std::string> ack;
+  };
+  // Sent messages that asked for feedback, until completed (bounded: purged ones leave here
+  // only when it is full).
+  std::map<std::int64_t, FeedbackWanted> feedback_wanted_;
   CloudDatabase& storage_;
   CloudMetrics& metrics_;
   C2dSettings settings_;

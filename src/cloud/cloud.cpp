@@ -51,6 +51,8 @@ Cloud::Cloud(net::EventLoop& loop, CloudSettings settings, const Clock& clock)
       methods_(loop),
       c2d_(*storage_, metrics_, settings_.c2d, clock),
       auth_(*storage_, settings_.hostname, clock),
+      c2d_feedback_(metrics_, clock),
+      amqp_service_(auth_, c2d_, c2d_feedback_),
       api_(*this) {
   deployments_ = std::make_unique<Deployments>(
       *storage_, twins_, [this](const TwinRecord& twin, const DeviceRecord&) { return twin_document(twin); }, clock);
@@ -107,6 +109,11 @@ void Cloud::wire() {
       deployments_->evaluate_device(change.identity.device_id);
   });
   c2d_.on_enqueued = [this](const std::string& device_id) { endpoint_->c2d_enqueued(device_id); };
+  c2d_.on_feedback = [this](const std::string& device_id, const std::string& message_id,
+                            const std::optional<std::string>& ack) { c2d_feedback_.completed(device_id, message_id, ack); };
+  c2d_feedback_.on_added = [this] {
+    if (amqp_service_.feedback_ready) amqp_service_.feedback_ready();
+  };
   metrics_.registry().on_collect([this] {
     const auto now = telemetry_->stats();
     auto& r = metrics_.registry();

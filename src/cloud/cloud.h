@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "amqp_service.h"
+#include "c2d_feedback.h"
 #include "c2d_queue.h"
 #include "dashboard_server.h"
 #include "cloud_metrics.h"
@@ -82,6 +84,9 @@ class Cloud {
   Deployments& deployments() { return *deployments_; }
   iothub::MethodDispatcher& methods() { return methods_; }
   C2dQueue& c2d() { return c2d_; }
+  C2dFeedback& c2d_feedback() { return c2d_feedback_; }
+  // The service-facing AMQP endpoints (main.cpp gives it to the amqp::Server).
+  amqp::ServiceHandler& amqp_service() { return amqp_service_; }
   EventFeed& feed() { return feed_; }
   DeviceEndpoint& endpoint() { return *endpoint_; }
   ServiceAuth& auth() { return auth_; }
@@ -109,6 +114,8 @@ class Cloud {
   EventFeed feed_;
   std::unique_ptr<DeviceEndpoint> endpoint_;
   ServiceAuth auth_;
+  C2dFeedback c2d_feedback_;
+  AmqpService amqp_service_;
   ServiceApi api_;
   std::unique_ptr<EventsApi> events_;
   DashboardServer dashboard_{dashboard_files()};

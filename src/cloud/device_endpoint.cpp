@@ -175,7 +175,7 @@ void DeviceEndpoint::pump_c2d(const mqtt::ConnectionPtr& c, Client& s) {
     for (auto& record : c2d_.next(s.identity.device_id, s.c2d_cursor, settings_.c2d_window - s.c2d_in_flight.size())) {
       s.c2d_cursor = record.seq;
       s.c2d_in_flight.insert(record.seq);
-      c2d_.sent(record.seq);
+      c2d_.sent(record);
       c->publish(iothub::c2d_topic(s.identity.device_id, encode_property_bag(record.message)), record.message.body, 1,
                  static_cast<std::uint64_t>(record.seq), record.delivery_count > 0);
     }

@@ -78,6 +78,7 @@ int run(const cloud::CloudConfig& config, const std::string& ready_file) {
   amqp_options.tls_handshake_timeout = config.limits.tls_handshake_timeout;
   amqp_options.authenticate_timeout = config.limits.connect_timeout;
   amqp_options.on_refused = mqtt_options.on_refused;
+  amqp_options.service = &cloud.amqp_service();  // azure-iothub's Client: C2D sends and feedback
   amqp::Server amqp_server(loop, cloud.endpoint(), amqp_options);
   mqtt_options.websocket_handoffs.push_back(amqp_server.websocket_handoff());
   mqtt::Server mqtt_server(loop, cloud.endpoint(), mqtt_options);

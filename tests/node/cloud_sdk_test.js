@@ -3,7 +3,9 @@
 //    queries, Client.invokeDeviceMethod;
 //  - azure-iot-device + azure-iot-device-mqtt (a device, MQTT over TLS straight to the
 //    cloud): twin GET/reported/desired, a direct method, telemetry (read back through
-//    GET /events and the event stream), cloud-to-device messages.
+//    GET /events and the event stream), cloud-to-device messages;
+//  - over AMQP (5671): azure-iothub's Client.send (C2D) with its feedback receiver, a send to
+//    an unknown device refused, and devices on azure-iot-device-amqp (SAS and X.509).
 // The SDKs dial https://<HostName>:443 and mqtts://<HostName>:8883, so the cloud listens on
 // those ports of a random loopback address, and a `--require` preload (lib/dns_preload.js)
 // maps the hub's host name to it; the CA is trusted through NODE_EXTRA_CA_CERTS. Both need
@@ -39,7 +41,7 @@ async function parent() {
   const certs = h.makeCertificates(dir, `DNS:${HOSTNAME},DNS:${WS_GATEWAY},IP:${ip}`);
   const cloud = new h.Cloud({
     binary, dir, hostname: HOSTNAME, certs,
-    listen: { mqtts: `${ip}:8883`, https: `${ip}:443`, http: `${ip}:0`, wss: `${wsIp}:443` },
+    listen: { mqtts: `${ip}:8883`, amqps: `${ip}:5671`, https: `${ip}:443`, http: `${ip}:0`, wss: `${wsIp}:443` },
   });
   const connectionString = cloud.connectionString('iothubowner');
   await cloud.start();
@@ -61,6 +63,7 @@ function child() {
   const iothub = require('azure-iothub');
   const { Client: DeviceClient, ModuleClient, Message } = require('azure-iot-device');
   const { Mqtt, MqttWs } = require('azure-iot-device-mqtt');
+  const { Amqp } = require('azure-iot-device-amqp');
 
   const cs = process.env.CLOUD_CONNECTION_STRING;
   const ownerKey = /SharedAccessKey=([^;]+)/.exec(cs)[1];
@@ -276,6 +279,47 @@ function child() {
       const got = await h.waitFor('the C2D message', () => state.c2d.find((m) => m.messageId === 'c2d-1'));
       if (got.data.toString() !== 'hello device') throw new Error('c2d body: ' + got.data.toString());
     }],
+    ['Client.send over AMQP: the C2D message reaches the device; the feedback receiver gets its record', async () => {
+      await h.withTimeout('service open (AMQP)', service.open());
+      const feedback = [];
+      const receiver = await h.withTimeout('getFeedbackReceiver', service.getFeedbackReceiver());
+      const feedbackReceiver = receiver.result || receiver;
+      feedbackReceiver.on('message', (msg) => {
+        feedback.push(...JSON.parse(msg.data.toString()));
+        feedbackReceiver.complete(msg, () => {});
+      });
+      const message = new Message('over amqp');
+      message.messageId = 'c2d-amqp-1';
+      message.ack = 'full';
+      message.properties.add('kind', 'amqp');
+      await h.withTimeout('Client.send', service.send('dev1', message));
+      const got = await h.waitFor('the AMQP-sent C2D message', () => state.c2d.find((m) => m.messageId === 'c2d-amqp-1'));
+      if (got.data.toString() !== 'over amqp') throw new Error('c2d body: ' + got.data.toString());
+      const kind = got.properties.propertyList.find((p) => p.key === 'kind');
+      if (!kind || kind.value !== 'amqp') throw new Error('c2d properties: ' + JSON.stringify(got.properties));
+      const record = await h.waitFor('the feedback record', () => feedback.find((f) => f.originalMessageId === 'c2d-amqp-1'));
+      if (record.statusCode !== 'Success' || record.deviceId !== 'dev1') throw new Error('feedback: ' + JSON.stringify(record));
+      // No such device: IoT Hub's error for it.
+      await expectError('send to a device that does not exist', service.send('nobody', new Message('x')));
+    }],
+    ['a device on azure-iot-device-amqp (SAS) sends telemetry and gets a C2D message', async () => {
+      await registry.create({ deviceId: 'amqpdev' });
+      const key = (await registry.get('amqpdev')).responseBody.authentication.symmetricKey.primaryKey;
+      const dev = DeviceClient.fromConnectionString(`HostName=${HOSTNAME};DeviceId=amqpdev;SharedAccessKey=${key}`, Amqp);
+      const got = [];
+      dev.on('message', (msg) => { got.push(msg); dev.complete(msg, () => {}); });
+      await h.withTimeout('amqp open', dev.open());
+      const m = new Message('over amqp telemetry');
+      m.messageId = 'amqp-1';
+      await h.withTimeout('amqp sendEvent', dev.sendEvent(m));
+      const page = await api('GET', '/events?deviceId=amqpdev&from=start');
+      if (!page.body.events.find((e) => e.systemProperties.messageId === 'amqp-1' && e.body === 'over amqp telemetry'))
+        throw new Error('amqp event: ' + page.text);
+      await h.withTimeout('Client.send to amqpdev', service.send('amqpdev', new Message('to the amqp device')));
+      await h.waitFor('the C2D message over AMQP', () => got.find((x) => x.data.toString() === 'to the amqp device'));
+      await dev.close();
+      await registry.delete('amqpdev');
+    }],
     ['a device connects over MQTT/WebSocket (MqttWs) and sends telemetry', async () => {
       await registry.create({ deviceId: 'wsdev' });
       const key = (await registry.get('wsdev')).responseBody.authentication.symmetricKey.primaryKey;
@@ -315,6 +359,20 @@ function child() {
       if (seen.connectionState !== 'Connected' || seen.authenticationType !== 'selfSigned')
         throw new Error('service view of the X.509 device: ' + JSON.stringify(seen));
       await h.withTimeout('x509 close', x509.close());
+      // The same over AMQP: no token; the certificate is the credential.
+      const overAmqp = DeviceClient.fromConnectionString(`HostName=${HOSTNAME};DeviceId=x509dev;x509=true`, Amqp);
+      overAmqp.setOptions({ cert: mine.cert, key: mine.key });
+      await h.withTimeout('x509 open over AMQP', overAmqp.open());
+      const viaAmqp = new Message('signed by my key, over amqp');
+      viaAmqp.messageId = 'x509-amqp-1';
+      await h.withTimeout('x509 sendEvent over AMQP', overAmqp.sendEvent(viaAmqp));
+      await h.withTimeout('x509 close over AMQP', overAmqp.close());
+      const intruderAmqp = DeviceClient.fromConnectionString(`HostName=${HOSTNAME};DeviceId=x509dev;x509=true`, Amqp);
+      intruderAmqp.setOptions({ cert: other.cert, key: other.key });
+      // Over AMQP the SDK's open() attaches nothing; its first link is refused.
+      await expectError('AMQP send with another certificate', h.withTimeout('intruder over AMQP',
+        intruderAmqp.open().then(() => intruderAmqp.sendEvent(new Message('not mine'))), 20000));
+      await intruderAmqp.close().catch(() => {});
       const intruder = DeviceClient.fromConnectionString(`HostName=${HOSTNAME};DeviceId=x509dev;x509=true`, Mqtt);
       intruder.setOptions({ cert: other.cert, key: other.key });
       await expectError('open with another certificate', h.withTimeout('intruder open', intruder.open()));

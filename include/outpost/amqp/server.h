@@ -11,9 +11,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "outpost/core/message.h"
 #include "outpost/core/result.h"
 #include "outpost/iothub/identity.h"
 #include "outpost/mqtt/server.h"
@@ -22,6 +24,32 @@
 #include "outpost/net/websocket_handoff.h"
 
 namespace outpost::amqp {
+
+// The service-facing endpoints IoT Hub's service SDKs use (azure-iothub's Client over AMQP):
+// cloud-to-device sends on /messages/devicebound and the feedback stream on
+// /messages/serviceBound/feedback. The cloud implements it; the edge hub has none.
+class ServiceHandler {
+ public:
+  virtual ~ServiceHandler() = default;
+  // A put-token whose audience is the hub itself ("{host}"): a shared access policy's token
+  // that must grant ServiceConnect.
+  virtual bool authorize_service(const std::string& audience, const std::string& token) = 0;
+  struct Refusal {
+    std::string condition;  // an AMQP error condition: amqp:not-found, amqp:resource-limit-exceeded ...
+    std::string description;
+  };
+  // A cloud-to-device message for `device_id` (from its `to`); nullopt: queued.
+  virtual std::optional<Refusal> send_c2d(const std::string& device_id, Message message) = 0;
+  struct FeedbackBatch {
+    std::uint64_t id = 0;
+    std::string body;  // a JSON array of IoT Hub's feedback records
+  };
+  // The oldest feedback not yet completed; completed once a service client accepts it.
+  virtual std::optional<FeedbackBatch> next_feedback() = 0;
+  virtual void feedback_completed(std::uint64_t id) = 0;
+  // Set by the server: the handler calls it when feedback arrives.
+  std::function<void()> feedback_ready;
+};
 
 struct ServerOptions {
   std::string container_id = "outpost";
@@ -45,6 +73,7 @@ struct ServerOptions {
   // set; nullptr: its audience and expiry only.
   std::function<bool(const iothub::Identity&, const std::string& token)> verify_renewal;
   std::function<void(const char* reason)> on_refused;  // a connection closed on accept
+  ServiceHandler* service = nullptr;  // the service endpoints; nullptr: devices and modules only
 };
 
 class Server {
