@@ -10,6 +10,8 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <proton/binary.hpp>
+#include <proton/symbol.hpp>
+#include <proton/value.hpp>
 #include <proton/connection_options.hpp>
 #include <proton/error_condition.hpp>
 #include <proton/receiver_options.hpp>
@@ -50,6 +52,18 @@ bool renewal_looks_valid(const std::string& token, const std::string& audience) 
   const auto parsed = parse_sas_token(token);
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
   return parsed && parsed->expiry > now.count() && parsed->resource_uri == audience;
+}
+
+// `com.microsoft:auth-chain` among the link's properties, when it is a string.
+std::optional<std::string> auth_chain_of(const proton::link& link) {
+  try {
+    const auto properties = link.properties();
+    const auto it = properties.find(proton::symbol("com.microsoft:auth-chain"));
+    if (it == properties.end() || it->second.type() != proton::STRING) return std::nullopt;
+    return proton::get<std::string>(it->second);
+  } catch (const std::exception&) {
+    return std::nullopt;  // properties that are not a map of symbols name no chain
+  }
 }
 
 // An attach we will not serve: answered (attach, then detach with the error), as AMQP asks.
@@ -310,8 +324,20 @@ std::shared_ptr<IdentityConnection> AmqpConnection::identity_of(const iothub::Id
   return it == identities_.end() ? nullptr : it->second;
 }
 
-std::shared_ptr<IdentityConnection> AmqpConnection::identity_for_link(const iothub::Identity& identity) {
+std::shared_ptr<IdentityConnection> AmqpConnection::identity_for_link(const iothub::Identity& identity,
+                                                                      const proton::link& link) {
   if (auto known = identity_of(identity)) return known;
+  // On behalf of (an edge hub multiplexing its children): the link names the chain
+  // "{target};{edge}[;…]" and the edge's $edgeHub put its token on this connection.
+  if (const auto chain = auth_chain_of(link)) {
+    const auto last = chain->rfind(';');
+    if (last == std::string::npos) return nullptr;
+    const auto holder = identity_of(iothub::Identity{chain->substr(last + 1), std::string("$edgeHub")});
+    const auto credential = holder ? credentials_.find(holder->identity().id()) : credentials_.end();
+    if (credential == credentials_.end()) return nullptr;
+    if (admit_identity(credential->second.host, identity, credential->second.token, *chain) != 200) return nullptr;
+    return identity_of(identity);
+  }
   // X.509: the SDKs put no token; the TLS client certificate is the credential, checked as an
   // MQTT CONNECT without a password would be, for the host name the client opened with.
   if (!client_certificate()) return nullptr;
@@ -344,7 +370,7 @@ void AmqpConnection::on_receiver_open(proton::receiver& r) {
   if (open_service_receiver(r, address)) return;
   const auto parsed = parse_link_address(address);
   if (!parsed) return refuse_link(r, "amqp:not-found", parsed.error());
-  const auto identity = identity_for_link(parsed->identity);
+  const auto identity = identity_for_link(parsed->identity, r);
   if (!identity)
     return refuse_link(r, "amqp:unauthorized-access", "no token was put for '" + parsed->identity.id() + "'");
   if (const auto refused = identity->attach_receiver(r, parsed->kind); !refused.empty())
@@ -366,7 +392,7 @@ void AmqpConnection::on_sender_open(proton::sender& s) {
   if (open_service_sender(s, address)) return;
   const auto parsed = parse_link_address(address);
   if (!parsed) return refuse_link(s, "amqp:not-found", parsed.error());
-  const auto identity = identity_for_link(parsed->identity);
+  const auto identity = identity_for_link(parsed->identity, s);
   if (!identity)
     return refuse_link(s, "amqp:unauthorized-access", "no token was put for '" + parsed->identity.id() + "'");
   s.open();
@@ -462,22 +488,25 @@ void AmqpConnection::handle_put_token(proton::delivery& d, const proton::message
                           : renewal_looks_valid(request->token, request->audience);
     spdlog::debug("amqp: token renewal for '{}' from {}: {}", audience->identity.id(), remote_address(),
                   good ? "accepted" : "refused");
+    if (good) credentials_[audience->identity.id()] = {audience->host, request->token};
     return reply_cbs(put_token_reply(request->request_id, good ? 200 : 401, good ? "OK" : "token refused"), reply_to);
   }
   const int status = admit_identity(audience->host, audience->identity, request->token);
   reply_cbs(put_token_reply(request->request_id, status, status == 200 ? "OK" : "not authorized"), reply_to);
 }
 
-int AmqpConnection::admit_identity(const std::string& host, const iothub::Identity& who, const std::string& token) {
+int AmqpConnection::admit_identity(const std::string& host, const iothub::Identity& who, const std::string& token,
+                                   const std::optional<std::string>& auth_chain) {
   if (identities_.size() >= context_->options.max_identities_per_connection) return 403;
   auto identity = std::make_shared<IdentityConnection>(context_->next_connection_id++, who, weak_from_this(), context_,
                                                        remote_address(), transport_name(), client_certificate());
   identities_.emplace(who.id(), identity);
-  const auto decision = identity->connect(host, token);
+  const auto decision = identity->connect(host, token, auth_chain);
   if (decision.code != mqtt::ConnectReturnCode::accepted) {
     identities_.erase(who.id());
     return 401;
   }
+  if (!token.empty() && !auth_chain) credentials_[who.id()] = {host, token};
   if (counted_unauthenticated_) {
     counted_unauthenticated_ = false;
     --context_->unauthenticated;

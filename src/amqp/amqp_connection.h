@@ -19,6 +19,7 @@
 #include <proton/connection.hpp>
 #include <proton/delivery.hpp>
 #include <proton/io/connection_driver.hpp>
+#include <proton/link.hpp>
 #include <proton/message.hpp>
 #include <proton/messaging_handler.hpp>
 #include <proton/receiver.hpp>
@@ -103,7 +104,8 @@ class AmqpConnection final : public proton::messaging_handler,
   bool authenticate_plain(std::string_view user, std::string_view password) override;
   void handle_put_token(proton::delivery& d, const proton::message& m);
   // Proves `identity` with `token` (empty: the TLS client certificate): the status a CBS reply gives.
-  int admit_identity(const std::string& host, const iothub::Identity& identity, const std::string& token);
+  int admit_identity(const std::string& host, const iothub::Identity& identity, const std::string& token,
+                     const std::optional<std::string>& auth_chain = std::nullopt);
   void reply_cbs(const proton::message& reply, const std::string& reply_to);
   // The service endpoints (amqp_connection_service.cpp).
   int admit_service(const std::string& audience, const std::string& token);
@@ -112,8 +114,9 @@ class AmqpConnection final : public proton::messaging_handler,
   void on_service_message(proton::delivery& d, const proton::message& m);
   void on_feedback_settled(const proton::tracker& t, bool accepted);
   std::shared_ptr<IdentityConnection> identity_of(const iothub::Identity& identity) const;
-  // The identity a link names: one proved on this connection, or (X.509) its certificate's.
-  std::shared_ptr<IdentityConnection> identity_for_link(const iothub::Identity& identity);
+  // The identity a link names: one proved on this connection, one an edge on it acts for
+  // (the link's auth-chain), or (X.509) its certificate's.
+  std::shared_ptr<IdentityConnection> identity_for_link(const iothub::Identity& identity, const proton::link& link);
   std::size_t link_count() const;
 
   boost::asio::any_io_executor executor_;
@@ -135,6 +138,13 @@ class AmqpConnection final : public proton::messaging_handler,
   int read_pauses_ = 0;
   // The identities proved on this connection, by "d" or "d/m".
   std::map<std::string, std::shared_ptr<IdentityConnection>> identities_;
+  // The tokens identities put (renewals replace them): an edge's $edgeHub token also admits
+  // the identities it acts for.
+  struct Credential {
+    std::string host;
+    std::string token;
+  };
+  std::map<std::string, Credential> credentials_;
   std::vector<proton::sender> cbs_senders_;  // replies to put-token go out on these
   std::map<proton::receiver, std::weak_ptr<IdentityConnection>> receivers_;
   std::map<proton::sender, std::weak_ptr<IdentityConnection>> senders_;

@@ -82,10 +82,11 @@ IdentityConnection::IdentityConnection(std::uint64_t id, iothub::Identity identi
       transport_name_(transport_name),
       certificate_(certificate) {}
 
-mqtt::ConnectDecision IdentityConnection::connect(const std::string& host, const std::string& token) {
+mqtt::ConnectDecision IdentityConnection::connect(const std::string& host, const std::string& token,
+                                                  const std::optional<std::string>& auth_chain) {
   mqtt::ConnectPacket packet;
   packet.client_id = client_id_;
-  packet.username = iothub::format_mqtt_username(host, identity_, iothub::kApiVersion);
+  packet.username = iothub::format_mqtt_username(host, identity_, iothub::kApiVersion, auth_chain);
   if (!token.empty()) packet.password = token;  // none: the TLS client certificate (SASL EXTERNAL)
   packet.clean_session = true;                  // AMQP clients attach their links again
   const auto decision = context_->handler.on_connect(shared_from_this(), packet);

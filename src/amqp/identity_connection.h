@@ -32,7 +32,9 @@ class IdentityConnection final : public mqtt::Connection, public std::enable_sha
                      const net::ClientCertificate* certificate);
 
   // Asks the handler to accept the identity (a CONNECT it would have got over MQTT).
-  mqtt::ConnectDecision connect(const std::string& host, const std::string& token);
+  // `auth_chain`: "{this};{edge}[;…]" when an edge acts for it with the edge's token.
+  mqtt::ConnectDecision connect(const std::string& host, const std::string& token,
+                                const std::optional<std::string>& auth_chain = std::nullopt);
   const iothub::Identity& identity() const { return identity_; }
 
   // Links of this identity. attach_* return an error condition ("" when attached).

@@ -19,6 +19,9 @@
 #include <proton/receiver.hpp>
 #include <proton/receiver_options.hpp>
 #include <proton/sender.hpp>
+#include <proton/sender_options.hpp>
+#include <proton/symbol.hpp>
+#include <proton/value.hpp>
 #include <proton/source.hpp>
 #include <proton/target.hpp>
 #include <proton/tracker.hpp>
@@ -182,10 +185,17 @@ std::optional<int> AmqpTestClient::put_token(const std::string& audience, const 
   return proton::coerce<int>(reply->properties().get("status-code"));
 }
 
-std::string AmqpTestClient::attach_sender(const std::string& address) {
+std::string AmqpTestClient::attach_sender(const std::string& address, const std::map<std::string, std::string>& properties) {
   if (!wait_open()) return "not open";
-  impl_->on_thread([impl = impl_.get(), address] {
-    auto s = impl->connection.open_sender(address);
+  {
+    std::lock_guard lock(impl_->mutex);  // an earlier attach to the address says nothing of this one
+    impl_->link_errors.erase(address);
+    impl_->link_open.erase(address);
+  }
+  impl_->on_thread([impl = impl_.get(), address, properties] {
+    std::map<proton::symbol, proton::value> link_properties;
+    for (const auto& [k, v] : properties) link_properties[proton::symbol(k)] = v;
+    auto s = impl->connection.open_sender(address, proton::sender_options().properties(link_properties));
     std::lock_guard lock(impl->mutex);
     impl->senders[address] = s;
   });
@@ -199,6 +209,11 @@ std::string AmqpTestClient::attach_sender(const std::string& address) {
 
 std::string AmqpTestClient::attach_receiver(const std::string& address, int credit) {
   if (!wait_open()) return "not open";
+  {
+    std::lock_guard lock(impl_->mutex);  // an earlier attach to the address says nothing of this one
+    impl_->link_errors.erase(address);
+    impl_->link_open.erase(address);
+  }
   impl_->on_thread([impl = impl_.get(), address, credit] {
     auto r = impl->connection.open_receiver(address, proton::receiver_options().credit_window(credit).auto_accept(false));
     std::lock_guard lock(impl->mutex);

@@ -2,6 +2,7 @@
 // and every call here blocks (bounded) until the server answered. Links are named by address.
 #pragma once
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,7 +25,8 @@ class AmqpTestClient {
   std::optional<proton::message> cbs_request(proton::message request);
   // "" once attached, or the error condition the server detached it with. Waits for one CBS
   // round trip after the attach, so a refusal sent with it has arrived.
-  std::string attach_sender(const std::string& address);
+  // `properties`: the attach's link properties (e.g. com.microsoft:auth-chain).
+  std::string attach_sender(const std::string& address, const std::map<std::string, std::string>& properties = {});
   std::string attach_receiver(const std::string& address, int credit = 100);
   // The outcome of one message: "accepted", "rejected", "released" or "" (none in time).
   std::string send(const std::string& address, const proton::message& message,

@@ -262,6 +262,26 @@ TEST_F(AmqpServerTest, TwinRequestsCorrelateWithTheClientsOwnIds) {
             handler.subscribed.end());
 }
 
+TEST_F(AmqpServerTest, AnEdgeActsForItsChildrenWithItsOwnTokenAndTheLinksAuthChain) {
+  AmqpTestClient client("127.0.0.1", port);
+  ASSERT_TRUE(client.wait_open());
+  ASSERT_EQ(client.put_token("myhub.local/devices/edge1/modules/$edgeHub", "good-token"), 200);
+  // No chain: a stranger's address is refused.
+  EXPECT_EQ(client.attach_sender("/devices/leaf1/messages/events"), "amqp:unauthorized-access");
+  EXPECT_EQ(client.attach_sender("/devices/leaf1/messages/events", {{"com.microsoft:auth-chain", "leaf1;edge1"}}), "");
+  {
+    std::lock_guard lock(handler.mutex);
+    ASSERT_FALSE(handler.connects.empty());
+    const auto& connect = handler.connects.back();
+    EXPECT_EQ(connect.client_id, "leaf1");
+    EXPECT_NE(connect.username.value_or("").find("auth-chain=leaf1%3Bedge1"), std::string::npos) << *connect.username;
+    EXPECT_EQ(connect.password.value_or(""), "good-token");  // the edge's
+  }
+  // A chain that ends in an edge whose token was not put here admits nothing.
+  EXPECT_EQ(client.attach_sender("/devices/leaf2/messages/events", {{"com.microsoft:auth-chain", "leaf2;edge9"}}),
+            "amqp:unauthorized-access");
+}
+
 TEST_F(AmqpServerTest, GarbageClosesThatConnectionAndTheServerGoesOn) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
