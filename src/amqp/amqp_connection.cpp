@@ -319,6 +319,13 @@ void AmqpConnection::identity_closed(IdentityConnection& identity, const std::st
   else schedule_pump();
 }
 
+void AmqpConnection::identity_left(IdentityConnection& identity) {
+  std::erase_if(senders_, [&](const auto& entry) { return entry.second.lock().get() == &identity; });
+  std::erase_if(receivers_, [&](const auto& entry) { return entry.second.lock().get() == &identity; });
+  credentials_.erase(identity.identity().id());
+  identities_.erase(identity.identity().id());
+}
+
 std::shared_ptr<IdentityConnection> AmqpConnection::identity_of(const iothub::Identity& identity) const {
   const auto it = identities_.find(identity.id());
   return it == identities_.end() ? nullptr : it->second;
@@ -334,7 +341,10 @@ std::shared_ptr<IdentityConnection> AmqpConnection::identity_for_link(const ioth
     if (last == std::string::npos) return nullptr;
     const auto holder = identity_of(iothub::Identity{chain->substr(last + 1), std::string("$edgeHub")});
     const auto credential = holder ? credentials_.find(holder->identity().id()) : credentials_.end();
-    if (credential == credentials_.end()) return nullptr;
+    if (credential == credentials_.end()) {
+      spdlog::warn("amqp: the auth-chain '{}' names an edge whose $edgeHub put no token on this connection", *chain);
+      return nullptr;
+    }
     if (admit_identity(credential->second.host, identity, credential->second.token, *chain) != 200) return nullptr;
     return identity_of(identity);
   }
@@ -355,6 +365,13 @@ void AmqpConnection::on_connection_open(proton::connection& c) {
 
 void AmqpConnection::on_session_open(proton::session& s) {
   if (!s.active()) s.open();
+}
+
+void AmqpConnection::on_session_close(proton::session& s) {
+  std::vector<std::shared_ptr<IdentityConnection>> leaving;
+  for (const auto& [id, identity] : identities_)
+    if (identity->on_session(s)) leaving.push_back(identity);
+  for (const auto& identity : leaving) identity->close(mqtt::CloseReason::client_disconnect, "its session ended");
 }
 
 void AmqpConnection::on_receiver_open(proton::receiver& r) {
@@ -378,6 +395,7 @@ void AmqpConnection::on_receiver_open(proton::receiver& r) {
   r.open(proton::receiver_options().credit_window(0).auto_accept(false));
   r.add_credit(context_->options.link_credit);
   receivers_.emplace(r, identity);
+  identity->bind_session(r.session());
 }
 
 void AmqpConnection::on_sender_open(proton::sender& s) {
@@ -397,6 +415,7 @@ void AmqpConnection::on_sender_open(proton::sender& s) {
     return refuse_link(s, "amqp:unauthorized-access", "no token was put for '" + parsed->identity.id() + "'");
   s.open();
   senders_.emplace(s, identity);
+  identity->bind_session(s.session());
   if (const auto refused = identity->attach_sender(s, parsed->kind); !refused.empty()) {
     senders_.erase(s);
     spdlog::warn("amqp: refusing link '{}': {} link of '{}' ({})", s.name(), link_kind_name(parsed->kind),

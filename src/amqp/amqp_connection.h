@@ -68,6 +68,8 @@ class AmqpConnection final : public proton::messaging_handler,
   // An identity closed by the handler (taken over, refused): its links go; the connection
   // closes with it when it was the last one.
   void identity_closed(IdentityConnection& identity, const std::string& condition, const std::string& description);
+  // The client ended an identity (its session): it is forgotten; the connection stays.
+  void identity_left(IdentityConnection& identity);
 
   // Sends the oldest feedback batch on this connection's feedback link, if it has one and
   // none is out (amqp_connection_service.cpp).
@@ -86,6 +88,7 @@ class AmqpConnection final : public proton::messaging_handler,
   // proton::messaging_handler
   void on_connection_open(proton::connection& c) override;
   void on_session_open(proton::session& s) override;
+  void on_session_close(proton::session& s) override;
   void on_receiver_open(proton::receiver& r) override;
   void on_sender_open(proton::sender& s) override;
   void on_receiver_close(proton::receiver& r) override;

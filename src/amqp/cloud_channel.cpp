@@ -67,9 +67,28 @@ ChannelLinks::ChannelLinks(std::shared_ptr<CloudClient::Impl> client, iothub::Id
       callbacks_(std::move(callbacks)) {}
 
 ChannelLinks::~ChannelLinks() {
-  fail_pending();
-  if (session_ && session_.active()) session_.close();  // the cloud sees this identity leave
+  pending_.clear();  // nobody to tell: its owner is going (what was in flight is sent again later)
+  if (session_ && client_->connected() && session_.active()) session_.close();  // the cloud sees it leave
+  release_links();
   if (started_) client_->remove(*this);
+}
+
+void ChannelLinks::forget() {
+  ++attempt_;
+  pending_.clear();
+  connected_ = false;
+  release_links();
+}
+
+void ChannelLinks::release_links() {
+  session_ = proton::session();
+  events_.reset();
+  twin_out_.reset();
+  twin_in_.reset();
+  methods_out_.reset();
+  methods_in_.reset();
+  c2d_in_.reset();
+  desired_enabled_ = false;
 }
 
 void ChannelLinks::start() {
@@ -303,14 +322,7 @@ void ChannelLinks::connection_down(const std::string& reason) {
   ++attempt_;
   fail_pending();
   if (session_ && session_.active()) session_.close();
-  session_ = proton::session();
-  events_.reset();
-  twin_out_.reset();
-  twin_in_.reset();
-  methods_out_.reset();
-  methods_in_.reset();
-  c2d_in_.reset();
-  desired_enabled_ = false;
+  release_links();
   if (!connected_) return;
   connected_ = false;
   if (callbacks_.on_lost) callbacks_.on_lost(reason);

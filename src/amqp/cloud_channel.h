@@ -43,6 +43,8 @@ class ChannelLinks final : public CloudChannel {
   void on_message(proton::delivery& d, const proton::message& m, const proton::receiver& r);
   void on_settled(const proton::tracker& t);
   void link_closed(const proton::link& link, const std::string& why);
+  // The client goes: drop every Proton handle and what was in flight, telling no one.
+  void forget();
 
  private:
   enum class Want { twin, methods, c2d };
@@ -53,6 +55,7 @@ class ChannelLinks final : public CloudChannel {
   std::string address(const char* path) const;
   void enable_desired();
   void fail_pending();
+  void release_links();
 
   std::shared_ptr<CloudClient::Impl> client_;
   const iothub::Identity identity_;

@@ -119,6 +119,7 @@ void CloudClient::Impl::remove(ChannelLinks& channel) {
 }
 
 void CloudClient::Impl::shut_down() {
+  for (auto* channel : channels_) channel->forget();  // before the driver their handles point into goes
   channels_.clear();
   ++attempt_;
   open_ = false;

@@ -355,8 +355,13 @@ void IdentityConnection::close(mqtt::CloseReason reason, std::string_view detail
   if (!open_) return;
   open_ = false;
   spdlog::debug("amqp: '{}' ({}) closed: {} ({})", client_id_, remote_address_, mqtt::close_reason_name(reason), detail);
-  const std::string condition = reason == mqtt::CloseReason::taken_over ? "amqp:link:stolen" : "amqp:not-allowed";
-  if (auto owner = owner_.lock()) owner->identity_closed(*this, condition, std::string(detail));
+  // The client ended it (its session): nothing to tell it. The server ended it: its links
+  // close with the reason, and the connection with them when it was the last identity.
+  if (auto owner = owner_.lock()) {
+    if (reason == mqtt::CloseReason::client_disconnect) owner->identity_left(*this);
+    else owner->identity_closed(*this, reason == mqtt::CloseReason::taken_over ? "amqp:link:stolen" : "amqp:not-allowed",
+                                std::string(detail));
+  }
   out_links_.clear();
   owed_.clear();
   if (handler_knows_) {

@@ -15,6 +15,7 @@
 #include <proton/message_id.hpp>
 #include <proton/receiver.hpp>
 #include <proton/sender.hpp>
+#include <proton/session.hpp>
 
 #include "link_address.h"
 #include "outpost/iothub/identity.h"
@@ -36,6 +37,12 @@ class IdentityConnection final : public mqtt::Connection, public std::enable_sha
   mqtt::ConnectDecision connect(const std::string& host, const std::string& token,
                                 const std::optional<std::string>& auth_chain = std::nullopt);
   const iothub::Identity& identity() const { return identity_; }
+  // The session its links are on (the first one's): when the client ends that session, the
+  // identity leaves (an edge closes a child's session when the child left it).
+  void bind_session(const proton::session& s) {
+    if (!session_) session_ = s;
+  }
+  bool on_session(const proton::session& s) const { return session_ && *session_ == s; }
 
   // Links of this identity. attach_* return an error condition ("" when attached).
   std::string attach_sender(proton::sender& sender, LinkKind kind);    // the client receives
@@ -84,6 +91,7 @@ class IdentityConnection final : public mqtt::Connection, public std::enable_sha
   std::vector<std::uint8_t> subscribe(const std::string& filter);
   void poke_owner();
 
+  std::optional<proton::session> session_;
   const std::uint64_t id_;
   const iothub::Identity identity_;
   const std::string client_id_;

@@ -138,9 +138,21 @@ void read_management(const ConfigNode& root, HubConfig& c) {
   }
 }
 
+}  // namespace
+
+std::optional<UpstreamProtocol> parse_upstream_protocol(std::string_view text) {
+  std::string lower(text);
+  for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (lower == "amqp" || lower == "amqpws") return UpstreamProtocol::amqp;
+  if (lower == "mqtt" || lower == "mqttws") return UpstreamProtocol::mqtt;
+  return std::nullopt;
+}
+
+namespace {
+
 void read_upstream(const ConfigNode& root, HubConfig& c) {
   const auto upstream = root.child("upstream");
-  upstream.expect_only({"connection_string", "mqtt", "api", "ca", "window", "idle_timeout_secs"});
+  upstream.expect_only({"connection_string", "protocol", "mqtt", "amqp", "api", "ca", "window", "idle_timeout_secs"});
   auto cs_text = upstream.optional_string("connection_string");
   if (!cs_text) cs_text = env_var("EdgeHubConnectionString");
   if (!cs_text) cs_text = env_var("IotHubConnectionString");
@@ -164,8 +176,21 @@ void read_upstream(const ConfigNode& root, HubConfig& c) {
   u.hostname = cs->host_name;
   u.edgehub_key = cs->shared_access_key.value_or("");
   upstream.attempt([&] {
+    const auto text = upstream.optional_string("protocol");
+    const auto variable = env_var("UpstreamProtocol");
+    if (!text && !variable) return;
+    const auto protocol = parse_upstream_protocol(text ? *text : *variable);
+    if (!protocol && text) upstream.child("protocol").fail("must be Amqp, AmqpWs, Mqtt or MqttWs");
+    if (!protocol) upstream.fail("environment: UpstreamProtocol '" + *variable + "' must be Amqp, AmqpWs, Mqtt or MqttWs");
+    u.protocol = *protocol;
+  });
+  upstream.attempt([&] {
     u.mqtt_address = upstream.string_or("mqtt", cs->host_name + ":8883");
     if (auto parsed = net::parse_host_port(u.mqtt_address); !parsed) upstream.child("mqtt").report(parsed.error());
+  });
+  upstream.attempt([&] {
+    u.amqp_address = upstream.string_or("amqp", cs->host_name + ":5671");
+    if (auto parsed = net::parse_host_port(u.amqp_address); !parsed) upstream.child("amqp").report(parsed.error());
   });
   upstream.attempt([&] { u.ca_file = net::config_ca_file(upstream, "ca"); });
   upstream.attempt([&] {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mqtt_broker_config.h"
@@ -26,10 +27,18 @@ struct ServicePolicy {
 };
 
 // The link to the cloud (Azure IoT Hub or outpost-cloud), as the edge hub's own identity.
+// edgeHub's UpstreamProtocol: Mqtt (a connection per identity) or Amqp (one multiplexed
+// connection). The WebSocket variants (MqttWs, AmqpWs) are taken as their TLS ones.
+enum class UpstreamProtocol { mqtt, amqp };
+// "Amqp", "AmqpWs", "Mqtt", "MqttWs" in any case; nullopt for anything else.
+std::optional<UpstreamProtocol> parse_upstream_protocol(std::string_view text);
+
 struct UpstreamConfig {
   std::string hostname;       // from the connection string: token audience, user names
   std::string edgehub_key;    // $edgeHub's shared access key (base64)
+  UpstreamProtocol protocol = UpstreamProtocol::mqtt;  // hub.yaml `protocol`, env UpstreamProtocol
   std::string mqtt_address;   // host:port to dial; default {hostname}:8883
+  std::string amqp_address;   // host:port to dial; default {hostname}:5671
   std::string ca_file;        // trust for the cloud's certificate; empty: the system store
   std::string api_base;       // the cloud's HTTPS API (device scope); default https://{hostname}
   std::size_t window = 256;   // messages in flight upstream

@@ -133,6 +133,11 @@ HubStartup load_system_module_startup(const std::string& ready_file) {
     UpstreamConfig upstream;
     upstream.hostname = c.hostname;
     upstream.mqtt_address = c.hostname + ":8883";
+    upstream.amqp_address = c.hostname + ":5671";
+    if (const auto variable = env_var("UpstreamProtocol")) {
+      if (const auto protocol = parse_upstream_protocol(*variable)) upstream.protocol = *protocol;
+      else problems.add(fmt::format("environment: UpstreamProtocol '{}' must be Amqp, AmqpWs, Mqtt or MqttWs", *variable));
+    }
     upstream.api_base = "https://" + c.hostname;
     c.upstream = std::move(upstream);
   } else {

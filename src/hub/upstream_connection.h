@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "upstream_channel.h"
 #include "outpost/iothub/identity.h"
 #include "outpost/net/event_loop.h"
 
@@ -31,7 +32,7 @@ struct UpstreamLogin {
   std::function<std::optional<std::string>()> password;  // empty: none
 };
 
-class UpstreamConnection {
+class UpstreamConnection final : public UpstreamChannel {
  public:
   struct Callbacks {
     std::function<void()> on_connected;
@@ -45,18 +46,18 @@ class UpstreamConnection {
   // Any broker: `login` as given; `name` is how logs call the connection.
   UpstreamConnection(net::EventLoop& loop, UpstreamEndpoint endpoint, UpstreamLogin login, std::string name,
                      Callbacks callbacks);
-  ~UpstreamConnection();
+  ~UpstreamConnection() override;
   UpstreamConnection(const UpstreamConnection&) = delete;
   UpstreamConnection& operator=(const UpstreamConnection&) = delete;
 
-  void start();
-  bool connected() const { return connected_; }
-  const iothub::Identity& identity() const { return identity_; }
+  void start() override;
+  bool connected() const override { return connected_; }
+  const iothub::Identity& identity() const override { return identity_; }
 
   // QoS 0 or 1; `done(ok)` runs on the loop: for QoS 1 when the cloud's PUBACK arrives.
-  void publish(const std::string& topic, const std::string& payload, int qos, std::function<void(bool ok)> done);
+  void publish(const std::string& topic, const std::string& payload, int qos, std::function<void(bool ok)> done) override;
   // Kept and re-sent after every reconnect (the cloud session may be new).
-  void subscribe(const std::string& filter, int qos);
+  void subscribe(const std::string& filter, int qos) override;
   void unsubscribe(const std::string& filter);
 
  private:

@@ -15,6 +15,25 @@
 #include "outpost/iothub/topics.h"
 
 namespace outpost::hub {
+namespace {
+
+// An identity's session on the one AMQP connection, as the link drives any channel.
+class AmqpUpstreamChannel final : public UpstreamChannel {
+ public:
+  explicit AmqpUpstreamChannel(std::unique_ptr<amqp::CloudChannel> channel) : channel_(std::move(channel)) {}
+  void start() override { channel_->start(); }
+  bool connected() const override { return channel_->connected(); }
+  const iothub::Identity& identity() const override { return channel_->identity(); }
+  void publish(const std::string& topic, const std::string& payload, int qos, std::function<void(bool)> done) override {
+    channel_->publish(topic, payload, qos, std::move(done));
+  }
+  void subscribe(const std::string& filter, int) override { channel_->subscribe(filter); }
+
+ private:
+  std::unique_ptr<amqp::CloudChannel> channel_;
+};
+
+}  // namespace
 
 namespace {
 
@@ -115,8 +134,7 @@ UpstreamLink::Link& UpstreamLink::link(const iothub::Identity& identity) {
       }
       on_message(identity, topic, std::move(payload));
     };
-    it->second.connection = std::make_unique<UpstreamConnection>(loop_, settings_.endpoint, identity, chain,
-                                                                 [this] { return token(); }, std::move(callbacks));
+    it->second.connection = make_channel(identity, chain, std::move(callbacks));
     it->second.reported = nlohmann::json::object();
     auto& c = *it->second.connection;
     c.subscribe("$iothub/twin/res/#", 0);
@@ -130,9 +148,37 @@ UpstreamLink::Link& UpstreamLink::link(const iothub::Identity& identity) {
 
 void UpstreamLink::attach(const iothub::Identity& identity) { link(identity).attached = true; }
 
+std::unique_ptr<UpstreamChannel> UpstreamLink::make_channel(const iothub::Identity& identity,
+                                                            const std::optional<std::string>& chain,
+                                                            UpstreamConnection::Callbacks callbacks) {
+  if (!settings_.amqp)
+    return std::make_unique<UpstreamConnection>(loop_, settings_.endpoint, identity, chain, [this] { return token(); },
+                                                std::move(callbacks));
+  if (!amqp_) amqp_ = std::make_unique<amqp::CloudClient>(loop_, *settings_.amqp);
+  amqp::CloudChannel::Callbacks on;
+  on.on_connected = std::move(callbacks.on_connected);
+  on.on_lost = std::move(callbacks.on_lost);
+  on.on_message = [deliver = std::move(callbacks.on_message)](const std::string& topic, std::string payload) {
+    deliver(topic, std::move(payload), 1, false);
+  };
+  return std::make_unique<AmqpUpstreamChannel>(amqp_->channel(identity, chain, [this] { return token(); }, std::move(on)));
+}
+
 UpstreamConnection* UpstreamLink::own_connection() {
-  const auto it = links_.find(edgehub_identity_.id());
-  return it == links_.end() ? nullptr : it->second.connection.get();
+  if (!settings_.amqp) {
+    const auto it = links_.find(edgehub_identity_.id());
+    return it == links_.end() ? nullptr : static_cast<UpstreamConnection*>(it->second.connection.get());
+  }
+  if (!bridge_connection_) {
+    UpstreamConnection::Callbacks callbacks;
+    callbacks.on_message = [this](const std::string& topic, std::string payload, int qos, bool retained) {
+      if (is_plain_topic(topic) && hooks_.on_plain) hooks_.on_plain(topic, std::move(payload), qos, retained);
+    };
+    bridge_connection_ = std::make_unique<UpstreamConnection>(loop_, settings_.endpoint, edgehub_identity_, std::nullopt,
+                                                              [this] { return token(); }, std::move(callbacks));
+    bridge_connection_->start();
+  }
+  return bridge_connection_.get();
 }
 
 void UpstreamLink::detach(const iothub::Identity& identity) {

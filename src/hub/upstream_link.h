@@ -1,6 +1,6 @@
-// The edge hub's link to the cloud (Azure IoT Hub or outpost-cloud — the same wire): one MQTT
-// connection per identity it acts for (IoT Hub's on-behalf-of, `auth-chain`), all signed
-// with the edge hub's own key. It drains the durable `$upstream` queues (priority order,
+// The edge hub's link to the cloud (Azure IoT Hub or outpost-cloud — the same wire): a channel
+// per identity it acts for (IoT Hub's on-behalf-of, `auth-chain`), all signed with the edge
+// hub's own key — over MQTT a connection each, over AMQP sessions of one connection. It drains the durable `$upstream` queues (priority order,
 // oldest first, a window of messages in flight, acknowledged in the store only when the
 // cloud's PUBACK arrives), carries twin requests, and hands what the cloud sends down
 // (desired patches, direct methods, C2D) to the hub.
@@ -24,6 +24,7 @@
 #include "endpoint_registry.h"
 #include "hub_metrics.h"
 #include "upstream_connection.h"
+#include "outpost/amqp/cloud_client.h"
 #include "outpost/core/message.h"
 #include "outpost/core/sas_token.h"
 #include "outpost/iothub/identity.h"
@@ -33,7 +34,9 @@
 namespace outpost::hub {
 
 struct UpstreamSettings {
-  UpstreamEndpoint endpoint;
+  UpstreamEndpoint endpoint;  // MQTT: every identity's connection; AMQP: $upstream bridges only
+  // Set: identities go over this one multiplexed AMQP connection instead (UpstreamProtocol Amqp).
+  std::optional<amqp::CloudClientSettings> amqp;
   std::string edge_device_id;
   KeySigner sign;                   // as $edgeHub: its key, or the workload API (loop thread)
   std::size_t window = 256;         // messages in flight upstream
@@ -75,11 +78,14 @@ class UpstreamLink {
   // The identity left the hub: its cloud connection closes after idle_timeout, so the cloud
   // sees it leave too (unless it comes back first).
   void detach(const iothub::Identity& identity);
-  std::size_t connection_count() const { return links_.size(); }
+  std::size_t connection_count() const { return links_.size(); }  // identities with a channel
+  // Connections to the cloud: one over AMQP, a channel each over MQTT.
+  std::size_t physical_connection_count() const { return amqp_ ? 1 : links_.size(); }
   // Stores a reported patch to send (coalesced with others for the same identity).
   void report(const iothub::Identity& identity, const nlohmann::json& patch);
   void answer_method(const iothub::Identity& identity, const std::string& rid, int status, const std::string& payload);
-  // The hub's own connection (as $edgeHub), for $upstream bridges; made by start().
+  // The hub's own MQTT connection (as $edgeHub), for $upstream bridges: over MQTT its
+  // channel; over AMQP one made for them on first use.
   UpstreamConnection* own_connection();
 
  private:
@@ -88,7 +94,7 @@ class UpstreamLink {
     std::function<void(int status, const std::string& body)> done;
   };
   struct Link {
-    std::unique_ptr<UpstreamConnection> connection;
+    std::unique_ptr<UpstreamChannel> connection;
     std::unordered_map<std::string, Pending> requests;  // by $rid
     nlohmann::json reported;                            // coalesced, not yet sent
     bool reporting = false;
@@ -108,6 +114,8 @@ class UpstreamLink {
   metrics::Counter& sent_counter(const iothub::Identity& sender, const Message& message, std::uint32_t priority);
 
   Link& link(const iothub::Identity& identity);
+  std::unique_ptr<UpstreamChannel> make_channel(const iothub::Identity& identity, const std::optional<std::string>& chain,
+                                                UpstreamConnection::Callbacks callbacks);
   std::string token();  // cached: see the .cpp
   void on_connected(const iothub::Identity& identity);
   void on_message(const iothub::Identity& identity, const std::string& topic, std::string payload);
@@ -138,6 +146,8 @@ class UpstreamLink {
   std::unordered_map<std::string, metrics::Counter*> sent_counters_;  // by from, output, priority
   std::unique_ptr<net::Timer> housekeeping_;
   std::unique_ptr<net::Timer> reported_timer_;
+  std::unique_ptr<amqp::CloudClient> amqp_;                 // the multiplexed connection (AMQP)
+  std::unique_ptr<UpstreamConnection> bridge_connection_;  // AMQP: $edgeHub over MQTT for bridges
   std::string cached_token_;
   std::int64_t cached_token_expiry_ = 0;
 };

@@ -26,7 +26,8 @@ class HubConfigTest : public ::testing::Test {
   void SetUp() override { dir_ = make_temp_dir("outpost-hubconf"); }
   void TearDown() override {
     std::filesystem::remove_all(dir_);
-    for (const auto* v : {"IOTEDGE_IOTHUBHOSTNAME", "IOTEDGE_DEVICEID", "StorageFolder", "RuntimeLogLevel", "IotHubConnectionString"})
+    for (const auto* v : {"IOTEDGE_IOTHUBHOSTNAME", "IOTEDGE_DEVICEID", "StorageFolder", "RuntimeLogLevel", "IotHubConnectionString",
+                          "UpstreamProtocol"})
       ::unsetenv(v);
   }
   std::string error_of(const std::string& yaml) {
@@ -88,6 +89,26 @@ TEST_F(HubConfigTest, FallsBackToEdgeHubEnvironmentVariables) {
   ASSERT_TRUE(c.upstream);
   EXPECT_EQ(c.upstream->mqtt_address, "envhub:8883");
   EXPECT_EQ(c.upstream->api_base, "https://envhub");
+}
+
+TEST_F(HubConfigTest, UpstreamProtocolFromTheFileOrTheEnvironmentAsEdgeHubReadsIt) {
+  const auto upstream = std::string(kMinimal) + "upstream: { connection_string: \"HostName=h;DeviceId=e;ModuleId=$edgeHub;SharedAccessKey=" +
+                        kKeyA + "\"";
+  write_file(dir_ + "/hub.yaml", upstream + " }\n");
+  auto c = load_hub_config(dir_ + "/hub.yaml");
+  EXPECT_EQ(c.upstream->protocol, UpstreamProtocol::mqtt);
+  EXPECT_EQ(c.upstream->amqp_address, "h:5671");
+  ::setenv("UpstreamProtocol", "AmqpWs", 1);
+  c = load_hub_config(dir_ + "/hub.yaml");
+  EXPECT_EQ(c.upstream->protocol, UpstreamProtocol::amqp);
+  write_file(dir_ + "/hub.yaml", upstream + ", protocol: mqtt, amqp: \"10.0.0.1:5671\" }\n");  // the file wins
+  c = load_hub_config(dir_ + "/hub.yaml");
+  EXPECT_EQ(c.upstream->protocol, UpstreamProtocol::mqtt);
+  EXPECT_EQ(c.upstream->amqp_address, "10.0.0.1:5671");
+  EXPECT_NE(error_of(upstream + ", protocol: Http }\n").find("upstream.protocol: must be Amqp, AmqpWs, Mqtt or MqttWs"),
+            std::string::npos);
+  ::setenv("UpstreamProtocol", "Carrier pigeon", 1);
+  EXPECT_NE(error_of(upstream + " }\n").find("UpstreamProtocol 'Carrier pigeon' must be"), std::string::npos);
 }
 
 TEST_F(HubConfigTest, ErrorsNameLineAndKey) {

@@ -10,7 +10,9 @@
 //   2 s TTL), the hub is kill -9'd and restarted while offline (modules authenticate from the
 //   encrypted cache), the cloud comes back: every message arrives, all high-priority ones
 //   before any low-priority one, the expired ones are counted and never delivered.
-//   usage: node edge_cloud_test.js <outpost-hub> <outpost-cloud>
+// With `amqp`, the hub's cloud link is AMQP (upstream protocol Amqp): every identity on ONE
+// connection to the cloud, the same scenario passing unchanged.
+//   usage: node edge_cloud_test.js <outpost-hub> <outpost-cloud> [mqtt|amqp]
 'use strict';
 const { Client: DeviceClient, ModuleClient, Message } = require('azure-iot-device');
 const { Mqtt } = require('azure-iot-device-mqtt');
@@ -18,13 +20,14 @@ const { Amqp } = require('azure-iot-device-amqp');
 const fs = require('fs');
 const h = require('./lib/harness');
 
-const [hubBinary, cloudBinary] = process.argv.slice(2);
+const [hubBinary, cloudBinary, upstreamProtocol = 'mqtt'] = process.argv.slice(2);
+const amqpUpstream = upstreamProtocol === 'amqp';
 const dir = h.tempDir('outpost-edge-cloud');
 const certs = h.makeCertificates(dir);
 const hostname = 'cloud.test';
 const deviceId = 'edge1';
 const cloud = new h.Cloud({ binary: cloudBinary, dir, hostname, certs,
-  listen: { mqtts: '127.0.0.1:0', http: '127.0.0.1:0' } });
+  listen: { mqtts: '127.0.0.1:0', amqps: '127.0.0.1:0', http: '127.0.0.1:0' } });
 let hub;
 const clients = {};
 const keys = {};
@@ -62,7 +65,7 @@ async function hubStatus() {
   return r.body;
 }
 
-h.runSteps('edge+cloud', [
+h.runSteps(`edge+cloud/${upstreamProtocol}`, [
   ['cloud starts; edge device, modules and $edgeHub routes are registered through the REST API', async () => {
     await cloud.start();
     let r = await cloud.api('PUT', `/devices/${deviceId}`, { deviceId, capabilities: { iotEdge: true } });
@@ -97,7 +100,8 @@ h.runSteps('edge+cloud', [
     hub = new h.Hub({ binary: hubBinary, dir, hostname, deviceId, certs, policyKey: h.randomKey(), identities: [], amqps: '127.0.0.1:0',
       routes: { none: 'FROM /messages/modules/nobody INTO $upstream' },
       extraYaml: `upstream: { connection_string: "HostName=${hostname};DeviceId=${deviceId};ModuleId=$edgeHub;SharedAccessKey=${keys.$edgeHub}", ` +
-                 `mqtt: "127.0.0.1:${cloud.ports.mqtts}", api: "http://127.0.0.1:${cloud.ports.http}", ca: ${certs.ca} }` });
+                 `mqtt: "127.0.0.1:${cloud.ports.mqtts}", amqp: "127.0.0.1:${cloud.ports.amqps}", protocol: ${amqpUpstream ? 'Amqp' : 'Mqtt'}, ` +
+                 `api: "http://127.0.0.1:${cloud.ports.http}", ca: ${certs.ca} }` });
     await hub.start();
     await h.waitFor('the hub to go online', async () => (await hubStatus()).upstream === 'online', 20000, 100);
     await h.waitFor('the cloud routes to be applied (lastDesiredStatus 200)', async () => {
@@ -131,6 +135,14 @@ h.runSteps('edge+cloud', [
     const state = async (path) => (await cloud.api('GET', path)).body.connectionState;
     await h.waitFor('edge1/A Connected in the cloud', async () => (await state(`/devices/${deviceId}/modules/A`)) === 'Connected', 5000, 100);
     await h.waitFor('edge1/B Connected in the cloud', async () => (await state(`/devices/${deviceId}/modules/B`)) === 'Connected', 5000, 100);
+    if (amqpUpstream) {
+      // Multiplexed: $edgeHub, A and B reached the cloud on one connection (one remote address).
+      const froms = [...cloud.log().matchAll(/'([^']+)' connected from (\S+) over amqps/g)].map((m) => [m[1], m[2]]);
+      const who = new Set(froms.map(([id]) => id));
+      const addresses = new Set(froms.map(([, address]) => address));
+      if (!who.has('edge1/$edgeHub') || !who.has('edge1/A') || !who.has('edge1/B') || addresses.size !== 1)
+        throw new Error('expected one AMQP connection for every identity: ' + JSON.stringify(froms));
+    }
   }],
   ['a direct method from the cloud reaches B through the hub; an absent module gives 404', async () => {
     clients.B.onMethod('reset', (request, response) => response.send(200, { done: request.payload }, () => {}));
