@@ -178,7 +178,10 @@ void read_upstream(const ConfigNode& root, HubConfig& c) {
   upstream.attempt([&] {
     const auto text = upstream.optional_string("protocol");
     const auto variable = env_var("UpstreamProtocol");
-    if (!text && !variable) return;
+    if (!text && !variable) {
+      if (upstream.child("mqtt").defined() && !upstream.child("amqp").defined()) u.protocol = UpstreamProtocol::mqtt;
+      return;
+    }
     const auto protocol = parse_upstream_protocol(text ? *text : *variable);
     if (!protocol && text) upstream.child("protocol").fail("must be Amqp, AmqpWs, Mqtt or MqttWs");
     if (!protocol) upstream.fail("environment: UpstreamProtocol '" + *variable + "' must be Amqp, AmqpWs, Mqtt or MqttWs");

@@ -36,7 +36,9 @@ std::optional<UpstreamProtocol> parse_upstream_protocol(std::string_view text);
 struct UpstreamConfig {
   std::string hostname;       // from the connection string: token audience, user names
   std::string edgehub_key;    // $edgeHub's shared access key (base64)
-  UpstreamProtocol protocol = UpstreamProtocol::mqtt;  // hub.yaml `protocol`, env UpstreamProtocol
+  // hub.yaml `protocol`, else env UpstreamProtocol, else Amqp as edgeHub — but Mqtt when only
+  // an `mqtt` address is given (the file names where MQTT is served, nothing for AMQP).
+  UpstreamProtocol protocol = UpstreamProtocol::amqp;
   std::string mqtt_address;   // host:port to dial; default {hostname}:8883
   std::string amqp_address;   // host:port to dial; default {hostname}:5671
   std::string ca_file;        // trust for the cloud's certificate; empty: the system store

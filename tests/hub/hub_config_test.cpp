@@ -96,8 +96,14 @@ TEST_F(HubConfigTest, UpstreamProtocolFromTheFileOrTheEnvironmentAsEdgeHubReadsI
                         kKeyA + "\"";
   write_file(dir_ + "/hub.yaml", upstream + " }\n");
   auto c = load_hub_config(dir_ + "/hub.yaml");
-  EXPECT_EQ(c.upstream->protocol, UpstreamProtocol::mqtt);
+  EXPECT_EQ(c.upstream->protocol, UpstreamProtocol::amqp) << "edgeHub's default";
   EXPECT_EQ(c.upstream->amqp_address, "h:5671");
+  write_file(dir_ + "/hub.yaml", upstream + ", mqtt: \"10.0.0.1:8883\" }\n");
+  EXPECT_EQ(load_hub_config(dir_ + "/hub.yaml").upstream->protocol, UpstreamProtocol::mqtt) << "only an MQTT address given";
+  write_file(dir_ + "/hub.yaml", upstream + " }\n");
+  ::setenv("UpstreamProtocol", "MqttWs", 1);
+  c = load_hub_config(dir_ + "/hub.yaml");
+  EXPECT_EQ(c.upstream->protocol, UpstreamProtocol::mqtt);
   ::setenv("UpstreamProtocol", "AmqpWs", 1);
   c = load_hub_config(dir_ + "/hub.yaml");
   EXPECT_EQ(c.upstream->protocol, UpstreamProtocol::amqp);

@@ -65,7 +65,7 @@ if (mode === 'cloud') {
   const address = docker ? networkGateway : h.randomLoopback();
   const certs = h.makeCertificates(dir, `IP:${address}`);
   cloud = new h.Cloud({ binary: cloudBinary, dir, hostname: address, certs,
-    listen: { https: `${address}:443`, mqtts: `${address}:8883`, http: '127.0.0.1:0' } });
+    listen: { https: `${address}:443`, mqtts: `${address}:8883`, amqps: `${address}:5671`, http: '127.0.0.1:0' } });
   config.provisioning = { source: 'manual', device_connection_string: `HostName=${address};DeviceId=${deviceId};SharedAccessKey=${deviceKey}` };
   config.certificates = { trusted_ca_certs: certs.ca };
 } else {
@@ -83,7 +83,7 @@ const deployment = { modulesContent: {
       edgeHub: { type: 'docker', status: 'running', restartPolicy: 'always', startupOrder: 0,
         settings: { image: 'mcr.microsoft.com/azureiotedge-hub:1.5', createOptions: '{}' },
         env: env({ OUTPOST_HUB_LISTEN_MQTTS: `${hubListen}:8883`, OUTPOST_HUB_LISTEN_WSS: `${hubListen}:443`,
-                   OUTPOST_HUB_LISTEN_METRICS: `${hubListen}:9600` }) } },
+                   OUTPOST_HUB_LISTEN_AMQPS: `${hubListen}:5671`, OUTPOST_HUB_LISTEN_METRICS: `${hubListen}:9600` }) } },
     modules: {
       echo: { version: '1.0', type: 'docker', status: 'running', restartPolicy: 'always', startupOrder: 1,
         settings: { image: 'node/sdk:1', createOptions: JSON.stringify(docker

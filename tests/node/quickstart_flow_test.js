@@ -43,7 +43,7 @@ const deviceKey = h.randomKey();
 const home = path.join(dir, 'device');
 const configFile = path.join(dir, 'config.yaml');
 const cloud = new h.Cloud({ binary: cloudBinary, dir, hostname: cloudIp, certs,
-  listen: { https: `${cloudIp}:443`, mqtts: `${cloudIp}:8883`, http: '127.0.0.1:0' } });
+  listen: { https: `${cloudIp}:443`, mqtts: `${cloudIp}:8883`, amqps: `${cloudIp}:5671`, http: '127.0.0.1:0' } });
 fs.writeFileSync(configFile, JSON.stringify({
   provisioning: { source: 'manual', device_connection_string: `HostName=${cloudIp};DeviceId=${deviceId};SharedAccessKey=${deviceKey}` },
   hostname: edgeHostname, homedir: home, runtime,
