@@ -10,6 +10,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <proton/binary.hpp>
+#include <proton/session.h>
 #include <proton/symbol.hpp>
 #include <proton/value.hpp>
 #include <proton/connection_options.hpp>
@@ -65,6 +66,15 @@ std::optional<std::string> auth_chain_of(const proton::link& link) {
     return std::nullopt;  // properties that are not a map of symbols name no chain
   }
 }
+
+// proton::session hides its pn_session_t; the incoming capacity is set on it.
+struct RawSession : proton::session {
+  explicit RawSession(const proton::session& s) : proton::session(s) {}
+  pn_session_t* raw() const { return pn_object(); }
+};
+
+// Sessions beyond one per identity: the CBS one and the SDKs' own before a token is put.
+constexpr std::size_t kSpareSessions = 4;
 
 // An attach we will not serve: answered (attach, then detach with the error), as AMQP asks.
 template <typename Link>
@@ -363,11 +373,25 @@ void AmqpConnection::on_connection_open(proton::connection& c) {
   if (!c.active()) c.open();
 }
 
+// Memory a client controls stays bounded: each session buffers at most one largest message
+// (Proton's incoming window; without a capacity it buffers whatever arrives), and a
+// connection has a session per identity at most (and a few before it proved one).
 void AmqpConnection::on_session_open(proton::session& s) {
+  const auto allowed = identities_.size() + kSpareSessions;
+  if (++sessions_ > allowed) {
+    spdlog::warn("amqp: refusing a session from {}: {} open, {} identities", remote_address(), sessions_ - 1,
+                 identities_.size());
+    s.open();
+    s.close(proton::error_condition("amqp:resource-limit-exceeded", "a session per identity"));
+    return;
+  }
+  pn_session_set_incoming_capacity(RawSession(s).raw(),
+                                   context_->options.max_message_bytes + context_->options.max_frame_size);
   if (!s.active()) s.open();
 }
 
 void AmqpConnection::on_session_close(proton::session& s) {
+  if (sessions_ > 0) --sessions_;
   std::vector<std::shared_ptr<IdentityConnection>> leaving;
   for (const auto& [id, identity] : identities_)
     if (identity->on_session(s)) leaving.push_back(identity);

@@ -139,6 +139,7 @@ class AmqpConnection final : public proton::messaging_handler,
   bool finished_ = false;
   bool counted_unauthenticated_ = true;
   int read_pauses_ = 0;
+  std::size_t sessions_ = 0;  // open now (the client's)
   // The identities proved on this connection, by "d" or "d/m".
   std::map<std::string, std::shared_ptr<IdentityConnection>> identities_;
   // The tokens identities put (renewals replace them): an edge's $edgeHub token also admits

@@ -96,20 +96,6 @@ Result<PutTokenRequest> parse_put_token_request(const proton::message& request) 
   return out;
 }
 
-std::vector<std::string_view> split_audience_path(std::string_view text, char separator) {
-  std::vector<std::string_view> parts;
-  std::size_t start = 0;
-  while (true) {
-    const auto end = text.find(separator, start);
-    if (end == std::string_view::npos) {
-      parts.push_back(text.substr(start));
-      return parts;
-    }
-    parts.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-}
-
 // A percent-encoded id (the C# SDK encodes them). The Node SDK does not, and '%' is legal in
 // IoT Hub ids: a '%' that starts no escape is taken as it is.
 std::string decode_audience_id(std::string_view id) {
@@ -160,7 +146,7 @@ Result<Audience> parse_audience(std::string_view audience) {
   if (slash == std::string_view::npos) return fail("no /devices/{id} after the host");
   Audience out;
   out.host = std::string(rest.substr(0, slash));
-  const auto segments = split_audience_path(rest.substr(slash + 1), '/');
+  const auto segments = split_segments(rest.substr(slash + 1), '/');
   const bool device = segments.size() == 2;
   const bool module = segments.size() == 4 && segments[2] == "modules";
   if (segments[0] != "devices" || !(device || module))

@@ -43,17 +43,7 @@ std::optional<std::int64_t> annotation_integer(const proton::message& m, const c
   }
 }
 
-std::string body_of(const proton::message& m) {
-  const auto& body = m.body();
-  if (body.type() == proton::BINARY) return std::string(proton::get<proton::binary>(body));
-  if (body.type() == proton::STRING) return proton::get<std::string>(body);
-  return {};
-}
 
-void data_body(proton::message& m, std::string_view payload) {
-  m.body(proton::binary(payload.begin(), payload.end()));
-  m.inferred(true);
-}
 
 }  // namespace
 
@@ -236,7 +226,7 @@ void ChannelLinks::publish(const std::string& topic, const std::string& payload,
     out.correlation_id(patch->rid);
     out.message_annotations().put(proton::annotation_key("operation"), std::string("PATCH"));
     out.message_annotations().put(proton::annotation_key("resource"), std::string("/properties/reported"));
-    data_body(out, payload);
+    set_data_body(out, payload);
     twin_out_->send(out);
     if (done) done(true);
   } else if (const auto* answer = std::get_if<iothub::MethodResponseTopic>(&*parsed)) {
@@ -249,7 +239,7 @@ void ChannelLinks::publish(const std::string& topic, const std::string& payload,
       out.correlation_id(answer->rid);
     }
     out.properties().put("IoThub-status", static_cast<std::int32_t>(answer->status));
-    data_body(out, payload);
+    set_data_body(out, payload);
     methods_out_->send(out);
     if (done) done(true);
   } else {
@@ -261,7 +251,7 @@ void ChannelLinks::publish(const std::string& topic, const std::string& payload,
 void ChannelLinks::on_message(proton::delivery& d, const proton::message& m, const proton::receiver& r) {
   d.accept();
   std::string topic;
-  std::string payload = body_of(m);
+  std::string payload = body_bytes(m);
   if (twin_in_ && r == *twin_in_) {
     const auto correlation = id_to_string(m.correlation_id());
     if (correlation == "desired-notifications") return;  // the PUT's answer

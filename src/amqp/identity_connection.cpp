@@ -56,17 +56,7 @@ std::optional<int> status_property(const proton::message& m) {
   }
 }
 
-std::string body_text(const proton::message& m) {
-  const auto& body = m.body();
-  if (body.type() == proton::BINARY) return std::string(proton::get<proton::binary>(body));
-  if (body.type() == proton::STRING) return proton::get<std::string>(body);
-  return {};
-}
 
-void set_binary_body(proton::message& m, std::string_view payload) {
-  m.body(proton::binary(payload.begin(), payload.end()));
-  m.inferred(true);  // a data section, as the SDKs send and expect
-}
 
 }  // namespace
 
@@ -246,7 +236,7 @@ void IdentityConnection::on_twin_request(proton::delivery& delivery, const proto
   // Bounded: a client that never reads replies loses the oldest correlation, not memory.
   if (twin_requests_.size() >= 1024) twin_requests_.erase(twin_requests_.begin());
   twin_requests_.emplace(rid, correlation_id);
-  publish_to_handler(delivery, std::move(topic), operation == "GET" ? std::string() : body_text(message));
+  publish_to_handler(delivery, std::move(topic), operation == "GET" ? std::string() : body_bytes(message));
 }
 
 void IdentityConnection::on_method_response(proton::delivery& delivery, const proton::message& message) {
@@ -255,7 +245,7 @@ void IdentityConnection::on_method_response(proton::delivery& delivery, const pr
   const auto rid = id_to_string(message.correlation_id());
   if (rid.empty()) return refuse(delivery, "a method response without a correlation-id");
   publish_to_handler(delivery, "$iothub/methods/res/" + std::to_string(*status) + "/?$rid=" + url_encode(rid),
-                     body_text(message));
+                     body_bytes(message));
 }
 
 void IdentityConnection::reply_twin(const proton::message_id& correlation_id, int status) {
@@ -294,16 +284,16 @@ void IdentityConnection::publish(std::string_view topic, std::string_view payloa
     twin_requests_.erase(it);
     out.message_annotations().put(proton::annotation_key("status"), static_cast<std::int32_t>(response->status));
     if (response->version) out.message_annotations().put(proton::annotation_key("version"), *response->version);
-    set_binary_body(out, payload);
+    set_data_body(out, payload);
     kind = LinkKind::twin;
   } else if (const auto* desired = std::get_if<iothub::TwinDesiredTopic>(&parsed)) {
     if (desired->version) out.message_annotations().put(proton::annotation_key("version"), *desired->version);
-    set_binary_body(out, payload);
+    set_data_body(out, payload);
     kind = LinkKind::twin;
   } else if (const auto* call = std::get_if<iothub::MethodRequestTopic>(&parsed)) {
     out.correlation_id(call->rid);
     out.properties().put("IoThub-methodname", call->method);
-    set_binary_body(out, payload);
+    set_data_body(out, payload);
     kind = LinkKind::methods;
   } else {
     spdlog::debug("amqp: '{}' has no AMQP link for topic '{}'", client_id_, topic);

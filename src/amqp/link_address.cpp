@@ -29,7 +29,19 @@ std::string_view strip_scheme_and_host(std::string_view address) {
   return path == std::string_view::npos ? std::string_view{} : address.substr(path);
 }
 
-std::vector<std::string_view> split_path_segments(std::string_view text, char separator) {
+}  // namespace
+
+const char* link_kind_name(LinkKind kind) {
+  switch (kind) {
+    case LinkKind::events: return "events";
+    case LinkKind::devicebound: return "devicebound";
+    case LinkKind::methods: return "methods";
+    case LinkKind::twin: return "twin";
+  }
+  return "unknown";
+}
+
+std::vector<std::string_view> split_segments(std::string_view text, char separator) {
   std::vector<std::string_view> parts;
   std::size_t start = 0;
   while (true) {
@@ -41,18 +53,6 @@ std::vector<std::string_view> split_path_segments(std::string_view text, char se
     parts.push_back(text.substr(start, end - start));
     start = end + 1;
   }
-}
-
-}  // namespace
-
-const char* link_kind_name(LinkKind kind) {
-  switch (kind) {
-    case LinkKind::events: return "events";
-    case LinkKind::devicebound: return "devicebound";
-    case LinkKind::methods: return "methods";
-    case LinkKind::twin: return "twin";
-  }
-  return "unknown";
 }
 
 std::optional<std::string> id_problem(std::string_view what, std::string_view id) {
@@ -74,7 +74,7 @@ Result<LinkAddress> parse_link_address(std::string_view address) {
   const auto path = strip_scheme_and_host(address);
   constexpr std::string_view kPrefix = "/devices/";
   if (!path.starts_with(kPrefix)) return fail("not under /devices/");
-  const auto segments = split_path_segments(path.substr(kPrefix.size()), '/');
+  const auto segments = split_segments(path.substr(kPrefix.size()), '/');
   // segments: {d} [modules {m}] endpoint... ; "modules" is a module only when an endpoint follows.
   LinkAddress out;
   out.identity.device_id = std::string(segments[0]);

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "outpost/core/result.h"
 #include "outpost/iothub/identity.h"
@@ -33,6 +34,9 @@ Result<LinkAddress> parse_link_address(std::string_view address);
 // nullopt when nothing is: empty, or holding '/', '#', '+' or a control character. CBS
 // audiences are checked the same way once decoded.
 std::optional<std::string> id_problem(std::string_view what, std::string_view id);
+
+// `text` cut at every `separator`, empty pieces kept ("a//b" -> "a", "", "b").
+std::vector<std::string_view> split_segments(std::string_view text, char separator);
 
 // The claims-based security node: "$cbs" (with or without the host prefix).
 bool is_cbs_address(std::string_view address);

@@ -441,6 +441,18 @@ void to_amqp(const Message& in, proton::message& out, std::string_view input_nam
   if (!input_name.empty()) annotations.put(symbol_key(kInputNameAnnotation), std::string(input_name));
 }
 
+std::string body_bytes(const proton::message& m) {
+  const auto& body = m.body();
+  if (body.type() == proton::BINARY) return std::string(proton::get<proton::binary>(body));
+  if (body.type() == proton::STRING) return proton::get<std::string>(body);
+  return {};
+}
+
+void set_data_body(proton::message& m, std::string_view payload) {
+  m.body(proton::binary(payload.begin(), payload.end()));
+  m.inferred(true);
+}
+
 std::string id_to_string(const proton::message_id& id) {
   switch (id.type()) {
     case proton::NULL_TYPE: return {};

@@ -50,6 +50,11 @@ void to_amqp(const Message& in, proton::message& out, std::string_view input_nam
 // an unsigned long in decimal, binary as its bytes.
 std::string id_to_string(const proton::message_id& id);
 
+// A message body as bytes: a data section or a string value (anything else: empty).
+std::string body_bytes(const proton::message& m);
+// `payload` as the body, in a data section (what the SDKs send and expect).
+void set_data_body(proton::message& m, std::string_view payload);
+
 // Timestamps (milliseconds since the epoch) and ISO 8601 UTC ("2026-12-05T14:00:00.000Z"):
 // nullopt when the text is not such a time. Times outside 0001-01-01..9999-12-31 are clamped
 // to that range (.NET's DateTime), so every timestamp has a four-digit-year text that reads

@@ -32,6 +32,7 @@ namespace outpost::testing {
 struct AmqpTestClient::Impl : proton::messaging_handler {
   std::string url;
   bool sasl = true;
+  std::string user, password;  // SASL PLAIN when set
   proton::container container{*this};
   std::thread thread;
   mutable std::mutex mutex;
@@ -57,6 +58,7 @@ struct AmqpTestClient::Impl : proton::messaging_handler {
   void on_container_start(proton::container& c) override {
     proton::connection_options options;
     if (!sasl) options.sasl_enabled(false);
+    else if (!user.empty()) options.user(user).password(password).sasl_allowed_mechs("PLAIN").sasl_allow_insecure_mechs(true);
     else options.sasl_allowed_mechs("ANONYMOUS");
     connection = c.connect(url, options);
   }
@@ -135,6 +137,21 @@ struct AmqpTestClient::Impl : proton::messaging_handler {
 AmqpTestClient::AmqpTestClient(const std::string& host, std::uint16_t port, bool sasl) : impl_(std::make_unique<Impl>()) {
   impl_->url = host + ":" + std::to_string(port);
   impl_->sasl = sasl;
+  impl_->thread = std::thread([impl = impl_.get()] {
+    try {
+      impl->container.run();
+    } catch (const std::exception& e) {
+      impl->ended(std::string("container: ") + e.what());
+    }
+  });
+}
+
+AmqpTestClient::AmqpTestClient(const std::string& host, std::uint16_t port, const std::string& user,
+                               const std::string& password)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->url = host + ":" + std::to_string(port);
+  impl_->user = user;
+  impl_->password = password;
   impl_->thread = std::thread([impl = impl_.get()] {
     try {
       impl->container.run();

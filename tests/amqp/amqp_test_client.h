@@ -16,6 +16,8 @@ class AmqpTestClient {
   // `sasl`: SASL ANONYMOUS first (Proton's default); false: the bare AMQP header, as the Azure
   // SDKs send it.
   AmqpTestClient(const std::string& host, std::uint16_t port, bool sasl = true);
+  // SASL PLAIN with this user and password (IoT Hub's "{d}[/modules/{m}]@sas.{hub}" + token).
+  AmqpTestClient(const std::string& host, std::uint16_t port, const std::string& user, const std::string& password);
   ~AmqpTestClient();
 
   bool wait_open(std::chrono::milliseconds timeout = std::chrono::seconds(5));

@@ -174,8 +174,9 @@ TEST_F(CloudClientTest, ManyIdentitiesShareOneConnectionWithTheEdgesToken) {
     std::transform(password.begin(), password.end(), password.begin(), [](unsigned char c) { return std::tolower(c); });
     EXPECT_EQ(password.rfind("sharedaccesssignature sr=myhub.local%2fdevices%2fedge1%2fmodules%2f%24edgehub", 0), 0u)
         << connect.client_id << ": every identity uses the edge's token: " << password;
-    if (connect.client_id == "leaf1")
+    if (connect.client_id == "leaf1") {
       EXPECT_NE(connect.username.value_or("").find("auth-chain=leaf1%3Bedge1"), std::string::npos) << *connect.username;
+    }
   }
 }
 

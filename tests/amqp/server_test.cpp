@@ -142,6 +142,24 @@ TEST_F(AmqpServerTest, PutTokenConnectsTheIdentityAsAnMqttClientWould) {
   }
 }
 
+TEST_F(AmqpServerTest, SaslPlainProvesTheIdentityAtConnect) {
+  AmqpTestClient good("127.0.0.1", port, "edge1/modules/m1@sas.myhub.local", "good-token");
+  ASSERT_TRUE(good.wait_open());
+  EXPECT_EQ(good.attach_sender(kEvents), "") << "no put-token needed";
+  {
+    std::lock_guard lock(handler.mutex);
+    ASSERT_FALSE(handler.connects.empty());
+    EXPECT_EQ(handler.connects.back().client_id, "edge1/m1");
+    EXPECT_EQ(handler.connects.back().username.value_or(""), "myhub.local/edge1/m1/?api-version=2021-04-12");
+  }
+  AmqpTestClient bad("127.0.0.1", port, "edge1/modules/m1@sas.myhub.local", "bad-token");
+  ASSERT_TRUE(bad.wait_closed());
+  EXPECT_EQ(bad.close_condition(), "amqp:unauthorized-access");
+  AmqpTestClient malformed("127.0.0.1", port, "no-at-sign", "good-token");
+  ASSERT_TRUE(malformed.wait_closed());
+  EXPECT_EQ(malformed.close_condition(), "amqp:unauthorized-access");
+}
+
 TEST_F(AmqpServerTest, RefusedTokensAndBadRequestsGetTheirStatus) {
   AmqpTestClient client("127.0.0.1", port);
   ASSERT_TRUE(client.wait_open());
