@@ -114,27 +114,34 @@ TEST(MqttUsername, HostMustNameTheHubInAnyCase) {
 }
 
 // What the server publishes, read back: each formatter's output parses to what went in.
+// The parsed parts are views into the topic text, so each topic is kept alive.
 TEST(ServerTopics, ParseBackWhatTheFormattersMake) {
   const Identity module{"edge1", "B"};
-  const auto input = parse_server_topic(input_topic(module, "in1", "%24.mid=m1&k=v"));
+  const std::string input_text = input_topic(module, "in1", "%24.mid=m1&k=v");
+  const auto input = parse_server_topic(input_text);
   ASSERT_TRUE(std::holds_alternative<InputTopic>(input));
   EXPECT_EQ(std::get<InputTopic>(input).input, "in1");
   EXPECT_EQ(std::get<InputTopic>(input).bag, "%24.mid=m1&k=v");
-  const auto c2d = parse_server_topic(c2d_topic("leaf", "%24.to=x"));
+  const std::string c2d_text = c2d_topic("leaf", "%24.to=x");
+  const auto c2d = parse_server_topic(c2d_text);
   ASSERT_TRUE(std::holds_alternative<C2dTopic>(c2d));
   EXPECT_EQ(std::get<C2dTopic>(c2d).bag, "%24.to=x");
-  const auto twin = parse_server_topic(twin_response_topic(204, "7", 12));
+  const std::string twin_text = twin_response_topic(204, "7", 12);
+  const auto twin = parse_server_topic(twin_text);
   ASSERT_TRUE(std::holds_alternative<TwinResponseTopic>(twin));
   EXPECT_EQ(std::get<TwinResponseTopic>(twin).status, 204);
   EXPECT_EQ(std::get<TwinResponseTopic>(twin).rid, "7");
   EXPECT_EQ(std::get<TwinResponseTopic>(twin).version, 12);
-  const auto unversioned = parse_server_topic(twin_response_topic(200, "8"));
+  const std::string unversioned_text = twin_response_topic(200, "8");
+  const auto unversioned = parse_server_topic(unversioned_text);
   ASSERT_TRUE(std::holds_alternative<TwinResponseTopic>(unversioned));
   EXPECT_FALSE(std::get<TwinResponseTopic>(unversioned).version.has_value());
-  const auto desired = parse_server_topic(twin_desired_topic(5));
+  const std::string desired_text = twin_desired_topic(5);
+  const auto desired = parse_server_topic(desired_text);
   ASSERT_TRUE(std::holds_alternative<TwinDesiredTopic>(desired));
   EXPECT_EQ(std::get<TwinDesiredTopic>(desired).version, 5);
-  const auto method = parse_server_topic(method_request_topic("ping", "a1"));
+  const std::string method_text = method_request_topic("ping", "a1");
+  const auto method = parse_server_topic(method_text);
   ASSERT_TRUE(std::holds_alternative<MethodRequestTopic>(method));
   EXPECT_EQ(std::get<MethodRequestTopic>(method).method, "ping");
   EXPECT_EQ(std::get<MethodRequestTopic>(method).rid, "a1");
