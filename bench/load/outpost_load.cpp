@@ -1,7 +1,10 @@
-// outpost-load: MQTT load generator for benchmarks and crash tests.
+// outpost-load: MQTT and AMQP load generator for benchmarks and crash tests.
 //
 //   outpost-load pubsub  --port P --pub-identity edge1/A --pub-key K --sub-identity edge1/B --sub-key K
 //                        --iothub-host myhub.local --count 100000 --rate 1000 --size 256
+//   --protocol amqp: the same modules over AMQP 1.0 (publish, subscribe, pubsub; IoT Hub
+//                    identities, plain TCP): CBS put-token, outputs on the events sender link,
+//                    inputs on its receiver link (load/amqp_load_client.h). Always acknowledged.
 //   outpost-load publish ...   (pub-* options only)    outpost-load subscribe ...  (sub-* options only)
 //   outpost-load fleet ...     many devices publishing at once (see load/fleet.h)
 //   outpost-load fanout ...    one publisher, many wildcard subscribers (see load/fanout.h)
@@ -27,10 +30,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "load/amqp_load_client.h"
 #include "load/fanout.h"
 #include "load/fleet.h"
 #include "load/measure.h"
-#include "load/mqtt_load_client.h"
+#include "load/mqtt_message_client.h"
 #include "outpost/core/clock.h"
 #include "outpost/core/sas_token.h"
 #include "outpost/iothub/username.h"
@@ -53,6 +57,18 @@ struct Options {
   bool has(const std::string& k) const { return values.count(k) > 0; }
 };
 
+iothub::Identity identity_of(const std::string& identity) {
+  const auto slash = identity.find('/');
+  return {identity.substr(0, slash), slash == std::string::npos ? std::nullopt : std::optional(identity.substr(slash + 1))};
+}
+
+std::string sas_token_for(const Options& o, const std::string& role, const iothub::Identity& id) {
+  auto token = build_sas_token(device_resource_uri(o.get("iothub-host", "myhub.local"), id.device_id, id.module_id),
+                               o.get(role + "-key"), SystemClock::instance().unix_seconds() + 24 * 3600);
+  if (!token) throw std::runtime_error(token.error());
+  return *token;
+}
+
 // Client settings for role "pub" or "sub": an IoT Hub identity (+key) or raw MQTT settings.
 load::ClientSettings settings_for(const Options& o, const std::string& role) {
   load::ClientSettings s;
@@ -62,16 +78,10 @@ load::ClientSettings settings_for(const Options& o, const std::string& role) {
   s.tls_ca = o.get("tls-ca");
   const auto identity = o.get(role + "-identity");
   if (!identity.empty()) {
-    const auto slash = identity.find('/');
-    iothub::Identity id{identity.substr(0, slash),
-                        slash == std::string::npos ? std::nullopt : std::optional(identity.substr(slash + 1))};
-    const auto host = o.get("iothub-host", "myhub.local");
+    const auto id = identity_of(identity);
     s.client_id = id.id();
-    s.username = iothub::format_mqtt_username(host, id, iothub::kApiVersion);
-    auto token = build_sas_token(device_resource_uri(host, id.device_id, id.module_id), o.get(role + "-key"),
-                                 SystemClock::instance().unix_seconds() + 24 * 3600);
-    if (!token) throw std::runtime_error(token.error());
-    s.password = *token;
+    s.username = iothub::format_mqtt_username(o.get("iothub-host", "myhub.local"), id, iothub::kApiVersion);
+    s.password = sas_token_for(o, role, id);
   } else {
     s.client_id = o.get(role + "-client-id", "outpost-load-" + role);
     if (o.has(role + "-username")) s.username = o.get(role + "-username");
@@ -97,10 +107,46 @@ std::string default_filter(const Options& o) {
   return "devices/" + identity.substr(0, slash) + "/modules/" + identity.substr(slash + 1) + "/inputs/#";
 }
 
+// Settings for role "pub" or "sub" over AMQP: a module identity only.
+load::AmqpSettings amqp_settings_for(const Options& o, const std::string& role) {
+  const auto identity = identity_of(o.get(role + "-identity"));
+  if (identity.device_id.empty() || !identity.module_id)
+    throw std::runtime_error("--protocol amqp needs --" + role + "-identity device/module");
+  if (o.num("qos", 1) != 1) throw std::runtime_error("--protocol amqp sends at least once only (--qos 1)");
+  if (o.has("tls-ca")) throw std::runtime_error("--protocol amqp is plain TCP only");
+  load::AmqpSettings s;
+  s.host = o.get("host", "127.0.0.1");
+  s.port = static_cast<std::uint16_t>(o.num("port", 5672));
+  s.iothub_host = o.get("iothub-host", "myhub.local");
+  s.device_id = identity.device_id;
+  s.module_id = *identity.module_id;
+  s.sas_token = sas_token_for(o, role, identity);
+  s.output = o.get("output", "out1");
+  s.publisher = role == "pub";
+  s.credit = static_cast<int>(o.num("window", 100));
+  return s;
+}
+
+// Makes a new client for role "pub" or "sub" in the protocol --protocol names.
+std::function<std::shared_ptr<load::MessageClient>()> client_factory(asio::io_context& io, const Options& o,
+                                                                      const std::string& role) {
+  const auto protocol = o.get("protocol", "mqtt");
+  if (protocol == "amqp") {
+    return [&io, s = amqp_settings_for(o, role)] { return std::make_shared<load::AmqpLoadClient>(io, s); };
+  }
+  if (protocol != "mqtt") throw std::runtime_error("--protocol is mqtt or amqp, not " + protocol);
+  const auto topic = role == "pub" ? default_topic(o) : "";
+  const auto filter = role == "sub" ? default_filter(o) : "";
+  const auto qos = static_cast<std::uint8_t>(o.num("qos", 1));
+  return [&io, s = settings_for(o, role), topic, filter, qos] {
+    return std::make_shared<load::MqttMessageClient>(io, s, topic, filter, qos);
+  };
+}
+
 class Publisher {
  public:
   Publisher(asio::io_context& io, const Options& o)
-      : io_(io), settings_(settings_for(o, "pub")), topic_(default_topic(o)), count_(o.num("count", 10000)),
+      : io_(io), make_client_(client_factory(io, o, "pub")), count_(o.num("count", 10000)),
         rate_(o.num("rate", 0)), window_(static_cast<std::size_t>(o.num("window", 100))),
         size_(std::max<long>(16, o.num("size", 256))), qos_(static_cast<std::uint8_t>(o.num("qos", 1))),
         reconnect_(o.num("reconnect", 0) != 0), timer_(io) {
@@ -119,8 +165,14 @@ class Publisher {
 
  private:
   void open() {
-    client_ = std::make_shared<load::MqttLoadClient>(io_, settings_);
-    client_->on_ack = [this](std::uint16_t id) { acked(id); };
+    client_ = make_client_();
+    client_->on_ack = [this](std::uint64_t id) { acked(id); };
+    client_->on_refused = [this](std::uint64_t id, const std::string& why) {
+      const auto it = in_flight_.find(id);
+      std::fprintf(stderr, "outpost-load: message %llu refused: %s\n",
+                   static_cast<unsigned long long>(it == in_flight_.end() ? 0 : it->second), why.c_str());
+      std::exit(3);
+    };
     client_->on_close = [this](std::string reason) { lost(reason); };
     client_->connect([this](bool ok, std::string error) {
       if (!ok) return lost(error);
@@ -147,7 +199,7 @@ class Publisher {
     });
   }
 
-  void acked(std::uint16_t id) {
+  void acked(std::uint64_t id) {
     const auto it = in_flight_.find(id);
     if (it == in_flight_.end()) return;
     if (acked_log_) acked_log_ << it->second << '\n' << std::flush;
@@ -189,7 +241,7 @@ class Publisher {
       const auto now = load::monotonic_ns();
       std::memcpy(body.data(), &seq, 8);
       std::memcpy(body.data() + 8, &now, 8);
-      const auto id = client_->publish(topic_, body, qos_);
+      const auto id = client_->send(body);
       ++sent_;
       if (qos_ == 0) {
         ++acked_;
@@ -205,16 +257,15 @@ class Publisher {
   }
 
   asio::io_context& io_;
-  load::ClientSettings settings_;
-  std::string topic_;
+  std::function<std::shared_ptr<load::MessageClient>()> make_client_;
   long count_, rate_;
   std::size_t window_;
   long size_;
   std::uint8_t qos_;
   bool reconnect_;
   asio::steady_timer timer_;
-  std::shared_ptr<load::MqttLoadClient> client_;
-  std::unordered_map<std::uint16_t, std::uint64_t> in_flight_;
+  std::shared_ptr<load::MessageClient> client_;
+  std::unordered_map<std::uint64_t, std::uint64_t> in_flight_;  // client's id -> sequence number
   std::deque<std::uint64_t> resend_;
   std::uint64_t next_seq_ = 0, acked_ = 0, sent_ = 0, reconnects_ = 0, start_ns_ = 0;
   bool finished_ = false;
@@ -225,7 +276,8 @@ class Publisher {
 class Subscriber {
  public:
   Subscriber(asio::io_context& io, const Options& o)
-      : io_(io), settings_(settings_for(o, "sub")), filter_(default_filter(o)), expect_(o.num("expect", o.num("count", 10000))),
+      : io_(io), make_client_(client_factory(io, o, "sub")), what_(o.get("sub-identity", default_filter(o))),
+        expect_(o.num("expect", o.num("count", 10000))),
         warmup_(o.num("warmup", 0)), reconnect_(o.num("reconnect", 0) != 0), timer_(io) {
     if (o.has("received-log")) received_log_.open(o.get("received-log"), std::ios::app);
     seen_.resize(static_cast<std::size_t>(std::max<long>(expect_, 1)), false);
@@ -244,8 +296,8 @@ class Subscriber {
 
  private:
   void open() {
-    client_ = std::make_shared<load::MqttLoadClient>(io_, settings_);
-    client_->on_message = [this](const mqtt::PublishPacket& p) { received(p); };
+    client_ = make_client_();
+    client_->on_received = [this](std::string_view body) { received(body); };
     client_->on_close = [this](std::string reason) {
       if (unique_ >= static_cast<std::uint64_t>(expect_)) return;
       if (!reconnect_) {
@@ -262,9 +314,9 @@ class Subscriber {
         std::fprintf(stderr, "outpost-load: subscriber cannot connect: %s\n", error.c_str());
         std::exit(3);
       }
-      client_->subscribe(filter_, 1, [this](bool granted) {
+      client_->subscribe([this](bool granted) {
         if (!granted) {
-          std::fprintf(stderr, "outpost-load: subscription to %s refused\n", filter_.c_str());
+          std::fprintf(stderr, "outpost-load: subscription of %s refused\n", what_.c_str());
           std::exit(3);
         }
         if (ready_) {
@@ -283,11 +335,11 @@ class Subscriber {
     });
   }
 
-  void received(const mqtt::PublishPacket& p) {
-    if (p.payload.size() < 16) return;
+  void received(std::string_view payload) {
+    if (payload.size() < 16) return;
     std::uint64_t seq, sent;
-    std::memcpy(&seq, p.payload.data(), 8);
-    std::memcpy(&sent, p.payload.data() + 8, 8);
+    std::memcpy(&seq, payload.data(), 8);
+    std::memcpy(&sent, payload.data() + 8, 8);
     const auto now = load::monotonic_ns();
     if (seq >= seen_.size()) seen_.resize(seq + 1, false);
     if (seen_[seq]) {
@@ -306,12 +358,12 @@ class Subscriber {
   }
 
   asio::io_context& io_;
-  load::ClientSettings settings_;
-  std::string filter_;
+  std::function<std::shared_ptr<load::MessageClient>()> make_client_;
+  std::string what_;  // for messages: the identity or filter subscribed
   long expect_, warmup_;
   bool reconnect_;
   asio::steady_timer timer_;
-  std::shared_ptr<load::MqttLoadClient> client_;
+  std::shared_ptr<load::MessageClient> client_;
   std::vector<bool> seen_;
   std::uint64_t unique_ = 0, duplicates_ = 0, first_ns_ = 0, last_ns_ = 0;
   std::vector<std::uint64_t> latencies_ns_;
@@ -320,12 +372,35 @@ class Subscriber {
 };
 
 
+constexpr const char* kUsage = R"(usage: outpost-load publish|subscribe|pubsub|fleet|fanout --option value ...
+publish, subscribe, pubsub (prints one JSON line; exit 0 when everything was sent and received):
+  --protocol mqtt|amqp        default mqtt; amqp: IoT Hub module identities over AMQP 1.0, plain TCP
+  --host H --port P           default 127.0.0.1, port 1883 (mqtt) or 5672 (amqp)
+  --iothub-host NAME          the hub's host name in tokens (default myhub.local)
+  --pub-identity D/M --pub-key BASE64     the sending module; --output NAME (default out1)
+  --sub-identity D/M --sub-key BASE64     the receiving module (its inputs)
+  --count N                   messages (default 10000); --expect N: how many the subscriber waits for
+  --window N                  unacknowledged messages in flight (default 100); amqp: also the
+                              subscriber's credit
+  --rate N                    messages a second (default 0: as fast as acknowledged)
+  --size BYTES                body size (default 256, at least 16: sequence number, send time)
+  --qos 0|1                   mqtt only (default 1)
+  --timeout SECS              give up after (default 300)
+  --reconnect 0|1             1: reconnect after a lost connection, resend what was not acknowledged
+  --acked-log FILE            sequence numbers acknowledged (appended)
+  --received-log FILE         sequence numbers received (appended)
+  --warmup N                  the first N sequence numbers do not count for latency
+mqtt only: --pub-client-id ID --pub-topic T --sub-client-id ID --sub-filter F (raw MQTT),
+  --pub-username/--pub-password, --sub-clean 0|1, --tls-ca CA.pem
+fleet, fanout: see bench/load/fleet.h and fanout.h
+)";
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: outpost-load publish|subscribe|pubsub|fleet|fanout --option value ... (see the source header)\n");
-    return 2;
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
   }
   const std::string mode = argv[1];
   Options o;

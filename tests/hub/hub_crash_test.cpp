@@ -1,5 +1,6 @@
 // Crash test: QoS 1 publishers under load while outpost-hub is SIGKILLed at random moments
-// and restarted, module to module and on plain MQTT topics (a persistent session). Every message the hub acknowledged must reach the subscriber. The publisher
+// and restarted, module to module (over MQTT and over AMQP) and on plain MQTT topics (a
+// persistent session). Every message the hub acknowledged must reach the subscriber. The publisher
 // (outpost-load) resends what was in flight when a connection died, so the run ends with
 // every message acknowledged; duplicates are allowed (at-least-once), losses are not.
 #include <gtest/gtest.h>
@@ -100,6 +101,18 @@ TEST(HubCrash, NoAcknowledgedMessageIsLostAcrossKill9) {
                  7200, port);
   run_crash_test(hub, port, {{"--pub-identity", a.id(), "--pub-key", a.key},
                              {"--sub-identity", b.id(), "--sub-key", b.key}});
+}
+
+// The same over AMQP: both modules on the hub's amqp listener (its own port, kept across
+// restarts); a message the hub accepted (settled) must reach module B.
+TEST(HubCrash, NoSettledAmqpMessageIsLostAcrossKill9) {
+  const HubIdentity a{"edge1", "A", random_key()};
+  const HubIdentity b{"edge1", "B", random_key()};
+  const auto amqp_port = free_port();
+  HubProcess hub({a, b}, {{"AtoB", "FROM /messages/modules/A/* INTO BrokeredEndpoint(\"/modules/B/inputs/in1\")"}});
+  hub.add_listener("amqp", "127.0.0.1:" + std::to_string(amqp_port));
+  run_crash_test(hub, amqp_port, {{"--protocol", "amqp", "--pub-identity", a.id(), "--pub-key", a.key},
+                                  {"--protocol", "amqp", "--sub-identity", b.id(), "--sub-key", b.key}});
 }
 
 // The same on plain MQTT topics: the subscriber's persistent session (its subscription and

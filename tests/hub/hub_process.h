@@ -30,8 +30,8 @@ class HubProcess {
              std::int64_t ttl_secs = 7200, std::uint16_t mqtt_port = 0, std::uint64_t max_bytes = 0);
   ~HubProcess();
 
-  // Another listener ("mqtts", "wss", "https") at `address` ("127.0.0.1:0"); TLS listeners
-  // need `tls:` in extra_yaml. Before start().
+  // Another listener ("mqtts", "wss", "https", "amqp") at `address` ("127.0.0.1:0"; a fixed
+  // port stays the same across restarts); TLS listeners need `tls:` in extra_yaml. Before start().
   void add_listener(const std::string& name, const std::string& address);
   // Another device id than kDeviceId (a child hub beside its parent). Before start().
   void set_device_id(std::string device_id);
