@@ -10,7 +10,6 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <proton/binary.hpp>
-#include <proton/session.h>
 #include <proton/symbol.hpp>
 #include <proton/value.hpp>
 #include <proton/connection_options.hpp>
@@ -25,6 +24,7 @@
 
 #include "cbs.h"
 #include "identity_connection.h"
+#include "proton_handles.h"
 #include "outpost/core/sas_token.h"
 
 namespace outpost::amqp {
@@ -66,12 +66,6 @@ std::optional<std::string> auth_chain_of(const proton::link& link) {
     return std::nullopt;  // properties that are not a map of symbols name no chain
   }
 }
-
-// proton::session hides its pn_session_t; the incoming capacity is set on it.
-struct RawSession : proton::session {
-  explicit RawSession(const proton::session& s) : proton::session(s) {}
-  pn_session_t* raw() const { return pn_object(); }
-};
 
 // Sessions beyond one per identity: the CBS one and the SDKs' own before a token is put.
 constexpr std::size_t kSpareSessions = 4;
@@ -156,6 +150,7 @@ asio::awaitable<void> AmqpConnection::run() {
       break;
     }
     feed(buffer.data(), n);
+    drop_oversized_messages();
     pump();
   }
 }
@@ -170,6 +165,19 @@ void AmqpConnection::feed(const char* data, std::size_t size) {
     data += n;
     size -= n;
   }
+}
+
+void AmqpConnection::drop_oversized_messages() {
+  const auto max_bytes = context_->options.max_message_bytes;
+  auto check = [&](proton::receiver r, bool& dropping) {
+    const bool was_dropping = dropping;
+    const auto state = drop_oversized_delivery(r, max_bytes, dropping);
+    if (state == OversizedDelivery::arriving && !was_dropping)
+      spdlog::warn("amqp: dropping a message over {} bytes on link '{}' of {}", max_bytes, r.name(), remote_address());
+    if (state == OversizedDelivery::rejected && r.active()) r.add_credit(1);
+  };
+  for (auto& [r, link] : receivers_) check(r, link.dropping_oversized);
+  for (auto& [r, dropping] : c2d_receivers_) check(r, dropping);
 }
 
 void AmqpConnection::pump() {
@@ -317,7 +325,7 @@ void AmqpConnection::identity_closed(IdentityConnection& identity, const std::st
     }
   }
   for (auto it = receivers_.begin(); it != receivers_.end();) {
-    if (it->second.lock().get() == &identity) {
+    if (it->second.identity.lock().get() == &identity) {
       if (it->first.active()) proton::receiver(it->first).close(proton::error_condition(condition, description));
       it = receivers_.erase(it);
     } else {
@@ -331,7 +339,7 @@ void AmqpConnection::identity_closed(IdentityConnection& identity, const std::st
 
 void AmqpConnection::identity_left(IdentityConnection& identity) {
   std::erase_if(senders_, [&](const auto& entry) { return entry.second.lock().get() == &identity; });
-  std::erase_if(receivers_, [&](const auto& entry) { return entry.second.lock().get() == &identity; });
+  std::erase_if(receivers_, [&](const auto& entry) { return entry.second.identity.lock().get() == &identity; });
   credentials_.erase(identity.identity().id());
   identities_.erase(identity.identity().id());
 }
@@ -385,8 +393,7 @@ void AmqpConnection::on_session_open(proton::session& s) {
     s.close(proton::error_condition("amqp:resource-limit-exceeded", "a session per identity"));
     return;
   }
-  pn_session_set_incoming_capacity(RawSession(s).raw(),
-                                   context_->options.max_message_bytes + context_->options.max_frame_size);
+  set_incoming_capacity(s, context_->options.max_message_bytes + context_->options.max_frame_size);
   if (!s.active()) s.open();
 }
 
@@ -405,7 +412,7 @@ void AmqpConnection::on_receiver_open(proton::receiver& r) {
   if (is_cbs_address(address)) {
     r.open(proton::receiver_options().credit_window(0).auto_accept(false));
     r.add_credit(kCbsCredit);
-    receivers_.emplace(r, std::weak_ptr<IdentityConnection>());
+    receivers_.emplace(r, ReceiverLink{.cbs = true});
     return;
   }
   if (open_service_receiver(r, address)) return;
@@ -416,9 +423,10 @@ void AmqpConnection::on_receiver_open(proton::receiver& r) {
     return refuse_link(r, "amqp:unauthorized-access", "no token was put for '" + parsed->identity.id() + "'");
   if (const auto refused = identity->attach_receiver(r, parsed->kind); !refused.empty())
     return refuse_link(r, refused, std::string(link_kind_name(parsed->kind)) + " link of '" + parsed->identity.id() + "'");
+  set_max_message_size(r, context_->options.max_message_bytes);
   r.open(proton::receiver_options().credit_window(0).auto_accept(false));
   r.add_credit(context_->options.link_credit);
-  receivers_.emplace(r, identity);
+  receivers_.emplace(r, ReceiverLink{identity, parsed->kind});
   identity->bind_session(r.session());
 }
 
@@ -450,10 +458,10 @@ void AmqpConnection::on_sender_open(proton::sender& s) {
 }
 
 void AmqpConnection::on_receiver_close(proton::receiver& r) {
-  std::erase(c2d_receivers_, r);
+  c2d_receivers_.erase(r);
   const auto it = receivers_.find(r);
   if (it == receivers_.end()) return;
-  const auto identity = it->second.lock();
+  const auto identity = it->second.identity.lock();
   receivers_.erase(it);
   if (identity) identity->detach_receiver(r);
 }
@@ -472,22 +480,16 @@ void AmqpConnection::on_sender_close(proton::sender& s) {
 }
 
 void AmqpConnection::on_message(proton::delivery& d, proton::message& m) {
-  if (std::find(c2d_receivers_.begin(), c2d_receivers_.end(), d.receiver()) != c2d_receivers_.end())
+  if (c2d_receivers_.contains(d.receiver()))
     return on_service_message(d, m);
   const auto it = receivers_.find(d.receiver());
   if (it == receivers_.end()) {
     d.release();
     return;
   }
-  auto identity = it->second.lock();
-  if (!identity) return handle_put_token(d, m);  // the only receiver without an identity is $cbs
-  // The kind came from the address when the link attached.
-  const auto parsed = parse_link_address(d.receiver().target().address());
-  if (!parsed) {
-    d.reject();
-    return;
-  }
-  identity->on_message(d, m, parsed->kind);
+  if (it->second.cbs) return handle_put_token(d, m);
+  if (auto identity = it->second.identity.lock()) identity->on_message(d, m, it->second.kind);
+  else d.release();
 }
 
 void AmqpConnection::on_tracker_settle(proton::tracker& t) {

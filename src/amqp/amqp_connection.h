@@ -81,6 +81,8 @@ class AmqpConnection final : public proton::messaging_handler,
   boost::asio::awaitable<void> run();
   boost::asio::awaitable<void> write_loop();
   void feed(const char* data, std::size_t size);
+  // Messages over max_message_bytes: dropped as they arrive, then rejected (proton_handles.h).
+  void drop_oversized_messages();
   void pump();
   void arm_timer();
   void finish(mqtt::CloseReason reason);
@@ -150,11 +152,18 @@ class AmqpConnection final : public proton::messaging_handler,
   };
   std::map<std::string, Credential> credentials_;
   std::vector<proton::sender> cbs_senders_;  // replies to put-token go out on these
-  std::map<proton::receiver, std::weak_ptr<IdentityConnection>> receivers_;
+  // The client's sending links: $cbs, or an identity's with the kind its address named.
+  struct ReceiverLink {
+    std::weak_ptr<IdentityConnection> identity;  // none: $cbs
+    LinkKind kind = LinkKind::events;
+    bool cbs = false;
+    bool dropping_oversized = false;
+  };
+  std::map<proton::receiver, ReceiverLink> receivers_;
   std::map<proton::sender, std::weak_ptr<IdentityConnection>> senders_;
   // The service side: proved by a policy's token; its C2D links and its feedback link.
   bool service_ = false;
-  std::vector<proton::receiver> c2d_receivers_;
+  std::map<proton::receiver, bool> c2d_receivers_;  // -> dropping an oversized message
   std::optional<proton::sender> feedback_sender_;
   std::optional<std::uint64_t> feedback_out_;  // the batch sent and not yet settled
 };

@@ -4,9 +4,6 @@
 #include <algorithm>
 
 #include <proton/binary.hpp>
-#include <proton/condition.h>
-#include <proton/delivery.h>
-#include <proton/disposition.h>
 #include <proton/error_condition.hpp>
 #include <proton/receiver_options.hpp>
 #include <proton/source.hpp>
@@ -15,6 +12,7 @@
 
 #include "amqp_connection.h"
 #include "message_mapping.h"
+#include "proton_handles.h"
 #include "outpost/core/encoding.h"
 
 namespace outpost::amqp {
@@ -31,22 +29,6 @@ bool names(const std::string& address, std::string_view path) {
   if (scheme == std::string::npos) return false;
   const auto slash = address.find('/', scheme + 3);
   return slash != std::string::npos && std::string_view(address).substr(slash) == path;
-}
-
-// proton::delivery::reject() takes no condition; the service SDKs read one (a full queue
-// is amqp:resource-limit-exceeded, DeviceMaximumQueueDepthExceededError).
-struct RawDelivery : proton::delivery {
-  explicit RawDelivery(const proton::delivery& d) : proton::delivery(d) {}
-  pn_delivery_t* raw() const { return pn_object(); }
-};
-
-void reject_with(proton::delivery& d, const std::string& condition, const std::string& description) {
-  auto* raw = RawDelivery(d).raw();
-  auto* error = pn_disposition_condition(pn_delivery_local(raw));
-  pn_condition_set_name(error, condition.c_str());
-  pn_condition_set_description(error, description.c_str());
-  pn_delivery_update(raw, PN_REJECTED);
-  pn_delivery_settle(raw);
 }
 
 // "/devices/{d}/messages/devicebound", {d} percent-encoded (encodeURIComponent).
@@ -83,9 +65,10 @@ bool AmqpConnection::open_service_receiver(proton::receiver& r, const std::strin
     r.close(proton::error_condition("amqp:unauthorized-access", "put a service token on $cbs first"));
     return true;
   }
+  set_max_message_size(r, context_->options.max_message_bytes);
   r.open(proton::receiver_options().credit_window(0).auto_accept(false));
   r.add_credit(kC2dCredit);
-  c2d_receivers_.push_back(r);
+  c2d_receivers_.emplace(r, false);
   return true;
 }
 

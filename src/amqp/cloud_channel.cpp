@@ -14,6 +14,7 @@
 
 #include "cloud_connection.h"
 #include "message_mapping.h"
+#include "proton_handles.h"
 #include "outpost/core/encoding.h"
 #include "outpost/core/property_bag.h"
 #include "outpost/core/sas_token.h"
@@ -293,6 +294,8 @@ void ChannelLinks::on_settled(const proton::tracker& t) {
   if (it == pending_.end()) return;
   auto done = std::move(it->second);
   pending_.erase(it);
+  if (t.state() == proton::transfer::REJECTED)
+    spdlog::warn("upstream: the cloud rejected a message of '{}': {}", identity_.id(), rejection_condition(t));
   done(t.state() == proton::transfer::ACCEPTED);
 }
 

@@ -11,6 +11,7 @@
 
 #include "amqp_connection.h"
 #include "message_mapping.h"
+#include "proton_handles.h"
 #include "outpost/core/encoding.h"
 #include "outpost/core/property_bag.h"
 #include "outpost/iothub/topics.h"
@@ -205,6 +206,22 @@ void IdentityConnection::complete_publish(mqtt::PublishTicket ticket, std::uint8
   else delivery.reject();
   receiver.add_credit(1);
   poke_owner();
+}
+
+bool IdentityConnection::refuse_publish(mqtt::PublishTicket ticket, mqtt::PublishRefusal refusal, std::string_view why) {
+  const auto it = owed_.find(ticket);
+  if (it == owed_.end()) return true;  // already settled or its link is gone: nothing to say
+  auto delivery = it->second;
+  owed_.erase(it);
+  auto receiver = delivery.receiver();
+  if (!receiver.active()) return true;
+  // IoT Hub's conditions: the SDKs turn message-size-exceeded into MessageTooLargeError.
+  reject_with(delivery,
+              refusal == mqtt::PublishRefusal::too_large ? "amqp:link:message-size-exceeded" : "amqp:not-allowed",
+              std::string(why));
+  receiver.add_credit(1);
+  poke_owner();
+  return true;
 }
 
 void IdentityConnection::on_twin_request(proton::delivery& delivery, const proton::message& message) {

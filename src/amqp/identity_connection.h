@@ -70,6 +70,7 @@ class IdentityConnection final : public mqtt::Connection, public std::enable_sha
                bool dup = false, bool retain = false, const mqtt::Properties* properties = nullptr) override;
   std::size_t outbound_in_flight() const override { return in_flight_.size() + released_.size(); }
   void complete_publish(mqtt::PublishTicket ticket, std::uint8_t reason_code = 0) override;
+  bool refuse_publish(mqtt::PublishTicket ticket, mqtt::PublishRefusal refusal, std::string_view why) override;
   void pause_reading() override;
   void resume_reading() override;
   void close(mqtt::CloseReason reason, std::string_view detail) override;

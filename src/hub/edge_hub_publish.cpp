@@ -55,6 +55,12 @@ void EdgeHub::ingest_telemetry(const mqtt::ConnectionPtr& c, ClientState& client
   if (in.fault == iothub::TelemetryFault::too_large)
     metrics_.dropped("too_large", client.id, message.system.get(sysprop::kOutputName).value_or("")).inc();
   if (!in.ok()) {
+    const auto refusal = in.fault == iothub::TelemetryFault::too_large ? mqtt::PublishRefusal::too_large
+                                                                       : mqtt::PublishRefusal::invalid;
+    if (ticket != 0 && c->refuse_publish(ticket, refusal, in.reason)) {
+      spdlog::warn("hub: refused a message of '{}': {}", client.id, in.reason);
+      return;
+    }
     spdlog::warn("hub: refused: {}; closing '{}'", in.reason, client.id);
     c->close(mqtt::CloseReason::protocol_error, in.reason);
     return;

@@ -27,6 +27,8 @@
 #include <proton/tracker.hpp>
 #include <proton/work_queue.hpp>
 
+#include "proton_handles.h"
+
 namespace outpost::testing {
 
 struct AmqpTestClient::Impl : proton::messaging_handler {
@@ -52,6 +54,7 @@ struct AmqpTestClient::Impl : proton::messaging_handler {
   std::vector<proton::delivery> unsettled;
   std::map<std::string, proton::message> cbs_replies;  // by correlation-id
   std::vector<std::string> outcomes;                   // by send order
+  std::map<std::size_t, std::string> rejections;       // send index -> the error condition
   std::map<std::string, std::size_t> tag_index;         // delivery tag -> index in outcomes
   int next_request = 0;
 
@@ -113,7 +116,14 @@ struct AmqpTestClient::Impl : proton::messaging_handler {
     changed.notify_all();
   }
   void on_tracker_accept(proton::tracker& t) override { outcome(t, "accepted"); }
-  void on_tracker_reject(proton::tracker& t) override { outcome(t, "rejected"); }
+  void on_tracker_reject(proton::tracker& t) override {
+    {
+      std::lock_guard lock(mutex);
+      const auto it = tag_index.find(std::string(t.tag()));
+      if (it != tag_index.end()) rejections[it->second] = amqp::rejection_condition(t);
+    }
+    outcome(t, "rejected");
+  }
   void on_tracker_release(proton::tracker& t) override { outcome(t, "released"); }
 
   // Proton handles may not be copied off the container's thread (their reference counts are
@@ -270,6 +280,19 @@ std::string AmqpTestClient::send(const std::string& address, const proton::messa
   send_async(address, message);
   impl_->wait(timeout, [&] { return !impl_->outcomes[index].empty() || impl_->closed; });
   return outcome(index);
+}
+
+std::string AmqpTestClient::rejection(std::size_t index) const {
+  std::lock_guard lock(impl_->mutex);
+  const auto it = impl_->rejections.find(index);
+  return it == impl_->rejections.end() ? "" : it->second;
+}
+
+std::string AmqpTestClient::link_error(const std::string& address, std::chrono::milliseconds timeout) {
+  impl_->wait(timeout, [&] { return impl_->link_errors.count(address) || impl_->closed; });
+  std::lock_guard lock(impl_->mutex);
+  const auto it = impl_->link_errors.find(address);
+  return it == impl_->link_errors.end() ? "" : it->second;
 }
 
 std::string AmqpTestClient::outcome(std::size_t index) const {

@@ -36,6 +36,10 @@ class AmqpTestClient {
   // Sends without waiting for the outcome; outcome(n) tells the n-th (0-based) send's later.
   void send_async(const std::string& address, const proton::message& message);
   std::string outcome(std::size_t index) const;
+  // The error condition ("name: description") the n-th send was rejected with.
+  std::string rejection(std::size_t index) const;
+  // The condition the server detached the link to `address` with, once it has ("": not in time).
+  std::string link_error(const std::string& address, std::chrono::milliseconds timeout = std::chrono::seconds(5));
   // The next message on a receiver link; accepted unless `accept` is false (left unsettled).
   std::optional<proton::message> receive(const std::string& address, bool accept = true,
                                          std::chrono::milliseconds timeout = std::chrono::seconds(5));

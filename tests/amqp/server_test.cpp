@@ -4,6 +4,7 @@
 #include "outpost/amqp/server.h"
 
 #include <future>
+#include <optional>
 #include <mutex>
 #include <thread>
 
@@ -46,7 +47,8 @@ class RecordingHandler : public mqtt::Handler {
     tickets.push_back(t);
     if (p.topic.rfind("$iothub/twin/GET/", 0) == 0)  // answers as the hub does
       c->publish("$iothub/twin/res/200/?$rid=" + p.topic.substr(p.topic.find("$rid=") + 5), R"({"desired":{}})", 0);
-    if (auto_complete) c->complete_publish(t, refuse_code);
+    if (refusal && p.payload.starts_with("refuse")) c->refuse_publish(t, *refusal, "refused by the test");
+    else if (auto_complete) c->complete_publish(t, refuse_code);
   }
   std::vector<std::uint8_t> on_subscribe(const mqtt::ConnectionPtr&, const std::vector<mqtt::Subscription>& subs) override {
     std::lock_guard lock(mutex);
@@ -81,6 +83,7 @@ class RecordingHandler : public mqtt::Handler {
   mqtt::ConnectionPtr last;
   bool auto_complete = true;
   std::uint8_t refuse_code = 0;
+  std::optional<mqtt::PublishRefusal> refusal;  // for payloads starting "refuse"
 };
 
 class AmqpServerTest : public ::testing::Test {
@@ -216,6 +219,42 @@ TEST_F(AmqpServerTest, ARefusedPublishIsRejected) {
   proton::message m;
   m.body(std::string("x"));
   EXPECT_EQ(client->send(kEvents, m), "rejected");
+}
+
+// IoT Hub rejects an AMQP message it will not take (too large) and the link goes on; over
+// MQTT the same refusal closes the connection.
+TEST_F(AmqpServerTest, OneRefusedMessageIsRejectedWithItsConditionAndTheLinkGoesOn) {
+  handler.refusal = mqtt::PublishRefusal::too_large;
+  auto client = authenticated();
+  ASSERT_EQ(client->attach_sender(kEvents), "");
+  proton::message m;
+  m.body(proton::binary(std::string("refuse me")));
+  EXPECT_EQ(client->send(kEvents, m), "rejected");
+  EXPECT_EQ(client->rejection(0), "amqp:link:message-size-exceeded: refused by the test");
+  m.body(proton::binary(std::string("take me")));
+  EXPECT_EQ(client->send(kEvents, m), "accepted");
+  handler.refusal = mqtt::PublishRefusal::invalid;
+  m.body(proton::binary(std::string("refuse this one too")));
+  EXPECT_EQ(client->send(kEvents, m), "rejected");
+  EXPECT_EQ(client->rejection(2), "amqp:not-allowed: refused by the test");
+  EXPECT_EQ(count(handler.closes), 0u);
+}
+
+// A message over max-message-size is dropped as it arrives (memory stays bounded) and then
+// rejected; the link, the identity and the connection go on.
+TEST_F(AmqpServerTest, AMessageOverTheMaxMessageSizeIsDroppedAndRejected) {
+  auto client = authenticated();
+  ASSERT_EQ(client->attach_sender(kEvents), "");
+  proton::message big;
+  big.body(proton::binary(std::string(3 * 1024 * 1024, 'x')));  // ServerOptions: 1 MB
+  EXPECT_EQ(client->send(kEvents, big, 20s), "rejected");
+  EXPECT_EQ(client->rejection(0), "amqp:link:message-size-exceeded: a message over the link's max-message-size of 1048576 bytes");
+  EXPECT_EQ(count(handler.publishes), 0u);
+  proton::message small;
+  small.body(proton::binary(std::string("after")));
+  EXPECT_EQ(client->send(kEvents, small), "accepted");
+  EXPECT_EQ(count(handler.publishes), 1u);
+  EXPECT_EQ(count(handler.closes), 0u);
 }
 
 TEST_F(AmqpServerTest, LinksOutsideTheIdentityOrUnknownAreRefused) {

@@ -109,6 +109,22 @@ TEST_F(EdgeHubPublishTest, AMessageWithoutARouteIsAcknowledgedAndCountedAsDroppe
   EXPECT_EQ(waiting("edge1/B/in1"), 0u);
 }
 
+// Over AMQP IoT Hub rejects that one message (amqp:link:message-size-exceeded) and the
+// identity stays connected.
+TEST_F(EdgeHubPublishTest, AMessageOverTheSizeLimitIsRefusedAloneWhereTheProtocolCan) {
+  auto a = connect(kModuleA);
+  a->refuse_single_messages();
+  const auto ticket = a->send_publish(telemetry_topic(kModuleA, "%24.on=out1"), std::string(kMaxMessageSize, 'x'), 1);
+  ASSERT_TRUE(a->refused().contains(ticket));
+  EXPECT_EQ(a->refused().at(ticket), mqtt::PublishRefusal::too_large);
+  EXPECT_TRUE(a->open());
+  EXPECT_EQ(dropped("too_large", "edge1/A", "out1"), 1);
+  EXPECT_TRUE(a->completed().empty());
+  EXPECT_EQ(waiting("edge1/B/in1"), 0u);
+  a->send_publish(telemetry_topic(kModuleA, "%24.on=out1"), "small", 1);
+  EXPECT_EQ(waiting("edge1/B/in1"), 1u);
+}
+
 TEST_F(EdgeHubPublishTest, AMessageOverTheSizeLimitClosesItsSender) {
   auto a = connect(kModuleA);
   a->send_publish(telemetry_topic(kModuleA, "%24.on=out1"), std::string(kMaxMessageSize, 'x'), 1);

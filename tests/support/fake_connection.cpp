@@ -123,6 +123,12 @@ void FakeConnection::complete_publish(mqtt::PublishTicket ticket, std::uint8_t r
   }
 }
 
+bool FakeConnection::refuse_publish(mqtt::PublishTicket ticket, mqtt::PublishRefusal refusal, std::string_view) {
+  if (!refuses_single_messages_) return false;
+  refused_[ticket] = refusal;
+  return true;
+}
+
 void FakeConnection::pause_reading() {
   paused_ = true;
   ++pause_calls_;

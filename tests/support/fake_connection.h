@@ -66,6 +66,11 @@ class FakeConnection final : public mqtt::Connection, public std::enable_shared_
   const std::string& close_detail() const { return close_detail_; }
   bool accepted() const { return accepted_; }
   void clear_published() { published_.clear(); }
+  // Answers refuse_publish as an AMQP identity does (the one message refused, the connection
+  // stays) instead of as MQTT (false: the handler closes it).
+  void refuse_single_messages() { refuses_single_messages_ = true; }
+  // The refusals the handler made through refuse_publish, by ticket.
+  const std::map<mqtt::PublishTicket, mqtt::PublishRefusal>& refused() const { return refused_; }
 
   // mqtt::Connection
   std::uint64_t id() const override { return id_; }
@@ -79,6 +84,7 @@ class FakeConnection final : public mqtt::Connection, public std::enable_shared_
                bool dup = false, bool retain = false, const mqtt::Properties* properties = nullptr) override;
   std::size_t outbound_in_flight() const override { return in_flight_.size(); }
   void complete_publish(mqtt::PublishTicket ticket, std::uint8_t reason_code = 0) override;
+  bool refuse_publish(mqtt::PublishTicket ticket, mqtt::PublishRefusal refusal, std::string_view why) override;
   // The reason code the handler completed `ticket` with (MQTT 5), or nullopt if not completed.
   std::optional<std::uint8_t> completion_reason(mqtt::PublishTicket ticket) const;
   void pause_reading() override;
@@ -103,6 +109,8 @@ class FakeConnection final : public mqtt::Connection, public std::enable_shared_
   mqtt::PublishTicket first_owed_ = 1;
   std::vector<mqtt::PublishTicket> completed_;
   std::map<mqtt::PublishTicket, std::uint8_t> completion_reasons_;
+  bool refuses_single_messages_ = false;
+  std::map<mqtt::PublishTicket, mqtt::PublishRefusal> refused_;
   std::size_t pubacks_sent_ = 0;
   bool paused_ = false;
   int pause_calls_ = 0;

@@ -58,8 +58,9 @@ struct ServerOptions {
   // ~1.5x the throughput of 100) and bounds what one link can hold.
   std::uint32_t link_credit = 1000;
   std::uint32_t max_frame_size = 64 * 1024;
-  // A message larger than this (all its frames) closes its link: IoT Hub takes up to 1 MB a
-  // message on AMQP; routing still enforces 256 KB.
+  // Every receiving link's max-message-size: a larger message is dropped as its frames arrive
+  // and then rejected with amqp:link:message-size-exceeded (IoT Hub takes up to 1 MB a message
+  // on AMQP; the hub's 256 KB rule then rejects the same way).
   std::size_t max_message_bytes = 1024 * 1024;
   // Idle timeout the server asks of clients (the SDKs send their own, honoured too).
   std::chrono::seconds idle_timeout{240};

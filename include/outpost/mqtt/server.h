@@ -25,6 +25,9 @@ namespace outpost::mqtt {
 // They go out in the order the PUBLISHes arrived (MQTT 3.1.1 §4.6), whenever each one is completed.
 using PublishTicket = std::uint64_t;
 
+// Why a handler refuses one message (Connection::refuse_publish).
+enum class PublishRefusal { too_large, invalid };
+
 enum class CloseReason {
   client_disconnect,  // DISCONNECT received: no will
   // MQTT 5 DISCONNECT with a reason code other than 0 (0x04 "Disconnect with Will Message", or
@@ -75,6 +78,11 @@ class Connection {
   // too. `reason_code`: an MQTT 5 client's reason (e.g. refusal::not_authorized; a refused QoS 2
   // publish ends at its PUBREC); a 3.1.1 client gets a plain acknowledgement whatever it is.
   virtual void complete_publish(PublishTicket ticket, std::uint8_t reason_code = 0) = 0;
+
+  // Refuses the one message `ticket` stands for where the protocol can say why and go on (AMQP
+  // rejects its delivery with an error condition). False where it cannot: the handler then
+  // closes the connection, as IoT Hub does on MQTT.
+  virtual bool refuse_publish(PublishTicket, PublishRefusal, std::string_view /*why*/) { return false; }
 
   // Stops reading from the socket (back-pressure) until resume_reading().
   virtual void pause_reading() = 0;
