@@ -34,6 +34,8 @@ namespace asio = boost::asio;
 using boost::system::error_code;
 
 constexpr std::uint32_t kCbsCredit = 16;
+constexpr std::size_t kMinReadChunk = 4 * 1024;
+constexpr std::size_t kMaxReadChunk = 64 * 1024;
 constexpr auto kCloseGrace = std::chrono::seconds(2);  // for the peer to answer our close
 
 std::int64_t steady_millis() {
@@ -133,7 +135,9 @@ asio::awaitable<void> AmqpConnection::run() {
   install_sasl_server(driver_.transport(), *this);
   authenticate_by_ = std::chrono::steady_clock::now() + options.authenticate_timeout;
   arm_timer();
-  std::array<char, 16 * 1024> buffer;
+  // Sized to the traffic, as MQTT sessions do: small while the connection is quiet (idle
+  // clients hold little), doubling while reads fill it (fewer reads and pumps under load).
+  std::vector<char> buffer(kMinReadChunk);
   while (!finished_) {
     if (read_pauses_ > 0) {
       wake_.expires_at(asio::steady_timer::time_point::max());
@@ -152,6 +156,12 @@ asio::awaitable<void> AmqpConnection::run() {
     feed(buffer.data(), n);
     drop_oversized_messages();
     pump();
+    if (n == buffer.size() && buffer.size() < kMaxReadChunk) {
+      buffer.resize(buffer.size() * 2);
+    } else if (n < buffer.size() / 4 && buffer.size() > kMinReadChunk) {
+      buffer.resize(buffer.size() / 2);
+      buffer.shrink_to_fit();
+    }
   }
 }
 

@@ -207,7 +207,8 @@ void ChannelLinks::publish(const std::string& topic, const std::string& payload,
   if (!connected_) return fail("not connected");
   const auto parsed = iothub::parse_publish_topic(topic);
   if (!parsed) return fail("malformed topic");
-  proton::message out;
+  static thread_local proton::message out;  // reused: see IdentityConnection::publish
+  out.clear();
   if (const auto* telemetry = std::get_if<iothub::TelemetryTopic>(&*parsed)) {
     Message message;
     if (auto decoded = decode_property_bag(telemetry->bag, message); !decoded) return fail("bad property bag");
