@@ -169,9 +169,18 @@ h.runSteps(`node-sdk/${protocol}`, [
         return t.properties.reported.firmware === '1.2.3' && t.properties.desired.setpoint === 42;
       } catch (_) { return false; }
     }, 30000, 200);
-    const patched = await hub.api('PATCH', `/twins/${deviceId}/modules/B`, { properties: { desired: { setpoint: 43 } } });
-    if (patched.status !== 200) throw new Error('desired patch: ' + patched.text);
-    await h.waitFor('B to get the desired patch after the restart', () => desiredSeen.find((d) => d.setpoint === 43));
+    // Over MQTT the subscription is the persisted session's, there at once. Over AMQP the SDK
+    // enables desired patches again in the background after it reconnects (a GET may be
+    // served first): patch again until it has. Were the subscription lost, none would arrive.
+    let polls = 0;
+    await h.waitFor('B to get the desired patch after the restart', async () => {
+      if (desiredSeen.find((d) => d.setpoint === 43)) return true;
+      if (polls++ === 0 || (overAmqp && polls % 25 === 0)) {  // MQTT: once; AMQP: every 0.5 s
+        const patched = await hub.api('PATCH', `/twins/${deviceId}/modules/B`, { properties: { desired: { setpoint: 43 } } });
+        if (patched.status !== 200) throw new Error('desired patch: ' + patched.text);
+      }
+      return false;
+    });
     await h.waitFor('A to send after the restart', async () => {
       try { await sendFromA(2); return true; } catch (_) { return false; }
     }, 30000, 200);
