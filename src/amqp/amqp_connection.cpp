@@ -218,9 +218,19 @@ void AmqpConnection::pump() {
     if (!pump_again_) break;
   }
   pumping_ = false;
-  if (!write_in_progress_ && driver_.write_buffer().size > 0) {
-    write_in_progress_ = true;
-    asio::co_spawn(executor_, [self] { return self->write_loop(); }, asio::detached);
+  if (!write_in_progress_) {
+    // Most output fits the socket buffer: written now (plain TCP) it skips the write
+    // coroutine's loop turn on the delivery path, as MQTT sessions do.
+    if (const auto pending = driver_.write_buffer(); pending.size > 0) {
+      if (const auto n = transport_->write_now(asio::buffer(pending.data, pending.size)); n > 0) {
+        driver_.write_done(n);
+        if (driver_.has_events()) schedule_pump();  // e.g. a close now written
+      }
+    }
+    if (driver_.write_buffer().size > 0) {
+      write_in_progress_ = true;
+      asio::co_spawn(executor_, [self] { return self->write_loop(); }, asio::detached);
+    }
   }
   if (!alive && !write_in_progress_) finish(closed_ ? mqtt::CloseReason::server_closed : mqtt::CloseReason::client_disconnect);
 }

@@ -166,9 +166,14 @@ TEST_F(CloudClientTest, ManyIdentitiesShareOneConnectionWithTheEdgesToken) {
     std::lock_guard a(hub.mutex), b(leaf.mutex), c(module.mutex);
     return hub.connected == 1 && leaf.connected == 1 && module.connected == 1;
   }));
+  // A channel is connected once its token is accepted; the cloud admits an identity acting
+  // through the edge's token when its first link attaches, a moment later.
+  ASSERT_TRUE(wait_until([&] {
+    std::lock_guard l(cloud.mutex);
+    return cloud.connects.size() == 3;
+  })) << "the cloud did not admit all 3 identities";
   EXPECT_EQ(on_loop([&] { return server->connection_count(); }), 1u);
   std::lock_guard lock(cloud.mutex);
-  ASSERT_EQ(cloud.connects.size(), 3u);
   for (const auto& connect : cloud.connects) {
     auto password = connect.password.value_or("");
     std::transform(password.begin(), password.end(), password.begin(), [](unsigned char c) { return std::tolower(c); });
