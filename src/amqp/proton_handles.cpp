@@ -6,7 +6,6 @@
 #include <proton/delivery.h>
 #include <proton/disposition.h>
 #include <proton/link.h>
-#include <proton/session.h>
 
 namespace outpost::amqp {
 namespace {
@@ -23,10 +22,6 @@ auto handle_of(const Wrapper& w) {
 }
 
 }  // namespace
-
-void set_incoming_capacity(const proton::session& session, std::size_t bytes) {
-  pn_session_set_incoming_capacity(handle_of(session), bytes);
-}
 
 void set_max_message_size(const proton::link& link, std::uint64_t bytes) {
   pn_link_set_max_message_size(handle_of(link), bytes);
@@ -47,6 +42,11 @@ std::string rejection_condition(const proton::transfer& transfer) {
   std::string text = pn_condition_get_name(error);
   if (const char* description = pn_condition_get_description(error)) text += std::string(": ") + description;
   return text;
+}
+
+std::size_t unfinished_bytes(const proton::receiver& receiver) {
+  pn_delivery_t* d = pn_link_current(handle_of(receiver));
+  return d && pn_delivery_partial(d) ? pn_delivery_pending(d) : 0;
 }
 
 OversizedDelivery drop_oversized_delivery(const proton::receiver& receiver, std::size_t max_bytes, bool& dropping) {

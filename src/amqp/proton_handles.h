@@ -1,4 +1,4 @@
-// What Proton's C++ API leaves out and its C API has: an incoming window, a link's
+// What Proton's C++ API leaves out and its C API has: a link's
 // max-message-size, a rejection with an error condition, and the deliveries still arriving.
 // The C++ objects hide their C handles; these reach them.
 #pragma once
@@ -9,13 +9,10 @@
 #include <proton/connection.hpp>
 #include <proton/delivery.hpp>
 #include <proton/receiver.hpp>
-#include <proton/session.hpp>
 #include <proton/transfer.hpp>
 
 namespace outpost::amqp {
 
-// Bounds what Proton buffers for `session` (its incoming window follows).
-void set_incoming_capacity(const proton::session& session, std::size_t bytes);
 // Advertised on attach (AMQP 1.0 §2.7.3): a larger message is a message-size-exceeded link error.
 void set_max_message_size(const proton::link& link, std::uint64_t bytes);
 // Rejects and settles `delivery` with an error condition the client reads (the SDKs map
@@ -28,6 +25,8 @@ std::string rejection_condition(const proton::transfer& transfer);
 // A message over `max_bytes` (the link's max-message-size) is dropped as it arrives, so what
 // Proton buffers stays bounded, and rejected with amqp:link:message-size-exceeded once its
 // last frame came; the link goes on. `dropping`: the link's own flag, kept between calls.
+// Bytes Proton holds of the message still arriving on `receiver` (0: none unfinished).
+std::size_t unfinished_bytes(const proton::receiver& receiver);
 enum class OversizedDelivery { none, arriving, rejected };
 OversizedDelivery drop_oversized_delivery(const proton::receiver& receiver, std::size_t max_bytes, bool& dropping);
 

@@ -121,7 +121,12 @@ UpstreamConnection::~UpstreamConnection() {
   } catch (const std::exception&) {
     // shutting down: nothing to report to
   }
-  client_->disable_callbacks();
+  try {
+    client_->disable_callbacks();
+  } catch (const std::exception&) {
+    // Paho refuses while a connect is under way (a module left while the cloud is down):
+    // `alive` already turns its callbacks away. Thrown out of a destructor it ended the hub.
+  }
 }
 
 void UpstreamConnection::start() { connect(); }
