@@ -412,12 +412,27 @@ void AmqpConnection::on_connection_open(proton::connection& c) {
   if (!c.active()) c.open();
 }
 
-// A connection has a session per identity at most (and a few before it proved one). Proton's
-// session window is left open: it counts frames, not bytes, so a window that bounded bytes
-// let ~17 small messages through at a time (a third of the throughput). Bytes are bounded by
-// drop_oversized_messages instead.
+// A connection has a session per identity at most (and a few before it proved one). An edge
+// that put its $edgeHub token may bring its children, each admitted when its first link
+// attaches, a moment after its session opened: it has room for as many as a connection may
+// hold. Proton's session window is left open: it counts frames, not bytes, so a window that
+// bounded bytes let ~17 small messages through at a time (a third of the throughput). Bytes
+// are bounded by drop_oversized_messages instead.
+std::size_t AmqpConnection::session_allowance() const {
+  const bool edge = std::any_of(credentials_.begin(), credentials_.end(),
+                                [](const auto& credential) { return credential.first.ends_with("/$edgeHub"); });
+  return (edge ? context_->options.max_identities_per_connection : identities_.size()) + kSpareSessions;
+}
+
+// Links grow with the identities proved (the +1: the CBS links, and the link that admits the
+// next child of an edge), so 200 children with twin and methods fit and one identity cannot
+// open links without end.
+std::size_t AmqpConnection::link_allowance() const {
+  return context_->options.max_links_per_identity * (identities_.size() + 1);
+}
+
 void AmqpConnection::on_session_open(proton::session& s) {
-  const auto allowed = identities_.size() + kSpareSessions;
+  const auto allowed = session_allowance();
   if (++sessions_ > allowed) {
     spdlog::warn("amqp: refusing a session from {}: {} open, {} identities", remote_address(), sessions_ - 1,
                  identities_.size());
@@ -438,8 +453,8 @@ void AmqpConnection::on_session_close(proton::session& s) {
 
 void AmqpConnection::on_receiver_open(proton::receiver& r) {
   const auto address = r.target().address();
-  if (link_count() >= context_->options.max_links_per_connection)
-    return refuse_link(r, "amqp:resource-limit-exceeded", "too many links on one connection");
+  if (link_count() >= link_allowance())
+    return refuse_link(r, "amqp:resource-limit-exceeded", "too many links for the identities on this connection");
   if (is_cbs_address(address)) {
     r.open(proton::receiver_options().credit_window(0).auto_accept(false));
     r.add_credit(kCbsCredit);
@@ -463,8 +478,8 @@ void AmqpConnection::on_receiver_open(proton::receiver& r) {
 
 void AmqpConnection::on_sender_open(proton::sender& s) {
   const auto address = s.source().address();
-  if (link_count() >= context_->options.max_links_per_connection)
-    return refuse_link(s, "amqp:resource-limit-exceeded", "too many links on one connection");
+  if (link_count() >= link_allowance())
+    return refuse_link(s, "amqp:resource-limit-exceeded", "too many links for the identities on this connection");
   if (is_cbs_address(address)) {
     s.open();
     cbs_senders_.push_back(s);

@@ -123,6 +123,8 @@ class AmqpConnection final : public proton::messaging_handler,
   // (the link's auth-chain), or (X.509) its certificate's.
   std::shared_ptr<IdentityConnection> identity_for_link(const iothub::Identity& identity, const proton::link& link);
   std::size_t link_count() const;
+  std::size_t link_allowance() const;
+  std::size_t session_allowance() const;
 
   boost::asio::any_io_executor executor_;
   std::shared_ptr<ServerContext> context_;

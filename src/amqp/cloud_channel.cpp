@@ -1,5 +1,6 @@
 #include "cloud_channel.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include <proton/annotation_key.hpp>
@@ -27,6 +28,8 @@ namespace {
 constexpr std::string_view kDesiredPatches = "$iothub/twin/PATCH/properties/desired/#";
 constexpr const char* kDesiredResource = "/notifications/twin/properties/desired";
 constexpr int kReceiverCredit = 100;
+constexpr auto kRetryMin = std::chrono::milliseconds(100);
+constexpr auto kRetryMax = std::chrono::milliseconds(30000);
 
 proton::binary channel_tag(std::uint64_t tag) {
   proton::binary bytes(sizeof tag, 0);
@@ -252,6 +255,7 @@ void ChannelLinks::publish(const std::string& topic, const std::string& payload,
 
 void ChannelLinks::on_message(proton::delivery& d, const proton::message& m, const proton::receiver& r) {
   d.accept();
+  retry_delay_ = std::chrono::milliseconds(0);
   std::string topic;
   std::string payload = body_bytes(m);
   if (twin_in_ && r == *twin_in_) {
@@ -297,6 +301,7 @@ void ChannelLinks::on_settled(const proton::tracker& t) {
   pending_.erase(it);
   if (t.state() == proton::transfer::REJECTED)
     spdlog::warn("upstream: the cloud rejected a message of '{}': {}", identity_.id(), rejection_condition(t));
+  if (t.state() == proton::transfer::ACCEPTED) retry_delay_ = std::chrono::milliseconds(0);
   done(t.state() == proton::transfer::ACCEPTED);
 }
 
@@ -309,7 +314,24 @@ void ChannelLinks::link_closed(const proton::link& link, const std::string& why)
     return;
   spdlog::warn("upstream: the cloud closed a link of '{}': {}", identity_.id(), why);
   connection_down("link closed: " + why);
-  if (client_->connected()) connection_up();
+  start_over_later();
+}
+
+void ChannelLinks::session_closed(const proton::session& session, const std::string& why) {
+  if (!connected_ || !session_ || !(session_ == session)) return;  // not its current session
+  spdlog::warn("upstream: the cloud ended the session of '{}': {}", identity_.id(), why);
+  connection_down("session ended: " + why);
+  start_over_later();
+}
+
+// A cloud that refused this identity will likely refuse it again: tries are spaced, doubling
+// up to half a minute, until a message goes through again.
+void ChannelLinks::start_over_later() {
+  retry_delay_ = std::clamp(retry_delay_ * 2, kRetryMin, kRetryMax);
+  client_->after(retry_delay_, [this, alive = std::weak_ptr<int>(alive_), attempt = attempt_] {
+    if (alive.expired() || attempt != attempt_ || connected_ || !client_->connected()) return;
+    connection_up();
+  });
 }
 
 void ChannelLinks::connection_down(const std::string& reason) {

@@ -2,6 +2,7 @@
 // the links its publishes and subscriptions need — the client side of what
 // identity_connection.h serves. IoT Hub's MQTT topics in, AMQP messages out, and back.
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -43,6 +44,7 @@ class ChannelLinks final : public CloudChannel {
   void on_message(proton::delivery& d, const proton::message& m, const proton::receiver& r);
   void on_settled(const proton::tracker& t);
   void link_closed(const proton::link& link, const std::string& why);
+  void session_closed(const proton::session& session, const std::string& why);
   // The client goes: drop every Proton handle and what was in flight, telling no one.
   void forget();
 
@@ -56,6 +58,7 @@ class ChannelLinks final : public CloudChannel {
   void enable_desired();
   void fail_pending();
   void release_links();
+  void start_over_later();
 
   std::shared_ptr<CloudClient::Impl> client_;
   const iothub::Identity identity_;
@@ -65,6 +68,8 @@ class ChannelLinks final : public CloudChannel {
   bool started_ = false;
   bool connected_ = false;
   std::uint64_t attempt_ = 0;  // which connection-up the token answer belongs to
+  std::chrono::milliseconds retry_delay_{0};  // after the cloud closed one of its links
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // a timer's callback checks it
   std::set<std::string> subscriptions_;
   // On the current connection:
   proton::session session_;

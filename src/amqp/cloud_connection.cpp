@@ -275,6 +275,13 @@ void CloudClient::Impl::schedule_pump() {
   });
 }
 
+void CloudClient::Impl::after(std::chrono::milliseconds delay, std::function<void()> f) {
+  auto timer = std::make_shared<asio::steady_timer>(net::asio_context(loop_), delay);
+  timer->async_wait([timer, f = std::move(f)](const error_code& ec) {
+    if (!ec) f();
+  });
+}
+
 void CloudClient::Impl::arm_timer() {
   if (!driver_) return;
   const auto now = proton_tick_now();
@@ -375,8 +382,22 @@ void CloudClient::Impl::on_receiver_close(proton::receiver& r) {
   channel->link_closed(r, r.error().what());
 }
 
+// The cloud ended a session (refused it, say): its links end with it, with no event of their
+// own, so the channel that owned it starts over.
+void CloudClient::Impl::on_session_close(proton::session& s) {
+  const auto channels = channels_;
+  for (auto* channel : channels)
+    if (channels_.count(channel)) channel->session_closed(s, s.error().what());
+}
+
 void CloudClient::Impl::on_transport_error(proton::transport& t) {
   spdlog::warn("upstream: AMQP transport: {}", t.error().what());
+}
+
+// Proton's default throws, which ends the whole connection: one refused link or session
+// would take every identity on it offline. Each is handled where it closes instead.
+void CloudClient::Impl::on_error(const proton::error_condition& e) {
+  spdlog::debug("upstream: AMQP: {}", e.what());
 }
 
 void CloudClient::Impl::on_connection_close(proton::connection& c) {

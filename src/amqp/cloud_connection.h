@@ -49,6 +49,8 @@ struct CloudClient::Impl final : proton::messaging_handler, std::enable_shared_f
   void own(const proton::sender& s, ChannelLinks& channel) { senders_[s] = &channel; }
   void own(const proton::receiver& r, ChannelLinks& channel) { receivers_[r] = &channel; }
   void schedule_pump();
+  // `f` on the loop after `delay` (unless the loop stops first).
+  void after(std::chrono::milliseconds delay, std::function<void()> f);
   proton::connection connection() { return driver_->connection(); }
 
  private:
@@ -66,8 +68,10 @@ struct CloudClient::Impl final : proton::messaging_handler, std::enable_shared_f
   void on_tracker_settle(proton::tracker& t) override;
   void on_sender_close(proton::sender& s) override;
   void on_receiver_close(proton::receiver& r) override;
+  void on_session_close(proton::session& s) override;
   void on_transport_error(proton::transport& t) override;
   void on_connection_close(proton::connection& c) override;
+  void on_error(const proton::error_condition& e) override;
 
   net::EventLoop& loop_;
   CloudClientSettings settings_;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <future>
+#include <list>
 #include <mutex>
 #include <thread>
 
@@ -104,8 +105,8 @@ class CloudClientTest : public ::testing::Test {
     cloud.connections.clear();
     cloud.held.clear();
   }
-  void start_server(std::uint16_t at) {
-    server = std::make_unique<Server>(loop, cloud, ServerOptions{});
+  void start_server(std::uint16_t at, ServerOptions options = {}) {
+    server = std::make_unique<Server>(loop, cloud, std::move(options));
     auto bound = server->listen_tcp("127.0.0.1:" + std::to_string(at));
     ASSERT_TRUE(bound) << bound.error();
     port = *bound;
@@ -155,6 +156,9 @@ class CloudClientTest : public ::testing::Test {
   std::thread thread;
   std::unique_ptr<CloudClient> client;
   std::vector<std::unique_ptr<CloudChannel>> channels;
+  // What channels record into when they outlive the test body (a channel still retrying calls
+  // back until TearDown closes it).
+  std::list<Seen> kept_seen;
 };
 
 TEST_F(CloudClientTest, ManyIdentitiesShareOneConnectionWithTheEdgesToken) {
@@ -183,6 +187,93 @@ TEST_F(CloudClientTest, ManyIdentitiesShareOneConnectionWithTheEdgesToken) {
       EXPECT_NE(connect.username.value_or("").find("auth-chain=leaf1%3Bedge1"), std::string::npos) << *connect.username;
     }
   }
+}
+
+// A gateway's worth: each child has a session and five links (telemetry, twin, methods) on
+// the edge's one connection, opened together as soon as the edge's token is accepted.
+TEST_F(CloudClientTest, TwoHundredChildrenWithTwinAndMethodsShareOneConnection) {
+  constexpr int kChildren = 200;
+  auto& hub = kept_seen.emplace_back();
+  std::vector<Seen*> children;
+  open_channel({"edge1", "$edgeHub"}, std::nullopt, hub, {});
+  for (int i = 0; i < kChildren; ++i) {
+    children.push_back(&kept_seen.emplace_back());
+    const auto id = "M" + std::to_string(i);
+    open_channel({"edge1", id}, "edge1/" + id + ";edge1", *children.back(), {"$iothub/twin/res/#", "$iothub/methods/POST/#"});
+  }
+  ASSERT_TRUE(wait_until([&] {
+    for (auto& seen : children) {
+      std::lock_guard l(seen->mutex);
+      if (seen->connected != 1) return false;
+    }
+    return true;
+  }, 20s)) << "not every child's token was accepted";
+  for (int i = 0; i < kChildren; ++i)
+    publish(*channels[i + 1], "devices/edge1/modules/M" + std::to_string(i) + "/messages/events/", "r", *children[i]);
+  ASSERT_TRUE(wait_until([&] {
+    for (auto& seen : children) {
+      std::lock_guard l(seen->mutex);
+      if (seen->done_ok + seen->done_failed == 0) return false;
+    }
+    return true;
+  }, 20s)) << "not every child's telemetry was settled";
+  int accepted = 0;
+  for (auto& seen : children) accepted += seen->done_ok;
+  EXPECT_EQ(accepted, kChildren) << "telemetry the cloud refused";
+  EXPECT_EQ(on_loop([&] { return server->connection_count(); }), 1u);
+  std::lock_guard l(cloud.mutex);
+  EXPECT_EQ(cloud.connects.size(), kChildren + 1u);
+  EXPECT_EQ(std::count_if(cloud.subscribed.begin(), cloud.subscribed.end(),
+                          [](const auto& s) { return s.second == "$iothub/methods/POST/#"; }),
+            kChildren) << "every child's methods link";
+}
+
+// A cloud that refuses sessions (here: more children than it lets one connection hold) ends
+// them with no event for their links: what a child had in flight is failed, to be sent again,
+// rather than waiting for ever.
+TEST_F(CloudClientTest, WhatWasInFlightOnARefusedSessionIsFailed) {
+  on_loop([&] {
+    server->stop();
+    ServerOptions small;
+    small.max_identities_per_connection = 1;  // the edge; 4 spare sessions; children refused
+    start_server(0, std::move(small));
+    return 0;
+  });
+  constexpr int kChildren = 6;
+  auto& hub = kept_seen.emplace_back();
+  std::vector<Seen*> children;
+  open_channel({"edge1", "$edgeHub"}, std::nullopt, hub, {});
+  for (int i = 0; i < kChildren; ++i) {
+    children.push_back(&kept_seen.emplace_back());
+    const auto id = "M" + std::to_string(i);
+    open_channel({"edge1", id}, "edge1/" + id + ";edge1", *children.back(), {});
+  }
+  ASSERT_TRUE(wait_until([&] {
+    for (auto& seen : children) {
+      std::lock_guard l(seen->mutex);
+      if (seen->connected == 0) return false;
+    }
+    return true;
+  })) << "every child's token is accepted (the edge's)";
+  for (int i = 0; i < kChildren; ++i)
+    publish(*channels[i + 1], "devices/edge1/modules/M" + std::to_string(i) + "/messages/events/", "r", *children[i]);
+  EXPECT_TRUE(wait_until([&] {
+    for (auto& seen : children) {
+      std::lock_guard l(seen->mutex);
+      if (seen->done_failed == 0) return false;
+    }
+    return true;
+  })) << "a refused child's telemetry waited for ever";
+  for (auto& seen : children) {
+    std::lock_guard l(seen->mutex);
+    EXPECT_EQ(seen->done_ok, 0);
+  }
+  EXPECT_TRUE(wait_until([&] {
+    std::lock_guard l(children.back()->mutex);
+    return children.back()->connected >= 2;
+  })) << "a refused child tries again, a moment later";
+  std::lock_guard l(hub.mutex);
+  EXPECT_EQ(hub.lost, 0) << "a child's refusal took the edge's own connection down";
 }
 
 TEST_F(CloudClientTest, TelemetryIsDoneOnlyWhenTheCloudSettledIt) {

@@ -268,6 +268,18 @@ TEST_F(AmqpServerTest, LinksOutsideTheIdentityOrUnknownAreRefused) {
   EXPECT_EQ(client->attach_sender(kEvents), "");
 }
 
+TEST_F(AmqpServerTest, OneIdentityCannotOpenLinksWithoutEnd) {
+  auto client = authenticated();
+  std::string refused;
+  int attached = 0;
+  while (attached < 100 && (refused = client->attach_sender(kEvents)).empty()) ++attached;
+  EXPECT_EQ(refused, "amqp:resource-limit-exceeded") << "after " << attached << " links";
+  EXPECT_GE(attached, 6) << "room for a module's links";
+  EXPECT_LE(attached, 32);
+  EXPECT_FALSE(client->wait_closed(std::chrono::milliseconds(0))) << "the connection stays";
+  EXPECT_EQ(client->attach_receiver("/devices/edge1/modules/m1/twin"), "amqp:resource-limit-exceeded");
+}
+
 TEST_F(AmqpServerTest, ModuleInputsArriveWithTheirPropertiesAndSettlementReachesTheHandler) {
   auto client = authenticated();
   ASSERT_EQ(client->attach_receiver(kEvents), "");

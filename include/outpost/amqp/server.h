@@ -64,7 +64,9 @@ struct ServerOptions {
   std::size_t max_message_bytes = 1024 * 1024;
   // Idle timeout the server asks of clients (the SDKs send their own, honoured too).
   std::chrono::seconds idle_timeout{240};
-  std::size_t max_links_per_connection = 256;
+  // Links a connection may hold for each identity proved on it (a module with twin, methods,
+  // outputs and inputs uses 6; the CBS links come on top of the first).
+  std::size_t max_links_per_identity = 16;
   std::size_t max_identities_per_connection = 1000;  // an edge multiplexing its children
   // Before a connection has an identity: how many may wait, and for how long.
   std::size_t max_unauthenticated_connections = 1024;
