@@ -43,13 +43,6 @@ std::int64_t steady_millis() {
       .count();
 }
 
-std::optional<std::uint64_t> tag_value(const proton::binary& tag) {
-  if (tag.size() != sizeof(std::uint64_t)) return std::nullopt;
-  std::uint64_t value = 0;
-  std::memcpy(&value, tag.data(), sizeof value);
-  return value;
-}
-
 // Without the handler's own check: a SAS token for the same audience that has not expired.
 bool renewal_looks_valid(const std::string& token, const std::string& audience) {
   const auto parsed = parse_sas_token(token);
@@ -542,7 +535,7 @@ void AmqpConnection::on_tracker_settle(proton::tracker& t) {
   if (feedback_sender_ && t.sender() == *feedback_sender_) return on_feedback_settled(t, t.state() == proton::transfer::ACCEPTED);
   const auto it = senders_.find(t.sender());
   if (it == senders_.end()) return;
-  const auto tag = tag_value(t.tag());
+  const auto tag = delivery_tag_number(t.tag());
   if (!tag) return;
   if (auto identity = it->second.lock()) identity->on_settled(*tag);
 }
@@ -550,7 +543,7 @@ void AmqpConnection::on_tracker_settle(proton::tracker& t) {
 void AmqpConnection::on_tracker_release(proton::tracker& t) {
   const auto it = senders_.find(t.sender());
   if (it == senders_.end()) return;
-  if (const auto tag = tag_value(t.tag()); tag)
+  if (const auto tag = delivery_tag_number(t.tag()); tag)
     if (auto identity = it->second.lock()) identity->on_released(*tag);
 }
 

@@ -31,12 +31,6 @@ constexpr int kReceiverCredit = 100;
 constexpr auto kRetryMin = std::chrono::milliseconds(100);
 constexpr auto kRetryMax = std::chrono::milliseconds(30000);
 
-proton::binary channel_tag(std::uint64_t tag) {
-  proton::binary bytes(sizeof tag, 0);
-  std::memcpy(bytes.data(), &tag, sizeof tag);
-  return bytes;
-}
-
 std::optional<std::int64_t> annotation_integer(const proton::message& m, const char* key) {
   const auto& annotations = m.message_annotations();
   if (!annotations.exists(proton::annotation_key(key))) return std::nullopt;
@@ -219,7 +213,7 @@ void ChannelLinks::publish(const std::string& topic, const std::string& payload,
     to_amqp(message, out);
     const auto tag = next_tag_++;
     if (done) pending_[tag] = std::move(done);
-    events_->send(out, channel_tag(tag));
+    events_->send(out, delivery_tag(tag));
   } else if (const auto* get = std::get_if<iothub::TwinGetTopic>(&*parsed)) {
     if (!twin_out_) return fail("no twin link");
     out.correlation_id(get->rid);
@@ -291,11 +285,9 @@ void ChannelLinks::on_message(proton::delivery& d, const proton::message& m, con
 }
 
 void ChannelLinks::on_settled(const proton::tracker& t) {
-  const auto bytes = t.tag();
-  if (bytes.size() != sizeof(std::uint64_t)) return;
-  std::uint64_t tag = 0;
-  std::memcpy(&tag, bytes.data(), sizeof tag);
-  const auto it = pending_.find(tag);
+  const auto tag = delivery_tag_number(t.tag());
+  if (!tag) return;
+  const auto it = pending_.find(*tag);
   if (it == pending_.end()) return;
   auto done = std::move(it->second);
   pending_.erase(it);

@@ -25,12 +25,6 @@ constexpr std::string_view kDesiredFilter = "$iothub/twin/PATCH/properties/desir
 // carry tags with this bit, so a settlement is never mistaken for another's.
 constexpr std::uint64_t kUntracked = std::uint64_t{1} << 63;
 
-proton::binary tag_bytes(std::uint64_t tag) {
-  proton::binary bytes(sizeof tag, 0);
-  std::memcpy(bytes.data(), &tag, sizeof tag);
-  return bytes;
-}
-
 std::optional<std::string> annotation_string(const proton::message& m, const char* key) {
   const auto& annotations = m.message_annotations();
   if (!annotations.exists(proton::annotation_key(key))) return std::nullopt;
@@ -328,7 +322,7 @@ bool IdentityConnection::send(LinkKind kind, proton::message& message, std::uint
   if (!sender) return false;
   const auto delivery_tag = next_delivery_tag_++ | (qos == 0 ? kUntracked : 0);
   if (qos > 0) in_flight_.emplace(delivery_tag, tag);
-  sender->send(message, tag_bytes(delivery_tag));
+  sender->send(message, amqp::delivery_tag(delivery_tag));
   poke_owner();
   return true;
 }

@@ -1,6 +1,7 @@
 #include "proton_handles.h"
 
 #include <array>
+#include <cstring>
 
 #include <proton/condition.h>
 #include <proton/delivery.h>
@@ -8,6 +9,19 @@
 #include <proton/link.h>
 
 namespace outpost::amqp {
+
+proton::binary delivery_tag(std::uint64_t number) {
+  proton::binary bytes(sizeof number, 0);
+  std::memcpy(bytes.data(), &number, sizeof number);
+  return bytes;
+}
+
+std::optional<std::uint64_t> delivery_tag_number(const proton::binary& tag) {
+  if (tag.size() != sizeof(std::uint64_t)) return std::nullopt;
+  std::uint64_t number = 0;
+  std::memcpy(&number, tag.data(), sizeof number);
+  return number;
+}
 namespace {
 
 // pn_object() is protected in every wrapper: a subclass reads it.

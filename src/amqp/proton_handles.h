@@ -4,14 +4,20 @@
 #pragma once
 #include <cstdint>
 #include <cstddef>
+#include <optional>
 #include <string>
 
+#include <proton/binary.hpp>
 #include <proton/connection.hpp>
 #include <proton/delivery.hpp>
 #include <proton/receiver.hpp>
 #include <proton/transfer.hpp>
 
 namespace outpost::amqp {
+
+// Our own delivery tags: a number as its 8 bytes (only the side that sent it reads it back).
+proton::binary delivery_tag(std::uint64_t number);
+std::optional<std::uint64_t> delivery_tag_number(const proton::binary& tag);
 
 // Advertised on attach (AMQP 1.0 §2.7.3): a larger message is a message-size-exceeded link error.
 void set_max_message_size(const proton::link& link, std::uint64_t bytes);

@@ -270,10 +270,10 @@ TEST_F(AmqpServerTest, LinksOutsideTheIdentityOrUnknownAreRefused) {
 
 TEST_F(AmqpServerTest, OneIdentityCannotOpenLinksWithoutEnd) {
   auto client = authenticated();
-  std::string refused;
+  std::string refusal;
   int attached = 0;
-  while (attached < 100 && (refused = client->attach_sender(kEvents)).empty()) ++attached;
-  EXPECT_EQ(refused, "amqp:resource-limit-exceeded") << "after " << attached << " links";
+  while (attached < 100 && (refusal = client->attach_sender(kEvents)).empty()) ++attached;
+  EXPECT_EQ(refusal, "amqp:resource-limit-exceeded") << "after " << attached << " links";
   EXPECT_GE(attached, 6) << "room for a module's links";
   EXPECT_LE(attached, 32);
   EXPECT_FALSE(client->wait_closed(std::chrono::milliseconds(0))) << "the connection stays";
