@@ -1,6 +1,7 @@
 // What Proton's C++ API leaves out and its C API has: a link's
 // max-message-size, a rejection with an error condition, and the deliveries still arriving.
-// The C++ objects hide their C handles; these reach them.
+// The C++ objects hide their C handles; these reach them. Also our delivery tags, which the
+// C++ API carries only as bytes.
 #pragma once
 #include <cstdint>
 #include <cstddef>
