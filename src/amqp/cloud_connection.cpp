@@ -14,6 +14,9 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <boost/beast/websocket/stream.hpp>
 #include <proton/connection_options.hpp>
 #include <proton/error_condition.hpp>
 #include <proton/receiver_options.hpp>
@@ -34,6 +37,8 @@ namespace {
 namespace asio = boost::asio;
 using boost::system::error_code;
 using tcp = asio::ip::tcp;
+namespace http = boost::beast::http;
+namespace websocket = boost::beast::websocket;
 using asio::redirect_error;
 using asio::use_awaitable;
 
@@ -45,12 +50,14 @@ std::int64_t proton_tick_now() {
       .count();
 }
 
-// The cloud's side of the byte stream: TCP, or TLS verified against the host dialled.
+// The cloud's side of the byte stream: TCP, or TLS verified against the host dialled, or
+// (AmqpWs) AMQP over a WebSocket in that TLS, as IoT Hub serves it on 443.
 class ClientTransport final : public net::StreamTransport {
  public:
-  ClientTransport(asio::io_context& io, std::string host, std::string ca_file, bool tls)
-      : host_(std::move(host)), ca_file_(std::move(ca_file)), tls_(tls), ssl_(asio::ssl::context::tls_client),
-        stream_(io, ssl_) {}
+  ClientTransport(asio::io_context& io, std::string host, std::uint16_t port, std::string ca_file, bool tls,
+                  bool websocket)
+      : host_(std::move(host)), port_(port), ca_file_(std::move(ca_file)), tls_(tls || websocket),
+        websocket_(websocket), ssl_(asio::ssl::context::tls_client), stream_(io, ssl_), ws_(stream_) {}
   tcp::socket& socket() { return stream_.next_layer(); }
   asio::awaitable<void> handshake(error_code& ec) override {
     remote_address_ = net::describe_endpoint(socket());
@@ -68,13 +75,28 @@ class ClientTransport final : public net::StreamTransport {
       X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(stream_.native_handle()), host_.c_str());
     }
     co_await stream_.async_handshake(asio::ssl::stream_base::client, redirect_error(use_awaitable, ec));
+    if (ec || !websocket_) co_return;
+    ws_.set_option(websocket::stream_base::decorator([](websocket::request_type& request) {
+      request.set(http::field::sec_websocket_protocol, kSubprotocol);
+    }));
+    websocket::response_type response;
+    co_await ws_.async_handshake(response, host_ + ":" + std::to_string(port_), kPath,
+                                 redirect_error(use_awaitable, ec));
+    if (!ec && response[http::field::sec_websocket_protocol] != kSubprotocol) {
+      spdlog::warn("upstream: the cloud's WebSocket did not take subprotocol {}", kSubprotocol);
+      ec = websocket::error::upgrade_declined;
+      co_return;
+    }
+    ws_.binary(true);
   }
   asio::awaitable<std::size_t> read_some(asio::mutable_buffer b, error_code& ec) override {
+    if (websocket_) co_return co_await ws_.async_read_some(b, redirect_error(use_awaitable, ec));
     if (tls_) co_return co_await stream_.async_read_some(b, redirect_error(use_awaitable, ec));
     co_return co_await socket().async_read_some(b, redirect_error(use_awaitable, ec));
   }
   asio::awaitable<void> write(asio::const_buffer b, error_code& ec) override {
-    if (tls_) co_await asio::async_write(stream_, b, redirect_error(use_awaitable, ec));
+    if (websocket_) co_await ws_.async_write(b, redirect_error(use_awaitable, ec));
+    else if (tls_) co_await asio::async_write(stream_, b, redirect_error(use_awaitable, ec));
     else co_await asio::async_write(socket(), b, redirect_error(use_awaitable, ec));
   }
   void close() override {
@@ -82,14 +104,19 @@ class ClientTransport final : public net::StreamTransport {
     socket().shutdown(tcp::socket::shutdown_both, ignored);
     socket().close(ignored);
   }
-  const char* name() const override { return tls_ ? "amqps" : "amqp"; }
+  const char* name() const override { return websocket_ ? "amqpws" : tls_ ? "amqps" : "amqp"; }
 
  private:
+  static constexpr const char* kSubprotocol = "AMQPWSB10";
+  static constexpr const char* kPath = "/$iothub/websocket";
   std::string host_;
+  std::uint16_t port_;
   std::string ca_file_;
   bool tls_;
+  bool websocket_;
   asio::ssl::context ssl_;
   asio::ssl::stream<tcp::socket> stream_;
+  websocket::stream<asio::ssl::stream<tcp::socket>&> ws_;
 };
 
 }  // namespace
@@ -140,7 +167,8 @@ asio::awaitable<bool> CloudClient::Impl::dial() {
     spdlog::error("upstream: AMQP address '{}': {}", settings_.address, target.error());
     co_return false;
   }
-  auto transport = std::make_unique<ClientTransport>(io, target->host, settings_.ca_file, settings_.tls);
+  auto transport = std::make_unique<ClientTransport>(io, target->host, target->port, settings_.ca_file, settings_.tls,
+                                                     settings_.websocket);
   error_code ec;
   tcp::resolver resolver(io);
   const auto endpoints = co_await resolver.async_resolve(target->host, std::to_string(target->port),

@@ -148,6 +148,12 @@ std::optional<UpstreamProtocol> parse_upstream_protocol(std::string_view text) {
   return std::nullopt;
 }
 
+bool is_websocket_protocol(std::string_view text) {
+  std::string lower(text);
+  for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return lower == "amqpws" || lower == "mqttws";
+}
+
 namespace {
 
 void read_upstream(const ConfigNode& root, HubConfig& c) {
@@ -186,13 +192,16 @@ void read_upstream(const ConfigNode& root, HubConfig& c) {
     if (!protocol && text) upstream.child("protocol").fail("must be Amqp, AmqpWs, Mqtt or MqttWs");
     if (!protocol) upstream.fail("environment: UpstreamProtocol '" + *variable + "' must be Amqp, AmqpWs, Mqtt or MqttWs");
     u.protocol = *protocol;
+    // AmqpWs: AMQP in a WebSocket. MqttWs is still dialled as Mqtt over TLS: Paho's WebSocket
+    // close held the hub's loop for seconds when an idle identity's connection was closed.
+    u.websocket = u.protocol == UpstreamProtocol::amqp && is_websocket_protocol(text ? *text : *variable);
   });
   upstream.attempt([&] {
     u.mqtt_address = upstream.string_or("mqtt", cs->host_name + ":8883");
     if (auto parsed = net::parse_host_port(u.mqtt_address); !parsed) upstream.child("mqtt").report(parsed.error());
   });
   upstream.attempt([&] {
-    u.amqp_address = upstream.string_or("amqp", cs->host_name + ":5671");
+    u.amqp_address = upstream.string_or("amqp", cs->host_name + (u.websocket ? ":443" : ":5671"));
     if (auto parsed = net::parse_host_port(u.amqp_address); !parsed) upstream.child("amqp").report(parsed.error());
   });
   upstream.attempt([&] { u.ca_file = net::config_ca_file(upstream, "ca"); });

@@ -28,10 +28,13 @@ struct ServicePolicy {
 
 // The link to the cloud (Azure IoT Hub or outpost-cloud), as the edge hub's own identity.
 // edgeHub's UpstreamProtocol: Mqtt (a connection per identity) or Amqp (one multiplexed
-// connection). The WebSocket variants (MqttWs, AmqpWs) are taken as their TLS ones.
+// connection). AmqpWs dials AMQP in a WebSocket over TLS (IoT Hub's 443, path
+// /$iothub/websocket); MqttWs is taken as Mqtt over TLS.
 enum class UpstreamProtocol { mqtt, amqp };
 // "Amqp", "AmqpWs", "Mqtt", "MqttWs" in any case; nullopt for anything else.
 std::optional<UpstreamProtocol> parse_upstream_protocol(std::string_view text);
+// Whether that text names a WebSocket variant (AmqpWs, MqttWs).
+bool is_websocket_protocol(std::string_view text);
 
 struct UpstreamConfig {
   std::string hostname;       // from the connection string: token audience, user names
@@ -39,8 +42,9 @@ struct UpstreamConfig {
   // hub.yaml `protocol`, else env UpstreamProtocol, else Amqp as edgeHub — but Mqtt when only
   // an `mqtt` address is given (the file names where MQTT is served, nothing for AMQP).
   UpstreamProtocol protocol = UpstreamProtocol::amqp;
+  bool websocket = false;     // AmqpWs
   std::string mqtt_address;   // host:port to dial; default {hostname}:8883
-  std::string amqp_address;   // host:port to dial; default {hostname}:5671
+  std::string amqp_address;   // host:port to dial; default {hostname}:5671 (AmqpWs: 443)
   std::string ca_file;        // trust for the cloud's certificate; empty: the system store
   std::string api_base;       // the cloud's HTTPS API (device scope); default https://{hostname}
   std::size_t window = 256;   // messages in flight upstream

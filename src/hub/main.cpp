@@ -75,9 +75,11 @@ int run(hub::HubStartup startup, const std::string& ready_file) {
   if (config.upstream) {
     hub::UpstreamSettings upstream;
     upstream.endpoint = {"ssl://" + config.upstream->mqtt_address, config.upstream->ca_file, config.upstream->hostname};
-    if (config.upstream->protocol == hub::UpstreamProtocol::amqp)
+    if (config.upstream->protocol == hub::UpstreamProtocol::amqp) {
       upstream.amqp = amqp::CloudClientSettings{config.upstream->amqp_address, config.upstream->hostname,
                                                 config.upstream->ca_file};
+      upstream.amqp->websocket = config.upstream->websocket;
+    }
     upstream.edge_device_id = config.device_id;
     upstream.sign = sign_as_edgehub;
     upstream.window = config.upstream->window;

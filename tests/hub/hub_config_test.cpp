@@ -104,9 +104,13 @@ TEST_F(HubConfigTest, UpstreamProtocolFromTheFileOrTheEnvironmentAsEdgeHubReadsI
   ::setenv("UpstreamProtocol", "MqttWs", 1);
   c = load_hub_config(dir_ + "/hub.yaml");
   EXPECT_EQ(c.upstream->protocol, UpstreamProtocol::mqtt);
+  EXPECT_FALSE(c.upstream->websocket) << "MqttWs is dialled as Mqtt over TLS";
+  EXPECT_EQ(c.upstream->mqtt_address, "h:8883");
   ::setenv("UpstreamProtocol", "AmqpWs", 1);
   c = load_hub_config(dir_ + "/hub.yaml");
   EXPECT_EQ(c.upstream->protocol, UpstreamProtocol::amqp);
+  EXPECT_TRUE(c.upstream->websocket);
+  EXPECT_EQ(c.upstream->amqp_address, "h:443") << "IoT Hub serves AMQP over WebSocket on 443";
   write_file(dir_ + "/hub.yaml", upstream + ", protocol: mqtt, amqp: \"10.0.0.1:5671\" }\n");  // the file wins
   c = load_hub_config(dir_ + "/hub.yaml");
   EXPECT_EQ(c.upstream->protocol, UpstreamProtocol::mqtt);

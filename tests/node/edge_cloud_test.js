@@ -11,8 +11,9 @@
 //   encrypted cache), the cloud comes back: every message arrives, all high-priority ones
 //   before any low-priority one, the expired ones are counted and never delivered.
 // With `amqp`, the hub's cloud link is AMQP (upstream protocol Amqp): every identity on ONE
-// connection to the cloud, the same scenario passing unchanged.
-//   usage: node edge_cloud_test.js <outpost-hub> <outpost-cloud> [mqtt|amqp]
+// connection to the cloud, the same scenario passing unchanged. `amqpws`: the same in a
+// WebSocket over TLS (AmqpWs), to the cloud's `wss` listener.
+//   usage: node edge_cloud_test.js <outpost-hub> <outpost-cloud> [mqtt|amqp|amqpws]
 'use strict';
 const { Client: DeviceClient, ModuleClient, Message } = require('azure-iot-device');
 const { Mqtt } = require('azure-iot-device-mqtt');
@@ -21,13 +22,16 @@ const fs = require('fs');
 const h = require('./lib/harness');
 
 const [hubBinary, cloudBinary, upstreamProtocol = 'mqtt'] = process.argv.slice(2);
-const amqpUpstream = upstreamProtocol === 'amqp';
+const amqpUpstream = upstreamProtocol.startsWith('amqp');
+const webSocketUpstream = upstreamProtocol === 'amqpws';
+const protocolName = { mqtt: 'Mqtt', amqp: 'Amqp', amqpws: 'AmqpWs' }[upstreamProtocol];
+if (!protocolName) throw new Error(`unknown upstream protocol '${upstreamProtocol}'`);
 const dir = h.tempDir('outpost-edge-cloud');
 const certs = h.makeCertificates(dir);
 const hostname = 'cloud.test';
 const deviceId = 'edge1';
 const cloud = new h.Cloud({ binary: cloudBinary, dir, hostname, certs,
-  listen: { mqtts: '127.0.0.1:0', amqps: '127.0.0.1:0', http: '127.0.0.1:0' } });
+  listen: { mqtts: '127.0.0.1:0', amqps: '127.0.0.1:0', http: '127.0.0.1:0', ...(webSocketUpstream ? { wss: '127.0.0.1:0' } : {}) } });
 let hub;
 const clients = {};
 const keys = {};
@@ -100,7 +104,8 @@ h.runSteps(`edge+cloud/${upstreamProtocol}`, [
     hub = new h.Hub({ binary: hubBinary, dir, hostname, deviceId, certs, policyKey: h.randomKey(), identities: [], amqps: '127.0.0.1:0',
       routes: { none: 'FROM /messages/modules/nobody INTO $upstream' },
       extraYaml: `upstream: { connection_string: "HostName=${hostname};DeviceId=${deviceId};ModuleId=$edgeHub;SharedAccessKey=${keys.$edgeHub}", ` +
-                 `mqtt: "127.0.0.1:${cloud.ports.mqtts}", amqp: "127.0.0.1:${cloud.ports.amqps}", protocol: ${amqpUpstream ? 'Amqp' : 'Mqtt'}, ` +
+                 `mqtt: "127.0.0.1:${cloud.ports.mqtts}", ` +
+                 `amqp: "127.0.0.1:${webSocketUpstream ? cloud.ports.wss : cloud.ports.amqps}", protocol: ${protocolName}, ` +
                  `api: "http://127.0.0.1:${cloud.ports.http}", ca: ${certs.ca} }` });
     await hub.start();
     await h.waitFor('the hub to go online', async () => (await hubStatus()).upstream === 'online', 20000, 100);
@@ -137,7 +142,8 @@ h.runSteps(`edge+cloud/${upstreamProtocol}`, [
     await h.waitFor('edge1/B Connected in the cloud', async () => (await state(`/devices/${deviceId}/modules/B`)) === 'Connected', 5000, 100);
     if (amqpUpstream) {
       // Multiplexed: $edgeHub, A and B reached the cloud on one connection (one remote address).
-      const froms = [...cloud.log().matchAll(/'([^']+)' connected from (\S+) over amqps/g)].map((m) => [m[1], m[2]]);
+      const over = new RegExp(`'([^']+)' connected from (\\S+) over ${webSocketUpstream ? 'amqpws' : 'amqps'}\\b`, 'g');
+      const froms = [...cloud.log().matchAll(over)].map((m) => [m[1], m[2]]);
       const who = new Set(froms.map(([id]) => id));
       const addresses = new Set(froms.map(([, address]) => address));
       if (!who.has('edge1/$edgeHub') || !who.has('edge1/A') || !who.has('edge1/B') || addresses.size !== 1)

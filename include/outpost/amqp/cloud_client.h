@@ -23,6 +23,7 @@ struct CloudClientSettings {
   std::string hostname;  // the IoT Hub host name: the AMQP open's hostname and token audiences
   std::string ca_file;   // trust for the cloud's certificate; empty: the system store
   bool tls = true;       // false: plain TCP (tests and benchmarks on loopback)
+  bool websocket = false;  // AmqpWs: in a WebSocket (subprotocol AMQPWSB10, /$iothub/websocket) over TLS
   std::chrono::seconds idle_timeout{60};  // edgeHub's; the cloud sees a dead link within it
 };
 
