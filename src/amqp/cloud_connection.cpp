@@ -394,21 +394,20 @@ void CloudClient::Impl::on_tracker_settle(proton::tracker& t) {
   if (owner != senders_.end()) owner->second->on_settled(t);
 }
 
-void CloudClient::Impl::on_sender_close(proton::sender& s) {
-  const auto owner = senders_.find(s);
-  if (owner == senders_.end()) return;
+namespace {
+// A link closed: the channel that owned it hears it (and forgets it).
+template <typename Link>
+void tell_owner_link_closed(std::map<Link, ChannelLinks*>& owners, Link& link) {
+  const auto owner = owners.find(link);
+  if (owner == owners.end()) return;
   auto* channel = owner->second;
-  senders_.erase(owner);
-  channel->link_closed(s, s.error().what());
+  owners.erase(owner);
+  channel->link_closed(link, link.error().what());
 }
+}  // namespace
 
-void CloudClient::Impl::on_receiver_close(proton::receiver& r) {
-  const auto owner = receivers_.find(r);
-  if (owner == receivers_.end()) return;
-  auto* channel = owner->second;
-  receivers_.erase(owner);
-  channel->link_closed(r, r.error().what());
-}
+void CloudClient::Impl::on_sender_close(proton::sender& s) { tell_owner_link_closed(senders_, s); }
+void CloudClient::Impl::on_receiver_close(proton::receiver& r) { tell_owner_link_closed(receivers_, r); }
 
 // The cloud ended a session (refused it, say): its links end with it, with no event of their
 // own, so the channel that owned it starts over.

@@ -16,6 +16,7 @@
 #include "outpost/amqp/server.h"
 #include "outpost/core/sas_token.h"
 #include "support/mqtt_test_client.h"
+#include "support/on_loop.h"
 
 namespace outpost::amqp {
 namespace {
@@ -84,9 +85,7 @@ class CloudClientTest : public ::testing::Test {
  protected:
   template <typename F>
   auto on_loop(F f) {
-    std::promise<decltype(f())> result;
-    loop.post([&] { result.set_value(f()); });
-    return result.get_future().get();
+    return outpost::testing::on_loop(loop, std::move(f));
   }
   void SetUp() override {
     start_server(0);

@@ -22,6 +22,7 @@
 
 #include "amqp_test_client.h"
 #include "support/mqtt_test_client.h"
+#include "support/on_loop.h"
 
 namespace outpost::amqp {
 namespace {
@@ -109,9 +110,7 @@ class AmqpServerTest : public ::testing::Test {
   }
   template <typename F>
   auto on_loop(F f) {
-    std::promise<decltype(f())> result;
-    loop.post([&] { result.set_value(f()); });
-    return result.get_future().get();
+    return outpost::testing::on_loop(loop, std::move(f));
   }
   std::unique_ptr<AmqpTestClient> authenticated(bool sasl = true) {
     auto client = std::make_unique<AmqpTestClient>("127.0.0.1", port, sasl);

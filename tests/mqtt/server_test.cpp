@@ -19,6 +19,7 @@
 
 #include "outpost/mqtt_codec/codec.h"
 #include "support/mqtt_test_client.h"
+#include "support/on_loop.h"
 #include "support/test_certificates.h"
 
 namespace outpost::mqtt {
@@ -80,9 +81,7 @@ class MqttServerTest : public ::testing::Test {
  protected:
   template <typename F>
   auto on_loop(F f) {
-    std::promise<decltype(f())> result;
-    loop.post([&] { result.set_value(f()); });
-    return result.get_future().get();
+    return outpost::testing::on_loop(loop, std::move(f));
   }
   // A fixture may change the options before the server starts.
   virtual void adjust(ServerOptions&) {}
